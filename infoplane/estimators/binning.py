@@ -20,36 +20,41 @@ import numpy as np
 
 from .._errors import InfoplaneError, check_choice, check_positive_int
 
-BIN_RULES = ("fixed", "range", "quantile")
+BIN_RULES = ("fixed", "layer", "quantile")
 
 
 class Bins(NamedTuple):
-    """How continuous activations are discretised.
+    """How continuous activations are discretised, counting bins as the IDNNs and ibsgd code do.
 
     Attributes:
-        rule: "fixed" (edges given), "range" (``n_bins`` equal bins over [low, high]) or
-            "quantile" (``n_bins`` bins per unit with equal counts, from the data).
-        n_bins: the number of bins for "range" and "quantile"; for "fixed", len(edges) - 1.
-        low, high: the range for "fixed" and "range".
-
-    ``Bins.idnns()`` is the setting of Shwartz-Ziv & Tishby: 30 edges on [-1, 1] with
-    ``np.digitize`` semantics, so values below -1 or above 1 land in overflow bins 0 and 30.
+        rule: "fixed" (``n_bins`` edges linspace(low, high, n_bins), np.digitize semantics, so
+            values below low land in bin 0 and values >= high in bin n_bins: overflow bins),
+            "layer" (the same edges over the layer's own min..max at that epoch, which is what
+            "bins that follow the activation range" asks for) or "quantile" (per unit,
+            ``n_bins`` bins holding equal numbers of samples).
+        n_bins: the number of edges (IDNNs: 30) for "fixed" and "layer"; bins for "quantile".
+        low, high: the range for "fixed" (IDNNs: [-1, 1]; Saxe's ReLU setting: the global
+            min..max of the unit type over all units and epochs, known after training).
     """
 
     rule: str = "fixed"
-    n_bins: int = 29
+    n_bins: int = 30
     low: float = -1.0
     high: float = 1.0
 
     @classmethod
     def idnns(cls) -> Bins:
-        return cls("fixed", 29, -1.0, 1.0)
+        """30 edges on [-1, 1], the setting of Shwartz-Ziv & Tishby (2017)."""
+        return cls("fixed", 30, -1.0, 1.0)
 
     def validate(self) -> Bins:
         check_choice("bin rule", self.rule, BIN_RULES)
         check_positive_int("n_bins", self.n_bins)
-        if self.rule != "quantile" and not (math.isfinite(self.low) and math.isfinite(self.high)
-                                           and self.high > self.low):
+        if self.n_bins < 2:
+            raise InfoplaneError(f"n_bins must be at least 2, got {self.n_bins}")
+        if self.rule == "fixed" and not (
+            math.isfinite(self.low) and math.isfinite(self.high) and self.high > self.low
+        ):
             raise InfoplaneError(
                 f"bin range must be finite with high > low, got [{self.low}, {self.high}]"
             )
@@ -58,11 +63,11 @@ class Bins(NamedTuple):
     @property
     def n_symbols(self) -> int:
         """How many distinct bin indices a unit can take (overflow bins included)."""
-        return self.n_bins + 2
+        return self.n_bins if self.rule == "quantile" else self.n_bins + 1
 
     def edges(self) -> np.ndarray:
-        """Bin edges for "fixed" and "range" rules: n_bins + 1 points from low to high."""
-        return np.linspace(self.low, self.high, self.n_bins + 1)
+        """The "fixed" edges: linspace(low, high, n_bins)."""
+        return np.linspace(self.low, self.high, self.n_bins)
 
 
 def digitize(x: jax.Array, edges: jax.Array) -> jax.Array:
@@ -74,7 +79,10 @@ def digitize(x: jax.Array, edges: jax.Array) -> jax.Array:
 
 
 def quantile_codes(x: jax.Array, n_bins: int) -> jax.Array:
-    """Per-unit quantile bins: each column of x (n, d) cut into n_bins equally filled bins."""
+    """Per-unit quantile bins: each column of x (n, d) cut into n_bins equally filled bins.
+
+    Ties at a quantile all go to the upper bin, so heavily tied units (ReLU zeros) use fewer bins.
+    """
     qs = jnp.linspace(0.0, 1.0, n_bins + 1)[1:-1]
     inner = jnp.quantile(x, qs, axis=0)  # (n_bins - 1, d)
     return jax.vmap(digitize, in_axes=(1, 1), out_axes=1)(x, inner)
@@ -84,6 +92,8 @@ def bin_codes(x: jax.Array, bins: Bins) -> jax.Array:
     """Bin indices (n, d) int32 of activations x (n, d), each in [0, bins.n_symbols)."""
     if bins.rule == "quantile":
         return quantile_codes(x, bins.n_bins)
+    if bins.rule == "layer":
+        return digitize(x, jnp.linspace(jnp.min(x), jnp.max(x), bins.n_bins, dtype=x.dtype))
     return digitize(x, jnp.asarray(bins.edges(), dtype=x.dtype))
 
 

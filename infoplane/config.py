@@ -1,0 +1,169 @@
+"""The configuration of a training run: one frozen dataclass that round-trips through JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ._errors import InfoplaneError, check_choice, check_positive_int
+from .datasets import SPLITS
+from .estimators.binning import BIN_RULES, Bins
+from .models import ACTIVATIONS, INITIALISERS
+from .schedules import SCHEDULES
+from .training import OPTIMISERS
+
+BATCH_ORDERS = ("fixed", "shuffle")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that determines a run. The defaults are the IDNNs protocol (Shwartz-Ziv &
+    Tishby 2017): 12-10-7-5-4-3-2 tanh, Adam 4e-4, batch 512, 8000 epochs, the first 80% of rows
+    for training in fixed contiguous batches, 274 logged epochs, 30 bins on [-1, 1], 50 seeds.
+
+    Attributes:
+        dataset: "tishby12", "digits", or a path to a .mat / .npz file.
+        hidden: hidden layer widths; input and output widths come from the data.
+        activation: one of ``models.ACTIVATIONS``.
+        init: weight initialiser, one of ``models.INITIALISERS``; ``init_std`` for "normal".
+        optimiser: "adam", "sgd" or "momentum"; ``momentum`` for the latter.
+        learning_rate, weight_decay: the optimiser's step size and L2 weight decay.
+        batch_size, epochs: mini-batch size and number of epochs.
+        batch_order: "fixed" (contiguous batches in row order, as IDNNs) or "shuffle" (reshuffled
+            every epoch, seeded).
+        seeds, seed: how many networks, and the first seed (seeds are seed, seed + 1, ...).
+        schedule, schedule_value: which epochs are logged (see ``schedules.logged_epochs``).
+        split, train_fraction, split_seed: the training rows (see ``datasets.split``).
+        bin_rule, n_bins, bin_low, bin_high: the binning of activations (see ``Bins``).
+        dropout: dropout rate on hidden units during training (0 for none).
+        unit_noise: std of Gaussian noise added to every hidden unit during training.
+        record_layers: layer indices whose raw activations are saved at logged epochs.
+        record_dtype: "float16" or "float32" for saved activations.
+        chunk_logs, chunk_epochs: a compiled chunk holds at most ``chunk_logs`` logged epochs and
+            ends once it covers ``chunk_epochs`` epochs; results are saved after every chunk.
+    """
+
+    dataset: str = "tishby12"
+    hidden: tuple[int, ...] = (10, 7, 5, 4, 3)
+    activation: str = "tanh"
+    init: str = "idnns"
+    init_std: float = 0.01
+    optimiser: str = "adam"
+    learning_rate: float = 4e-4
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    batch_size: int = 512
+    epochs: int = 8000
+    batch_order: str = "fixed"
+    seeds: int = 50
+    seed: int = 0
+    schedule: str = "idnns"
+    schedule_value: int | tuple[int, ...] | None = None
+    split: str = "idnns"
+    train_fraction: float = 0.8
+    split_seed: int = 0
+    bin_rule: str = "fixed"
+    n_bins: int = 30
+    bin_low: float = -1.0
+    bin_high: float = 1.0
+    dropout: float = 0.0
+    unit_noise: float = 0.0
+    record_layers: tuple[int, ...] = field(default_factory=tuple)
+    record_dtype: str = "float16"
+    chunk_logs: int = 8
+    chunk_epochs: int = 250
+
+    def replace(self, **changes) -> RunConfig:
+        """A copy with some fields changed; unknown names are an error."""
+        unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(self)})
+        if unknown:
+            raise InfoplaneError(f"unknown configuration field(s): {', '.join(unknown)}")
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def bins(self) -> Bins:
+        return Bins(self.bin_rule, self.n_bins, self.bin_low, self.bin_high)
+
+    def validate(self) -> RunConfig:
+        """Raise an InfoplaneError naming the first bad field; return self."""
+        if not self.hidden:
+            raise InfoplaneError("hidden must list at least one hidden layer width")
+        for i, w in enumerate(self.hidden):
+            check_positive_int(f"hidden width {i}", w)
+        if not callable(self.activation):
+            check_choice("activation", self.activation, ACTIVATIONS)
+        check_choice("initialiser", self.init, INITIALISERS)
+        check_choice("optimiser", self.optimiser, OPTIMISERS)
+        check_choice("batch order", self.batch_order, BATCH_ORDERS)
+        check_choice("schedule", self.schedule, SCHEDULES)
+        check_choice("split", self.split, SPLITS)
+        check_choice("bin rule", self.bin_rule, BIN_RULES)
+        check_choice("record dtype", self.record_dtype, ("float16", "float32"))
+        for name in ("batch_size", "epochs", "seeds", "chunk_logs", "chunk_epochs"):
+            check_positive_int(name, getattr(self, name))
+        for name in ("learning_rate", "init_std"):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
+                raise InfoplaneError(f"{name} must be a positive number, got {v!r}")
+        for name in ("weight_decay", "unit_noise", "momentum"):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
+                raise InfoplaneError(f"{name} must be a non-negative number, got {v!r}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise InfoplaneError(f"dropout must be in [0, 1), got {self.dropout}")
+        n_layers = len(self.hidden) + 1
+        for li in self.record_layers:
+            if not 0 <= li < n_layers:
+                raise InfoplaneError(
+                    f"record_layers: layer {li} does not exist; layers are 0..{n_layers - 1}"
+                )
+        self.bins.validate()
+        return self
+
+    def to_dict(self) -> dict:
+        return {k: (list(v) if isinstance(v, tuple) else v)
+                for k, v in dataclasses.asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> RunConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise InfoplaneError(f"unknown configuration field(s): {', '.join(unknown)}")
+        d = dict(d)
+        for k in ("hidden", "record_layers"):
+            if k in d and d[k] is not None:
+                d[k] = tuple(d[k])
+        if isinstance(d.get("schedule_value"), list):
+            d["schedule_value"] = tuple(d["schedule_value"])
+        return cls(**d)
+
+    @classmethod
+    def from_json(cls, path) -> RunConfig:
+        path = Path(path)
+        if not path.is_file():
+            raise InfoplaneError(f"no such configuration file: {path}")
+        try:
+            d = json.loads(path.read_text())
+        except json.JSONDecodeError as err:
+            raise InfoplaneError(f"{path}: not valid JSON ({err})") from None
+        return cls.from_dict(d.get("config", d))
+
+
+PRESETS: dict[str, RunConfig] = {
+    # The IDNNs protocol of Shwartz-Ziv & Tishby (2017), 50 seeds x 8000 epochs.
+    "tishby2017": RunConfig(),
+    # Saxe et al. (2018): a random 80% split, 10000 epochs, their logging schedule.
+    "saxe2018": RunConfig(split="random", epochs=10000, schedule="saxe"),
+    # A few seconds: for trying things out and for smoke tests.
+    "tiny": RunConfig(seeds=2, epochs=60, schedule="every", schedule_value=10),
+}
+
+
+def preset(name: str) -> RunConfig:
+    """A named configuration from ``PRESETS``."""
+    check_choice("preset", name, PRESETS)
+    return PRESETS[name]

@@ -1,0 +1,211 @@
+"""Data sets and splits: the 12-bit tishby12 set (generated exactly), file loaders, splits.
+
+The tishby12 set of Shwartz-Ziv & Tishby (2017) is every 12-bit input with a binary label that
+depends on the icosahedral structure of the bits (see data/README.md). It is generated here
+from an exact rule, so no file is needed; ``tests/test_datasets.py`` checks it bit for bit
+against the original ``var_u.mat`` when that file is present.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from ._errors import InfoplaneError, check_choice
+
+# The 12 bits are the vertices of an icosahedron: its 30 edges and 6 antipodal pairs.
+ICOSAHEDRON_EDGES = (
+    (0, 1), (0, 3), (0, 5), (0, 10), (0, 11), (1, 2), (1, 3), (1, 4), (1, 11), (2, 3),
+    (2, 4), (2, 8), (2, 9), (3, 8), (3, 10), (4, 6), (4, 9), (4, 11), (5, 6), (5, 7),
+    (5, 10), (5, 11), (6, 7), (6, 9), (6, 11), (7, 8), (7, 9), (7, 10), (8, 9), (8, 10),
+)  # fmt: skip
+ICOSAHEDRON_ANTIPODES = ((0, 9), (1, 7), (2, 5), (3, 6), (4, 10), (8, 11))
+
+SPLITS = ("idnns", "random", "stratified")
+
+
+class Dataset(NamedTuple):
+    """Inputs and integer labels.
+
+    Attributes:
+        x: (n, d) float32 inputs.
+        y: (n,) int32 class labels in [0, n_classes).
+        n_classes: the number of classes.
+        name: a short name for figures and configs.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    n_classes: int
+    name: str = "data"
+
+
+class Split(NamedTuple):
+    """Indices of the training and test rows of a data set."""
+
+    train: np.ndarray
+    test: np.ndarray
+
+
+def tishby12() -> Dataset:
+    """The 4096 x 12 binary data set of Shwartz-Ziv & Tishby (2017), generated exactly.
+
+    Row i is the binary expansion of i (column 0 the most significant bit). With k the number of
+    set bits, n1 the set pairs that are icosahedron edges, n3 the set antipodal pairs and
+    n2 = C(k, 2) - n1 - n3, the label is y = 1 iff 103 k + 2 n1 - 22 n2 - 34 n3 > 429.5.
+    This reproduces var_u.mat exactly: 2118 ones, H(Y) = 0.99916 bits, I(X;Y) = H(Y).
+
+    Returns:
+        A Dataset with x (4096, 12) float32 in {0, 1} and y (4096,) int32.
+    """
+    i = np.arange(4096)
+    bits = ((i[:, None] >> np.arange(11, -1, -1)[None, :]) & 1).astype(np.int64)
+    k = bits.sum(axis=1)
+    n1 = sum(bits[:, a] * bits[:, b] for a, b in ICOSAHEDRON_EDGES)
+    n3 = sum(bits[:, a] * bits[:, b] for a, b in ICOSAHEDRON_ANTIPODES)
+    n2 = k * (k - 1) // 2 - n1 - n3
+    y = (103 * k + 2 * n1 - 22 * n2 - 34 * n3 > 429.5).astype(np.int32)
+    return Dataset(bits.astype(np.float32), y, 2, "tishby12")
+
+
+def _labels_from(raw: np.ndarray, where: str) -> np.ndarray:
+    """Integer labels from (n,), (1, n), (n, 1) or one-hot (n, c) arrays."""
+    raw = np.asarray(raw)
+    if raw.ndim == 2 and 1 in raw.shape:
+        raw = raw.reshape(-1)
+    if raw.ndim == 2:
+        if not np.all((raw == 0) | (raw == 1)) or not np.all(raw.sum(axis=1) == 1):
+            raise InfoplaneError(f"{where}: 2-D labels must be one-hot (one 1 per row)")
+        return raw.argmax(axis=1).astype(np.int32)
+    if raw.ndim != 1:
+        raise InfoplaneError(f"{where}: labels must be a vector or one-hot, got shape {raw.shape}")
+    if not np.all(np.equal(np.mod(raw, 1), 0)) or raw.min() < 0:
+        raise InfoplaneError(f"{where}: labels must be non-negative integers")
+    return raw.astype(np.int32)
+
+
+def _make(x: np.ndarray, y: np.ndarray, name: str, where: str) -> Dataset:
+    x = np.asarray(x)
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.ndim > 2:
+        x = x.reshape(x.shape[0], -1)
+    y = _labels_from(y, where)
+    if x.shape[0] != y.shape[0]:
+        raise InfoplaneError(
+            f"{where}: {x.shape[0]} inputs but {y.shape[0]} labels; they must match"
+        )
+    if x.shape[0] == 0:
+        raise InfoplaneError(f"{where}: the data set is empty")
+    x = x.astype(np.float32)
+    if not np.isfinite(x).all():
+        raise InfoplaneError(f"{where}: inputs contain NaN or inf")
+    return Dataset(x, y, int(y.max()) + 1, name)
+
+
+def _open(path, suffix: str) -> Path:
+    path = Path(path)
+    if not path.is_file():
+        raise InfoplaneError(f"no such file: {path}")
+    if path.suffix != suffix:
+        raise InfoplaneError(f"{path}: expected a {suffix} file")
+    return path
+
+
+def load_mat(path, x_key: str = "F", y_key: str = "y") -> Dataset:
+    """Load a MATLAB .mat file with inputs ``x_key`` (n, d) and labels ``y_key``.
+
+    The defaults read the original var_u.mat (``F`` uint8 (4096, 12), ``y`` uint8 (1, 4096)).
+    """
+    from scipy.io import loadmat
+
+    path = _open(path, ".mat")
+    try:
+        mat = loadmat(path)
+    except Exception as err:  # scipy raises several types for unreadable files
+        raise InfoplaneError(f"{path}: not a readable .mat file ({err})") from None
+    missing = [k for k in (x_key, y_key) if k not in mat]
+    if missing:
+        have = sorted(k for k in mat if not k.startswith("__"))
+        raise InfoplaneError(f"{path}: no variable {missing[0]!r}; it has {have}")
+    return _make(mat[x_key], mat[y_key], path.stem, str(path))
+
+
+def load_npz(path, x_key: str = "X", y_key: str = "y") -> Dataset:
+    """Load an .npz file with inputs ``x_key`` and labels ``y_key`` (vector or one-hot).
+
+    Files that hold a split (``X_train``, ``y_train``, ``X_test``, ``y_test``, as written by
+    ibsgd) are joined, training rows first.
+    """
+    path = _open(path, ".npz")
+    with np.load(path) as f:
+        keys = set(f.files)
+        if {"X_train", "y_train", "X_test", "y_test"} <= keys and x_key not in keys:
+            x = np.concatenate([f["X_train"], f["X_test"]])
+            y = np.concatenate([_labels_from(f["y_train"], str(path)),
+                                _labels_from(f["y_test"], str(path))])
+            return _make(x, y, path.stem, str(path))
+        missing = [k for k in (x_key, y_key) if k not in keys]
+        if missing:
+            raise InfoplaneError(f"{path}: no array {missing[0]!r}; it has {sorted(keys)}")
+        return _make(f[x_key], f[y_key], path.stem, str(path))
+
+
+def split(data: Dataset, kind: str = "idnns", train_fraction: float = 0.8, seed: int = 0) -> Split:
+    """Training and test indices.
+
+    Args:
+        data: the data set.
+        kind: "idnns" (the first round(fraction * n) rows, unshuffled, as IDNNs does),
+            "random" (a seeded permutation) or "stratified" (the same fraction of every class).
+        train_fraction: in (0, 1]; Saxe et al. also train on 0.3. With 1.0 the test set is empty.
+        seed: seed of the permutation for "random" and "stratified".
+    """
+    check_choice("split", kind, SPLITS)
+    if not 0.0 < train_fraction <= 1.0:
+        raise InfoplaneError(f"train_fraction must be in (0, 1], got {train_fraction}")
+    n = data.x.shape[0]
+    n_train = int(round(train_fraction * n))
+    if n_train < 1:
+        raise InfoplaneError(f"train_fraction {train_fraction} leaves no training rows of {n}")
+    if kind == "idnns":
+        order = np.arange(n)
+    elif kind == "random":
+        order = np.random.default_rng(seed).permutation(n)
+    else:
+        rng = np.random.default_rng(seed)
+        train_parts, test_parts = [], []
+        for c in range(data.n_classes):
+            rows = rng.permutation(np.flatnonzero(data.y == c))
+            m = int(round(train_fraction * rows.size))
+            train_parts.append(rows[:m])
+            test_parts.append(rows[m:])
+        return Split(np.sort(np.concatenate(train_parts)), np.sort(np.concatenate(test_parts)))
+    return Split(np.sort(order[:n_train]) if kind == "random" else order[:n_train],
+                 np.sort(order[n_train:]) if kind == "random" else order[n_train:])
+
+
+def digits() -> Dataset:
+    """scikit-learn's 8x8 handwritten digits (1797 x 64, 10 classes), pixels scaled to [0, 1]."""
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    return Dataset((d.data / 16.0).astype(np.float32), d.target.astype(np.int32), 10, "digits")
+
+
+def load_dataset(name: str) -> Dataset:
+    """A data set by name ("tishby12", "digits") or by path to a .mat or .npz file."""
+    if name == "tishby12":
+        return tishby12()
+    if name == "digits":
+        return digits()
+    suffix = Path(name).suffix
+    if suffix == ".mat":
+        return load_mat(name)
+    if suffix == ".npz":
+        return load_npz(name)
+    raise InfoplaneError(
+        f"unknown dataset {name!r}; use 'tishby12', 'digits', or a path to a .mat or .npz file"
+    )

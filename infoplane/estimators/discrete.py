@@ -1,0 +1,507 @@
+"""Entropy, mutual information and divergences of discrete data, in bits by default.
+
+Each row of a sample array is one symbol: x of shape (n,) or (n, d) holds n draws of a
+discrete variable whose value is the whole row. Values may be integers, booleans, floats
+(compared exactly) or strings; rows are mapped to integer ids before counting. Four entropy
+estimators work from the counts c_1..c_m of the m observed symbols (n = sum c):
+
+- "plugin": H = -sum (c/n) log(c/n). Biased low when symbols are unseen.
+- "miller_madow": plug-in + (m - 1) / (2n) nats (Miller 1955), the first-order bias term.
+- "chao_shen": coverage-adjusted Horvitz-Thompson estimator (Chao & Shen 2003),
+  C = 1 - f1/n with f1 the number of singletons, p = C c / n,
+  H = -sum p log p / (1 - (1 - p)^n).
+- "nsb": Nemenman, Shafee & Bialek (2002), the posterior mean of H under a mixture of
+  symmetric Dirichlet priors whose prior on H is flat; needs the alphabet size K.
+  See :func:`_nsb_nats`.
+
+Mutual informations are sums of entropies of joint symbols, e.g.
+I(X;Y) = H(X) + H(Y) - H(X,Y), each entropy by the chosen method.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import integrate, special
+
+from .._errors import InfoplaneError, check_choice, check_positive_int
+from ._interface import (
+    Estimate,
+    as_samples,
+    check_same_n,
+    check_unit,
+    from_nats,
+    negative_warning,
+    saturation_warning,
+)
+
+ENTROPY_METHODS = ("plugin", "miller_madow", "chao_shen", "nsb")
+PROB_ATOL = 1e-6
+
+
+# ---------------------------------------------------------------- symbols and counts
+
+
+def _symbols(x, name: str) -> tuple[np.ndarray, float]:
+    """Integer id (n,) of each row of x, and the product of the per-column cardinalities."""
+    arr = np.asarray(x)
+    if arr.dtype.kind in "US":  # strings: as_samples only takes numbers
+        if arr.ndim == 1:
+            arr = arr[:, None]
+        if arr.ndim != 2 or arr.size == 0:
+            raise InfoplaneError(f"{name} must have shape (n,) or (n, d), got {np.shape(x)}")
+    else:
+        arr = as_samples(arr, name, min_samples=1)
+    cols, alphabet = [], 1.0
+    for j in range(arr.shape[1]):
+        values, ids = np.unique(arr[:, j], return_inverse=True)
+        cols.append(ids.reshape(-1))
+        alphabet *= len(values)
+    return _joint_ids(cols), alphabet
+
+
+def _joint_ids(columns: Sequence[np.ndarray]) -> np.ndarray:
+    """Ids (n,) equal exactly where all the given id columns are equal."""
+    if len(columns) == 1:
+        return columns[0]
+    _, ids = np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True)
+    return ids.reshape(-1)
+
+
+def _counts(ids: np.ndarray) -> np.ndarray:
+    counts = np.bincount(ids)
+    return counts[counts > 0]
+
+
+# ---------------------------------------------------------------- entropy estimators (nats)
+
+
+def _plugin_nats(counts: np.ndarray) -> float:
+    n = counts.sum()
+    return float(math.log(n) - np.sum(counts * np.log(counts)) / n)
+
+
+def _plugin_stderr_nats(counts: np.ndarray) -> float:
+    """Asymptotic std of the plug-in entropy, sqrt((sum p log^2 p - H^2) / n) (Basharin 1959)."""
+    n = counts.sum()
+    p = counts / n
+    logp = np.log(p)
+    var = max(float(np.sum(p * logp**2) - np.sum(p * logp) ** 2), 0.0)
+    return math.sqrt(var / n)
+
+
+def _chao_shen_nats(counts: np.ndarray) -> float:
+    n = counts.sum()
+    f1 = int(np.sum(counts == 1))
+    if f1 == n:  # all singletons: coverage would be 0; Chao & Shen's fix
+        f1 = n - 1
+    p = (1.0 - f1 / n) * counts / n
+    return float(-np.sum(p * np.log(p) / -np.expm1(n * np.log1p(-p))))
+
+
+def _nsb_moments(beta, classes, mult, n, k):
+    """E[H | counts, beta] and E[H^2 | counts, beta] in nats (Wolpert & Wolf 1995).
+
+    beta has shape (G, 1); classes (J,) are the distinct counts (0 for unseen symbols) and mult
+    (J,) how many symbols have each. With a_i = n_i + beta and A = N + K beta:
+        E[H]   = psi(A+1) - sum_i a_i/A psi(a_i+1)
+        E[H^2] = sum_{i != k} a_i a_k/(A(A+1)) [(psi(a_i+1)-psi(A+2))(psi(a_k+1)-psi(A+2))
+                                                  - psi'(A+2)]
+               + sum_i a_i(a_i+1)/(A(A+1)) [(psi(a_i+2)-psi(A+2))^2 + psi'(a_i+2) - psi'(A+2)]
+    """
+    a = classes + beta  # (G, J)
+    big_a = n + k * beta[:, 0]  # (G,)
+    psi_a2 = special.digamma(big_a + 2)[:, None]
+    tri_a2 = special.polygamma(1, big_a + 2)
+    mean = special.digamma(big_a + 1) - np.sum(mult * a * special.digamma(a + 1), axis=1) / big_a
+    u = a * (special.digamma(a + 1) - psi_a2)
+    cross = (
+        np.sum(mult * u, axis=1) ** 2
+        - np.sum(mult * u**2, axis=1)
+        - tri_a2 * (big_a**2 - np.sum(mult * a**2, axis=1))
+    )
+    diag = np.sum(
+        mult
+        * a
+        * (a + 1)
+        * ((special.digamma(a + 2) - psi_a2) ** 2 + special.polygamma(1, a + 2) - tri_a2[:, None]),
+        axis=1,
+    )
+    return mean, (cross + diag) / (big_a * (big_a + 1))
+
+
+def _nsb_nats(counts: np.ndarray, k: float) -> tuple[float, float]:
+    """NSB posterior mean and std of the entropy in nats, for alphabet size k >= len(counts).
+
+    The prior over distributions is a mixture of symmetric Dirichlet(beta) priors, weighted by
+    d xi / d beta with xi(beta) = psi(K beta + 1) - psi(beta + 1) the prior mean entropy, so the
+    prior on H is nearly flat on [0, log K]. The posterior over beta is
+        p(beta | c) ~ dxi/dbeta * Gamma(K beta) / Gamma(N + K beta)
+                      * prod_i Gamma(c_i + beta) / Gamma(beta).
+    The integrals over t = log beta, from beta = 1e-12/K to 1e7 max(N, 1), are done with
+    Simpson's rule (scipy) on a grid refined around the posterior's mass until at least 200
+    grid points carry it.
+    """
+    n = float(counts.sum())
+    if k == 1:  # one possible symbol: H = 0 exactly, and log K = 0 leaves no prior range
+        return 0.0, 0.0
+    classes, mult = np.unique(counts, return_counts=True)
+    classes, mult = classes.astype(float), mult.astype(float)
+    if k > len(counts):  # unseen symbols: count 0, multiplicity K - m
+        classes = np.append(classes, 0.0)
+        mult = np.append(mult, k - len(counts))
+
+    def log_weight(t):
+        beta = np.exp(t)[:, None]
+        log_ev = (
+            special.gammaln(k * beta[:, 0])
+            - special.gammaln(n + k * beta[:, 0])
+            + np.sum(mult * (special.gammaln(classes + beta) - special.gammaln(beta)), axis=1)
+        )
+        dxi = k * special.polygamma(1, k * beta[:, 0] + 1) - special.polygamma(1, beta[:, 0] + 1)
+        return log_ev + np.log(np.maximum(dxi, 1e-300)) + t
+
+    lo, hi = math.log(1e-12 / k), math.log(1e7 * max(n, 1.0))
+    for _ in range(6):
+        t = np.linspace(lo, hi, 2001)
+        lw = log_weight(t)
+        keep = np.flatnonzero(lw > lw.max() - 50.0)  # exp(-50): negligible mass outside
+        if keep.size >= 200:
+            break
+        lo, hi = t[max(keep[0] - 1, 0)], t[min(keep[-1] + 1, t.size - 1)]
+    w = np.exp(lw - lw.max())
+    mean_h, second_h = _nsb_moments(np.exp(t)[:, None], classes, mult, n, k)
+    z = integrate.simpson(w, x=t)
+    mean = integrate.simpson(w * mean_h, x=t) / z
+    second = integrate.simpson(w * second_h, x=t) / z
+    return max(float(mean), 0.0), math.sqrt(max(second - mean**2, 0.0))
+
+
+def _entropy_nats(ids, method, alphabet) -> tuple[float, float | None]:
+    """(estimate, stderr or None) in nats of the symbols ``ids`` with the given method."""
+    counts = _counts(ids)
+    if method == "plugin":
+        return _plugin_nats(counts), _plugin_stderr_nats(counts)
+    if method == "miller_madow":
+        bias = (len(counts) - 1) / (2.0 * counts.sum())
+        return _plugin_nats(counts) + bias, _plugin_stderr_nats(counts)
+    if method == "chao_shen":
+        return _chao_shen_nats(counts), None
+    return _nsb_nats(counts, alphabet)
+
+
+# ---------------------------------------------------------------- validation helpers
+
+
+def _check_alphabet(given, observed: float, m: int, name: str) -> tuple[float, str]:
+    """The alphabet size K for NSB and where it came from ("given" or "observed")."""
+    if given is None:
+        k, source = observed, "observed"
+    else:
+        k, source = float(check_positive_int(f"alphabet size of {name}", given)), "given"
+    if not math.isfinite(k) or k > 1e250:
+        raise InfoplaneError(
+            f"the alphabet of {name} (product of per-column cardinalities) is too large for "
+            "NSB; pass alphabet_size explicitly"
+        )
+    if k < m:
+        raise InfoplaneError(
+            f"alphabet size {int(k)} of {name} is smaller than the {m} symbols observed in it; "
+            "pass an alphabet size of at least the number of distinct rows"
+        )
+    return k, source
+
+
+def _variables(named: dict, alphabet_sizes) -> tuple[dict, dict, int]:
+    """Ids and default alphabet sizes of each named variable, and their common n."""
+    ids, alpha = {}, {}
+    for name, x in named.items():
+        ids[name], alpha[name] = _symbols(x, name)
+    n = check_same_n(**ids)
+    if alphabet_sizes is not None:
+        if isinstance(alphabet_sizes, (int, np.integer)) or len(alphabet_sizes) != len(named):
+            raise InfoplaneError(
+                f"alphabet_sizes must have one entry (int or None) per variable "
+                f"({', '.join(named)}), got {alphabet_sizes!r}"
+            )
+        for name, k in zip(named, alphabet_sizes, strict=True):
+            if k is not None:
+                alpha[name] = float(check_positive_int(f"alphabet size of {name}", k))
+    return ids, alpha, n
+
+
+def _combination(named, alphabet_sizes, method, unit, terms, quantity):
+    """Estimate sum_s sign_s H(joint of subset s) for terms [(sign, subset of names)]."""
+    check_choice("entropy method", method, ENTROPY_METHODS)
+    check_unit(unit)
+    ids, alpha, n = _variables(named, alphabet_sizes)
+    total, settings = 0.0, {"entropy_method": method}
+    for sign, subset in terms:
+        joint = _joint_ids([ids[s] for s in subset])
+        label = ",".join(subset)
+        k = math.prod(alpha[s] for s in subset)
+        if method == "nsb":
+            k, _ = _check_alphabet(None, k, int(joint.max()) + 1, label)
+            settings[f"alphabet_size[{label}]"] = k
+        h, _ = _entropy_nats(joint, method, k)
+        total += sign * h
+    value = float(from_nats(total, unit))
+    bits = from_nats(total, "bits")
+    warnings = negative_warning(value, method)
+    if method in ("plugin", "miller_madow"):
+        warnings += saturation_warning(bits, n, quantity.replace("_", " "))
+    return Estimate(value, unit, method, quantity, n, settings, None, warnings)
+
+
+# ---------------------------------------------------------------- public: entropies and MI
+
+
+def discrete_entropy(
+    x, *, method: str = "plugin", alphabet_size: int | None = None, unit: str = "bits"
+) -> Estimate:
+    """Entropy H(X) of discrete samples, each row one symbol.
+
+    Args:
+        x: samples, shape (n,) or (n, d); rows are compared exactly.
+        method: "plugin", "miller_madow", "chao_shen" or "nsb" (see the module docstring).
+        alphabet_size: K, the number of possible symbols, used by "nsb" only. None takes the
+            product of the per-column numbers of observed values, which is the number of
+            observed symbols m for one column; it underestimates K when values are unseen, so
+            pass the true K when you know it (e.g. 2**d for d binary units).
+        unit: "bits" (default) or "nats".
+
+    Returns:
+        An Estimate with quantity "entropy". stderr: the asymptotic (delta-method) std of the
+        plug-in for "plugin" and "miller_madow", the posterior std for "nsb", None for
+        "chao_shen".
+    """
+    check_choice("entropy method", method, ENTROPY_METHODS)
+    check_unit(unit)
+    ids, observed = _symbols(x, "x")
+    n, m = ids.size, int(ids.max()) + 1
+    settings: dict = {"method": method}
+    k = observed
+    if method == "nsb":
+        k, source = _check_alphabet(alphabet_size, observed, m, "x")
+        settings.update(alphabet_size=k, alphabet_size_source=source)
+    elif alphabet_size is not None:
+        raise InfoplaneError('alphabet_size is used only by method="nsb"; leave it as None')
+    h, stderr = _entropy_nats(ids, method, k)
+    settings["observed_symbols"] = m
+    h = float(h)
+    warnings = ()
+    if method == "nsb" and m == n and n > 1:
+        warnings = (
+            "nsb: no symbol occurs twice, and NSB learns from repeats (coincidences); with "
+            "none its posterior runs to H = log K, so the value reflects alphabet_size",
+        )
+    if method in ("plugin", "miller_madow"):
+        warnings += saturation_warning(_plugin_nats(_counts(ids)) / math.log(2), n, "the entropy")
+    stderr = None if stderr is None else from_nats(stderr, unit)
+    return Estimate(from_nats(h, unit), unit, method, "entropy", n, settings, stderr, warnings)
+
+
+def discrete_mutual_information(
+    x, y, *, method: str = "plugin", alphabet_sizes=None, unit: str = "bits"
+) -> Estimate:
+    """I(X;Y) = H(X) + H(Y) - H(X,Y) of paired discrete samples (rows are symbols).
+
+    Args:
+        x, y: samples of shape (n,) or (n, d), same n.
+        method: the entropy estimator used for every term (see :func:`discrete_entropy`).
+        alphabet_sizes: for "nsb", (K_x, K_y), either may be None (default per variable as in
+            :func:`discrete_entropy`); the joint alphabet is the product.
+        unit: "bits" or "nats".
+
+    The plug-in value lies in [0, min(H(X), H(Y))]; bias-corrected ones can be negative, which
+    is flagged in ``warnings``. stderr is None.
+    """
+    terms = [(1, ("x",)), (1, ("y",)), (-1, ("x", "y"))]
+    return _combination({"x": x, "y": y}, alphabet_sizes, method, unit, terms, "mutual_information")
+
+
+def discrete_conditional_entropy(
+    x, y, *, method: str = "plugin", alphabet_sizes=None, unit: str = "bits"
+) -> Estimate:
+    """H(X | Y) = H(X,Y) - H(Y). Arguments as for :func:`discrete_mutual_information`."""
+    terms = [(1, ("x", "y")), (-1, ("y",))]
+    return _combination(
+        {"x": x, "y": y}, alphabet_sizes, method, unit, terms, "conditional_entropy"
+    )
+
+
+def discrete_conditional_mutual_information(
+    x, y, z, *, method: str = "plugin", alphabet_sizes=None, unit: str = "bits"
+) -> Estimate:
+    """I(X;Y | Z) = H(X,Z) + H(Y,Z) - H(X,Y,Z) - H(Z).
+
+    Arguments as for :func:`discrete_mutual_information`; ``alphabet_sizes`` is (K_x, K_y, K_z).
+    """
+    terms = [(1, ("x", "z")), (1, ("y", "z")), (-1, ("x", "y", "z")), (-1, ("z",))]
+    return _combination(
+        {"x": x, "y": y, "z": z},
+        alphabet_sizes,
+        method,
+        unit,
+        terms,
+        "conditional_mutual_information",
+    )
+
+
+# ---------------------------------------------------------------- distributions
+
+
+def _probabilities(p, name: str) -> np.ndarray:
+    arr = np.asarray(p, dtype=float)
+    if arr.ndim == 0 or arr.shape[-1] == 0:
+        raise InfoplaneError(f"{name} must be a probability vector (last axis), got {np.shape(p)}")
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise InfoplaneError(f"{name} must hold finite, non-negative probabilities")
+    sums = arr.sum(axis=-1)
+    if np.any(np.abs(sums - 1.0) > PROB_ATOL):
+        worst = float(sums.flat[np.argmax(np.abs(sums - 1.0))])
+        raise InfoplaneError(
+            f"{name} must sum to 1 along its last axis (within {PROB_ATOL}); one sums to "
+            f"{worst:.8g}. Normalise it first"
+        )
+    return arr
+
+
+def _divergence(p, q, unit: str, quantity: str) -> Estimate:
+    check_unit(unit)
+    p, q = _probabilities(p, "p"), _probabilities(q, "q")
+    if p.shape != q.shape:
+        raise InfoplaneError(f"p and q must have the same shape, got {p.shape} and {q.shape}")
+    support = p > 0
+    with np.errstate(divide="ignore"):
+        log_q = np.log(np.where(support, q, 1.0))  # -inf only where q = 0 < p
+        log_p = np.log(np.where(support, p, 1.0))
+    inner = log_q if quantity == "cross_entropy" else log_q - log_p
+    nats = -np.sum(np.where(support, p * inner, 0.0), axis=-1)  # 0 log 0 = 0
+    infinite = np.any(support & (q == 0), axis=-1)
+    warnings = ()
+    if infinite.any():
+        warnings = (
+            f"q is 0 where p > 0 in {int(infinite.sum())} of {infinite.size} distributions: "
+            f"their {quantity.replace('_', ' ')} is inf",
+        )
+    value = from_nats(nats, unit)
+    value = float(value) if value.ndim == 0 else value
+    return Estimate(
+        value,
+        unit,
+        "exact",
+        quantity,
+        int(infinite.size),
+        {"batch_shape": list(p.shape[:-1]), "n_categories": p.shape[-1]},
+        None,
+        warnings,
+    )
+
+
+def cross_entropy(p, q, *, unit: str = "bits") -> Estimate:
+    """Cross-entropy H(p, q) = -sum_i p_i log q_i of probability vectors.
+
+    Args:
+        p, q: arrays of the same shape (..., k); each vector along the last axis must be
+            non-negative and sum to 1 within 1e-6.
+        unit: "bits" or "nats".
+
+    Returns:
+        An Estimate whose value is a float for 1-D input, else an array of shape p.shape[:-1];
+        n is the number of distributions. Terms with p_i = 0 count 0. Where q_i = 0 < p_i the
+        value is inf (not an error) and ``warnings`` says how many distributions are affected.
+    """
+    return _divergence(p, q, unit, "cross_entropy")
+
+
+def kl_divergence(p, q, *, unit: str = "bits") -> Estimate:
+    """Kullback-Leibler divergence KL(p || q) = sum_i p_i log(p_i / q_i) = H(p, q) - H(p).
+
+    Arguments, shapes and the handling of q_i = 0 < p_i (inf, with a warning) as for
+    :func:`cross_entropy`.
+    """
+    return _divergence(p, q, unit, "kl_divergence")
+
+
+def cross_entropy_loss(
+    logits_or_probs, labels, *, from_logits: bool | None = None, unit: str = "bits"
+) -> Estimate:
+    """Mean cross-entropy -1/n sum_i sum_c t_ic log p_ic of predictions against labels.
+
+    Args:
+        logits_or_probs: (n, C) logits or class probabilities.
+        labels: (n,) integer classes in [0, C), or (n, C) one-hot (or any probability) rows.
+        from_logits: True for logits (softmax applied), False for probabilities. None detects:
+            probabilities when every value is in [0, 1] and every row sums to 1 within 1e-6,
+            logits otherwise; pass it explicitly when logits could look like probabilities.
+        unit: "bits" or "nats".
+
+    Returns:
+        An Estimate with quantity "cross_entropy_loss", stderr = std / sqrt(n) over samples.
+        A probability of 0 on a true class gives inf, flagged in ``warnings``.
+    """
+    check_unit(unit)
+    if np.ndim(logits_or_probs) != 2 or np.shape(logits_or_probs)[1] < 2:
+        raise InfoplaneError(
+            f"logits_or_probs must have shape (n, C) with C >= 2, got {np.shape(logits_or_probs)}"
+        )
+    pred = as_samples(logits_or_probs, "logits_or_probs", min_samples=1).astype(float)
+    n, n_classes = pred.shape
+    looks_like_probs = bool(
+        np.all((pred >= 0) & (pred <= 1)) and np.all(np.abs(pred.sum(1) - 1) <= PROB_ATOL)
+    )
+    if from_logits is None:
+        resolved, detected = not looks_like_probs, True
+    elif isinstance(from_logits, (bool, np.bool_)):
+        resolved, detected = bool(from_logits), False
+        if not resolved and not looks_like_probs:
+            raise InfoplaneError(
+                "from_logits=False but the rows are not probabilities (values in [0, 1] "
+                "summing to 1); pass from_logits=True for logits"
+            )
+    else:
+        raise InfoplaneError(f"from_logits must be True, False or None, got {from_logits!r}")
+    targets = _targets(labels, n, n_classes)
+    with np.errstate(divide="ignore"):
+        safe = np.where(targets > 0, pred, 1.0)  # -inf only where a true class has p = 0
+        log_p = special.log_softmax(pred, axis=1) if resolved else np.log(safe)
+    per_sample = -np.sum(np.where(targets > 0, targets * log_p, 0.0), axis=1)
+    nats = float(per_sample.mean())
+    warnings = ()
+    if not math.isfinite(nats):
+        bad = int(np.sum(~np.isfinite(per_sample)))
+        warnings = (f"{bad} of {n} samples give probability 0 to their true class: loss is inf",)
+    stderr = None
+    if n > 1 and math.isfinite(nats):
+        stderr = from_nats(float(per_sample.std(ddof=1)) / math.sqrt(n), unit)
+    settings = {"from_logits": resolved, "from_logits_detected": detected, "n_classes": n_classes}
+    method = "from_logits" if resolved else "from_probabilities"
+    return Estimate(
+        from_nats(nats, unit), unit, method, "cross_entropy_loss", n, settings, stderr, warnings
+    )
+
+
+def _targets(labels, n: int, n_classes: int) -> np.ndarray:
+    """Target distributions (n, C) from integer labels (n,) or one-hot / probability rows."""
+    lab = np.asarray(labels)
+    if lab.ndim == 1:
+        if not (np.issubdtype(lab.dtype, np.integer) or lab.dtype == np.bool_):
+            raise InfoplaneError(
+                f"labels of shape (n,) must be integers, got dtype {lab.dtype}; "
+                "cast them or pass one-hot rows of shape (n, C)"
+            )
+        if lab.shape[0] != n:
+            raise InfoplaneError(f"labels has {lab.shape[0]} samples, predictions have {n}")
+        if lab.min() < 0 or lab.max() >= n_classes:
+            raise InfoplaneError(
+                f"labels must lie in [0, {n_classes}), got values from {lab.min()} to {lab.max()}"
+            )
+        return np.eye(n_classes)[lab.astype(int)]
+    if lab.shape != (n, n_classes):
+        raise InfoplaneError(
+            f"labels must have shape ({n},) or ({n}, {n_classes}), got {lab.shape}"
+        )
+    return _probabilities(lab, "labels (one-hot rows)")
