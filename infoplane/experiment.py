@@ -144,15 +144,21 @@ def train(config: RunConfig, out=None, *, resume: bool = False, overwrite: bool 
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
             })
 
+    # Compile ahead of time, so that the cost of compilation is known and reported apart.
+    t0 = time.perf_counter()
+    compiled = chunk_fn.lower(state, Schedule(*map(jnp.asarray, chunks[0]))).compile()
+    static["compile_seconds"] = np.float64(time.perf_counter() - t0)
+    t0 = time.perf_counter()
     bar = _progress(config, chunks, done_chunks, progress)
     try:
         for ci in range(done_chunks, len(chunks)):
             sched = chunks[ci]
-            state, rec = chunk_fn(state, Schedule(*map(jnp.asarray, sched)))
+            state, rec = compiled(state, Schedule(*map(jnp.asarray, sched)))
             rec = jax.device_get(rec)
             k = int(sched.valid.sum())
             for name in PER_LOG:
                 records.setdefault(name, []).append(np.asarray(rec[name])[: config.seeds, :k])
+            static["train_seconds"] = np.float64(time.perf_counter() - t0)
             if run_dir is not None:
                 _save_activations(run_dir, ci, sched, rec, config)
                 _save(run_dir, static, records, complete=ci == len(chunks) - 1)

@@ -70,6 +70,9 @@ class Bins(NamedTuple):
         return np.linspace(self.low, self.high, self.n_bins)
 
 
+IDNNS_BINS = Bins.idnns()
+
+
 def digitize(x: jax.Array, edges: jax.Array) -> jax.Array:
     """``np.digitize(x, edges)`` (right=False) in JAX: index i with edges[i-1] <= x < edges[i].
 
@@ -182,12 +185,14 @@ def codes_information(
     sorted_key = jnp.sort(key)
     h_t = _entropy_of_sorted(sorted_key >> label_bits)
     h_ty = _entropy_of_sorted(sorted_key)
-    h_y = _entropy_of_sorted(jnp.sort(labels.astype(jnp.uint32)))
+    counts = jnp.sum(jax.nn.one_hot(labels, n_classes, dtype=jnp.float32), axis=0)
+    p_y = counts / labels.shape[0]
+    h_y = -jnp.sum(jnp.where(p_y > 0, p_y * jnp.log2(jnp.where(p_y > 0, p_y, 1.0)), 0.0))
     return h_t, h_t + h_y - h_ty
 
 
 def binned_information(
-    activations: jax.Array, labels: jax.Array, bins: Bins = Bins.idnns(), n_classes: int = 2
+    activations: jax.Array, labels: jax.Array, bins: Bins = IDNNS_BINS, n_classes: int = 2
 ) -> tuple[jax.Array, jax.Array]:
     """Binned (I(X;T), I(T;Y)) in bits for one layer, with X uniform over distinct inputs.
 

@@ -1,0 +1,203 @@
+"""The `infoplane` command: train, plot, plane, reproduce. It parses, then calls the library.
+
+Bad input ends with one line, ``infoplane: error: ...``, and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+
+def use_all_cpu_cores() -> None:
+    """Expose every CPU core as its own JAX device, unless the user set XLA_FLAGS already.
+
+    XLA runs one program per device, so two host devices let two seed groups train at once on
+    two cores. It must run before JAX initialises its backends; on a GPU machine it only adds
+    host devices, and the default backend stays the GPU.
+    """
+    flags = os.environ.get("XLA_FLAGS", "")
+    if "xla_force_host_platform_device_count" not in flags:
+        n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={n or 1}".strip()
+
+
+def _parse_value(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seeds", type=int, help="number of networks trained at once")
+    p.add_argument("--epochs", type=int, help="training epochs")
+    p.add_argument("--activation", help="tanh, relu, sigmoid, softsign, softplus or linear")
+    p.add_argument("--optimiser", "--optimizer", dest="optimiser", help="adam, sgd or momentum")
+    p.add_argument("--learning-rate", "--lr", dest="learning_rate", type=float)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--schedule", help="logged epochs: idnns, saxe, every, log or list")
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                   help="override any configuration field, e.g. --set hidden=[10,7,5]")
+    p.add_argument("--out", help="output (run) directory")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def _overrides(args) -> dict:
+    from ._errors import InfoplaneError
+
+    changes = {k: getattr(args, k) for k in
+               ("seeds", "epochs", "activation", "optimiser", "learning_rate", "batch_size",
+                "schedule") if getattr(args, k, None) is not None}
+    for item in args.set:
+        if "=" not in item:
+            raise InfoplaneError(f"--set takes FIELD=VALUE, got {item!r}")
+        field, value = item.split("=", 1)
+        value = _parse_value(value)
+        changes[field.strip()] = tuple(value) if isinstance(value, list) else value
+    return changes
+
+
+def _cmd_train(args) -> None:
+    from .config import RunConfig, preset
+    from .experiment import train
+    from .plotting import run_figures
+
+    if args.config:
+        config = RunConfig.from_json(args.config)
+    else:
+        config = preset(args.preset)
+    config = config.replace(**_overrides(args))
+    out = Path(args.out or f"runs/{args.preset if not args.config else Path(args.config).stem}")
+    info = train(config, out, resume=args.resume, overwrite=args.overwrite,
+                 progress=not args.no_progress)
+    paths = run_figures(info, out)
+    print(f"wrote {out / 'information.npz'} and {', '.join(p.name for p in paths)}")
+
+
+def _cmd_plot(args) -> None:
+    from .plotting import run_figures
+    from .runs import read_information
+
+    run = Path(args.run_dir)
+    info = read_information(run)
+    out = Path(args.out) if args.out else (run if run.is_dir() else run.parent)
+    paths = run_figures(info, out)
+    print("wrote " + ", ".join(str(p) for p in paths))
+
+
+def _cmd_plane(args) -> None:
+    from .plane import plane_from_npz, plane_from_run
+    from .plotting import run_figures
+
+    settings = {}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        settings[key] = _parse_value(value)
+    if args.noise_var is not None:
+        settings["noise_var"] = args.noise_var
+    if args.n_bins is not None:
+        settings["n_bins"] = args.n_bins
+    if args.k is not None:
+        settings["k"] = args.k
+    source = Path(args.source)
+    name = args.name or f"information_{args.estimator}"
+    if source.is_dir():
+        result = plane_from_run(source, method=args.estimator, out_name=name, **settings)
+        out = source
+    else:
+        from .datasets import _labels_from
+        from .runs import load_npz
+
+        labels = None
+        if args.labels:
+            labels = (load_npz(args.labels)[args.labels_key] if args.labels.endswith(".npz")
+                      else _labels_from(__import__("numpy").loadtxt(args.labels), args.labels))
+        result = plane_from_npz(source, labels, method=args.estimator, **settings)
+        out = Path(args.out or source.with_suffix(""))
+        out.mkdir(parents=True, exist_ok=True)
+        from .runs import save_npz
+
+        save_npz(out / f"{name}.npz", **{k: v for k, v in result.items()
+                                         if not isinstance(v, (dict, str))})
+    paths = run_figures(result, out, prefix=f"{name}_", transition=False)
+    print(f"wrote {out / (name + '.npz')} and {', '.join(p.name for p in paths)}")
+
+
+def _cmd_reproduce(args) -> None:
+    from .studies import run_study
+
+    run_study(args.study, args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .studies import STUDIES
+
+    parser = argparse.ArgumentParser(
+        prog="infoplane",
+        description="Train networks while recording their information plane; estimate "
+        "entropy and mutual information in bits; reproduce the information-bottleneck papers.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="train networks from a preset or a JSON config")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--preset", default="tishby2017", help="tishby2017, saxe2018 or tiny")
+    src.add_argument("--config", help="a JSON configuration file (a run's config.json works)")
+    _add_run_options(p)
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("plot", help="redraw a run's figures without retraining")
+    p.add_argument("run_dir")
+    p.add_argument("--out", help="where to write the figures (default: the run directory)")
+    p.set_defaults(func=_cmd_plot)
+
+    p = sub.add_parser("plane", help="recompute an information plane with another estimator")
+    p.add_argument("source", help="a run directory with recorded activations, or an .npz file "
+                   "with one [epoch, n, units] array per layer")
+    p.add_argument("--estimator", default="binning",
+                   help="binning, kde_upper, kde_lower, knn_mixed, ...")
+    p.add_argument("--noise-var", type=float, help="KDE noise variance")
+    p.add_argument("--n-bins", type=int, help="number of bins")
+    p.add_argument("--k", type=int, help="neighbours for kNN estimators")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="any other estimator setting")
+    p.add_argument("--labels", help="labels for an .npz source (.npz or text file)")
+    p.add_argument("--labels-key", default="labels")
+    p.add_argument("--name", help="output name (default information_<estimator>)")
+    p.add_argument("--out", help="output directory for an .npz source")
+    p.set_defaults(func=_cmd_plane)
+
+    p = sub.add_parser("reproduce", help="reproduce a published result")
+    p.add_argument("study", help=", ".join(sorted(STUDIES)))
+    p.add_argument("--full", action="store_true", help="the paper's full protocol")
+    p.add_argument("--quick", action="store_true", help="a seconds-long smoke setting")
+    _add_run_options(p)
+    p.set_defaults(func=_cmd_reproduce)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    use_all_cpu_cores()
+    from ._errors import InfoplaneError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except InfoplaneError as err:
+        print(f"infoplane: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("infoplane: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

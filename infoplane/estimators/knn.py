@@ -1,0 +1,470 @@
+"""k-nearest-neighbour estimators of differential entropy and mutual information, in JAX.
+
+Three estimators, all built on the distance from each sample to its k-th nearest neighbour:
+
+* Kozachenko-Leonenko entropy (Kozachenko & Leonenko 1987; Kraskov et al. 2004, eq. 20)::
+
+      H(X) = psi(N) - psi(k) + log c_d + (d / N) sum_i log r_i
+
+  with r_i the distance to the k-th neighbour and c_d the volume of the unit ball
+  (2^d for the max-norm, pi^(d/2) / Gamma(d/2 + 1) for the Euclidean norm).
+* Kraskov-Stoegbauer-Grassberger (Kraskov, Stoegbauer & Grassberger 2004, eqs. 8 and 9),
+  max-norm in the joint space Z = (X, Y) and in each marginal::
+
+      KSG1: I = psi(k) + psi(N) - < psi(n_x + 1) + psi(n_y + 1) >      (counts strictly < eps_i)
+      KSG2: I = psi(k) - 1/k + psi(N) - < psi(n_x) + psi(n_y) >       (counts <= eps_x,i, eps_y,i)
+
+* Continuous X, discrete labels Y (Ross 2014, PLoS ONE 9:e87357, eq. 2)::
+
+      I = psi(N) - < psi(N_y) > + < psi(k_i) > - < psi(m_i) >
+
+  r_i is the distance to the k-th neighbour among samples with the same label, N_y the size of
+  that class and m_i the number of samples of any label within r_i (the neighbours included).
+  A class with N_y <= k members uses k_i = N_y - 1; samples of a class with a single member carry
+  no within-class distance and are left out (N counts only the rest), as in scikit-learn.
+
+Distances are brute force, computed in row blocks (``lax.map``) against all N samples, so memory
+is O(block x N), never O(N^2); each block keeps its k smallest distances (a group-minimum
+pre-selection, then k rounds of argmin: XLA's float64 ``top_k`` is very slow on CPU) and counts
+its marginal neighbours before the next block.
+The private ``_*_nats`` functions are pure, fixed-shape and vmap-able; ``ksg_batched`` uses them.
+
+Ties (ReLU zeros, discrete inputs) break these estimators: zero distances give log 0 and
+ill-defined counts. The public functions therefore add ``jitter`` x (the column's standard
+deviation) x N(0, 1) noise drawn from ``numpy.random.default_rng(seed)``: the result is a
+deterministic function of (data, seed), and the seed is recorded in the settings. The work runs in
+float64 (a scoped ``jax.enable_x64``) so that a jitter of 1e-10 actually separates tied values.
+Standard errors are not given (``stderr=None``): the per-sample terms are not independent.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+from jax.scipy.special import digamma, gammaln
+
+from .._errors import InfoplaneError, check_choice, check_positive_int
+from ._interface import (
+    Estimate,
+    as_samples,
+    check_same_n,
+    check_unit,
+    from_nats,
+    negative_warning,
+)
+
+METRICS = ("chebyshev", "euclidean")
+TRANSFORMS = ("none", "asinh")
+_BLOCK_ELEMENTS = 2**18  # entries of one (block rows x N) distance array: 2 MB in float64, L2-sized
+_GROUP = 64  # columns per group in the k-smallest pre-selection
+
+
+# ----------------------------------------------------------------------------- JAX kernels
+
+
+def _block_rows(n: int, batch: int = 1) -> int:
+    """Rows per block so that one (rows, N) array holds about _BLOCK_ELEMENTS entries."""
+    return int(min(max(8, _BLOCK_ELEMENTS // (n * batch)), max(8, n)))
+
+
+def _distances(rows: jax.Array, cols_t: jax.Array, init: jax.Array, metric: str) -> jax.Array:
+    """Distances (B, M) between rows (B, d) and columns cols_t (d, M), one dimension at a time.
+
+    ``init`` (B, M) is 0, or inf for pairs to exclude (self, padding); inf survives both norms.
+    Looping over dimensions keeps the largest intermediate at (B, M) for any d.
+    """
+    rows_t = rows.T
+    if metric == "chebyshev":
+        def body(j, acc):
+            return jnp.maximum(acc, jnp.abs(rows_t[j][:, None] - cols_t[j][None, :]))
+    else:
+        def body(j, acc):
+            return acc + (rows_t[j][:, None] - cols_t[j][None, :]) ** 2
+    acc = lax.fori_loop(0, rows.shape[1], body, init, unroll=min(rows.shape[1], 8))
+    return acc if metric == "chebyshev" else jnp.sqrt(acc)
+
+
+def _smallest_by_rounds(d: jax.Array, k: int) -> tuple[jax.Array, jax.Array]:
+    """k rounds of (argmin, mask it): for short rows, and much faster than a float64 top_k.
+
+    Excluded entries (inf) are first lowered to the largest finite float so that a taken entry
+    (set to inf) is never picked again, even in rows with fewer than k finite entries.
+    """
+    big = jnp.finfo(d.dtype).max
+    d = jnp.minimum(d, big)
+    cols = jnp.arange(d.shape[1])
+    vals, idxs = [], []
+    for _ in range(k):
+        j = jnp.argmin(d, axis=1)
+        vals.append(jnp.take_along_axis(d, j[:, None], axis=1)[:, 0])
+        idxs.append(j)
+        d = jnp.where(cols[None, :] == j[:, None], jnp.inf, d)
+    vals = jnp.stack(vals, axis=1)
+    return jnp.where(vals == big, jnp.inf, vals), jnp.stack(idxs, axis=1)
+
+
+def _k_smallest(d: jax.Array, k: int) -> tuple[jax.Array, jax.Array]:
+    """The k smallest entries of each row of d (B, M), ascending, and their column indices.
+
+    Rows are cut into groups of _GROUP columns: the k groups with the smallest minima contain
+    the k smallest entries (ties included), so the selection runs on those k * _GROUP candidates
+    only. M must be a multiple of _GROUP when M > 4 k _GROUP (see ``_n_cols``).
+    """
+    b, m = d.shape
+    if m <= 4 * k * _GROUP:
+        return _smallest_by_rounds(d, k)
+    grouped = d.reshape(b, m // _GROUP, _GROUP)
+    groups = _smallest_by_rounds(grouped.min(axis=2), k)[1]  # (B, k)
+    cand = jnp.take_along_axis(grouped, groups[:, :, None], axis=1).reshape(b, k * _GROUP)
+    vals, j = _smallest_by_rounds(cand, k)
+    return vals, jnp.take_along_axis(groups, j // _GROUP, axis=1) * _GROUP + j % _GROUP
+
+
+def _n_cols(n: int, k: int) -> int:
+    """Column count after padding to a multiple of _GROUP (only when the pre-selection runs)."""
+    return n if n <= 4 * k * _GROUP else -(-n // _GROUP) * _GROUP
+
+
+def _row_blocks(fn, x_list, k: int, block: int):
+    """Apply fn(ids, rows_list, cols_t_list, init) to row blocks; stack outputs to length N.
+
+    Columns are zero-padded to a multiple of _GROUP when the group pre-selection is used; padded
+    columns and each row's own column start at inf in ``init`` so they are never neighbours.
+    """
+    n = x_list[0].shape[0]
+    m = _n_cols(n, k)
+    cols_t = [jnp.pad(a, ((0, m - n), (0, 0))).T for a in x_list]
+    col_ids = jnp.arange(m)
+    n_blocks = -(-n // block)
+
+    def one(ids):
+        safe = jnp.minimum(ids, n - 1)
+        init = jnp.where((ids[:, None] == col_ids[None, :]) | (col_ids[None, :] >= n),
+                         jnp.inf, 0.0).astype(x_list[0].dtype)
+        return fn(safe, [a[safe] for a in x_list], cols_t, init)
+
+    out = lax.map(one, jnp.arange(n_blocks * block).reshape(n_blocks, block))
+    return jax.tree.map(lambda o: o.reshape((n_blocks * block,) + o.shape[2:])[:n], out)
+
+
+def _ksg_counts(x, y, k: int, variant: int, block: int):
+    """Marginal neighbour counts (n_x, n_y), int32 (N,), for KSG estimator 1 or 2."""
+
+    def fn(ids, rows, cols_t, init):
+        dx = _distances(rows[0], cols_t[0], init, "chebyshev")
+        dy = _distances(rows[1], cols_t[1], init, "chebyshev")
+        dist, idx = _k_smallest(jnp.maximum(dx, dy), k)
+        if variant == 1:
+            eps = dist[:, -1:]
+            return jnp.sum(dx < eps, axis=1), jnp.sum(dy < eps, axis=1)
+        ex = jnp.take_along_axis(dx, idx, axis=1).max(axis=1, keepdims=True)
+        ey = jnp.take_along_axis(dy, idx, axis=1).max(axis=1, keepdims=True)
+        return jnp.sum(dx <= ex, axis=1), jnp.sum(dy <= ey, axis=1)
+
+    return _row_blocks(fn, [x, y], k, block)
+
+
+def _ksg_nats(x: jax.Array, y: jax.Array, k: int, variant: int, block: int) -> jax.Array:
+    """KSG mutual information I(X;Y) in nats for x (N, dx), y (N, dy); pure and vmap-able."""
+    n = x.shape[0]
+    nx, ny = _ksg_counts(x, y, k, variant, block)
+    nx, ny = nx.astype(x.dtype), ny.astype(x.dtype)
+    if variant == 1:
+        return digamma(k) + digamma(n) - jnp.mean(digamma(nx + 1) + digamma(ny + 1))
+    return digamma(k) - 1.0 / k + digamma(n) - jnp.mean(digamma(nx) + digamma(ny))
+
+
+def _kl_radii(x: jax.Array, k: int, metric: str, block: int) -> jax.Array:
+    """Distance (N,) from each sample to its k-th nearest neighbour."""
+
+    def fn(ids, rows, cols_t, init):
+        return _k_smallest(_distances(rows[0], cols_t[0], init, metric), k)[0][:, -1]
+
+    return _row_blocks(fn, [x], k, block)
+
+
+def _log_unit_ball(d: int, metric: str) -> float:
+    if metric == "chebyshev":
+        return d * math.log(2.0)
+    return 0.5 * d * math.log(math.pi) - float(gammaln(0.5 * d + 1.0))
+
+
+def _kl_from_radii(r: jax.Array, d: int, k: int, metric: str) -> jax.Array:
+    n = r.shape[0]
+    return digamma(n) - digamma(k) + _log_unit_ball(d, metric) + d * jnp.mean(jnp.log(r))
+
+
+def _kl_nats(x: jax.Array, k: int, metric: str, block: int) -> jax.Array:
+    """Kozachenko-Leonenko entropy H(X) in nats for x (N, d); pure and vmap-able."""
+    return _kl_from_radii(_kl_radii(x, k, metric, block), x.shape[1], k, metric)
+
+
+def _mixed_nats(x: jax.Array, codes: jax.Array, k: int, block: int) -> jax.Array:
+    """Ross (2014) I(X;Y) in nats for x (N, d) and integer labels codes (N,); vmap-able.
+
+    Returns nan when no class has two members; the public function rejects that case first.
+    """
+    ordered = jnp.sort(codes)
+    size = (jnp.searchsorted(ordered, codes, side="right")
+            - jnp.searchsorted(ordered, codes, side="left"))
+    valid = size > 1
+    k_i = jnp.clip(size - 1, 1, k)
+    m = _n_cols(x.shape[0], k)
+    codes_cols = jnp.pad(codes, (0, m - x.shape[0]), constant_values=-1)
+    valid_cols = jnp.pad(valid, (0, m - x.shape[0]))
+
+    def fn(ids, rows, cols_t, init):
+        init = jnp.where(valid_cols[None, :], init, jnp.inf)
+        d = _distances(rows[0], cols_t[0], init, "chebyshev")
+        same = jnp.where(codes[ids][:, None] == codes_cols[None, :], d, jnp.inf)
+        r = jnp.take_along_axis(_k_smallest(same, k)[0], k_i[ids][:, None] - 1, axis=1)
+        return jnp.sum(d <= r, axis=1)
+
+    m_i = _row_blocks(fn, [x], k, block).astype(x.dtype)
+    n_valid = jnp.sum(valid)
+    terms = jnp.where(valid, digamma(k_i.astype(x.dtype)) - digamma(size.astype(x.dtype))
+                      - digamma(jnp.maximum(m_i, 1.0)), 0.0)
+    return digamma(n_valid.astype(x.dtype)) + jnp.sum(terms) / n_valid
+
+
+_ksg_jit = jax.jit(_ksg_nats, static_argnames=("k", "variant", "block"))
+_kl_jit = jax.jit(_kl_radii, static_argnames=("k", "metric", "block"))
+_mixed_jit = jax.jit(_mixed_nats, static_argnames=("k", "block"))
+
+
+@partial(jax.jit, static_argnames=("k", "variant", "block"))
+def _ksg_vmapped(xb, yb, k, variant, block):
+    return jax.vmap(lambda a, b: _ksg_nats(a, b, k, variant, block))(xb, yb)
+
+
+# ----------------------------------------------------------------------------- preparation
+
+
+def _check_settings(k, n: int, jitter, seed, transform) -> tuple[int, float, int]:
+    k = check_positive_int("k", k)
+    if k >= n:
+        raise InfoplaneError(f"k={k} must be smaller than the number of samples n={n}; "
+                             "lower k or pass more samples")
+    if isinstance(jitter, bool) or not isinstance(jitter, numbers.Real) or not (
+            math.isfinite(jitter) and jitter >= 0):
+        raise InfoplaneError(f"jitter must be a finite number >= 0, got {jitter!r}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise InfoplaneError(f"seed must be an integer, got {seed!r}")
+    check_choice("transform", "none" if transform is None else transform, TRANSFORMS)
+    return k, float(jitter), int(seed)
+
+
+def _asinh(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """u = asinh((a - median) / s) per column, s = IQR / 1.349 (std if the IQR is 0).
+
+    Returns u and log |du/da| per sample (N,), summed over columns, for entropy corrections.
+    """
+    q25, med, q75 = np.percentile(a, [25, 50, 75], axis=0)
+    s = (q75 - q25) / 1.349
+    s = np.where(s > 0, s, a.std(axis=0))
+    s = np.where(s > 0, s, 1.0)
+    z = (a - med) / s
+    return np.arcsinh(z), -(np.log(s) + 0.5 * np.log1p(z**2)).sum(axis=1)
+
+
+def _jittered(a: np.ndarray, jitter: float, rng: np.random.Generator) -> np.ndarray:
+    """a + jitter * (column std) * N(0, 1); constant columns stay constant."""
+    return a + jitter * a.std(axis=0) * rng.standard_normal(a.shape)
+
+
+def _finish(nats: float, unit: str, method: str, quantity: str, n: int, settings: dict,
+            warnings: tuple[str, ...] = ()) -> Estimate:
+    value = float(from_nats(nats, unit))
+    if quantity == "mutual_information":
+        warnings = negative_warning(value, method) + warnings
+    return Estimate(value, unit, method, quantity, n, settings, None, warnings)
+
+
+# ----------------------------------------------------------------------------- public API
+
+
+def knn_entropy(x, *, k: int = 3, metric: str = "chebyshev", transform: str | None = None,
+                unit: str = "bits", jitter: float = 1e-10, seed: int = 0) -> Estimate:
+    """Kozachenko-Leonenko differential entropy H(X) of continuous samples (method "kl").
+
+    Args:
+        x: samples of shape (N,) or (N, d).
+        k: the neighbour order; 3 is the usual bias/variance compromise.
+        metric: "chebyshev" (max-norm, as in KSG) or "euclidean".
+        transform: None, or "asinh" for heavy tails: u = asinh((x - median) / (IQR / 1.349))
+            per column, with the exact change-of-variables term E[-log |du/dx|] added back, so
+            the result is still H(X).
+        unit: "bits" or "nats".
+        jitter: tie-breaking noise in units of each column's standard deviation.
+        seed: the seed of that noise.
+
+    Returns:
+        An ``Estimate`` of the differential entropy (which may be negative).
+
+    Raises:
+        InfoplaneError: bad shapes, NaN/inf, k >= N, a constant column (its differential entropy
+            is -inf) or duplicate samples with ``jitter=0``.
+    """
+    x = as_samples(x, "x").astype(np.float64)
+    n, d = x.shape
+    k, jitter, seed = _check_settings(k, n, jitter, seed, transform)
+    check_choice("metric", metric, METRICS)
+    check_unit(unit)
+    constant = np.flatnonzero(np.ptp(x, axis=0) == 0)
+    if constant.size:
+        raise InfoplaneError(f"x has constant column(s) {constant.tolist()}: a constant has "
+                             "differential entropy -inf; drop those columns")
+    log_jac = np.zeros(n)
+    if transform == "asinh":
+        x, log_jac = _asinh(x)
+    x = _jittered(x, jitter, np.random.default_rng(seed))
+    with jax.enable_x64(True):
+        r = _kl_jit(jnp.asarray(x), k=k, metric=metric, block=_block_rows(n))
+        zeros = int(jnp.sum(r == 0))
+        nats = float(_kl_from_radii(r, d, k, metric)) - float(np.mean(log_jac))
+    if zeros:
+        raise InfoplaneError(f"{zeros} samples have {k} or more exact duplicates, so their "
+                             "k-th neighbour distance is 0; use jitter > 0 or a smaller k")
+    settings = {"k": k, "metric": metric, "transform": transform, "jitter": jitter, "seed": seed}
+    return _finish(nats, unit, "kl", "entropy", n, settings)
+
+
+def _standardised(a: np.ndarray, transform, jitter: float, rng) -> np.ndarray:
+    """Optional asinh, then zero mean and unit variance per column, then the jitter."""
+    if transform == "asinh":
+        a = _asinh(a)[0]
+    sd = a.std(axis=0)
+    return _jittered((a - a.mean(axis=0)) / np.where(sd > 0, sd, 1.0), jitter, rng)
+
+
+def ksg_mutual_information(x, y, *, k: int = 3, variant: int = 1, transform: str | None = None,
+                           unit: str = "bits", jitter: float = 1e-10,
+                           seed: int = 0) -> Estimate:
+    """Kraskov-Stoegbauer-Grassberger mutual information I(X;Y) (methods "ksg1", "ksg2").
+
+    Each column is centred and scaled to unit variance first (the max-norm mixes columns, and
+    I(X;Y) is invariant to such rescaling); constant columns carry no information and are
+    dropped. If all columns of x or of y are constant the estimate is exactly 0.
+
+    Args:
+        x: samples of shape (N,) or (N, dx).
+        y: samples of shape (N,) or (N, dy).
+        k: the neighbour order in the joint space.
+        variant: 1 (KSG eq. 8, lower variance) or 2 (eq. 9, lower bias in high dimension).
+        transform: None, or "asinh" (per column, see ``knn_entropy``) for heavy tails; an
+            invertible map of each column leaves I(X;Y) unchanged but helps the estimator.
+        unit: "bits" or "nats".
+        jitter: tie-breaking noise in units of each column's standard deviation.
+        seed: the seed of that noise.
+
+    Returns:
+        An ``Estimate``; a negative value comes with a warning.
+    """
+    x = as_samples(x, "x").astype(np.float64)
+    y = as_samples(y, "y").astype(np.float64)
+    n = check_same_n(x=x, y=y)
+    k, jitter, seed = _check_settings(k, n, jitter, seed, transform)
+    check_choice("variant", variant, (1, 2))
+    check_unit(unit)
+    method = f"ksg{variant}"
+    settings = {"k": k, "variant": variant, "transform": transform, "jitter": jitter,
+                "seed": seed, "metric": "chebyshev"}
+    keep_x, keep_y = np.ptp(x, axis=0) > 0, np.ptp(y, axis=0) > 0
+    if not keep_x.any() or not keep_y.any():
+        return _finish(0.0, unit, method, "mutual_information", n, settings,
+                       ("x or y is constant, so I(X;Y) = 0 exactly",))
+    rng = np.random.default_rng(seed)
+    x = _standardised(x[:, keep_x], transform, jitter, rng)
+    y = _standardised(y[:, keep_y], transform, jitter, rng)
+    with jax.enable_x64(True):
+        nats = float(_ksg_jit(jnp.asarray(x), jnp.asarray(y), k=k, variant=variant,
+                              block=_block_rows(n)))
+    return _finish(nats, unit, method, "mutual_information", n, settings)
+
+
+def mixed_mutual_information(x, labels, *, k: int = 3, transform: str | None = None,
+                             unit: str = "bits", jitter: float = 1e-10,
+                             seed: int = 0) -> Estimate:
+    """Mutual information I(X;Y) between continuous x and discrete labels (method "knn_mixed").
+
+    Ross (2014). Columns of x are standardised as in ``ksg_mutual_information``. Any label
+    values are accepted (ints, strings, bools). A class with at most k members uses
+    k_i = (its size - 1); samples of single-member classes are left out; both are reported
+    in the warnings.
+
+    Args:
+        x: samples of shape (N,) or (N, d).
+        labels: discrete labels of shape (N,), e.g. class indices, for I(T;Y).
+        k: the neighbour order within a class.
+        transform: None or "asinh" (see ``ksg_mutual_information``).
+        unit: "bits" or "nats".
+        jitter: tie-breaking noise in units of each column's standard deviation.
+        seed: the seed of that noise.
+    """
+    x = as_samples(x, "x").astype(np.float64)
+    labels = np.asarray(labels)
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        labels = labels[:, 0]
+    if labels.ndim != 1:
+        raise InfoplaneError(f"labels must have shape (n,), got shape {labels.shape}; "
+                             "pass class indices, not one-hot rows")
+    n = check_same_n(x=x, labels=labels)
+    if labels.dtype.kind == "f" and not np.all(np.isfinite(labels)):
+        raise InfoplaneError("labels contain NaN or inf; remove those samples")
+    k, jitter, seed = _check_settings(k, n, jitter, seed, transform)
+    check_unit(unit)
+    classes, codes, sizes = np.unique(labels, return_inverse=True, return_counts=True)
+    if sizes.max() < 2:
+        raise InfoplaneError("every label occurs once, so no within-class distance exists; "
+                             "labels must be discrete classes with at least 2 samples each")
+    settings = {"k": k, "transform": transform, "jitter": jitter, "seed": seed,
+                "metric": "chebyshev", "n_classes": int(classes.size)}
+    warnings = ()
+    if sizes.min() <= k:
+        warnings = (f"{int(np.sum(sizes <= k))} class(es) have <= k={k} members: they use "
+                    f"k = size - 1 and {int(np.sum(sizes == 1))} singleton class(es) are "
+                    "left out",)
+    keep = np.ptp(x, axis=0) > 0
+    if not keep.any():
+        return _finish(0.0, unit, "knn_mixed", "mutual_information", n, settings,
+                       ("x is constant, so I(X;Y) = 0 exactly",) + warnings)
+    x = _standardised(x[:, keep], transform, jitter, np.random.default_rng(seed))
+    with jax.enable_x64(True):
+        nats = float(_mixed_jit(jnp.asarray(x), jnp.asarray(codes.astype(np.int32)), k=k,
+                                block=_block_rows(n)))
+    h_labels = float(-np.sum(sizes / n * np.log(sizes / n)))
+    if nats > h_labels:
+        warnings += (f"the estimate exceeds the plug-in entropy of the labels "
+                     f"({from_nats(h_labels, unit):.4g} {unit}), the most I(X;Y) can be",)
+    return _finish(nats, unit, "knn_mixed", "mutual_information", n, settings, warnings)
+
+
+def ksg_batched(x_batch, y_batch, *, k: int = 3, variant: int = 1) -> np.ndarray:
+    """KSG I(X;Y) in nats for a batch of pairs (layers, epochs) in one compiled, vmapped call.
+
+    No preprocessing is applied (no standardising, jitter or column dropping): pass prepared
+    float arrays of shapes (B, N, dx) and (B, N, dy). Runs in float64 (scoped x64).
+
+    Returns:
+        An array (B,) of estimates in nats.
+    """
+    xb = np.asarray(x_batch, dtype=np.float64)
+    yb = np.asarray(y_batch, dtype=np.float64)
+    if xb.ndim != 3 or yb.ndim != 3 or xb.shape[:2] != yb.shape[:2]:
+        raise InfoplaneError(f"x_batch and y_batch must have shapes (B, N, dx) and (B, N, dy) "
+                             f"with equal B and N, got {xb.shape} and {yb.shape}")
+    if not (np.all(np.isfinite(xb)) and np.all(np.isfinite(yb))):
+        raise InfoplaneError("x_batch or y_batch contains NaN or inf")
+    k = check_positive_int("k", k)
+    if k >= xb.shape[1]:
+        raise InfoplaneError(f"k={k} must be smaller than the number of samples n={xb.shape[1]}")
+    check_choice("variant", variant, (1, 2))
+    with jax.enable_x64(True):
+        return np.asarray(_ksg_vmapped(jnp.asarray(xb), jnp.asarray(yb), k=k, variant=variant,
+                                       block=_block_rows(xb.shape[1], xb.shape[0])))

@@ -1,0 +1,353 @@
+"""Information-plane arrays from recorded activations: a run's, or anyone's.
+
+``information_plane`` takes one activation array per layer, shaped [epoch, n, units] or
+[seed, epoch, n, units] for the same n inputs, and returns I(X;T) and I(T;Y) for every
+(seed, epoch, layer) in one batched, compiled call per layer and chunk (layers differ in width,
+so each has its own compilation; chunks of epochs x seeds keep memory bounded). X is uniform
+over the n inputs and the network is deterministic. Methods:
+
+- "binning": each unit digitised, the layer's bin vector one symbol T; I(X;T) = H(T) and
+  I(T;Y) = H(T) + H(Y) - H(T,Y), exact plug-in values (Shwartz-Ziv & Tishby 2017). Settings
+  ``rule`` = "fixed" (``n_bins`` edges on [``low``, ``high``], default 30 on [-1, 1]: IDNNs),
+  "layer" (the same number of edges over the layer's min..max at that epoch), "quantile"
+  (per unit, equally filled bins), or "global" (Saxe et al. 2018: ``n_bins`` edges, default
+  100, over the min..max of that layer across all epochs and seeds).
+- "kde_upper" / "kde_lower": the Kolchinsky-Tracey bounds used by Saxe et al. 2018: I(X;T)
+  is the information of the layer with Gaussian noise of variance ``noise_var`` (default 0.1)
+  added, and I(T;Y) their estimate of the label information (``kde.py``).
+- "knn": I(T;Y) by the mixed kNN estimator (Ross 2014, ``k`` = 3), and, in the I_XT slot, the
+  Kozachenko-Leonenko differential entropy h(T) of the layer (``k``). For a deterministic
+  network with continuous T, I(X;T) is infinite; h(T) tracks its changes (compression shows as
+  a fall) but is not I(X;T) and may be negative. Ties are broken by a seeded jitter
+  (``jitter`` x column std, drawn
+  from ``default_rng(seed + layer index)``), as in ``knn.py``.
+
+All values are in bits unless ``unit="nats"``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from functools import partial
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ._errors import InfoplaneError, check_choice
+from .datasets import load_dataset
+from .estimators._interface import check_unit
+from .estimators.binning import Bins, binned_information
+from .estimators.kde import _check_noise_var, kde_information_batched
+from .estimators.knn import _block_rows, _kl_nats, _mixed_nats
+from .runs import load_npz, save_npz
+
+PLANE_METHODS = ("binning", "kde_upper", "kde_lower", "knn")
+PLANE_BIN_RULES = ("fixed", "layer", "quantile", "global")
+_SETTINGS = {
+    "binning": ("rule", "n_bins", "low", "high"),
+    "kde_upper": ("noise_var",),
+    "kde_lower": ("noise_var",),
+    "knn": ("k", "jitter", "seed"),
+}
+# Activation values held per compiled chunk: 2^24 float32 (64 MiB) for binning and KDE; the
+# kNN kernels hold an (block x n) distance array per item, so they take fewer items.
+_CHUNK_VALUES = 1 << 24
+_KNN_ITEMS = 8
+
+
+def _check_layers(activations) -> tuple[list[np.ndarray], bool]:
+    """Layers as float arrays [S, E, n, w] and whether a seed axis was given."""
+    if isinstance(activations, np.ndarray) or not len(activations):
+        raise InfoplaneError("activations must be a list with one array per layer")
+    layers = [np.asarray(a) for a in activations]
+    ranks = {a.ndim for a in layers}
+    if not ranks <= {3, 4} or len(ranks) != 1:
+        shapes = [a.shape for a in layers]
+        raise InfoplaneError(
+            "each layer's activations must be [epoch, n, units] or [seed, epoch, n, units], "
+            f"all of the same rank; got shapes {shapes}"
+        )
+    has_seeds = ranks == {4}
+    layers = [a if has_seeds else a[None] for a in layers]
+    lead = {a.shape[:3] for a in layers}
+    if len(lead) != 1:
+        raise InfoplaneError(
+            f"all layers must share (seed, epoch, n); got {sorted(lead)} for the layers"
+        )
+    for li, a in enumerate(layers):
+        if a.dtype.kind != "f":
+            raise InfoplaneError(f"layer {li} activations must be floats, got {a.dtype}")
+        if a.shape[-1] == 0 or a.shape[2] < 2:
+            raise InfoplaneError(f"layer {li} has shape {a.shape}: it needs n >= 2 and units")
+        if not np.all(np.isfinite(a)):
+            raise InfoplaneError(
+                f"layer {li} activations contain NaN or inf (did training diverge?)"
+            )
+    return layers, has_seeds
+
+
+def _check_labels(labels, n: int) -> tuple[np.ndarray, int]:
+    lab = np.asarray(labels)
+    if lab.ndim != 1:
+        raise InfoplaneError(f"labels must have shape (n,), got {lab.shape}")
+    if lab.shape[0] != n:
+        raise InfoplaneError(f"labels has {lab.shape[0]} entries but the activations hold "
+                             f"n = {n} inputs; pass one label per input, in the same order")
+    if lab.dtype.kind not in "biuUS":
+        raise InfoplaneError(f"labels must be integer classes, got dtype {lab.dtype}")
+    classes, codes = np.unique(lab, return_inverse=True)
+    return codes.reshape(-1).astype(np.int32), len(classes)
+
+
+def _chunks(flat: np.ndarray, size: int):
+    """Fixed-size chunks of the leading axis (the last one padded by repetition) and counts."""
+    for start in range(0, flat.shape[0], size):
+        part = flat[start:start + size]
+        count = part.shape[0]
+        if count < size:
+            part = np.concatenate([part, np.repeat(part[-1:], size - count, axis=0)])
+        yield part, count
+
+
+def _run_chunks(fn, flat: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    xt, ty = [], []
+    for part, count in _chunks(flat, min(size, flat.shape[0])):
+        a, b = fn(part)
+        xt.append(np.asarray(a)[:count])
+        ty.append(np.asarray(b)[:count])
+    return np.concatenate(xt), np.concatenate(ty)
+
+
+@partial(jax.jit, static_argnames=("bins", "n_classes"))
+def _binned_chunk(acts, labels, bins: Bins, n_classes: int):
+    return jax.vmap(lambda a: binned_information(a, labels, bins, n_classes))(acts)
+
+
+@partial(jax.jit, static_argnames=("k", "block"))
+def _knn_chunk(raw, standardised, labels, k: int, block: int):
+    def one(a, b):
+        return _kl_nats(a, k, "chebyshev", block), _mixed_nats(b, labels, k, block)
+
+    return jax.vmap(one)(raw, standardised)
+
+
+def _layer_bins(layer: np.ndarray, s: dict) -> Bins:
+    rule = s.get("rule", "fixed")
+    check_choice("bin rule", rule, PLANE_BIN_RULES)
+    if rule == "global":
+        low, high = float(layer.min()), float(layer.max())
+        high = high if high > low else low + 1.0  # a constant layer: one bin holds everything
+        return Bins("fixed", s.get("n_bins", 100), low, high).validate()
+    return Bins(rule, s.get("n_bins", 30), float(s.get("low", -1.0)),
+                float(s.get("high", 1.0))).validate()
+
+
+def _knn_prepare(flat: np.ndarray, jitter: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per item: T + jitter x (column std) x N(0, 1) (seeded tie-breaking, as ``knn.py``) for
+    the entropy, and the same standardised per column (constant columns 0) for the MI, whose
+    max-norm mixes columns. Matches ``knn_entropy`` / ``mixed_mutual_information`` draws.
+    """
+    x = flat.astype(np.float64)
+    sd = x.std(axis=1, keepdims=True)
+    raw = x + jitter * sd * np.random.default_rng(seed).standard_normal(x.shape)
+    return raw, (raw - x.mean(axis=1, keepdims=True)) / np.where(sd > 0, sd, 1.0)
+
+
+def _layer_plane(flat: np.ndarray, codes: np.ndarray, n_classes: int, method: str,
+                 settings: dict, li: int, used: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(I_XT, I_TY) in bits for the items flat [B, n, w] of one layer; records ``used``."""
+    n = flat.shape[1]
+    lab = jnp.asarray(codes)
+    size = max(1, _CHUNK_VALUES // (n * flat.shape[-1]))
+    if method == "binning":
+        bins = _layer_bins(flat, settings)
+        used.setdefault("rule", settings.get("rule", "fixed"))
+        used["n_bins"] = bins.n_bins
+        if used["rule"] == "global":
+            used.setdefault("ranges", []).append([bins.low, bins.high])
+        elif bins.rule == "fixed":
+            used.update(low=bins.low, high=bins.high)
+        return _run_chunks(
+            lambda c: _binned_chunk(jnp.asarray(c), lab, bins, n_classes), flat, size)
+    if method in ("kde_upper", "kde_lower"):
+        noise_var = _check_noise_var(settings.get("noise_var", 0.1))
+        used.update(noise_var=noise_var, bound=method[4:])
+        classes = 1 << (n_classes - 1).bit_length()  # fewer recompilations; empty = no-op
+        xt, ty = _run_chunks(
+            lambda c: kde_information_batched(jnp.asarray(c), lab, classes, noise_var,
+                                              method[4:]), flat, size)
+        return xt / math.log(2), ty / math.log(2)
+    k, jitter, seed = settings.get("k", 3), settings.get("jitter", 1e-10), settings.get("seed", 0)
+    if isinstance(k, bool) or not isinstance(k, int) or not 0 < k < n - 1:
+        raise InfoplaneError(f"k must be an integer with 0 < k < n - 1 = {n - 1}, got {k!r}")
+    used.update(k=k, jitter=jitter, seed=seed, I_XT="differential entropy h(T), KL")
+    raw, standardised = _knn_prepare(flat, float(jitter), int(seed) + li)
+    block = _block_rows(n, _KNN_ITEMS)
+    d = flat.shape[-1]
+    with jax.enable_x64(True):
+        lab64 = jnp.asarray(codes)
+        both = np.concatenate([raw, standardised], axis=-1)  # one array to chunk
+        xt, ty = _run_chunks(
+            lambda c: _knn_chunk(jnp.asarray(c[..., :d]), jnp.asarray(c[..., d:]), lab64, k,
+                                 block), both, _KNN_ITEMS)
+    return xt / math.log(2), ty / math.log(2)
+
+
+def information_plane(activations, labels, *, method: str = "binning", unit: str = "bits",
+                      **settings) -> dict:
+    """I(X;T) and I(T;Y) of every layer, epoch (and seed) from raw activations.
+
+    Args:
+        activations: a list with one array per layer, each [epoch, n, units] or
+            [seed, epoch, n, units] (all layers alike), the activations for all n inputs.
+        labels: (n,) integer class labels of those inputs.
+        method: "binning", "kde_upper", "kde_lower" or "knn" (see the module docstring).
+        unit: "bits" (default) or "nats".
+        **settings: the method's settings: binning rule, n_bins, low, high; KDE noise_var;
+            knn k, jitter, seed.
+
+    Returns:
+        A dict with "I_XT" and "I_TY" shaped [(seed,) epoch, layer] (float64), and "method",
+        "settings" (as used), "unit".
+
+    Raises:
+        InfoplaneError: unknown method or settings, bad shapes, labels of the wrong length,
+            NaN or inf activations.
+    """
+    check_choice("plane method", method, PLANE_METHODS)
+    check_unit(unit)
+    unknown = sorted(set(settings) - set(_SETTINGS[method]))
+    if unknown:
+        raise InfoplaneError(f"method {method!r} does not take {', '.join(unknown)}; "
+                             f"its settings are: {', '.join(_SETTINGS[method])}")
+    layers, has_seeds = _check_layers(activations)
+    n_seeds, n_epochs, n = layers[0].shape[:3]
+    codes, n_classes = _check_labels(labels, n)
+    used: dict = {}
+    xt_all, ty_all = [], []
+    for li, layer in enumerate(layers):
+        flat = layer.reshape((-1,) + layer.shape[2:]).astype(np.float32)
+        xt, ty = _layer_plane(flat, codes, n_classes, method, settings, li, used)
+        xt_all.append(np.asarray(xt, np.float64).reshape(n_seeds, n_epochs))
+        ty_all.append(np.asarray(ty, np.float64).reshape(n_seeds, n_epochs))
+    i_xt, i_ty = np.stack(xt_all, axis=-1), np.stack(ty_all, axis=-1)
+    if unit == "nats":
+        i_xt, i_ty = i_xt * math.log(2), i_ty * math.log(2)
+    if not has_seeds:
+        i_xt, i_ty = i_xt[0], i_ty[0]
+    return {"I_XT": i_xt, "I_TY": i_ty, "method": method, "settings": used, "unit": unit}
+
+
+def _natural_key(name: str):
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
+
+
+def plane_from_run(run_dir, *, method: str, out_name: str | None = None, **settings) -> dict:
+    """Recompute a run's information plane from its recorded activations, without retraining.
+
+    Reads ``run_dir/activations/chunk_*.npz`` (``epochs`` and ``layer_{li}`` [seed, k, n, w]
+    for the layers in ``config.record_layers``) and the labels of the run's data set.
+    For "binning" without bin settings, the run's own bins (config) are used.
+
+    Args:
+        run_dir: a run directory written by ``infoplane.experiment.train``.
+        method, **settings: as for :func:`information_plane`.
+        out_name: if given, also write ``run_dir/<out_name>.npz`` atomically, with I_XT, I_TY
+            [seed, epoch, layer] in bits, epochs, layer_names, layers (indices), H_X, H_Y,
+            method and settings (JSON), like information.npz.
+
+    Returns:
+        The dict that is (or would be) written.
+    """
+    run_dir = Path(run_dir)
+    config_path = run_dir / "config.json"
+    if not config_path.is_file():
+        raise InfoplaneError(f"{run_dir} is not a run directory (no config.json)")
+    config = json.loads(config_path.read_text())["config"]
+    record = list(config.get("record_layers") or [])
+    files = sorted((run_dir / "activations").glob("chunk_*.npz"))
+    if not record or not files:
+        raise InfoplaneError(
+            f"{run_dir} has no recorded activations (no activations/chunk_*.npz); re-run "
+            "training with record_layers=(0, 1, ...) listing the layers to record, e.g. "
+            "preset(...).replace(record_layers=(0, 1, 2, 3, 4, 5))"
+        )
+    chunks = [load_npz(f) for f in files]
+    epochs = np.concatenate([c["epochs"] for c in chunks]).astype(np.int64)
+    acts = [np.concatenate([c[f"layer_{li}"] for c in chunks], axis=1) for li in record]
+    data = load_dataset(config["dataset"])
+    if method == "binning" and not settings:
+        settings = {"rule": config.get("bin_rule", "fixed"), "n_bins": config.get("n_bins", 30),
+                    "low": config.get("bin_low", -1.0), "high": config.get("bin_high", 1.0)}
+    plane = information_plane(acts, data.y, method=method, unit="bits", **settings)
+    info_path = run_dir / "information.npz"
+    info = load_npz(info_path) if info_path.is_file() else {}
+    if "layer_names" in info:
+        names = np.asarray(info["layer_names"])[record]
+    else:
+        names = np.array([f"layer_{li}" for li in record])
+    p_y = np.bincount(data.y) / data.y.size
+    p_y = p_y[p_y > 0]
+    out = {
+        "I_XT": plane["I_XT"],
+        "I_TY": plane["I_TY"],
+        "epochs": epochs,
+        "layer_names": names,
+        "layers": np.asarray(record),
+        "H_X": info.get("H_X", np.float64(math.log2(len(np.unique(data.x, axis=0))))),
+        "H_Y": info.get("H_Y", np.float64(-(p_y * np.log2(p_y)).sum())),
+        "method": np.array(method),
+        "settings": np.array(json.dumps(plane["settings"])),
+    }
+    if out_name is not None:
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", out_name) or out_name == "information":
+            raise InfoplaneError(
+                f"out_name must be a plain file name other than 'information' (which holds the "
+                f"training records), got {out_name!r}"
+            )
+        save_npz(run_dir / f"{out_name}.npz", **out)
+    return out
+
+
+def plane_from_npz(path, labels=None, *, labels_key: str = "labels", method: str,
+                   **settings) -> dict:
+    """The information plane from an .npz of activations written by any framework.
+
+    The file holds one array per layer, [epoch, n, units] (or [seed, epoch, n, units]), under
+    any names; layers are ordered by natural sort of their names (layer_2 before layer_10).
+    Two names are not layers: ``labels_key`` (the (n,) integer labels, unless ``labels`` is
+    given) and "epochs" (optional epoch numbers, else 0, 1, ...).
+
+    Args:
+        path: the .npz file.
+        labels: (n,) integer labels; None reads them from the file.
+        labels_key: the name of the labels in the file.
+        method, **settings: as for :func:`information_plane`.
+
+    Returns:
+        The dict of :func:`information_plane` plus "layer_names" and "epochs".
+    """
+    arrays = load_npz(path)
+    if labels is None:
+        if labels_key not in arrays:
+            raise InfoplaneError(
+                f"{path} has no {labels_key!r} array; pass labels=... or labels_key=<its name>"
+            )
+        labels = arrays[labels_key]
+    names = sorted((k for k in arrays if k not in (labels_key, "epochs")), key=_natural_key)
+    if not names:
+        raise InfoplaneError(f"{path} holds no layer arrays")
+    plane = information_plane([arrays[k] for k in names], labels, method=method, **settings)
+    n_epochs = plane["I_XT"].shape[-2]
+    epochs = arrays.get("epochs", np.arange(n_epochs))
+    if len(epochs) != n_epochs:
+        raise InfoplaneError(f"'epochs' has {len(epochs)} entries but the layers hold "
+                             f"{n_epochs} epochs")
+    return dict(plane, layer_names=names, epochs=np.asarray(epochs))
+
+
+__all__ = ["PLANE_METHODS", "information_plane", "plane_from_npz", "plane_from_run"]

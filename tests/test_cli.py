@@ -1,0 +1,57 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from infoplane.cli import main
+
+
+def test_reproduce_quick_writes_plane_npz_and_results(tmp_path, capsys):
+    out = tmp_path / "t17"
+    code = main(["reproduce", "tishby2017", "--quick", "--epochs", "40", "--out", str(out),
+                 "--no-progress"])
+    assert code == 0
+    for name in ("information_plane.png", "information_plane.pdf", "information.npz",
+                 "results.json", "gradient_snr.png", "loss_accuracy.png", "config.json"):
+        assert (out / name).is_file(), name
+    assert (out / "information_plane.png").stat().st_size > 10_000
+    with np.load(out / "information.npz") as f:
+        assert f["I_XT"].shape[0] == 2 and f["I_XT"].shape[2] == 6
+    results = json.loads((out / "results.json").read_text())
+    assert results["claims"] and all("agree" in c for c in results["claims"])
+    # Redraw without retraining.
+    assert main(["plot", str(out), "--out", str(tmp_path / "redrawn")]) == 0
+    assert (tmp_path / "redrawn" / "information_plane.png").is_file()
+    # The output directory is not silently overwritten.
+    assert main(["reproduce", "tishby2017", "--quick", "--out", str(out), "--no-progress"]) == 2
+    assert "already exists; pass --resume" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "--preset", "huge"], "unknown preset 'huge'; valid presets are"),
+        (["train", "--preset", "tiny", "--activation", "swish"], "valid activations are"),
+        (["train", "--preset", "tiny", "--optimiser", "rmsprop"], "valid optimisers are"),
+        (["train", "--preset", "tiny", "--schedule", "often"], "valid schedules are"),
+        (["train", "--preset", "tiny", "--epochs", "0"], "epochs must be a positive integer"),
+        (["train", "--preset", "tiny", "--batch-size", "-1"], "batch_size must be a positive"),
+        (["train", "--preset", "tiny", "--set", "hidden=[4,-2]"], "hidden width 1 must be"),
+        (["train", "--preset", "tiny", "--set", "colour=red"], "unknown configuration field"),
+        (["reproduce", "tishby2018"], "unknown study 'tishby2018'"),
+        (["plot", "/nonexistent/run"], "no such file"),
+    ],
+)
+def test_bad_input_is_one_line(argv, message, capsys, tmp_path):
+    argv = [*argv, "--out", str(tmp_path / "o")] if argv[0] == "train" else argv
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_console_script_entry_point_help():
+    out = subprocess.run([sys.executable, "-m", "infoplane.cli", "--help"], capture_output=True,
+                         text=True, check=True)
+    assert "reproduce" in out.stdout and "plane" in out.stdout

@@ -1,0 +1,129 @@
+"""Information planes from recorded activations: a run's and an .npz from anywhere."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from infoplane._errors import InfoplaneError
+from infoplane.config import preset
+from infoplane.estimators.binning import binned_information_reference
+from infoplane.estimators.kde import kde_information_reference
+from infoplane.estimators.knn import knn_entropy, mixed_mutual_information
+from infoplane.experiment import train
+from infoplane.plane import information_plane, plane_from_npz, plane_from_run
+from infoplane.runs import load_npz
+
+RECORDED = (0, 4, 5)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    # float32 recording: float16 rounding can move a value across a bin edge.
+    config = preset("tiny").replace(seeds=1, epochs=20, schedule_value=10,
+                                    record_layers=RECORDED, record_dtype="float32")
+    out = tmp_path_factory.mktemp("run") / "rec"
+    train(config, out, progress=False)
+    return out
+
+
+def test_binning_plane_of_a_run_equals_the_training_records(run_dir):
+    plane = plane_from_run(run_dir, method="binning", out_name="plane_binning")
+    info = load_npz(run_dir / "information.npz")
+    # Both are exact plug-in values of the same symbols in float32: equal to round-off.
+    np.testing.assert_allclose(plane["I_XT"], info["I_XT"][:, :, list(RECORDED)], atol=1e-5)
+    np.testing.assert_allclose(plane["I_TY"], info["I_TY"][:, :, list(RECORDED)], atol=1e-5)
+    np.testing.assert_array_equal(plane["epochs"], info["epochs"])
+    written = load_npz(run_dir / "plane_binning.npz")
+    assert set(written) >= {"I_XT", "I_TY", "epochs", "layer_names", "H_X", "H_Y", "method",
+                            "settings"}
+    assert list(written["layer_names"]) == list(info["layer_names"][list(RECORDED)])
+    assert json.loads(str(written["settings"]))["rule"] == "fixed"
+
+
+def test_global_and_kde_planes_of_a_run(run_dir):
+    glob = plane_from_run(run_dir, method="binning", rule="global")
+    assert glob["I_XT"].shape == (1, 3, len(RECORDED))
+    assert np.all(glob["I_XT"] <= 12 + 1e-5) and np.all(glob["I_TY"] <= glob["H_Y"] + 1e-5)
+    kde = plane_from_run(run_dir, method="kde_upper", noise_var=0.1)
+    assert np.all(np.isfinite(kde["I_XT"])) and np.all(kde["I_XT"] <= 12 + 1e-5)
+
+
+def test_run_without_activations_says_how_to_record(tmp_path, run_dir):
+    (tmp_path / "config.json").write_text((run_dir / "config.json").read_text())
+    with pytest.raises(InfoplaneError, match="record_layers"):
+        plane_from_run(tmp_path, method="binning")
+    with pytest.raises(InfoplaneError, match="out_name"):
+        plane_from_run(run_dir, method="binning", out_name="information")
+
+
+def _activations(n=120, seed=0):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, n)
+    # [epoch, n, units] for two layers of different widths.
+    l0 = np.tanh(rng.standard_normal((3, n, 4)) + labels[None, :, None]).astype(np.float32)
+    l1 = np.tanh(rng.standard_normal((3, n, 2)) * 2).astype(np.float32)
+    return [l0, l1], labels
+
+
+def test_npz_plane_matches_slow_references(tmp_path):
+    layers, labels = _activations()
+    path = tmp_path / "acts.npz"
+    # Natural order: "layer_10" sorts after "layer_2".
+    np.savez(path, layer_2=layers[0], layer_10=layers[1], labels=labels)
+    plane = plane_from_npz(path, method="binning")
+    assert plane["layer_names"] == ["layer_2", "layer_10"]
+    assert plane["I_XT"].shape == (3, 2)
+    edges = np.linspace(-1, 1, 30)
+    for li, acts in enumerate(layers):
+        for e in range(3):
+            h, i = binned_information_reference(acts[e], labels, edges)
+            assert plane["I_XT"][e, li] == pytest.approx(h, abs=1e-5)  # float32 sums
+            assert plane["I_TY"][e, li] == pytest.approx(i, abs=1e-5)
+    kde = plane_from_npz(path, method="kde_lower", noise_var=0.05)
+    for li, acts in enumerate(layers):
+        xt, ty = kde_information_reference(acts[1], labels, 0.05, "lower")
+        # The fast path runs in float32: 1e-5 relative on O(1) nats (see test_kde.py).
+        assert kde["I_XT"][1, li] == pytest.approx(xt / math.log(2), rel=1e-4)
+        assert kde["I_TY"][1, li] == pytest.approx(ty / math.log(2), rel=1e-4, abs=1e-5)
+
+
+def test_knn_plane_matches_the_public_estimators():
+    layers, labels = _activations()
+    plane = information_plane([layers[0]], labels, method="knn", k=3)
+    # Layer 0, epoch 0 draws the same jitter (seed 0) as the public functions.
+    ty = mixed_mutual_information(layers[0][0], labels, k=3)
+    h = knn_entropy(layers[0][0], k=3)
+    assert plane["I_TY"][0, 0] == pytest.approx(float(ty), abs=1e-9)
+    assert plane["I_XT"][0, 0] == pytest.approx(float(h), abs=1e-9)
+
+
+def test_seed_axis_and_units():
+    layers, labels = _activations()
+    stacked = [np.stack([a, a[::-1]]) for a in layers]
+    bits = information_plane(stacked, labels, method="binning", rule="layer")
+    nats = information_plane(stacked, labels, method="binning", rule="layer", unit="nats")
+    assert bits["I_XT"].shape == (2, 3, 2)
+    np.testing.assert_allclose(bits["I_XT"][1], bits["I_XT"][0][::-1])
+    np.testing.assert_allclose(nats["I_TY"], bits["I_TY"] * math.log(2))
+
+
+@pytest.mark.parametrize(("args", "match"), [
+    (lambda l, y: ([l[0], l[1][:, :100]], y), "share"),
+    (lambda l, y: (l, y[:-1]), "labels has"),
+    (lambda l, y: ([l[0][0]], y), r"\[epoch, n, units\]"),
+    (lambda l, y: ([np.where(l[0] > 0.9, np.nan, l[0])], y), "NaN"),
+])
+def test_bad_activations_are_clear_errors(args, match):
+    layers, labels = _activations()
+    with pytest.raises(InfoplaneError, match=match):
+        information_plane(*args(layers, labels), method="binning")
+
+
+def test_unknown_method_or_setting():
+    layers, labels = _activations()
+    with pytest.raises(InfoplaneError, match="valid plane methods"):
+        information_plane(layers, labels, method="ksg1")
+    with pytest.raises(InfoplaneError, match="does not take"):
+        information_plane(layers, labels, method="kde_upper", n_bins=3)

@@ -1,0 +1,277 @@
+"""Tests of infoplane.plotting: what is drawn (counts, scales, labels), files, the SNR rule."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.collections import LineCollection, PathCollection, PolyCollection  # noqa: E402
+from matplotlib.colors import LogNorm  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from infoplane import plotting  # noqa: E402
+from infoplane._errors import InfoplaneError  # noqa: E402
+
+SEEDS, LAYERS = 3, 4
+EPOCHS = np.unique(np.logspace(0, np.log2(500), 60, base=2).astype(int)) - 1  # starts at 0
+NAMES = ["L1 (6)", "L2 (4)", "L3 (3)", "out (2)"]
+
+
+def _info(seed=0):
+    """A small synthetic run with the arrays and shapes of information.npz."""
+    rng = np.random.default_rng(seed)
+    n = EPOCHS.size
+    t = np.log1p(EPOCHS)[None, :, None] / np.log1p(EPOCHS[-1])
+    depth = np.arange(LAYERS)[None, None, :]
+    ixt = 12 - 2.5 * depth * (0.5 + 0.5 * t) + rng.normal(0, 0.05, (SEEDS, n, LAYERS))
+    ity = np.clip(0.2 + 0.75 * t - 0.05 * depth + rng.normal(0, 0.01, (SEEDS, n, LAYERS)), 0, 1)
+    loss = 1.0 - 0.8 * t[..., 0] + rng.normal(0, 0.01, (SEEDS, n))
+    acc = 0.5 + 0.45 * t[..., 0] + rng.normal(0, 0.01, (SEEDS, n))
+    # The SNR falls from 10 to 0.1 at epoch 100: a crossing of 1 there.
+    snr = np.where(EPOCHS < 100, 10.0, 0.1)[None, :, None] * np.ones((SEEDS, 1, LAYERS))
+    grad_std = 0.05 * np.ones((SEEDS, n, LAYERS))
+    return {
+        "I_XT": ixt, "I_TY": ity, "epochs": EPOCHS, "layer_names": np.array(NAMES),
+        "H_X": np.float64(12.0), "H_Y": np.float64(0.999),
+        "train_loss": loss, "test_loss": loss + 0.05, "train_acc": acc, "test_acc": acc - 0.03,
+        "grad_mean": snr * grad_std, "grad_std": grad_std,
+    }
+
+
+@pytest.fixture
+def ax():
+    return Figure(figsize=(4, 3)).add_subplot()
+
+
+def _points(ax):
+    return [c for c in ax.collections if isinstance(c, PathCollection)]
+
+
+def test_information_plane_points_lines_and_log_colour_bar(ax):
+    d = _info()
+    out = plotting.information_plane(ax, d["I_XT"], d["I_TY"], d["epochs"], H_X=12, H_Y=0.999,
+                                     layer_names=NAMES)
+    assert out is ax
+    points = _points(ax)
+    assert len(points) == LAYERS  # one collection (one marker) per layer
+    assert all(p.get_offsets().shape == (EPOCHS.size, 2) for p in points)  # mean over seeds
+    np.testing.assert_allclose(np.sort(points[0].get_offsets()[:, 0]),
+                               np.sort(d["I_XT"].mean(axis=0)[:, 0]))
+    (lines,) = [c for c in ax.collections if isinstance(c, LineCollection)]
+    assert len(lines.get_segments()) == EPOCHS.size  # one line through the layers per epoch
+    assert all(len(s) == LAYERS for s in lines.get_segments())
+    cbar = points[0].colorbar
+    assert isinstance(cbar.norm, LogNorm)
+    # Epoch 0 (the initialisation) is drawn as epoch + 1 = 1, the bottom of the scale.
+    assert cbar.norm.vmin == 1 and cbar.norm.vmax == EPOCHS[-1] + 1
+    assert np.all(np.isfinite(points[0].get_array()))
+    assert "epoch" in cbar.ax.get_ylabel()
+    assert "bits" in ax.get_xlabel() and "bits" in ax.get_ylabel()
+    texts = " ".join(t.get_text() for t in ax.texts)
+    assert "H(X)" in texts and "H(Y)" in texts
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == NAMES
+    assert ax.get_legend().get_title().get_text() == f"mean of {SEEDS} runs"
+
+
+def test_information_plane_without_seed_axis_all_seeds_and_no_colour_bar(ax):
+    d = _info()
+    plotting.information_plane(ax, d["I_XT"][0], d["I_TY"][0], EPOCHS, colorbar=False)
+    assert len(ax.figure.axes) == 1
+    assert _points(ax)[0].get_offsets().shape == (EPOCHS.size, 2)
+    ax2 = Figure().add_subplot()
+    plotting.information_plane(ax2, d["I_XT"], d["I_TY"], EPOCHS, mean_over_seeds=False)
+    assert _points(ax2)[0].get_offsets().shape == (SEEDS * EPOCHS.size, 2)
+    (lines,) = [c for c in ax2.collections if isinstance(c, LineCollection)]
+    assert len(lines.get_segments()) == SEEDS * EPOCHS.size
+
+
+def test_information_plane_marks_the_nearest_logged_epoch(ax):
+    d = _info()
+    target = EPOCHS[EPOCHS.size // 2]
+    plotting.information_plane(ax, d["I_XT"], d["I_TY"], EPOCHS, mark_epoch=target + 0.4,
+                               mark_label="SNR transition")
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[-1] == f"SNR transition (epoch {target})"
+    (marked,) = [line for line in ax.lines if np.size(line.get_xdata()) == LAYERS]
+    np.testing.assert_allclose(marked.get_xdata(), d["I_XT"][:, EPOCHS.size // 2].mean(axis=0))
+
+
+@pytest.mark.parametrize("bad", [
+    {"I_TY": np.zeros((SEEDS, EPOCHS.size, LAYERS + 1))},
+    {"epochs": EPOCHS[:-1]},
+    {"I_XT": np.zeros(EPOCHS.size)},
+])
+def test_information_plane_rejects_mismatched_shapes(ax, bad):
+    d = _info() | bad
+    with pytest.raises(InfoplaneError, match="shape|epochs"):
+        plotting.information_plane(ax, d["I_XT"], d["I_TY"], d["epochs"])
+
+
+def test_information_plane_rejects_wrong_number_of_layer_names(ax):
+    d = _info()
+    with pytest.raises(InfoplaneError, match="3 layer_names given for 4 layers"):
+        plotting.information_plane(ax, d["I_XT"], d["I_TY"], EPOCHS, layer_names=NAMES[:3])
+
+
+def test_layer_trajectories_one_line_per_layer(ax):
+    d = _info()
+    out = plotting.layer_trajectories(ax, d["I_XT"], d["I_TY"], EPOCHS, layer_names=NAMES)
+    assert out is ax
+    paths = [line for line in ax.lines if np.size(line.get_xdata()) == EPOCHS.size]
+    assert len(paths) == LAYERS
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == NAMES
+    assert "bits" in ax.get_xlabel() and "bits" in ax.get_ylabel()
+
+
+def test_loss_accuracy_twin_axes_bands_and_log_epochs(ax):
+    d = _info()
+    out, twin = plotting.loss_accuracy(ax, EPOCHS, d["train_loss"], d["test_loss"],
+                                       d["train_acc"], d["test_acc"], mark_epoch=100)
+    assert out is ax and twin is not ax and twin.get_shared_x_axes().joined(ax, twin)
+    assert ax.get_xscale() == "log" and "epoch + 1" in ax.get_xlabel()
+    assert "bits" in ax.get_ylabel() and "accuracy" in twin.get_ylabel()
+    assert len([c for c in ax.collections if isinstance(c, PolyCollection)]) == 2
+    assert len([c for c in twin.collections if isinstance(c, PolyCollection)]) == 2
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), d["train_loss"].mean(axis=0))
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), EPOCHS + 1)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["train loss", "test loss", "train accuracy", "test accuracy",
+                      "marked epoch (epoch 100)"]
+
+
+def test_loss_accuracy_single_run_has_no_band_and_checks_shapes(ax):
+    d = _info()
+    _, twin = plotting.loss_accuracy(ax, EPOCHS, d["train_loss"][0], d["test_loss"][0],
+                                     d["train_acc"][0], d["test_acc"][0])
+    assert not ax.collections and not twin.collections
+    with pytest.raises(InfoplaneError, match="shapes do not match"):
+        plotting.loss_accuracy(Figure().add_subplot(), EPOCHS, d["train_loss"],
+                               d["test_loss"][:2], d["train_acc"], d["test_acc"])
+    with pytest.raises(InfoplaneError, match="band"):
+        plotting.loss_accuracy(Figure().add_subplot(), EPOCHS, d["train_loss"],
+                               d["test_loss"], d["train_acc"], d["test_acc"], band="iqr")
+
+
+def test_gradient_snr_mean_and_std_per_layer_log_log(ax):
+    d = _info()
+    out = plotting.gradient_snr(ax, EPOCHS, d["grad_mean"], d["grad_std"], NAMES,
+                                transition_epoch=100)
+    assert out is ax
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    curves = [line for line in ax.lines if np.size(line.get_xdata()) == EPOCHS.size]
+    assert len(curves) == 2 * LAYERS
+    assert [c.get_linestyle() for c in curves[:2]] == ["-", "--"]
+    assert curves[0].get_color() == curves[1].get_color()  # same colour for a layer
+    assert "bits" in ax.get_ylabel()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[:LAYERS] == NAMES and labels[-1] == "transition\n(epoch 100)"
+    with pytest.raises(InfoplaneError, match="grad_std"):
+        plotting.gradient_snr(Figure().add_subplot(), EPOCHS, d["grad_mean"],
+                              d["grad_std"][:, :-1])
+
+
+def test_detect_snr_transition_finds_a_known_crossing():
+    d = _info()
+    rng = np.random.default_rng(1)
+    noisy = d["grad_mean"] * np.exp(rng.normal(0, 0.3, d["grad_mean"].shape))
+    found = plotting.detect_snr_transition(EPOCHS, noisy, d["grad_std"])
+    i_true = int(np.argmax(EPOCHS >= 100))  # the first logged epoch with SNR 0.1
+    i_found = int(np.flatnonzero(EPOCHS == found)[0])
+    assert abs(i_found - i_true) <= 1  # within one logged epoch
+    # Without a seed axis, and without smoothing, a clean step is found exactly.
+    assert plotting.detect_snr_transition(EPOCHS, d["grad_mean"][0], d["grad_std"][0],
+                                          window=1) == EPOCHS[i_true]
+
+
+def test_detect_snr_transition_midpoint_of_a_smooth_fall():
+    # log SNR falls as a logistic in log(epoch + 1) centred on epoch 99; the range of
+    # log(epoch + 1) is symmetric about it, so peak and trough are symmetric and the
+    # geometric midpoint is at the centre.
+    epochs = np.unique(np.round(np.logspace(0, 4, 200)).astype(int)) - 1
+    u = np.log1p(epochs) - np.log(100)
+    log_snr = 2.0 - 4.0 / (1 + np.exp(-u / 0.3))
+    grad_std = np.full((epochs.size, 2), 0.1)
+    grad_mean = grad_std * np.exp(log_snr)[:, None]
+    found = plotting.detect_snr_transition(epochs, grad_mean, grad_std, method="midpoint")
+    i_true = int(np.argmin(np.abs(u)))
+    assert abs(int(np.flatnonzero(epochs == found)[0]) - i_true) <= 1
+
+
+def test_detect_snr_transition_explains_when_there_is_none():
+    grad_std = np.full((EPOCHS.size, 3), 1.0)
+    with pytest.raises(InfoplaneError, match="below 1 throughout.*midpoint"):
+        plotting.detect_snr_transition(EPOCHS, 0.5 * grad_std, grad_std)
+    with pytest.raises(InfoplaneError, match="still at or above"):
+        plotting.detect_snr_transition(EPOCHS, 2 * grad_std, grad_std)
+    with pytest.raises(InfoplaneError, match="method"):
+        plotting.detect_snr_transition(EPOCHS, grad_std, grad_std, method="knee")
+    with pytest.raises(InfoplaneError, match="logged epochs"):
+        plotting.detect_snr_transition(EPOCHS[:-2], grad_std, grad_std)
+
+
+def test_information_plane_grid_shares_one_log_colour_scale():
+    d = _info()
+    fig = Figure(figsize=(8, 3), layout="constrained")
+    short = EPOCHS[EPOCHS < 200]
+    planes = {"binning": (d["I_XT"], d["I_TY"], EPOCHS),
+              "kde": (d["I_XT"][:, : short.size] * 0.7, d["I_TY"][:, : short.size], short),
+              "one run": (d["I_XT"][0], d["I_TY"][0], EPOCHS)}
+    axes = plotting.information_plane_grid(fig, planes, ncols=2, H_X=12, H_Y=0.999,
+                                           layer_names=NAMES)
+    assert axes.shape == (2, 2)
+    used = list(axes.flat[:3])
+    assert [a.get_title() for a in used] == list(planes)
+    norms = {id(p.norm) for a in used for p in _points(a)}
+    assert len(norms) == 1  # the very same norm object in every panel
+    norm = _points(used[0])[0].norm
+    assert isinstance(norm, LogNorm) and norm.vmax == EPOCHS[-1] + 1
+    assert len(fig.axes) == 3 + 1  # three planes (the empty cell removed) and one colour bar
+    assert all(a.get_xlim() == used[0].get_xlim() for a in used)
+    with pytest.raises(InfoplaneError, match="empty"):
+        plotting.information_plane_grid(Figure(), {})
+
+
+def test_ib_curve_sorted_line_added_to_the_plane_legend(ax):
+    d = _info()
+    plotting.information_plane(ax, d["I_XT"], d["I_TY"], EPOCHS, layer_names=NAMES)
+    r = np.array([12.0, 0.0, 0.5, 1.0])
+    out = plotting.ib_curve(ax, r, np.minimum(r, 0.999), label="IB curve")
+    assert out is ax
+    line = ax.lines[-1]
+    np.testing.assert_allclose(line.get_xdata(), [0, 0.5, 1, 12])
+    np.testing.assert_allclose(line.get_ydata(), [0, 0.5, 0.999, 0.999])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [*NAMES, "IB curve"]
+    with pytest.raises(InfoplaneError, match="same length"):
+        plotting.ib_curve(ax, r, r[:-1])
+
+
+def test_save_figure_writes_png_and_pdf_atomically(tmp_path):
+    fig = Figure(figsize=(2, 2))
+    fig.add_subplot().plot([0, 1], [0, 1])
+    paths = plotting.save_figure(fig, tmp_path / "new" / "sub" / "plane.v2")
+    assert paths == [tmp_path / "new" / "sub" / "plane.v2.png",
+                     tmp_path / "new" / "sub" / "plane.v2.pdf"]
+    assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and paths[0].stat().st_size > 1000
+    assert paths[1].read_bytes()[:5] == b"%PDF-"
+    assert all(p.stat().st_mode & 0o777 == 0o644 for p in paths)
+    assert sorted(p.name for p in paths[0].parent.iterdir()) == ["plane.v2.pdf", "plane.v2.png"]
+    with pytest.raises(InfoplaneError, match="unknown figure format"):
+        plotting.save_figure(fig, tmp_path / "x", formats=("png", "gif2"))
+
+
+def test_run_figures_writes_the_standard_figures_and_leaks_none(tmp_path):
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    paths = plotting.run_figures(_info(), tmp_path / "figures")
+    assert [p.name for p in paths] == [
+        "information_plane.png", "information_plane.pdf", "loss_accuracy.png",
+        "loss_accuracy.pdf", "gradient_snr.png", "gradient_snr.pdf"]
+    assert all(p.stat().st_size > 0 for p in paths)
+    assert plt.get_fignums() == before
+    only_plane = {k: v for k, v in _info().items() if k in ("I_XT", "I_TY", "epochs")}
+    assert len(plotting.run_figures(only_plane, tmp_path / "plane_only")) == 2
+    with pytest.raises(InfoplaneError, match="I_TY"):
+        plotting.run_figures({"I_XT": 1, "epochs": EPOCHS}, tmp_path / "bad")

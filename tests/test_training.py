@@ -1,0 +1,202 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from infoplane._errors import InfoplaneError
+from infoplane.config import RunConfig, preset
+from infoplane.datasets import Dataset, split, tishby12
+from infoplane.estimators.binning import Bins
+from infoplane.experiment import TrainingDiverged, plan_chunks, train
+from infoplane.schedules import logged_epochs
+from infoplane.training import Schedule, make_chunk_program, make_optimiser
+
+
+def _numpy_adam_step(params, x, y, lr, b1=0.9, b2=0.999, eps=1e-8):
+    """One Adam step on mean softmax cross-entropy of a tanh MLP, by hand (first step: t=1)."""
+    hs = [x]
+    for w, b in params[:-1]:
+        hs.append(np.tanh(hs[-1] @ w + b))
+    z = hs[-1] @ params[-1][0] + params[-1][1]
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    delta = (p - np.eye(z.shape[1])[y]) / len(y)  # d loss / d logits
+    grads = []
+    for li in range(len(params) - 1, -1, -1):
+        w, _ = params[li]
+        grads.append((hs[li].T @ delta, delta.sum(axis=0)))
+        if li:
+            delta = (delta @ w.T) * (1 - hs[li] ** 2)
+    grads = grads[::-1]
+    new = []
+    for (w, b), (gw, gb) in zip(params, grads, strict=True):
+        upd = []
+        for v, g in ((w, gw), (b, gb)):
+            m_hat = (1 - b1) * g / (1 - b1)
+            v_hat = (1 - b2) * g**2 / (1 - b2)
+            upd.append(v - lr * m_hat / (np.sqrt(v_hat) + eps))
+        new.append(tuple(upd))
+    return new
+
+
+def test_one_training_step_matches_numpy():
+    rng = np.random.default_rng(0)
+    data = Dataset(rng.normal(size=(64, 5)).astype(np.float32),
+                   rng.integers(0, 3, 64).astype(np.int32), 3)
+    rows = split(data, "idnns", 1.0)
+    init, chunk, unravel = make_chunk_program(
+        data=data, split=rows, widths=(5, 4, 3), activation="tanh",
+        optimiser=make_optimiser("adam", 0.01), batch_size=64, shuffle=False,
+        bins=Bins.idnns(), devices=jax.devices()[:1])
+    state = init(jax.random.key_data(jax.random.key(3))[None])
+    before = [(np.asarray(l.w), np.asarray(l.b)) for l in unravel(state.params[0])]
+    sched = Schedule(jnp.array([0]), jnp.array([1]), jnp.array([True]))
+    state, _ = chunk(state, sched)
+    after = unravel(state.params[0])
+    expected = _numpy_adam_step(before, data.x.astype(np.float64), data.y, 0.01)
+    for layer, (w, b) in zip(after, expected, strict=True):
+        # float32 forward/backward against float64: 1e-5 absolute on parameters of size ~1
+        np.testing.assert_allclose(np.asarray(layer.w), w, atol=1e-5)
+        np.testing.assert_allclose(np.asarray(layer.b), b, atol=1e-5)
+
+
+def test_plan_chunks_covers_every_epoch_once():
+    logged = logged_epochs("idnns", 8000)
+    chunks = plan_chunks(logged, 8000, 8, 250)
+    got = np.concatenate([c.epochs[c.valid] for c in chunks])
+    np.testing.assert_array_equal(got, logged)
+    assert sum(int(c.lengths[c.valid].sum()) for c in chunks) == 8000
+    assert all(c.epochs.shape == (8,) for c in chunks)
+
+
+SHORT = preset("tishby2017").replace(seeds=3, epochs=300, schedule="every", schedule_value=25,
+                                     chunk_logs=4, chunk_epochs=100, learning_rate=0.01)
+
+
+@pytest.fixture(scope="module")
+def short_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("short") / "run"
+    return out, train(SHORT, out, progress=False)
+
+
+def test_short_tanh_run_learns_and_saturates_first_layer(short_run):
+    _, info = short_run
+    assert info["I_XT"].shape == (3, len(info["epochs"]), 6)
+    acc = info["train_acc"].mean(axis=0)
+    assert acc[-1] > acc[0] + 0.2
+    # The 10-unit tanh layer separates nearly all 4096 inputs from the start.
+    assert info["I_XT"][:, -1, 0].mean() >= 11.0
+    h_y = float(info["H_Y"])
+    assert h_y == pytest.approx(0.99916, abs=1e-5)
+    ixt, ity = info["I_XT"], info["I_TY"]
+    # 0 <= I(T;Y) <= I(X;T) <= log2 N and I(T;Y) <= H(Y), every seed, epoch and layer.
+    eps = 1e-4
+    assert np.all(ity >= -eps) and np.all(ity <= ixt + eps)
+    assert np.all(ixt <= 12 + eps) and np.all(ity <= h_y + eps)
+    assert np.all(info["grad_mean"][:, 1:] > 0) and np.all(info["grad_std"][:, 1:] > 0)
+    assert np.isfinite(info["train_loss"]).all()
+
+
+def test_run_directory_contents(short_run):
+    out, info = short_run
+    cfg = json.loads((out / "config.json").read_text())
+    assert RunConfig.from_dict(cfg["config"]) == SHORT
+    assert "jax" in cfg["versions"] and cfg["logged_epochs"] == info["epochs"].tolist()
+    saved = np.load(out / "information.npz")
+    np.testing.assert_array_equal(saved["I_XT"], info["I_XT"])
+    assert bool(saved["complete"])
+
+
+def test_resume_after_kill_equals_uninterrupted(short_run, tmp_path):
+    _, reference = short_run
+    out = tmp_path / "killed"
+    # Train in a child process and kill it hard once two chunks are saved.
+    code = textwrap.dedent(f"""
+        from infoplane.config import RunConfig
+        from infoplane.experiment import train
+        import json
+        cfg = RunConfig.from_dict(json.loads({json.dumps(json.dumps(SHORT.to_dict()))}))
+        train(cfg, {str(out)!r}, progress=False)
+    """)
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2")
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env)
+    try:
+        import time
+
+        deadline = time.time() + 240
+        while time.time() < deadline and proc.poll() is None:
+            ck = out / "checkpoint.npz"
+            if ck.exists() and int(np.load(ck)["next_chunk"]) >= 2:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run finished before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    partial = np.load(out / "information.npz")
+    assert not bool(partial["complete"]) and 0 < partial["I_XT"].shape[1] < len(
+        reference["epochs"])
+    with pytest.raises(InfoplaneError, match="already exists"):
+        train(SHORT, out, progress=False)
+    resumed = train(SHORT, out, resume=True, progress=False)
+    for key in ("I_XT", "I_TY", "train_loss", "test_acc", "grad_mean", "weight_norm"):
+        np.testing.assert_array_equal(resumed[key], reference[key])
+
+
+def test_nan_loss_stops_with_message_and_keeps_records(tmp_path):
+    # Linear units and a huge step: the logits overflow to inf within a few steps.
+    cfg = preset("tiny").replace(activation="linear", learning_rate=1e12, optimiser="sgd",
+                                 epochs=40,
+                                 schedule="every", schedule_value=5, chunk_logs=2,
+                                 chunk_epochs=10)
+    out = tmp_path / "nan"
+    with pytest.raises(TrainingDiverged, match="NaN"):
+        train(cfg, out, progress=False)
+    kept = np.load(out / "information.npz")
+    assert kept["I_XT"].shape[1] >= 1 and not bool(kept["complete"])
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"activation": "swish"}, "unknown activation 'swish'; valid activations are"),
+        ({"optimiser": "lbfgs"}, "unknown optimiser 'lbfgs'; valid optimisers are: adam"),
+        ({"schedule": "sometimes"}, "unknown schedule"),
+        ({"hidden": (10, 0)}, "hidden width 1 must be a positive integer"),
+        ({"epochs": 0}, "epochs must be a positive integer"),
+        ({"batch_size": -5}, "batch_size must be a positive integer"),
+        ({"learning_rate": float("nan")}, "learning_rate must be a positive number"),
+        ({"record_layers": (9,)}, "layer 9 does not exist"),
+    ],
+)
+def test_bad_configuration_is_a_clear_error(changes, message):
+    with pytest.raises(InfoplaneError, match=message):
+        train(preset("tiny").replace(**changes), None, progress=False)
+
+
+def test_unknown_field_and_preset():
+    with pytest.raises(InfoplaneError, match="unknown configuration field"):
+        preset("tiny").replace(colour="blue")
+    with pytest.raises(InfoplaneError, match="unknown preset 'big'; valid presets are"):
+        preset("big")
+
+
+def test_config_json_round_trip(tmp_path):
+    cfg = preset("saxe2018").replace(hidden=(8, 4), record_layers=(0, 2))
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(cfg.to_dict()))
+    assert RunConfig.from_json(path) == cfg
+
+
+def test_generated_data_used_when_dataset_is_tishby12():
+    d = tishby12()
+    assert d.name == "tishby12"
