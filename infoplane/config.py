@@ -42,6 +42,9 @@ class RunConfig:
         unit_noise: std of Gaussian noise added to every hidden unit during training.
         record_layers: layer indices whose raw activations are saved at logged epochs.
         record_dtype: "float16" or "float32" for saved activations.
+        init_from: a run directory whose final training state (parameters and optimiser
+            state, from its checkpoint.npz) starts this run instead of a fresh initialisation:
+            training continues, e.g. on shifted data. The architecture must match.
         chunk_logs, chunk_epochs: a compiled chunk holds at most ``chunk_logs`` logged epochs and
             ends once it covers ``chunk_epochs`` epochs; results are saved after every chunk.
     """
@@ -75,6 +78,7 @@ class RunConfig:
     record_dtype: str = "float16"
     chunk_logs: int = 8
     chunk_epochs: int = 250
+    init_from: str | None = None
 
     def replace(self, **changes) -> RunConfig:
         """A copy with some fields changed; unknown names are an error."""

@@ -119,6 +119,8 @@ def train(config: RunConfig, out=None, *, resume: bool = False, overwrite: bool 
     keys = jax.random.key_data(jax.vmap(jax.random.key)(
         jnp.arange(config.seed, config.seed + n_run)))
     state = init(keys)
+    if config.init_from:
+        state = _continue_from(Path(config.init_from), state)
 
     names = layer_names(config, data)
     p_y = np.bincount(data.y, minlength=data.n_classes) / data.y.size
@@ -217,13 +219,37 @@ def _restore(run_dir: Path, config: RunConfig, fresh: RunState):
         return 0, fresh, {}
     ck = load_npz(run_dir / "checkpoint.npz")
     next_chunk = int(ck["next_chunk"])
-    leaves, treedef = jax.tree.flatten(fresh)
-    restored = [jnp.asarray(ck[f"leaf_{i}"], dtype=leaf.dtype) for i, leaf in enumerate(leaves)]
-    state = jax.tree.unflatten(treedef, restored)
+    state = _state_from(ck, fresh, run_dir)
     info = load_npz(run_dir / "information.npz")
     n_logged = _logs_in_chunks(config, next_chunk)
     records = {name: [info[name][:, :n_logged]] for name in PER_LOG if name in info}
     return next_chunk, state, records
+
+
+def _state_from(ck: dict, fresh: RunState, where: Path) -> RunState:
+    """A RunState with the structure of ``fresh`` and the arrays of a checkpoint."""
+    leaves, treedef = jax.tree.flatten(fresh)
+    if any(f"leaf_{i}" not in ck or ck[f"leaf_{i}"].shape != leaf.shape
+           for i, leaf in enumerate(leaves)):
+        raise InfoplaneError(
+            f"the checkpoint in {where} does not fit this run (different architecture, "
+            "optimiser, number of seeds or of devices)"
+        )
+    restored = [jnp.asarray(ck[f"leaf_{i}"], dtype=leaf.dtype) for i, leaf in enumerate(leaves)]
+    return jax.tree.unflatten(treedef, restored)
+
+
+def _continue_from(run_dir: Path, fresh: RunState) -> RunState:
+    """The final state of a finished run, to continue training from (config.init_from)."""
+    path = run_dir / "checkpoint.npz"
+    if not path.is_file():
+        raise InfoplaneError(f"init_from: {run_dir} has no checkpoint.npz; train it first")
+    info = load_npz(run_dir / "information.npz")
+    if not bool(info.get("complete", False)):
+        raise InfoplaneError(f"init_from: the run in {run_dir} is not complete; resume it first")
+    # Keep this run's own random streams (shuffling, dropout) but the trained parameters.
+    state = _state_from(load_npz(path), fresh, run_dir)
+    return RunState(state.params, state.opt_state, fresh.key)
 
 
 def _logs_in_chunks(config: RunConfig, n_chunks: int) -> int:
