@@ -14,6 +14,14 @@ from .._errors import check_choice
 
 STUDIES = {
     "tishby2017": "Shwartz-Ziv & Tishby (2017): the information plane and gradient SNR",
+    "saxe2018_activations": "Saxe et al. (2018): tanh, relu, softsign, softplus; binning and KDE",
+    "estimator_sensitivity": "one set of runs, the plane under 10-256 bins and 3 KDE noise levels",
+    "generalisation": "training on 30% versus 80% of the data; test loss and early stopping",
+    "initialisation": "zero, small normal, Glorot and He initialisation for tanh and relu",
+    "regularisation": "dropout, L2 weight decay and Gaussian unit noise on the plane",
+    "ib_bound": "the information-bottleneck curve of noisy tishby12 under the trajectories",
+    "data_drift": "switching to shifted data mid-training: forgetting and re-fitting",
+    "digits": "scikit-learn's 8x8 digits with a wider MLP; binning and KDE",
 }
 
 
