@@ -22,6 +22,7 @@ import optax
 from jax.flatten_util import ravel_pytree
 from jax.sharding import Mesh, PartitionSpec
 
+from ._packed import packed_logits
 from .datasets import Dataset, Split
 from .estimators.binning import Bins, binned_information
 from .models import forward, init_mlp, logits, resolve_activation
@@ -108,14 +109,15 @@ def make_chunk_program(
     init: str = "idnns",
     init_std: float = 0.01,
     devices: list | None = None,
-    seed_batch: int | None = None,
+    group: int | None = None,
 ) -> tuple[Callable, Callable, Callable]:
     """Build the compiled programs of a run.
 
-    Seeds are spread over ``devices`` (default: all) with ``shard_map``; on each device they are
-    processed ``seed_batch`` at a time with ``vmap`` inside a ``lax.map``. On a CPU, one seed at
-    a time is fastest (batched small matmuls are slower there than a loop of plain ones), so the
-    default is 1 on CPUs and all local seeds on accelerators.
+    Seeds are spread over ``devices`` (default: all) with ``shard_map``. On each device they are
+    trained in groups of ``group`` seeds, one group after another (``lax.map``). On a CPU a group
+    is packed into block-diagonal matrices (``_packed.py``), since XLA runs vmapped products of
+    tiny matrices slower there than one seed at a time; on an accelerator all local seeds form
+    one vmapped group. ``group=None`` means all local seeds.
 
     Returns:
         ``init(keys) -> RunState`` for keys (seeds, 2), and
@@ -139,65 +141,87 @@ def make_chunk_program(
     n_train = int(train_idx.shape[0])
     store = jnp.dtype(record_dtype)
 
-    def noisy_logits(flat, xb, key):
-        """Logits with the training-time perturbations (dropout, Gaussian unit noise)."""
-        params = unravel(flat)
-        if not dropout and not unit_noise:
-            return logits(params, xb, act)
-        h = xb
-        for i, layer in enumerate(params[:-1]):
-            h = act(h @ layer.w + layer.b)
-            k_drop, k_noise = jax.random.split(jax.random.fold_in(key, i))
+    def perturb(li, h, keys):
+        """Dropout and Gaussian unit noise on hidden layer li, h (S, B, width), per-seed keys."""
+        def one(h1, key):
+            k_drop, k_noise = jax.random.split(jax.random.fold_in(key, li))
             if unit_noise:
-                h = h + unit_noise * jax.random.normal(k_noise, h.shape)
+                h1 = h1 + unit_noise * jax.random.normal(k_noise, h1.shape)
             if dropout:
-                keep = jax.random.bernoulli(k_drop, 1.0 - dropout, h.shape)
-                h = jnp.where(keep, h / (1.0 - dropout), 0.0)
-        return h @ params[-1].w + params[-1].b
+                keep = jax.random.bernoulli(k_drop, 1.0 - dropout, h1.shape)
+                h1 = jnp.where(keep, h1 / (1.0 - dropout), 0.0)
+            return h1
 
-    def batch_loss(params, xb, yb, mb, key):
-        lp = jax.nn.log_softmax(noisy_logits(params, xb, key))
-        nll = -jnp.take_along_axis(lp, yb[:, None], axis=1)[:, 0]
+        return jax.vmap(one)(h, keys)
+
+    def group_logits(flat, xb, keys):
+        """(S, B, classes) logits of a group of S seeds; flat (S, P), xb (B, d) or (S, B, d)."""
+        params = jax.vmap(unravel)(flat)
+        hook = None
+        if dropout or unit_noise:
+            def hook(li, h):
+                return perturb(li, h, keys)
+        if packed:
+            return packed_logits(params, xb, act, hook)
+
+        def one(p, x, key):
+            out = packed_logits(jax.tree.map(lambda a: a[None], p), x, act,
+                                None if hook is None else lambda li, h: perturb(li, h, key[None]))
+            return out[0]
+
+        x_axis = 0 if xb.ndim == 3 else None
+        return jax.vmap(one, in_axes=(0, x_axis, 0))(params, xb, keys)
+
+    def group_loss(flat, xb, yb, mb, keys):
+        """Sum over the group of each seed's mean cross-entropy (nats) on its batch."""
+        lp = jax.nn.log_softmax(group_logits(flat, xb, keys))
+        onehot = jax.nn.one_hot(yb, n_classes, dtype=lp.dtype)
+        nll = -jnp.sum(lp * onehot, axis=-1)  # (S, B)
         return jnp.sum(nll * mb) / jnp.sum(mb)
 
-    grad_fn = jax.grad(batch_loss)
+    grad_fn = jax.grad(group_loss)
 
-    def train_epoch(params, opt_state, key, epoch, with_stats: bool):
-        ekey = jax.random.fold_in(key, epoch)
+    def train_epoch(flat, opt_state, keys, epoch, with_stats: bool):
+        ekeys = jax.vmap(lambda k: jax.random.fold_in(k, epoch))(keys)
         if shuffle:
-            perm = jax.random.permutation(jax.random.fold_in(ekey, 0), n_train)
-            index = perm[b_index]
+            perms = jax.vmap(lambda k: jax.random.permutation(jax.random.fold_in(k, 0),
+                                                              n_train))(ekeys)
+            index = jnp.transpose(perms[:, b_index], (1, 0, 2))  # (n_batches, S, batch)
         else:
             index = b_index
-        zeros = jnp.zeros_like(params)
+        zeros = jnp.zeros_like(flat)
 
         def step(carry, batch):
-            params, opt_state, g_sum, g_sq = carry
+            flat, opt_state, g_sum, g_sq = carry
             idx, mb, i = batch
-            g = grad_fn(params, x_train[idx], y_train[idx], mb, jax.random.fold_in(ekey, i + 1))
-            updates, opt_state = optimiser.update(g, opt_state, params)
-            params = optax.apply_updates(params, updates)
+            bkeys = jax.vmap(lambda k: jax.random.fold_in(k, i + 1))(ekeys)
+            g = grad_fn(flat, x_train[idx], y_train[idx], mb, bkeys)
+            # Per seed: optimiser states (Adam's step count) carry a seed axis.
+            updates, opt_state = jax.vmap(optimiser.update)(g, opt_state, flat)
+            flat = optax.apply_updates(flat, updates)
             if with_stats:
                 g_sum, g_sq = g_sum + g, g_sq + g**2
-            return (params, opt_state, g_sum, g_sq), None
+            return (flat, opt_state, g_sum, g_sq), None
 
         n_batches = b_index.shape[0]
-        carry = (params, opt_state, zeros, zeros)
-        (params, opt_state, g_sum, g_sq), _ = jax.lax.scan(
+        carry = (flat, opt_state, zeros, zeros)
+        (flat, opt_state, g_sum, g_sq), _ = jax.lax.scan(
             step, carry, (index, b_mask, jnp.arange(n_batches))
         )
         if not with_stats:
-            return params, opt_state
-        # Weight matrices only, as IDNNs reports them.
-        mean = [layer.w for layer in unravel(g_sum / n_batches)]
-        g_sq = [layer.w for layer in unravel(g_sq)]
-        grad_mean = jnp.stack([jnp.sqrt(jnp.sum(m**2)) for m in mean])
-        # Root of the trace of the covariance of the per-batch gradients (population variance).
-        grad_std = jnp.stack([
-            jnp.sqrt(jnp.sum(jnp.maximum(q / n_batches - m**2, 0.0)))
-            for q, m in zip(g_sq, mean, strict=True)
-        ])
-        return params, opt_state, grad_mean, grad_std
+            return flat, opt_state
+        return flat, opt_state, *jax.vmap(gradient_statistics)(g_sum / n_batches,
+                                                               g_sq / n_batches)
+
+    def gradient_statistics(g_mean, g_sq_mean):
+        """Per weight matrix (as IDNNs): the norm of the mean batch gradient, and the root of
+        the trace of the covariance of the batch gradients (population variance)."""
+        means = [layer.w for layer in unravel(g_mean)]
+        squares = [layer.w for layer in unravel(g_sq_mean)]
+        norm = jnp.stack([jnp.sqrt(jnp.sum(m**2)) for m in means])
+        spread = jnp.stack([jnp.sqrt(jnp.sum(jnp.maximum(q - m**2, 0.0)))
+                            for q, m in zip(squares, means, strict=True)])
+        return norm, spread
 
     def measure(flat):
         params = unravel(flat)
@@ -228,65 +252,73 @@ def make_chunk_program(
     def empty_record(params):
         return jax.tree.map(jnp.zeros_like, jax.eval_shape(measure, params))
 
-    def seed_chunk(state: RunState, schedule: Schedule):
-        key = jax.random.fold_in(jax.random.wrap_key_data(state.key), 1)
+    def group_chunk(state: RunState, schedule: Schedule):
+        """One chunk for a group of S seeds (every leaf of ``state`` has a leading S axis)."""
+        keys = jax.vmap(lambda k: jax.random.fold_in(jax.random.wrap_key_data(k), 1))(state.key)
+        empty = jax.tree.map(jnp.zeros_like, jax.eval_shape(jax.vmap(measure), state.params))
 
         def body(carry, entry):
-            params, opt_state = carry
+            flat, opt_state = carry
             epoch, length, valid = entry
-            rec = jax.lax.cond(valid, measure, empty_record, params)
+            rec = jax.lax.cond(valid, jax.vmap(measure), lambda _: empty, flat)
 
             def trained(args):
-                params, opt_state = args
-                params, opt_state, g_mean, g_std = train_epoch(
-                    params, opt_state, key, epoch, with_stats=True
-                )
+                flat, opt_state = args
+                flat, opt_state, g_mean, g_std = train_epoch(flat, opt_state, keys, epoch, True)
 
                 def more(c):
-                    e, p, o = c
-                    p, o = train_epoch(p, o, key, e, with_stats=False)
-                    return e + 1, p, o
+                    e, f, o = c
+                    f, o = train_epoch(f, o, keys, e, False)
+                    return e + 1, f, o
 
-                _, params, opt_state = jax.lax.while_loop(
-                    lambda c: c[0] < epoch + length, more, (epoch + 1, params, opt_state)
+                _, flat, opt_state = jax.lax.while_loop(
+                    lambda c: c[0] < epoch + length, more, (epoch + 1, flat, opt_state)
                 )
-                return params, opt_state, g_mean, g_std
+                return flat, opt_state, g_mean, g_std
 
             def skipped(args):
-                params, opt_state = args
-                z = jnp.zeros(n_layers)
-                return params, opt_state, z, z
+                z = jnp.zeros((flat.shape[0], n_layers))
+                return *args, z, z
 
-            params, opt_state, g_mean, g_std = jax.lax.cond(
-                valid & (length > 0), trained, skipped, (params, opt_state)
+            flat, opt_state, g_mean, g_std = jax.lax.cond(
+                valid & (length > 0), trained, skipped, (flat, opt_state)
             )
             rec = dict(rec, grad_mean=g_mean, grad_std=g_std)
-            return (params, opt_state), rec
+            return (flat, opt_state), rec
 
-        (params, opt_state), records = jax.lax.scan(
+        (flat, opt_state), records = jax.lax.scan(
             body, (state.params, state.opt_state), schedule
         )
-        return RunState(params, opt_state, state.key), records
+        # scan stacks along the logged axis first: put the seeds first, (S, K, ...).
+        records = jax.tree.map(lambda a: jnp.swapaxes(a, 0, 1), records)
+        return RunState(flat, opt_state, state.key), records
 
     devices = devices or jax.devices()
-    if seed_batch is None:
-        seed_batch = 1 if devices[0].platform == "cpu" else None
+    accelerator = devices[0].platform != "cpu"
+    packed = not accelerator
 
-    def batched(state, schedule):
-        return jax.lax.map(lambda st: seed_chunk(st, schedule), state, batch_size=seed_batch)
+    def local(state, schedule):
+        """All seeds of one device: groups of ``group`` seeds, one group after another."""
+        n_local = state.key.shape[0]
+        size = n_local if accelerator or group is None else group
+        grouped = jax.tree.map(lambda a: a.reshape(n_local // size, size, *a.shape[1:]), state)
+        out_state, records = jax.lax.map(lambda st: group_chunk(st, schedule), grouped)
+        return jax.tree.map(lambda a: a.reshape(n_local, *a.shape[2:]), (out_state, records))
 
-    def init_one(raw_key):
-        key = jax.random.fold_in(jax.random.wrap_key_data(raw_key), 0)
-        flat = ravel_pytree(init_mlp(key, widths, init, init_std))[0]
-        return RunState(flat, optimiser.init(flat), raw_key)
+    def init_group(raw_keys):
+        flat = jax.vmap(lambda k: ravel_pytree(init_mlp(
+            jax.random.fold_in(jax.random.wrap_key_data(k), 0), widths, init, init_std))[0]
+        )(raw_keys)
+        return RunState(flat, jax.vmap(optimiser.init)(flat), raw_keys)
 
+    batched = local
     if len(devices) > 1:
         mesh = Mesh(np.array(devices), ("seeds",))
         seeds_spec = PartitionSpec("seeds")
         batched = jax.shard_map(
-            batched, mesh=mesh, in_specs=(seeds_spec, PartitionSpec()), out_specs=seeds_spec,
+            local, mesh=mesh, in_specs=(seeds_spec, PartitionSpec()), out_specs=seeds_spec,
             check_vma=False,
         )
     chunk = jax.jit(batched, donate_argnums=0)
-    return jax.jit(jax.vmap(init_one)), chunk, unravel
+    return jax.jit(init_group), chunk, unravel
 

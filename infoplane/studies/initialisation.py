@@ -1,0 +1,195 @@
+"""How the initialisation shapes the information plane: zero, small normal (std 0.01), Glorot
+(uniform) and He (normal) weights for tanh and relu networks, 12-10-7-5-4-3-2, otherwise the
+IDNNs protocol (Adam 4e-4, batch 512, the first 80% of rows for training; biases start at 0).
+
+Binning: tanh layers use the IDNNs bins (30 edges on [-1, 1]); relu layers have no fixed range,
+so they use the "layer" rule of the training-time estimator: 100 edges spanning that layer's
+own min..max at each logged epoch (Saxe et al. use 100 bins over the global range; the per-epoch
+range keeps the estimate scale-free while relu activations grow). The softmax output layer
+follows the same rule as its network's hidden layers.
+
+Zero initialisation is the textbook symmetry failure: all units of a layer compute the same
+function. Here it is total, because every backpropagated error passes through a zero weight
+matrix: only the output bias learns, every hidden layer stays constant (I(X;T) = 0, less than
+one unit can carry) and the network predicts the majority class. The study checks this in
+numbers from recorded activations of the zero-initialised runs (distinct units per layer, and
+the information of one unit against that of the layer).
+
+Scales: the default trains 8 configurations x 3 seeds x 2000 epochs (about 4 minutes on two
+CPU cores); ``--full`` is 20 seeds x 8000 epochs each (about an hour here; lower ``--seeds``
+or run on more devices to scale it); ``--quick`` is a smoke test with two configurations
+(tanh/zero and relu/He) x 2 seeds x 40 epochs.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from ..config import preset
+from ..datasets import load_dataset, split
+from ..experiment import train
+from ..plane import information_plane as plane_of
+from ..plane import plane_from_run
+from ..plotting import information_plane_grid, paper_style, save_figure
+from ._common import out_dir, scaled_config, write_results
+from .generalisation import compression
+
+DEFAULT = {"seeds": 3, "epochs": 2000, "schedule": "log", "schedule_value": 60}
+QUICK = {"seeds": 2, "epochs": 40, "schedule": "log", "schedule_value": 12}
+FULL = {"seeds": 20, "epochs": 8000, "schedule": "idnns"}
+
+INITS = {"zeros": "zero", "normal": "normal, std 0.01", "glorot_uniform": "Glorot uniform",
+         "he_normal": "He normal"}
+ACTIVATIONS = ("tanh", "relu")
+CONDITIONS = [(a, i) for a in ACTIVATIONS for i in INITS]
+QUICK_CONDITIONS = [("tanh", "zeros"), ("relu", "he_normal")]
+BINS = {"tanh": {"bin_rule": "fixed", "n_bins": 30, "bin_low": -1.0, "bin_high": 1.0},
+        "relu": {"bin_rule": "layer", "n_bins": 100}}
+
+
+def distinct_units(activations, atol: float = 1e-6) -> int:
+    """How many different functions the units of one layer compute on the inputs.
+
+    Args:
+        activations: (n, units) one layer's activations for n inputs.
+        atol: two units are the same when they differ by at most ``atol`` on every input.
+
+    Returns:
+        The number of groups of identical units (1 when the layer is symmetric).
+    """
+    a = np.asarray(activations, dtype=float)
+    groups: list[np.ndarray] = []
+    for u in range(a.shape[1]):
+        if not any(np.max(np.abs(a[:, u] - g)) <= atol for g in groups):
+            groups.append(a[:, u])
+    return len(groups)
+
+
+def symmetry_check(run_dir, bins: dict, labels) -> dict:
+    """From a run's recorded activations: distinct units per layer (worst over seeds and
+    logged epochs) and the binned I(X;T) of the layer against that of its first unit alone."""
+    files = sorted((run_dir / "activations").glob("chunk_*.npz"))
+    layers: dict[int, list[np.ndarray]] = {}
+    for f in files:
+        with np.load(f) as z:
+            for key in z.files:
+                if key.startswith("layer_"):
+                    layers.setdefault(int(key[6:]), []).append(z[key])
+    acts = [np.concatenate(layers[li], axis=1) for li in sorted(layers)]  # [S, E, n, w]
+    distinct = [max(distinct_units(a[s, t]) for s in range(a.shape[0]) for t in range(a.shape[1]))
+                for a in acts]
+    settings = {"rule": bins["bin_rule"], "n_bins": bins["n_bins"]}
+    if bins["bin_rule"] == "fixed":
+        settings.update(low=bins["bin_low"], high=bins["bin_high"])
+    whole = plane_from_run(run_dir, method="binning", **settings)["I_XT"]
+    one = plane_of([a[..., :1].astype(np.float32) for a in acts], labels, method="binning",
+                   **settings)["I_XT"]
+    return {"distinct_units_per_layer": distinct,
+            "max_I_XT_layer_bits": float(whole.max()),
+            "max_I_XT_one_unit_bits": float(one.max()),
+            "max_gap_layer_minus_unit_bits": float(np.max(np.abs(whole - one)))}
+
+
+def majority_baseline(config) -> float:
+    """Test accuracy of always predicting the most frequent training label: what a network
+    whose hidden layers are constant can at best do."""
+    data = load_dataset(config.dataset)
+    rows = split(data, config.split, config.train_fraction, config.split_seed)
+    guess = np.bincount(data.y[rows.train], minlength=data.n_classes).argmax()
+    return float(np.mean(data.y[rows.test] == guess))
+
+
+def summarise(info: dict) -> dict:
+    comp = compression(info["I_XT"], info["epochs"])
+    return {
+        "train_acc": float(info["train_acc"][:, -1].mean()),
+        "test_acc": float(info["test_acc"][:, -1].mean()),
+        "test_acc_std": float(info["test_acc"][:, -1].std()),
+        "final_I_XT": info["I_XT"].mean(axis=0)[-1],
+        "final_I_TY": info["I_TY"].mean(axis=0)[-1],
+        "max_I_XT_bits": float(info["I_XT"].mean(axis=0).max()),
+        "compression_bits": comp["compression"],
+        "last_hidden_compression_bits": float(comp["compression"][-2]),
+    }
+
+
+def claims(numbers: dict, majority: float) -> list[dict]:
+    out = []
+    for act in ACTIVATIONS:
+        zero = numbers.get(f"{act}/zeros")
+        if zero is None:
+            continue
+        sym = zero["symmetry"]
+        one_unit = math.log2(BINS[act]["n_bins"] + 1)
+        out.append({
+            "claim": f"{act}, zero initialisation: all units of a layer stay identical "
+                     f"(symmetry is never broken)",
+            "ours": f"distinct units per layer (max over seeds and epochs): "
+                    f"{sym['distinct_units_per_layer']}",
+            "agree": bool(max(sym["distinct_units_per_layer"]) == 1)})
+        out.append({
+            "claim": f"{act}, zero initialisation: I(X;T) stays at the level of one unit "
+                     f"(<= log2 {BINS[act]['n_bins'] + 1} = {one_unit:.2f} bits with these bins)",
+            "ours": f"max I(X;T) {sym['max_I_XT_layer_bits']:.3f} bits; one unit alone "
+                    f"{sym['max_I_XT_one_unit_bits']:.3f} bits",
+            "agree": bool(sym["max_I_XT_layer_bits"] <= one_unit
+                          and sym["max_gap_layer_minus_unit_bits"] < 1e-6)})
+        others = [v["test_acc"] for k, v in numbers.items()
+                  if k.startswith(f"{act}/") and not k.endswith("zeros")]
+        out.append({
+            "claim": f"{act}, zero initialisation: accuracy stays poor (here: test accuracy "
+                     f"within 0.02 of always predicting the training majority class, "
+                     f"{majority:.3f})",
+            "ours": f"test accuracy {zero['test_acc']:.3f}"
+                    + (f"; other initialisations {min(others):.3f}-{max(others):.3f}"
+                       if others else ""),
+            "agree": bool(abs(zero["test_acc"] - majority) <= 0.02)})
+    return out
+
+
+def figure(infos: dict, ncols: int) -> Figure:
+    planes = {title: (info["I_XT"], info["I_TY"], info["epochs"]) for title, info in infos.items()}
+    first = next(iter(infos.values()))
+    rows = -(-len(planes) // ncols)
+    fig = Figure(figsize=(2.9 * ncols + 0.8, 2.7 * rows + 0.6), layout="constrained")
+    information_plane_grid(fig, planes, ncols=ncols, H_X=first["H_X"], H_Y=first["H_Y"],
+                           layer_names=first["layer_names"], size=9.0)
+    return fig
+
+
+def run(args) -> dict:
+    started = time.time()
+    base = scaled_config(preset("tishby2017"), args, default=DEFAULT, quick=QUICK, full=FULL)
+    out = out_dir(args, "initialisation")
+    conditions = QUICK_CONDITIONS if getattr(args, "quick", False) else CONDITIONS
+    infos, numbers = {}, {}
+    for act, init in conditions:
+        name = f"{act}/{init}"
+        record = tuple(range(len(base.hidden) + 1)) if init == "zeros" else ()
+        config = base.replace(activation=act, init=init, init_std=0.01, record_layers=record,
+                              **BINS[act])
+        print(f"{name}: {config.seeds} seeds x {config.epochs} epochs")
+        run_dir = out / "runs" / act / init
+        info = train(config, run_dir, resume=getattr(args, "resume", False),
+                     overwrite=getattr(args, "overwrite", False),
+                     progress=not getattr(args, "no_progress", False))
+        infos[f"{act}, {INITS[init]}"] = info
+        numbers[name] = summarise(info)
+        if record:
+            numbers[name]["symmetry"] = symmetry_check(run_dir, BINS[act],
+                                                        load_dataset(base.dataset).y)
+    majority = majority_baseline(base)
+    ncols = len(INITS) if len(infos) > 2 else len(infos)
+    with paper_style():
+        paths = save_figure(figure(infos, ncols), out / "initialisation")
+    numbers["binning"] = {act: BINS[act] for act in ACTIVATIONS}
+    numbers["majority_class_test_acc"] = majority
+    numbers["scale"] = {"seeds": base.seeds, "epochs": base.epochs, "schedule": base.schedule}
+    results = write_results(out, "initialisation", numbers, claims(numbers, majority), started)
+    print(f"wrote {out / 'results.json'} and {', '.join(p.name for p in paths)} in "
+          f"{results['wall_time_s']} s")
+    return results

@@ -1,0 +1,101 @@
+import gzip
+import struct
+
+import numpy as np
+import pytest
+
+from infoplane._errors import InfoplaneError
+from infoplane.idx import IMAGES_MAGIC, LABELS_MAGIC, load_idx, read_idx
+
+RNG = np.random.default_rng(0)
+IMAGES = RNG.integers(0, 256, size=(7, 3, 4), dtype=np.uint8)
+IMAGES[0, 0, 0], IMAGES[0, 0, 1] = 0, 255  # the ends of the pixel range
+LABELS = np.array([0, 1, 2, 9, 4, 5, 3], dtype=np.uint8)
+
+
+def idx_bytes(array: np.ndarray, magic: int) -> bytes:
+    """The IDX encoding, written independently of the reader: big-endian header, raw bytes."""
+    return struct.pack(f">I{array.ndim}I", magic, *array.shape) + array.tobytes()
+
+
+def write(path, data: bytes):
+    path.write_bytes(gzip.compress(data) if path.suffix == ".gz" else data)
+    return path
+
+
+@pytest.fixture
+def files(tmp_path):
+    return (write(tmp_path / "images-idx3-ubyte", idx_bytes(IMAGES, IMAGES_MAGIC)),
+            write(tmp_path / "labels-idx1-ubyte", idx_bytes(LABELS, LABELS_MAGIC)))
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz"])
+def test_round_trip_plain_and_gzipped(tmp_path, suffix):
+    images = write(tmp_path / f"im{suffix}", idx_bytes(IMAGES, IMAGES_MAGIC))
+    labels = write(tmp_path / f"lab{suffix}", idx_bytes(LABELS, LABELS_MAGIC))
+    data = load_idx(images, labels)
+    assert data.x.shape == (7, 12) and data.x.dtype == np.float32
+    np.testing.assert_array_equal(data.x, IMAGES.reshape(7, 12) / np.float32(255))
+    assert data.x[0, 0] == 0.0 and data.x[0, 1] == 1.0
+    np.testing.assert_array_equal(data.y, LABELS)
+    assert data.y.dtype == np.int32 and data.n_classes == 10
+
+
+def test_gzip_detected_by_content_and_limit(tmp_path):
+    images = write(tmp_path / "im.gz", idx_bytes(IMAGES, IMAGES_MAGIC))
+    renamed = images.rename(tmp_path / "im-no-suffix")
+    labels = write(tmp_path / "lab", idx_bytes(LABELS, LABELS_MAGIC))
+    data = load_idx(renamed, labels, limit=3)
+    np.testing.assert_array_equal(data.y, LABELS[:3])
+    assert data.x.shape == (3, 12) and data.n_classes == 3
+
+
+def test_read_idx_shapes(files):
+    assert read_idx(files[0], IMAGES_MAGIC).shape == (7, 3, 4)
+    assert read_idx(files[1], LABELS_MAGIC).shape == (7,)
+
+
+def test_wrong_magic(files):
+    images, labels = files
+    with pytest.raises(InfoplaneError, match="magic number 0x00000801, expected 0x00000803"):
+        load_idx(labels, labels)  # labels given as images
+    with pytest.raises(InfoplaneError, match="magic number 0x00000803, expected 0x00000801"):
+        load_idx(images, images)
+
+
+@pytest.mark.parametrize("cut", [2, 10, 16 + 5])
+def test_truncated(tmp_path, files, cut):
+    data = files[0].read_bytes()[:cut]
+    short = write(tmp_path / "short", data)
+    with pytest.raises(InfoplaneError, match="truncated"):
+        load_idx(short, files[1])
+
+
+def test_longer_than_header(tmp_path, files):
+    long = write(tmp_path / "long", files[1].read_bytes() + b"\x00")
+    with pytest.raises(InfoplaneError, match="longer than its header"):
+        load_idx(files[0], long)
+
+
+def test_corrupt_gzip(tmp_path, files):
+    bad = tmp_path / "bad.gz"
+    bad.write_bytes(b"\x1f\x8b not really gzip")
+    with pytest.raises(InfoplaneError, match="not a readable gzip file"):
+        load_idx(bad, files[1])
+
+
+def test_mismatched_counts(tmp_path, files):
+    labels = write(tmp_path / "lab5", idx_bytes(LABELS[:5], LABELS_MAGIC))
+    with pytest.raises(InfoplaneError, match="7 images but .* 5 labels"):
+        load_idx(files[0], labels)
+
+
+def test_missing_file(tmp_path, files):
+    with pytest.raises(InfoplaneError, match="no such file"):
+        load_idx(tmp_path / "absent-idx3-ubyte.gz", files[1])
+
+
+@pytest.mark.parametrize("limit", [0, -1, 2.5])
+def test_bad_limit(files, limit):
+    with pytest.raises(InfoplaneError, match="limit must be a positive integer"):
+        load_idx(*files, limit=limit)
