@@ -11,6 +11,7 @@ For a deterministic network and X uniform over N distinct inputs (Shwartz-Ziv & 
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import NamedTuple
 
@@ -76,9 +77,11 @@ IDNNS_BINS = Bins.idnns()
 def digitize(x: jax.Array, edges: jax.Array) -> jax.Array:
     """``np.digitize(x, edges)`` (right=False) in JAX: index i with edges[i-1] <= x < edges[i].
 
-    Values below edges[0] get 0 and values >= edges[-1] get len(edges).
+    Values below edges[0] get 0 and values >= edges[-1] get len(edges). Computed as the number
+    of edges <= x, one fused comparison per edge: for the few dozen edges of binning this runs
+    about twice as fast inside a compiled program as a binary search (``jnp.searchsorted``).
     """
-    return jnp.searchsorted(edges, x, side="right").astype(jnp.int32)
+    return jnp.sum(x[..., None] >= edges, axis=-1, dtype=jnp.int32)
 
 
 def quantile_codes(x: jax.Array, n_bins: int) -> jax.Array:
@@ -104,40 +107,53 @@ def _bits_for(n_values: int) -> int:
     return max(1, math.ceil(math.log2(max(int(n_values), 2))))
 
 
+def _enable_x64():
+    """A context in which 64-bit integer keys can be traced, inside or outside jit."""
+    if hasattr(jax, "enable_x64"):
+        return jax.enable_x64(True)
+    from jax.experimental import enable_x64  # JAX < 0.8
+
+    return enable_x64()
+
+
 def _dense_ids(key: jax.Array) -> jax.Array:
-    """Ids in [0, n) such that ids are equal exactly where the uint32 keys are equal."""
-    return jnp.searchsorted(jnp.sort(key), key, side="left").astype(jnp.uint32)
+    """Ids in [0, n) such that ids are equal exactly where the keys are equal."""
+    return jnp.searchsorted(jnp.sort(key), key, side="left").astype(key.dtype)
 
 
-def pack_key(columns: list[tuple[jax.Array, int]]) -> tuple[jax.Array, int]:
-    """Pack columns of small non-negative integers losslessly into one uint32 key per row.
+def pack_key(columns: list[tuple[jax.Array, int]], word: int = 32) -> tuple[jax.Array, int]:
+    """Pack columns of small non-negative integers losslessly into one unsigned key per row.
 
-    Columns are appended as bit fields while they fit in 32 bits. When the next field would not
-    fit, the key so far is replaced by its dense id (the index of its first occurrence among the
-    sorted keys, ceil(log2 n) bits), which is equal for two rows exactly when their keys are
-    equal. Rows are therefore equal if and only if their final keys are equal: no hashing.
+    Columns are appended as bit fields while they fit in ``word`` bits. When the next field
+    would not fit, the key so far is replaced by its dense id (the index of its first
+    occurrence among the sorted keys, ceil(log2 n) bits), which is equal for two rows exactly
+    when their keys are equal. Rows are therefore equal if and only if their final keys are
+    equal: no hashing.
 
     Args:
         columns: pairs (values (n,), number of distinct values it may take), most significant
             first.
+        word: 32 or 64; 64-bit keys must be built inside ``_enable_x64()``.
 
     Returns:
-        The key (n,) uint32 and the number of bits it uses.
+        The key (n,) of uint32 or uint64, and the number of bits it uses.
     """
+    dtype = jnp.uint32 if word == 32 else jnp.uint64
     n = columns[0][0].shape[0]
     id_bits = _bits_for(n)
     key, used = None, 0
     for values, n_values in columns:
         b = _bits_for(n_values)
-        if b > 32 - id_bits:
-            raise InfoplaneError(f"a column with {n_values} values does not fit a 32-bit key")
-        values = values.astype(jnp.uint32)
+        if b > word - id_bits:
+            raise InfoplaneError(
+                f"a column with {n_values} values does not fit a {word}-bit key")
+        values = values.astype(dtype)
         if key is None:
             key, used = values, b
             continue
-        if used + b > 32:
+        if used + b > word:
             key, used = _dense_ids(key), id_bits
-        key, used = (key << b) | values, used + b
+        key, used = (key << dtype(b)) | values, used + b
     return key, used
 
 
@@ -158,16 +174,25 @@ def _entropy_of_sorted(sorted_key: jax.Array) -> jax.Array:
     """
     n = sorted_key.shape[0]
     starts = jnp.concatenate([jnp.ones((1,), bool), sorted_key[1:] != sorted_key[:-1]])
-    pos = jnp.arange(n)
+    pos = jnp.arange(n, dtype=jnp.int32)
     rank = pos - jax.lax.cummax(jnp.where(starts, pos, 0)) + 1
     table = jnp.asarray(_log_count_table(n), dtype=jnp.float32)
     return jnp.float32(math.log2(n)) - jnp.sum(table[rank]) / n
 
 
+def _key_word(columns: list[tuple[jax.Array, int]]) -> int:
+    """32 when all fields fit one 32-bit key; else 64 (one sort of 64-bit keys is cheaper
+    than the extra sorts of folding into 32-bit ids)."""
+    return 32 if sum(_bits_for(v) for _, v in columns) <= 32 else 64
+
+
 def codes_entropy(codes: jax.Array, n_symbols: int) -> jax.Array:
     """Exact plug-in entropy in bits of the rows of ``codes`` (n, d), values in [0, n_symbols)."""
-    key, _ = pack_key([(codes[:, j], n_symbols) for j in range(codes.shape[1])])
-    return _entropy_of_sorted(jnp.sort(key))
+    columns = [(codes[:, j], n_symbols) for j in range(codes.shape[1])]
+    word = _key_word(columns)
+    with _enable_x64() if word == 64 else contextlib.nullcontext():
+        key, _ = pack_key(columns, word)
+        return _entropy_of_sorted(jnp.sort(key)).astype(jnp.float32)
 
 
 def codes_information(
@@ -181,10 +206,13 @@ def codes_information(
     """
     label_bits = _bits_for(n_classes)
     columns = [(codes[:, j], n_symbols) for j in range(codes.shape[1])]
-    key, _ = pack_key(columns + [(labels, n_classes)])
-    sorted_key = jnp.sort(key)
-    h_t = _entropy_of_sorted(sorted_key >> label_bits)
-    h_ty = _entropy_of_sorted(sorted_key)
+    columns.append((labels, n_classes))
+    word = _key_word(columns)
+    with _enable_x64() if word == 64 else contextlib.nullcontext():
+        key, _ = pack_key(columns, word)
+        sorted_key = jnp.sort(key)
+        h_t = _entropy_of_sorted(sorted_key >> key.dtype.type(label_bits)).astype(jnp.float32)
+        h_ty = _entropy_of_sorted(sorted_key).astype(jnp.float32)
     counts = jnp.sum(jax.nn.one_hot(labels, n_classes, dtype=jnp.float32), axis=0)
     p_y = counts / labels.shape[0]
     h_y = -jnp.sum(jnp.where(p_y > 0, p_y * jnp.log2(jnp.where(p_y > 0, p_y, 1.0)), 0.0))

@@ -127,17 +127,16 @@ def claims(s30: dict, s80: dict) -> list[dict]:
 
 def figure(infos: dict[str, dict], stops: dict[str, int]) -> Figure:
     """One row per split: the plane with the early-stopping epoch ringed, then the losses."""
-    fig = Figure(figsize=(10.0, 3.9 * len(infos)), layout="constrained")
-    axes = fig.subplots(len(infos), 2, squeeze=False, width_ratios=[1.15, 1.0])
-    for row, (title, info) in enumerate(infos.items()):
+    fig = Figure(figsize=(10.0, 4.2 * len(infos)), layout="constrained")
+    for sub, (title, info) in zip(fig.subfigures(len(infos), 1), infos.items(), strict=True):
+        sub.suptitle(title, fontweight="bold", fontsize="large")
+        left, right = sub.subplots(1, 2, width_ratios=[1.15, 1.0])
         e = info["epochs"]
-        ax = information_plane(axes[row, 0], info["I_XT"], info["I_TY"], e, H_X=info["H_X"],
-                               H_Y=info["H_Y"], layer_names=info["layer_names"],
-                               mark_epoch=stops[title], mark_label="early stopping")
-        ax.set_title(title, loc="left", fontweight="bold")
-        ax, _ = loss_accuracy(axes[row, 1], e, info["train_loss"], info["test_loss"],
-                              info["train_acc"], info["test_acc"], mark_epoch=stops[title],
-                              mark_label="early stopping")
+        information_plane(left, info["I_XT"], info["I_TY"], e, H_X=info["H_X"],
+                          H_Y=info["H_Y"], layer_names=info["layer_names"],
+                          mark_epoch=stops[title], mark_label="early stopping")
+        loss_accuracy(right, e, info["train_loss"], info["test_loss"], info["train_acc"],
+                      info["test_acc"], mark_epoch=stops[title], mark_label="early stopping")
     return fig
 
 

@@ -27,15 +27,20 @@ are split across all JAX devices).
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from ..config import preset
+from ..datasets import load_dataset
 from ..experiment import train
-from ..plane import plane_from_run
+from ..plane import information_plane
 from ..plotting import EPOCH_LABEL, information_plane_grid, paper_style, save_figure
+from ..runs import load_npz, save_npz
 from ._common import out_dir, scaled_config, write_results
 
 STUDY = "saxe2018_activations"
@@ -50,7 +55,7 @@ ESTIMATOR_TITLES = {"binning": "binning", "kde_upper": "KDE upper", "kde_lower":
 COMPRESSES_BITS = 0.5
 
 DEFAULT = {"seeds": 4, "epochs": 10000, "schedule_value": 40}
-QUICK = {"seeds": 2, "epochs": 100, "schedule_value": 8}
+QUICK = {"seeds": 2, "epochs": 60, "schedule_value": 5, "hidden": (5, 3)}
 FULL = {"seeds": 50, "epochs": 10000, "schedule_value": 60}
 
 
@@ -69,6 +74,35 @@ def binning_settings(activation: str) -> dict:
 
 def estimator_settings(method: str, activation: str) -> dict:
     return binning_settings(activation) if method == "binning" else {"noise_var": NOISE_VAR}
+
+
+def recorded_activations(run_dir) -> tuple[list[np.ndarray], np.ndarray]:
+    """A run's recorded activations, one [seed, logged_epoch, n, units] array per recorded
+    layer, and the logged epochs."""
+    chunks = [load_npz(f) for f in sorted((Path(run_dir) / "activations").glob("chunk_*.npz"))]
+    layers = sorted((k for k in chunks[0] if k.startswith("layer_")),
+                    key=lambda k: int(k.split("_")[1]))
+    acts = [np.concatenate([c[k] for c in chunks], axis=1) for k in layers]
+    return acts, np.concatenate([c["epochs"] for c in chunks]).astype(np.int64)
+
+
+def pad_units(layers: list[np.ndarray]) -> list[np.ndarray]:
+    """Every layer zero-padded to the widest one's units. A constant column changes neither
+    the pairwise distances (KDE) nor the joint bin code's entropy (fixed bins), so the
+    estimates are the same, and all layers share one compiled estimator instead of one
+    compilation per width."""
+    width = max(a.shape[-1] for a in layers)
+    return [np.pad(a, [(0, 0)] * (a.ndim - 1) + [(0, width - a.shape[-1])]) for a in layers]
+
+
+def estimate_plane(layers: list[np.ndarray], labels: np.ndarray, method: str,
+                   settings: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(I_XT, I_TY) [seed, epoch, layer] in bits. Layers are padded to one width except for
+    the "global" binning rule, whose range (min..max) a zero column would change."""
+    if settings.get("rule") != "global":
+        layers = pad_units(layers)
+    p = information_plane(layers, labels, method=method, **settings)
+    return p["I_XT"], p["I_TY"]
 
 
 def compression(i_xt) -> np.ndarray:
@@ -139,6 +173,7 @@ def _layer_curves(ax, planes: dict, epochs: np.ndarray, layer: int, ylabel: str)
             ax.fill_between(x, runs.min(axis=0), runs.max(axis=0), color=colour, alpha=0.18,
                             lw=0)
     ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_xlim(x[0], x[-1])
     ax.set_xlabel(EPOCH_LABEL)
     ax.set_ylabel(ylabel)
@@ -162,8 +197,8 @@ def _figures(planes: dict, info: dict, out, acts) -> list:
                 ax = axes[r, c]
                 ax.set_title(a if r == 0 else "", fontsize=10, fontweight="bold")
                 if c == 0:
-                    what = (("30 bins on [-1,1] / 100 global" if m == "binning"
-                             else f"s2 = {NOISE_VAR}"))
+                    what = ("30 bins on [-1,1] / 100 global" if m == "binning"
+                             else f"s2 = {NOISE_VAR}")
                     ax.set_ylabel(f"{ESTIMATOR_TITLES[m]} ({what})\nI(T;Y) (bits)")
                 if r < len(ESTIMATORS) - 1:
                     ax.set_xlabel("")
@@ -175,7 +210,8 @@ def _figures(planes: dict, info: dict, out, acts) -> list:
         for ax, m in zip(axes, ESTIMATORS, strict=True):
             _layer_curves(ax, {a: planes[m][a][0] for a in acts}, epochs, hidden,
                           f"I(X;T) of {names[hidden]} (bits)")
-            ax.set_title(ESTIMATOR_TITLES[m])
+            ax.set_title(ESTIMATOR_TITLES[m] + (" (30 | 100 global bins)" if m == "binning"
+                                                else f" (noise var. {NOISE_VAR})"))
         for ax in axes[1:]:
             ax.set_ylabel("")
         axes[0].legend(loc="lower right", title="mean, min..max", title_fontsize="small")
@@ -191,6 +227,7 @@ def run(args) -> dict:
     out = out_dir(args, STUDY)
     planes: dict = {m: {} for m in ESTIMATORS}
     accuracy, info = {}, None
+    labels = load_dataset(config.dataset).y
     for act in acts:
         run_dir = out / "runs" / act
         info = train(config.replace(activation=act), run_dir,
@@ -199,11 +236,15 @@ def run(args) -> dict:
                      progress=not getattr(args, "no_progress", False))
         accuracy[act] = {"train": float(info["train_acc"][:, -1].mean()),
                          "test": float(info["test_acc"][:, -1].mean())}
+        layers, epochs = recorded_activations(run_dir)
         for m in ESTIMATORS:
             t0 = time.time()
-            p = plane_from_run(run_dir, method=m, out_name=f"plane_{m}",
-                               **estimator_settings(m, act))
-            planes[m][act] = (p["I_XT"], p["I_TY"])
+            settings = estimator_settings(m, act)
+            planes[m][act] = estimate_plane(layers, labels, m, settings)
+            save_npz(run_dir / f"plane_{m}.npz", I_XT=planes[m][act][0],
+                     I_TY=planes[m][act][1], epochs=epochs, layer_names=info["layer_names"],
+                     H_X=info["H_X"], H_Y=info["H_Y"], method=np.array(m),
+                     settings=np.array(json.dumps(settings)))
             print(f"{act}: {m} plane in {time.time() - t0:.1f} s")
     names = [str(n) for n in info["layer_names"]]
     table = {m: {a: compression(planes[m][a][0]) for a in acts} for m in ESTIMATORS}
