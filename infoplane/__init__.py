@@ -1,3 +1,60 @@
-"""infoplane: the information theory of trained neural networks, in bits."""
+"""infoplane: the information theory of trained neural networks, in bits.
+
+Train networks in JAX while recording every layer's information plane, estimate entropy and
+mutual information with estimators that state their bias, draw the figures of the
+information-bottleneck papers, and reproduce them.
+
+The public API, in pipeline order (data -> training -> estimators -> plane -> figures):
+"""
 
 __version__ = "0.1.0"
+
+from ._errors import InfoplaneError
+from .config import PRESETS, RunConfig, preset
+from .datasets import Dataset, digits, load_dataset, load_mat, load_npz, split, tishby12
+from .estimators import (
+    Bins,
+    Estimate,
+    conditional_entropy,
+    conditional_mutual_information,
+    cross_entropy,
+    cross_entropy_loss,
+    entropy,
+    joint_entropy,
+    kl_divergence,
+    mutual_information,
+    total_correlation,
+)
+from .experiment import TrainingDiverged, train
+from .plane import plane_from_npz, plane_from_run
+from .runs import read_information
+
+__all__ = [
+    "PRESETS",
+    "Bins",
+    "Dataset",
+    "Estimate",
+    "InfoplaneError",
+    "RunConfig",
+    "TrainingDiverged",
+    "conditional_entropy",
+    "conditional_mutual_information",
+    "cross_entropy",
+    "cross_entropy_loss",
+    "digits",
+    "entropy",
+    "joint_entropy",
+    "kl_divergence",
+    "load_dataset",
+    "load_mat",
+    "load_npz",
+    "mutual_information",
+    "plane_from_npz",
+    "plane_from_run",
+    "preset",
+    "read_information",
+    "split",
+    "tishby12",
+    "total_correlation",
+    "train",
+]

@@ -1,0 +1,294 @@
+"""Data drift: train on tishby12, then continue on shifted data (online learning); the
+information-plane trajectory of forgetting and re-fitting, and accuracy on old versus new data.
+
+Context: Shwartz-Ziv & Tishby (2017) describe a fitting phase followed by compression; what
+happens to a trained network when the data change under it is the question of catastrophic
+forgetting (McCloskey & Cohen 1989; Goodfellow et al. 2013, "An empirical investigation of
+catastrophic forgetting", whose permuted-input tasks we use) and of fitting label noise (Zhang
+et al. 2017, "Understanding deep learning requires rethinking generalization"; Arpit et al.
+2017: clean structure is learnt before noise).
+
+Protocol. Phase 1: the IDNNs network (12-10-7-5-4-3-2 tanh, Adam 4e-4, batch 512, the first
+80% of rows for training) on tishby12 for ``epochs`` epochs. Phase 2 continues from phase 1's
+final parameters and Adam state (``config.init_from``) for another ``epochs`` epochs on one of
+two shifted data sets, each saved as .npz in the output folder:
+  (a) ``drift_flipped.npz``: 20% of the labels flipped (a fixed seeded draw; same inputs);
+  (b) ``drift_permuted.npz``: the 12 input columns permuted by a fixed random permutation
+      (same labels). The permuted inputs are again all 4096 patterns, so H(X) is unchanged
+      and the network's outputs on them also give its answers on the old inputs.
+Phase 2 records the softmax output on all inputs at its logged epochs, from which accuracy on
+the old data (the old labels, or the old inputs) is computed beside accuracy on the new data.
+The plane uses 30 bins on [-1, 1]; I(T;Y) is measured against the labels of the phase's data.
+Epochs of phase 2 continue those of phase 1 (offset by ``epochs``).
+
+Scales: the default trains 5 seeds for 2000 + 2000 epochs (three trainings, about four
+minutes on two CPU cores); ``--full`` is 50 seeds for 8000 + 8000 epochs as in the paper (well
+over an hour here: scale it with ``--seeds 10``, or run on more devices); ``--quick`` is a smoke
+test.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import ListedColormap, LogNorm
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, NullFormatter
+
+from ..config import preset
+from ..datasets import split, tishby12
+from ..experiment import train
+from ..plotting import EPOCH_LABEL, LAYER_MARKERS, information_plane, paper_style, save_figure
+from ..runs import load_npz, save_npz
+from ._common import out_dir, scaled_config, write_results
+from .ib_bound import flip_labels
+
+FLIP_FRACTION = 0.2
+SHIFT_SEED = 8
+SHIFTS = {"flipped": "(a) 20% of labels flipped", "permuted": "(b) input bits permuted"}
+
+DEFAULT = {"seeds": 5, "epochs": 2000, "schedule": "log", "schedule_value": 40}
+QUICK = {"seeds": 2, "epochs": 60, "schedule": "log", "schedule_value": 8}
+FULL = {"seeds": 50, "epochs": 8000, "schedule": "log", "schedule_value": 80}
+
+
+def permutation(n: int, seed: int) -> np.ndarray:
+    """A seeded random permutation of range(n) that is not the identity (for n > 1)."""
+    rng = np.random.default_rng(seed)
+    while True:
+        perm = rng.permutation(n)
+        if n < 2 or np.any(perm != np.arange(n)):
+            return perm
+
+
+def match_rows(x_old, x_new) -> np.ndarray:
+    """idx with x_new[idx[j]] == x_old[j] for every row j; x_new must hold every row of x_old."""
+    where = {row.tobytes(): i for i, row in enumerate(np.ascontiguousarray(x_new))}
+    try:
+        return np.array([where[row.tobytes()] for row in np.ascontiguousarray(x_old)])
+    except KeyError:
+        raise ValueError("x_new does not contain every row of x_old") from None
+
+
+def accuracies(probs, labels, rows) -> np.ndarray:
+    """Accuracy [seed, epoch] of softmax outputs probs [seed, epoch, n, K] on ``rows``."""
+    return (probs[:, :, rows].argmax(axis=-1) == labels[rows]).mean(axis=-1)
+
+
+def first_epoch_within(epochs, values, target: float, tol: float) -> int | None:
+    """The first logged epoch from which values stay within ``tol`` of ``target``."""
+    ok = np.abs(np.asarray(values) - target) <= tol
+    for i in range(ok.size):
+        if ok[i:].all():
+            return int(epochs[i])
+    return None
+
+
+def _outputs(run_dir: Path) -> np.ndarray:
+    files = sorted((run_dir / "activations").glob("chunk_*.npz"))
+    return np.concatenate([load_npz(f)["layer_5"] for f in files], axis=1).astype(np.float32)
+
+
+def _phase2(out: Path, base, phase1_dir: Path, name: str, data_path: Path, args) -> dict:
+    config = base.replace(dataset=str(data_path.resolve()), init_from=str(phase1_dir.resolve()),
+                          record_layers=(5,), record_dtype="float32")
+    run_dir = out / "runs" / name
+    info = train(config, run_dir, resume=getattr(args, "resume", False),
+                 overwrite=getattr(args, "overwrite", False),
+                 progress=not getattr(args, "no_progress", False))
+    return dict(info, probs=_outputs(run_dir))
+
+
+def _shifted_sets(out: Path, data) -> dict:
+    y_flip = flip_labels(data.y, FLIP_FRACTION, 2, SHIFT_SEED)
+    perm = permutation(data.x.shape[1], SHIFT_SEED)
+    sets = {"flipped": (data.x, y_flip), "permuted": (data.x[:, perm], data.y)}
+    # How often the new task agrees with the old one on the same input pattern: the label
+    # depends mostly on the number of set bits, which a permutation keeps.
+    agree = {name: float(np.mean(data.y[match_rows(x, data.x)] == y))
+             for name, (x, y) in sets.items()}
+    paths = {}
+    for name, (x, y) in sets.items():
+        paths[name] = out / f"drift_{name}.npz"
+        save_npz(paths[name], X=x, y=y, permutation=perm if name == "permuted" else np.arange(12))
+    return {"paths": paths, "y_flip": y_flip, "perm": perm, "sets": sets, "agree": agree}
+
+
+def old_new_accuracy(phase2: dict, data, x_new, y_new, rows) -> dict:
+    """Accuracies [seed, epoch] of phase 2 on old and new data, training and test rows."""
+    probs = phase2["probs"]
+    idx = match_rows(data.x, x_new)  # the new row holding each old input
+    old = probs[:, :, idx]
+    return {"old_train": accuracies(old, data.y, rows.train),
+            "old_test": accuracies(old, data.y, rows.test),
+            "new_train": accuracies(probs, y_new, rows.train),
+            "new_test": accuracies(probs, y_new, rows.test)}
+
+
+def summarise(p1: dict, p2: dict, acc: dict, shifts: dict) -> dict:
+    e1 = int(p1["epochs"][-1]) + 1
+    s = {"layers": [str(n) for n in p1["layer_names"]], "phase_epochs": e1,
+         "seeds": int(p1["I_XT"].shape[0]), "flipped_fraction":
+         float(np.mean(shifts["y_flip"] != tishby12().y)), "permutation": shifts["perm"],
+         "phase1_train_acc": float(p1["train_acc"][:, -1].mean()),
+         "phase1_test_acc": float(p1["test_acc"][:, -1].mean()),
+         "phase1_final_I_XT": p1["I_XT"][:, -1].mean(axis=0),
+         "phase1_final_I_TY": p1["I_TY"][:, -1].mean(axis=0)}
+    for name, info in p2.items():
+        a = {k: v.mean(axis=0) for k, v in acc[name].items()}
+        ixt, ity = info["I_XT"].mean(axis=0), info["I_TY"].mean(axis=0)
+        last_hidden = ixt.shape[1] - 2
+        peak = int(np.argmax(ixt[:, last_hidden]))
+        s[name] = {
+            "task_agreement": shifts["agree"][name],
+            "at_switch": {k: float(v[0]) for k, v in a.items()},
+            "final": {k: float(v[-1]) for k, v in a.items()},
+            "least_old_train_acc": float(a["old_train"].min()),
+            "refit_epoch": first_epoch_within(info["epochs"], a["new_train"],
+                                              float(a["new_train"][-1]), 0.01),
+            "I_XT_change_at_switch": float(np.max(np.abs(ixt[0] - p1["I_XT"][:, -1].mean(0)))),
+            "I_TY_at_switch": ity[0], "I_TY_min": ity.min(axis=0), "I_TY_final": ity[-1],
+            "I_XT_final": ixt[-1],
+            "last_hidden_peak_I_XT": float(ixt[peak, last_hidden]),
+            "last_hidden_peak_epoch": e1 + int(info["epochs"][peak]),
+            "last_hidden_compression_bits": float(ixt[peak, last_hidden] - ixt[-1, last_hidden]),
+        }
+    return s
+
+
+def claims(s: dict) -> list[dict]:
+    f, p = s["flipped"], s["permuted"]
+    drop = s["phase1_train_acc"] - p["final"]["old_train"]
+    return [
+        {"claim": "catastrophic forgetting: training on permuted inputs alone destroys the old "
+                  "task (McCloskey & Cohen 1989; Goodfellow et al. 2013)",
+         "ours": f"old-input train accuracy {s['phase1_train_acc']:.3f} -> "
+                 f"{p['final']['old_train']:.3f}",
+         "agree": bool(drop > 0.1)},
+        {"claim": "the network re-fits the permuted task",
+         "ours": f"new train accuracy {p['at_switch']['new_train']:.3f} at the switch -> "
+                 f"{p['final']['new_train']:.3f} (steady from epoch "
+                 f"{p['refit_epoch']} of phase 2)",
+         "agree": bool(p["final"]["new_train"] >= s["phase1_train_acc"] - 0.05)},
+        {"claim": "clean structure is kept while label noise is fitted slowly (Zhang et al. "
+                  "2017; Arpit et al. 2017): test accuracy on the old (clean) labels stays "
+                  "above that on the flipped ones",
+         "ours": f"test accuracy at the end: old labels {f['final']['old_test']:.3f}, new "
+                 f"labels {f['final']['new_test']:.3f}; new train accuracy "
+                 f"{f['final']['new_train']:.3f}",
+         "agree": bool(f["final"]["old_test"] > f["final"]["new_test"])},
+        {"claim": "at the switch I(X;T) is unchanged (same inputs, or the same input set) and "
+                  "only I(T;Y) drops: forgetting starts on the I(T;Y) axis",
+         "ours": f"largest I(X;T) change {max(f['I_XT_change_at_switch'], p['I_XT_change_at_switch']):.2e}"  # noqa: E501
+                 f" bits; last-layer I(T;Y) at switch {f['I_TY_at_switch'][-1]:.3f} (flipped), "
+                 f"{p['I_TY_at_switch'][-1]:.3f} (permuted) vs "
+                 f"{s['phase1_final_I_TY'][-1]:.3f} before",
+         "agree": bool(max(f["I_XT_change_at_switch"], p["I_XT_change_at_switch"]) < 1e-6
+                       and p["I_TY_at_switch"][-1] < s["phase1_final_I_TY"][-1])},
+        {"claim": "fitting is followed by compression (Shwartz-Ziv & Tishby 2017), here after "
+                  "the switch: the 3-unit layer's I(X;T) falls >= 0.5 bits from its phase-2 peak",
+         "ours": f"flipped {f['last_hidden_compression_bits']:.2f} bits, permuted "
+                 f"{p['last_hidden_compression_bits']:.2f} bits",
+         "agree": bool(min(f["last_hidden_compression_bits"],
+                           p["last_hidden_compression_bits"]) >= 0.5)},
+    ]
+
+
+def _cmap(name: str) -> ListedColormap:
+    return ListedColormap(matplotlib.colormaps[name](np.linspace(0.3, 1.0, 256)))
+
+
+def _planes_figure(out: Path, p1: dict, p2: dict, e1: int) -> list[Path]:
+    c1, c2 = _cmap("Blues"), _cmap("Oranges")
+    n1 = LogNorm(1, max(float(p1["epochs"][-1]) + 1, 2.0))
+    n2 = LogNorm(1, max(float(max(i["epochs"][-1] for i in p2.values())) + 1, 2.0))
+    with paper_style():
+        fig = Figure(figsize=(9.0, 4.0), layout="constrained")
+        axes = fig.subplots(1, len(p2), sharey=True, squeeze=False)[0]
+        for ax, (name, info) in zip(axes, p2.items(), strict=True):
+            information_plane(ax, p1["I_XT"], p1["I_TY"], p1["epochs"], cmap=c1, norm=n1,
+                              colorbar=False, legend=False, H_X=p1["H_X"], H_Y=p1["H_Y"])
+            information_plane(ax, info["I_XT"], info["I_TY"], info["epochs"], cmap=c2,
+                              norm=n2, colorbar=False, legend=False)
+            ax.set_title(SHIFTS[name])
+            ax.set_xlim(0, 12.9)
+            ax.set_ylim(0, 1.1)
+        axes[1].set_ylabel("")
+        for cmap, norm, label in ((c2, n2, f"phase 2, from epoch {e1}: epochs since + 1"),
+                                  (c1, n1, f"phase 1 (tishby12): {EPOCH_LABEL}")):
+            cb = fig.colorbar(ScalarMappable(norm, cmap), ax=list(axes), pad=0.01, aspect=30)
+            cb.set_label(label)
+            cb.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            cb.ax.yaxis.set_minor_formatter(NullFormatter())
+        names = [str(n) for n in p1["layer_names"]]
+        handles = [Line2D([], [], ls="", marker=LAYER_MARKERS[li], color="0.35", markersize=5,
+                          label=name) for li, name in enumerate(names)]
+        fig.legend(handles=handles, loc="outside upper center", ncols=len(handles),
+                   title=f"mean of {p1['I_XT'].shape[0]} runs; blue: tishby12, orange: after "
+                         "the switch", title_fontsize="small")
+        return save_figure(fig, out / "drift_plane")
+
+
+def _curves_figure(out: Path, p1: dict, p2: dict, acc: dict, e1: int) -> list[Path]:
+    e_1 = p1["epochs"]
+    names = [str(n) for n in p1["layer_names"]]
+    with paper_style():
+        fig = Figure(figsize=(9.0, 6.2), layout="constrained")
+        axes = fig.subplots(3, len(p2), sharex=True, sharey="row", squeeze=False)
+        for col, (name, info) in enumerate(p2.items()):
+            e_2 = e1 + info["epochs"]
+            ax = axes[0, col]
+            ax.plot(e_1, p1["train_acc"].mean(0), color="k", lw=1.2, label="phase 1 train")
+            ax.plot(e_1, p1["test_acc"].mean(0), color="k", lw=1.2, ls="--",
+                    label="phase 1 test")
+            for key, colour, ls, label in (("old_train", "C0", "-", "old data, train rows"),
+                                           ("old_test", "C0", "--", "old data, test rows"),
+                                           ("new_train", "C1", "-", "new data, train rows"),
+                                           ("new_test", "C1", "--", "new data, test rows")):
+                ax.plot(e_2, acc[name][key].mean(0), color=colour, ls=ls, lw=1.2, label=label)
+            ax.set_title(SHIFTS[name])
+            for row, key, label in ((1, "I_TY", "I(T;Y) (bits)"), (2, "I_XT", "I(X;T) (bits)")):
+                a = axes[row, col]
+                for li, layer in enumerate(names):
+                    a.plot(e_1, p1[key].mean(0)[:, li], color=f"C{li}", lw=1.1, label=layer)
+                    a.plot(e_2, info[key].mean(0)[:, li], color=f"C{li}", lw=1.1)
+                axes[row, 0].set_ylabel(label)
+            for a in axes[:, col]:
+                a.axvline(e1, color="0.3", ls=":", lw=1.0)
+            axes[2, col].set_xlabel(f"epoch (the data change at epoch {e1})")
+        axes[0, 0].set_ylabel("accuracy")
+        axes[0, 0].set_ylim(0.4, 1.02)
+        axes[0, 1].legend(loc="lower left", ncols=2, fontsize="x-small")
+        axes[2, 1].legend(loc="lower left", ncols=3, fontsize="x-small")
+        return save_figure(fig, out / "drift_curves")
+
+
+def run(args) -> dict:
+    started = time.time()
+    base = scaled_config(preset("tishby2017"), args, default=DEFAULT, quick=QUICK, full=FULL)
+    out = out_dir(args, "data_drift")
+    out.mkdir(parents=True, exist_ok=True)
+    data = tishby12()
+    rows = split(data, base.split, base.train_fraction, base.split_seed)
+    shifts = _shifted_sets(out, data)
+    kw = {"resume": getattr(args, "resume", False), "overwrite": getattr(args, "overwrite", False),
+          "progress": not getattr(args, "no_progress", False)}
+    phase1_dir = out / "runs" / "phase1"
+    p1 = train(base, phase1_dir, **kw)
+    p2, acc = {}, {}
+    for name in SHIFTS:
+        p2[name] = _phase2(out, base, phase1_dir, name, shifts["paths"][name], args)
+        acc[name] = old_new_accuracy(p2[name], data, *shifts["sets"][name], rows)
+    e1 = base.epochs
+    numbers = summarise(p1, p2, acc, shifts)
+    paths = _planes_figure(out, p1, p2, e1) + _curves_figure(out, p1, p2, acc, e1)
+    results = write_results(out, "data_drift", numbers, claims(numbers), started)
+    print(f"wrote {', '.join(p.name for p in shifts['paths'].values())}, {out / 'runs'}, "
+          f"{out / 'results.json'} and {', '.join(p.name for p in paths)} in "
+          f"{results['wall_time_s']} s")
+    return results
