@@ -18,9 +18,12 @@ def test_reproduce_quick(tmp_path):
     results = json.loads((out / "results.json").read_text())
     assert results["claims"] and all("agree" in c for c in results["claims"])
     n = results["numbers"]
-    # Phase 2 starts where phase 1 ended: the same inputs give the same I(X;T).
-    assert n["flipped"]["I_XT_change_at_switch"] < 1e-6
-    assert n["permuted"]["I_XT_change_at_switch"] < 1e-6
+    # Both shifts keep about 80% of the old task: 20% flipped (binomial, 4096 draws), and a
+    # permutation keeps the number of set bits, on which the label mostly depends.
+    assert 0.75 < n["flipped"]["task_agreement"] < 0.85
+    assert 0.7 < n["permuted"]["task_agreement"] < 0.95
+    # Phase 2 starts where phase 1 ended: accuracy on the old data at the switch is phase 1's.
+    assert n["flipped"]["at_switch"]["old_train"] >= n["phase1_train_acc"] - 0.1
 
 
 def test_permutation_is_seeded_and_not_identity():

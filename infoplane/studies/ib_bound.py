@@ -30,9 +30,9 @@ the binning separates the inputs (each input alone in its bin gives I(T;Y') = H(
 estimator, with up to 4096 occupied bins for 4096 labels, and memorised label noise.
 
 Scales: the default trains 5 seeds for 3000 epochs (50 log-spaced logged epochs), about two
-minutes on two CPU cores; ``--full`` is the paper's 50 seeds x 8000 epochs (about 30 minutes
-here and about 1 GB of recorded activations; for less, pass ``--seeds 10``); ``--quick`` is a
-smoke test.
+minutes on two CPU cores; ``--full`` is the paper's 50 seeds x 8000 epochs (30-45 minutes
+here and about 1 GB of recorded activations; to stay under 30 minutes pass ``--seeds 20``);
+``--quick`` is a smoke test.
 """
 
 from __future__ import annotations
