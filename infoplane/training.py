@@ -110,6 +110,7 @@ def make_chunk_program(
     init_std: float = 0.01,
     devices: list | None = None,
     group: int | None = None,
+    pack: bool | None = None,
 ) -> tuple[Callable, Callable, Callable]:
     """Build the compiled programs of a run.
 
@@ -117,7 +118,7 @@ def make_chunk_program(
     trained in groups of ``group`` seeds, one group after another (``lax.map``). On a CPU a group
     is packed into block-diagonal matrices (``_packed.py``), since XLA runs vmapped products of
     tiny matrices slower there than one seed at a time; on an accelerator all local seeds form
-    one vmapped group. ``group=None`` means all local seeds.
+    one vmapped group. ``group=None`` means all local seeds; ``pack`` forces either way.
 
     Returns:
         ``init(keys) -> RunState`` for keys (seeds, 2), and
@@ -295,12 +296,12 @@ def make_chunk_program(
 
     devices = devices or jax.devices()
     accelerator = devices[0].platform != "cpu"
-    packed = not accelerator
+    packed = not accelerator if pack is None else pack
 
     def local(state, schedule):
         """All seeds of one device: groups of ``group`` seeds, one group after another."""
         n_local = state.key.shape[0]
-        size = n_local if accelerator or group is None else group
+        size = n_local if group is None else group
         grouped = jax.tree.map(lambda a: a.reshape(n_local // size, size, *a.shape[1:]), state)
         out_state, records = jax.lax.map(lambda st: group_chunk(st, schedule), grouped)
         return jax.tree.map(lambda a: a.reshape(n_local, *a.shape[2:]), (out_state, records))
