@@ -164,6 +164,8 @@ def train(config: RunConfig, out=None, *, resume: bool = False, overwrite: bool 
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
             })
 
+    if done_chunks == len(chunks):  # resuming a finished run: nothing to train or compile
+        return _assemble(static, records, complete=True)
     # Compile ahead of time, so that the cost of compilation is known and reported apart.
     t0 = time.perf_counter()
     compiled = chunk_fn.lower(state, Schedule(*map(jnp.asarray, chunks[0]))).compile()

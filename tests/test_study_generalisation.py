@@ -19,13 +19,13 @@ def test_early_stopping_epoch_is_the_minimum_of_the_seed_mean():
 def test_compression_table_by_hand():
     epochs = np.array([0, 10, 100, 1000])
     # Two layers; layer 0 rises to 8 then falls to 5 (compression 3, 2 of it after epoch 100),
-    # layer 1 only rises (compression 0).
+    # layer 1 only rises (compression 0; since epoch 100 it gained 1 bit, a change of -1).
     ixt = np.array([[4.0, 1.0], [8.0, 2.0], [7.0, 3.0], [5.0, 4.0]])
     c = compression(ixt, epochs, after=100)
     np.testing.assert_array_equal(c["peak"], [8.0, 4.0])
     np.testing.assert_array_equal(c["peak_epoch"], [10, 1000])
     np.testing.assert_array_equal(c["compression"], [3.0, 0.0])
-    np.testing.assert_array_equal(c["since"], [2.0, 0.0])
+    np.testing.assert_array_equal(c["since"], [2.0, -1.0])
     # A seed axis is averaged first: two seeds that are +-1 around the table above.
     both = np.stack([ixt + 1.0, ixt - 1.0])
     np.testing.assert_array_equal(compression(both, epochs)["compression"], [3.0, 0.0])

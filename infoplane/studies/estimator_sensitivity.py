@@ -28,6 +28,7 @@ import json
 import math
 import time
 
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -131,8 +132,6 @@ def _plain_log(axis):
 def _summary_axes(ax_final, ax_curve, planes: dict, per: dict, epochs, names, h_x: float):
     """(a) final I(X;T) per layer for each estimator; (b) the last hidden layer over epochs."""
     n_b, n_k = len(BIN_EDGES), len(NOISE_VARS)
-    import matplotlib
-
     colours = ([matplotlib.colormaps["Blues"](0.35 + 0.65 * i / (n_b - 1)) for i in range(n_b)]
                + [matplotlib.colormaps["Oranges"](0.4 + 0.6 * i / (n_k - 1))
                   for i in range(n_k)])
@@ -145,9 +144,6 @@ def _summary_axes(ax_final, ax_curve, planes: dict, per: dict, epochs, names, h_
         ax_curve.plot(epochs + 1.0, ixt.mean(axis=0)[:, last], color=col, ls=ls, lw=1.3)
     for ax in (ax_final, ax_curve):
         ax.axhline(h_x, color="0.45", ls=":", lw=0.9)
-    ax_final.annotate(f"H(X) = log2 4096 = {h_x:g} bits", (0.98, h_x), ha="right",
-                      va="bottom", xycoords=("axes fraction", "data"), fontsize="small",
-                      color="0.35")
     ax_final.set_xticks(x_layers, names, rotation=30)
     ax_final.set_xlabel("layer")
     ax_final.set_ylabel("final I(X;T) (bits)")
@@ -162,6 +158,8 @@ def _summary_axes(ax_final, ax_curve, planes: dict, per: dict, epochs, names, h_
     ax_curve.set_title(f"(b) {names[last]} during training")
     handles = [Line2D([], [], color=c, ls=s, lw=1.3, label=k)
                for k, c, s in zip(planes, colours, styles, strict=True)]
+    handles.append(Line2D([], [], color="0.45", ls=":", lw=0.9,
+                          label=f"H(X) = log2 n\n= {h_x:g} bits"))
     return handles
 
 

@@ -8,7 +8,7 @@ The claim: the 30% network overfits (its test loss rises again) while its layers
 compressing, so compression is not what makes a network generalise.
 
 Scales: the default trains 6 seeds x 4000 epochs per split (about 3 minutes on two CPU
-cores); ``--full`` is the paper's 50 seeds x 10000 epochs (about 2 hours here; to scale it,
+cores); ``--full`` is the paper's 50 seeds x 10000 epochs (1-2 hours here; to scale it,
 lower ``--seeds`` or run on more devices: seeds are split across ``jax.devices()``);
 ``--quick`` is a smoke test (2 seeds x 60 epochs).
 """
@@ -51,7 +51,7 @@ def compression(I_XT, epochs, *, after=None) -> dict:
             first (as the plane is drawn).
         epochs: [logged_epoch].
         after: if given, also the fall from this epoch (the nearest logged one at or after it)
-            to the end: ``I(X;T)(after) - I(X;T)(final)``.
+            to the end: ``I(X;T)(after) - I(X;T)(final)`` (negative for a layer that gains).
 
     Returns:
         "peak" [layer], "peak_epoch" [layer], "final" [layer], "compression" [layer] (>= 0),

@@ -15,10 +15,11 @@ one unit can carry) and the network predicts the majority class. The study check
 numbers from recorded activations of the zero-initialised runs (distinct units per layer, and
 the information of one unit against that of the layer).
 
-Scales: the default trains 8 configurations x 3 seeds x 2000 epochs (about 4 minutes on two
-CPU cores); ``--full`` is 20 seeds x 8000 epochs each (about an hour here; lower ``--seeds``
-or run on more devices to scale it); ``--quick`` is a smoke test with two configurations
-(tanh/zero and relu/He) x 2 seeds x 40 epochs.
+Scales: the default trains 8 configurations x 3 seeds x 2000 epochs (about 7 minutes on two
+busy CPU cores, a third of it compilation); ``--full`` is 20 seeds x 8000 epochs each (about
+2 hours here; lower ``--seeds`` or run on more devices, which split the seeds, to scale
+it); ``--quick`` is a smoke test with two configurations (tanh/zero and relu/He) x 2 seeds x
+40 epochs.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ Goldfeld's network the noise of earlier layers also propagates, so this is an ap
 of their quantity.) KDE costs about 50 ms per (seed, epoch, layer), so all runs log 40
 log-spaced epochs.
 
-Scales: the default trains 4 configurations x 4 seeds x 3000 epochs (about 4 minutes on two
+Scales: the default trains 4 configurations x 4 seeds x 3000 epochs (about 5 minutes on two
 CPU cores); ``--full`` is 20 seeds x 8000 epochs (about an hour; lower ``--seeds`` or use
 more devices to scale it); ``--quick`` is a smoke test (baseline and unit noise, 2 seeds x 40
 epochs).
@@ -129,10 +129,11 @@ def figure(infos: dict, kde: tuple | None) -> Figure:
     planes = {f"{t}: binning": (i["I_XT"], i["I_TY"], i["epochs"]) for t, i in infos.items()}
     if kde is not None:
         planes[kde[0]] = kde[1:]
-    ncols = 3
+    # A grid with a free cell for the accuracy panel (5 planes: 3 + 2 and the accuracy).
+    ncols = next(c for c in (3, 2, 4, 5, 7) if len(planes) % c)
     rows = -(-(len(planes) + 1) // ncols)
     first = next(iter(infos.values()))
-    fig = Figure(figsize=(10.5, 3.3 * rows + 0.5), layout="constrained")
+    fig = Figure(figsize=(3.5 * ncols, 3.3 * rows + 0.5), layout="constrained")
     axes = information_plane_grid(fig, planes, ncols=ncols, H_X=first["H_X"], H_Y=first["H_Y"],
                                   layer_names=first["layer_names"], size=10.0)
     spec = axes[0, 0].get_gridspec()
