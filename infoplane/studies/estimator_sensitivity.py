@@ -17,7 +17,7 @@ anything.
 
 Scales: the default trains 4 seeds x 8000 epochs with 30 logged epochs and takes about three
 minutes on two CPU cores; ``--quick`` (the smoke test) 2 seeds x 60 epochs; ``--full`` 50 seeds
-x 8000 epochs with 60 logged epochs, about 40 minutes here (mostly the KDE: ~50 ms per seed,
+x 8000 epochs with 60 logged epochs, about an hour here (mostly the KDE: 50-90 ms per seed,
 epoch, layer and noise level), and ~1 GB of activations. Scale it with ``--seeds`` (linear) or
 more devices for the training.
 """
