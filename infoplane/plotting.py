@@ -404,7 +404,7 @@ def gradient_snr(ax, epochs, grad_mean, grad_std, layer_names=None, *, transitio
     _plain_log_ticks(ax.xaxis)
     ax.set_xlim(x[0], x[-1])
     ax.set_xlabel(EPOCH_LABEL)
-    ax.set_ylabel("weight gradient (bits / unit weight)")
+    ax.set_ylabel("gradient of the loss (nats) per weight")
     styles = [Line2D([], [], color="0.3", lw=1.2, label="mean (norm)"),
               Line2D([], [], color="0.3", lw=1.0, ls="--", label="std (fluctuation)")]
     if transition_epoch is not None:

@@ -164,7 +164,7 @@ def test_gradient_snr_mean_and_std_per_layer_log_log(ax):
     assert len(curves) == 2 * LAYERS
     assert [c.get_linestyle() for c in curves[:2]] == ["-", "--"]
     assert curves[0].get_color() == curves[1].get_color()  # same colour for a layer
-    assert "bits" in ax.get_ylabel()
+    assert "nats" in ax.get_ylabel()  # the unit of the loss whose gradient is shown
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels[:LAYERS] == NAMES and labels[-1] == "transition\n(epoch 100)"
     with pytest.raises(InfoplaneError, match="grad_std"):

@@ -209,17 +209,17 @@ def test_packed_groups_equal_vmapped_seeds(shuffle):
     data = tishby12()
     rows = split(data, "random", 0.8, seed=0)
     keys = jax.random.key_data(jax.vmap(jax.random.key)(jnp.arange(4)))
-    sched = Schedule(jnp.array([0, 3, 6]), jnp.array([3, 3, 2]), jnp.array([True] * 3))
+    sched = Schedule(jnp.array([0, 3]), jnp.array([3, 2]), jnp.array([True] * 2))
     out = []
     for pack in (True, False):
         init, chunk, _ = make_chunk_program(
-            data=data, split=rows, widths=(12, 10, 7, 5, 4, 3, 2), activation="tanh",
-            optimiser=make_optimiser("adam", 0.01), batch_size=256, shuffle=shuffle,
+            data=data, split=rows, widths=(12, 6, 3, 2), activation="tanh",
+            optimiser=make_optimiser("adam", 0.01), batch_size=512, shuffle=shuffle,
             bins=Bins.idnns(), dropout=0.1, unit_noise=0.05, devices=jax.devices()[:1],
             group=4, pack=pack)
         state, rec = chunk(init(keys), sched)
         out.append((np.asarray(state.params), {k: np.asarray(v) for k, v in rec.items()}))
-    # 8 epochs of Adam at lr 0.01 from identical starts: 1e-4 absolute on parameters and on
+    # 5 epochs of Adam at lr 0.01 from identical starts: 1e-4 absolute on parameters and on
     # losses leaves room for float32 summation-order differences only.
     np.testing.assert_allclose(out[0][0], out[1][0], atol=1e-4)
     for key in ("train_loss", "test_acc", "grad_mean"):
