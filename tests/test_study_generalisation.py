@@ -3,7 +3,8 @@ import json
 import numpy as np
 
 from infoplane.cli import main
-from infoplane.studies.generalisation import compression, early_stopping_epoch
+from infoplane.studies._common import compression
+from infoplane.studies.generalisation import early_stopping_epoch
 
 
 def test_early_stopping_epoch_is_the_minimum_of_the_seed_mean():

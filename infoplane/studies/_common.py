@@ -41,6 +41,33 @@ def write_results(out: Path, study: str, numbers: dict, claims: list[dict], star
     return results
 
 
+def compression(I_XT, epochs=None, *, after=None) -> dict:
+    """How much each layer compresses: its peak I(X;T) minus its final I(X;T), bits.
+
+    Args:
+        I_XT: [seed, logged_epoch, layer] or [logged_epoch, layer], bits; seeds are averaged
+            first (as the plane is drawn).
+        epochs: [logged_epoch]; without it, "peak_epoch" holds indices of logged epochs.
+        after: if given, also the fall from this epoch (the nearest logged one at or after it)
+            to the end: ``I(X;T)(after) - I(X;T)(final)`` (negative for a layer that gains).
+
+    Returns:
+        "peak" [layer], "peak_epoch" [layer], "final" [layer], "compression" [layer] (>= 0),
+        and "since" [layer] when ``after`` is given.
+    """
+    ixt = np.asarray(I_XT, dtype=float)
+    ixt = ixt.mean(axis=0) if ixt.ndim == 3 else ixt
+    e = np.arange(ixt.shape[0]) if epochs is None else np.asarray(epochs)
+    peak_at = np.argmax(ixt, axis=0)
+    layers = np.arange(ixt.shape[1])
+    out = {"peak": ixt[peak_at, layers], "peak_epoch": e[peak_at], "final": ixt[-1],
+           "compression": ixt[peak_at, layers] - ixt[-1]}
+    if after is not None:
+        i = min(int(np.searchsorted(e, after)), e.size - 1)
+        out["since"] = ixt[i] - ixt[-1]
+    return out
+
+
 def _plain(obj):
     if isinstance(obj, dict):
         return {str(k): _plain(v) for k, v in obj.items()}

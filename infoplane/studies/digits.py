@@ -43,6 +43,7 @@ from ..config import preset
 from ..experiment import train
 from ..plane import plane_from_run
 from ..plotting import information_plane_grid, loss_accuracy, paper_style, save_figure
+from ._common import compression as _compression
 from ._common import out_dir, scaled_config, write_results
 
 N_DIGITS = 1797
@@ -58,7 +59,7 @@ FULL = {**_BASE, "seeds": 20, "epochs": 5000, "schedule_value": 60}
 
 def compression(ixt: np.ndarray) -> np.ndarray:
     """Peak minus final I(X;T) per layer, bits, from a mean trajectory [epoch, layer]."""
-    return ixt.max(axis=0) - ixt[-1]
+    return _compression(ixt)["compression"]
 
 
 def summarise(info: dict, kde: dict) -> dict:

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from ..config import preset
 from ..experiment import train
 from ..plotting import information_plane, loss_accuracy, paper_style, save_figure
-from ._common import out_dir, scaled_config, write_results
+from ._common import compression, out_dir, scaled_config, write_results
 
 DEFAULT = {"seeds": 6, "epochs": 4000}
 QUICK = {"seeds": 2, "epochs": 60}
@@ -41,33 +41,6 @@ def early_stopping_epoch(epochs, test_loss) -> int:
     loss = np.asarray(test_loss, dtype=float)
     loss = loss.mean(axis=0) if loss.ndim == 2 else loss
     return int(np.asarray(epochs)[int(np.argmin(loss))])
-
-
-def compression(I_XT, epochs, *, after=None) -> dict:
-    """How much each layer compresses: its peak I(X;T) minus its final I(X;T), bits.
-
-    Args:
-        I_XT: [seed, logged_epoch, layer] or [logged_epoch, layer], bits; seeds are averaged
-            first (as the plane is drawn).
-        epochs: [logged_epoch].
-        after: if given, also the fall from this epoch (the nearest logged one at or after it)
-            to the end: ``I(X;T)(after) - I(X;T)(final)`` (negative for a layer that gains).
-
-    Returns:
-        "peak" [layer], "peak_epoch" [layer], "final" [layer], "compression" [layer] (>= 0),
-        and "since" [layer] when ``after`` is given.
-    """
-    ixt = np.asarray(I_XT, dtype=float)
-    ixt = ixt.mean(axis=0) if ixt.ndim == 3 else ixt
-    e = np.asarray(epochs)
-    peak_at = np.argmax(ixt, axis=0)
-    layers = np.arange(ixt.shape[1])
-    out = {"peak": ixt[peak_at, layers], "peak_epoch": e[peak_at], "final": ixt[-1],
-           "compression": ixt[peak_at, layers] - ixt[-1]}
-    if after is not None:
-        i = min(int(np.searchsorted(e, after)), e.size - 1)
-        out["since"] = ixt[i] - ixt[-1]
-    return out
 
 
 def summarise(info: dict) -> dict:

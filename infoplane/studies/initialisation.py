@@ -36,8 +36,7 @@ from ..experiment import train
 from ..plane import information_plane as plane_of
 from ..plane import plane_from_run
 from ..plotting import information_plane_grid, paper_style, save_figure
-from ._common import out_dir, scaled_config, write_results
-from .generalisation import compression
+from ._common import compression, out_dir, scaled_config, write_results
 
 DEFAULT = {"seeds": 3, "epochs": 2000, "schedule": "log", "schedule_value": 60}
 QUICK = {"seeds": 2, "epochs": 40, "schedule": "log", "schedule_value": 12}

@@ -32,8 +32,7 @@ from ..config import preset
 from ..experiment import train
 from ..plane import plane_from_run
 from ..plotting import EPOCH_LABEL, information_plane_grid, paper_style, save_figure
-from ._common import out_dir, scaled_config, write_results
-from .generalisation import compression
+from ._common import compression, out_dir, scaled_config, write_results
 
 DEFAULT = {"seeds": 4, "epochs": 3000, "schedule": "log", "schedule_value": 40}
 QUICK = {"seeds": 2, "epochs": 40, "schedule": "log", "schedule_value": 8}

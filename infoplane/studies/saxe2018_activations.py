@@ -43,6 +43,7 @@ from ..experiment import train
 from ..plane import information_plane
 from ..plotting import EPOCH_LABEL, information_plane_grid, paper_style, save_figure
 from ..runs import load_npz, save_npz
+from ._common import compression as _compression
 from ._common import out_dir, scaled_config, write_results
 
 STUDY = "saxe2018_activations"
@@ -117,9 +118,7 @@ def compression(i_xt) -> np.ndarray:
         [layer] max over epochs of the seed-mean minus its value at the last epoch, bits
         (>= 0; 0 when the last epoch is the peak).
     """
-    a = np.asarray(i_xt, dtype=float)
-    mean = a.mean(axis=0) if a.ndim == 3 else a
-    return mean.max(axis=0) - mean[-1]
+    return _compression(i_xt)["compression"]
 
 
 def compression_markdown(table: dict, layer_names) -> str:
