@@ -125,7 +125,8 @@ def _cmd_plane(args) -> None:
 
         save_npz(out / f"{name}.npz", **{k: v for k, v in result.items()
                                          if not isinstance(v, (dict, str))})
-    paths = run_figures(result, out, prefix=f"{name}_", transition=False)
+    paths = run_figures(result, out, prefix=name.removeprefix("information_") + "_",
+                        transition=False)
     print(f"wrote {out / (name + '.npz')} and {', '.join(p.name for p in paths)}")
 
 
