@@ -84,13 +84,16 @@ class Estimate:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dictionary of the record."""
         return {
-            "value": float(self.value),
+            "value": float(self.value) if np.ndim(self.value) == 0 else np.asarray(
+                self.value, dtype=float).tolist(),
             "unit": self.unit,
             "method": self.method,
             "quantity": self.quantity,
             "n": int(self.n),
             "settings": {k: _jsonable(v) for k, v in self.settings.items()},
-            "stderr": None if self.stderr is None else float(self.stderr),
+            "stderr": None if self.stderr is None else _jsonable(np.asarray(self.stderr, float)
+                                                                   if np.ndim(self.stderr)
+                                                                   else float(self.stderr)),
             "warnings": list(self.warnings),
         }
 
