@@ -1,7 +1,7 @@
 """Figures of a run: the information plane, losses and accuracies, the gradient signal-to-noise.
 
 Every plot function takes a matplotlib ``Axes`` first, draws on it and returns it; nothing
-here calls ``plt.show()`` or changes ``rcParams`` for good (``run_figures`` draws inside
+here opens a window or changes ``rcParams`` for good (``run_figures`` draws inside
 ``paper_style()``, an ``rc_context`` restored on exit). Figures are built with
 ``matplotlib.figure.Figure`` directly, without pyplot, so they work headless and leak no
 figures. Note that ``rcParams`` are process-wide, so while ``paper_style`` is active another
