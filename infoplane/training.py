@@ -22,7 +22,7 @@ import optax
 from jax.flatten_util import ravel_pytree
 from jax.sharding import Mesh, PartitionSpec
 
-from ._packed import packed_logits
+from ._grouped import group_logits as grouped_logits
 from .datasets import Dataset, Split
 from .estimators.binning import Bins, binned_information
 from .models import forward, init_mlp, logits, resolve_activation
@@ -110,15 +110,13 @@ def make_chunk_program(
     init_std: float = 0.01,
     devices: list | None = None,
     group: int | None = None,
-    pack: bool | None = None,
 ) -> tuple[Callable, Callable, Callable]:
     """Build the compiled programs of a run.
 
     Seeds are spread over ``devices`` (default: all) with ``shard_map``. On each device they are
-    trained in groups of ``group`` seeds, one group after another (``lax.map``). On a CPU a group
-    is packed into block-diagonal matrices (``_packed.py``), since XLA runs vmapped products of
-    tiny matrices slower there than one seed at a time; on an accelerator all local seeds form
-    one vmapped group. ``group=None`` means all local seeds; ``pack`` forces either way.
+    trained in groups of ``group`` seeds, one group after another (``lax.map``); a group is one
+    batched, feature-major forward and backward pass (``_grouped.py``). ``group=None`` means
+    all local seeds.
 
     Returns:
         ``init(keys) -> RunState`` for keys (seeds, 2), and
@@ -143,7 +141,7 @@ def make_chunk_program(
     store = jnp.dtype(record_dtype)
 
     def perturb(li, h, keys):
-        """Dropout and Gaussian unit noise on hidden layer li, h (S, B, width), per-seed keys."""
+        """Dropout and Gaussian unit noise on hidden layer li, h (S, width, B), per-seed keys."""
         def one(h1, key):
             k_drop, k_noise = jax.random.split(jax.random.fold_in(key, li))
             if unit_noise:
@@ -155,29 +153,16 @@ def make_chunk_program(
 
         return jax.vmap(one)(h, keys)
 
-    def group_logits(flat, xb, keys):
-        """(S, B, classes) logits of a group of S seeds; flat (S, P), xb (B, d) or (S, B, d)."""
-        params = jax.vmap(unravel)(flat)
-        hook = None
-        if dropout or unit_noise:
-            def hook(li, h):
-                return perturb(li, h, keys)
-        if packed:
-            return packed_logits(params, xb, act, hook)
-
-        def one(p, x, key):
-            out = packed_logits(jax.tree.map(lambda a: a[None], p), x, act,
-                                None if hook is None else lambda li, h: perturb(li, h, key[None]))
-            return out[0]
-
-        x_axis = 0 if xb.ndim == 3 else None
-        return jax.vmap(one, in_axes=(0, x_axis, 0))(params, xb, keys)
-
     def group_loss(flat, xb, yb, mb, keys):
-        """Sum over the group of each seed's mean cross-entropy (nats) on its batch."""
-        lp = jax.nn.log_softmax(group_logits(flat, xb, keys))
-        onehot = jax.nn.one_hot(yb, n_classes, dtype=lp.dtype)
-        nll = -jnp.sum(lp * onehot, axis=-1)  # (S, B)
+        """Sum over the group of each seed's mean cross-entropy (nats) on its batch.
+
+        flat (S, P); xb (B, d) shared or (S, B, d); yb and mb (B,) shared or (S, B).
+        """
+        params = jax.vmap(unravel)(flat)
+        hook = (lambda li, h: perturb(li, h, keys)) if dropout or unit_noise else None
+        lp = jax.nn.log_softmax(grouped_logits(params, xb, act, hook), axis=1)  # (S, C, B)
+        onehot = jnp.moveaxis(jax.nn.one_hot(yb, n_classes, dtype=lp.dtype), -1, -2)
+        nll = -jnp.sum(lp * onehot, axis=1)  # (S, B)
         return jnp.sum(nll * mb) / jnp.sum(mb)
 
     grad_fn = jax.grad(group_loss)
@@ -295,8 +280,6 @@ def make_chunk_program(
         return RunState(flat, opt_state, state.key), records
 
     devices = devices or jax.devices()
-    accelerator = devices[0].platform != "cpu"
-    packed = not accelerator if pack is None else pack
 
     def local(state, schedule):
         """All seeds of one device: groups of ``group`` seeds, one group after another."""

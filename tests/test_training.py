@@ -11,10 +11,12 @@ import numpy as np
 import pytest
 
 from infoplane._errors import InfoplaneError
+from infoplane._grouped import group_logits
 from infoplane.config import RunConfig, preset
 from infoplane.datasets import Dataset, split, tishby12
 from infoplane.estimators.binning import Bins
 from infoplane.experiment import TrainingDiverged, plan_chunks, train
+from infoplane.models import init_mlp, logits
 from infoplane.schedules import logged_epochs
 from infoplane.training import Schedule, make_chunk_program, make_optimiser
 
@@ -202,21 +204,35 @@ def test_generated_data_used_when_dataset_is_tishby12():
     assert d.name == "tishby12"
 
 
+def test_group_logits_equal_each_network_alone():
+    """The feature-major group forward pass is the plain forward pass of each network."""
+    keys = jax.random.split(jax.random.key(3), 3)
+    nets = [init_mlp(k, (12, 6, 3, 2), "glorot_normal") for k in keys]
+    stacked = jax.tree.map(lambda *a: jnp.stack(a), *nets)
+    x = jax.random.normal(jax.random.key(4), (5, 12))
+    out = group_logits(stacked, x, jnp.tanh)  # (S, C, B)
+    own = group_logits(stacked, jnp.stack([x, 2 * x, -x]), jnp.tanh)
+    for s, (net, scale) in enumerate(zip(nets, (1, 2, -1), strict=True)):
+        # float32 products of length <= 12: 1e-5 is a few ulps of values of order 1.
+        np.testing.assert_allclose(out[s].T, logits(net, x, jnp.tanh), atol=1e-5)
+        np.testing.assert_allclose(own[s].T, logits(net, scale * x, jnp.tanh), atol=1e-5)
+
+
 @pytest.mark.parametrize("shuffle", [False, True])
-def test_packed_groups_equal_vmapped_seeds(shuffle):
-    """The CPU path (block-diagonal packing) and the accelerator path (vmap) train the same
-    networks: same records up to float32 summation order."""
+def test_group_size_does_not_change_training(shuffle):
+    """Seeds trained in one group of 4 and in groups of 1 give the same networks: each seed
+    has its own random stream (dropout, noise, shuffling), so grouping is only a layout."""
     data = tishby12()
     rows = split(data, "random", 0.8, seed=0)
     keys = jax.random.key_data(jax.vmap(jax.random.key)(jnp.arange(4)))
     sched = Schedule(jnp.array([0, 3]), jnp.array([3, 2]), jnp.array([True] * 2))
     out = []
-    for pack in (True, False):
+    for group in (4, 1):
         init, chunk, _ = make_chunk_program(
             data=data, split=rows, widths=(12, 6, 3, 2), activation="tanh",
             optimiser=make_optimiser("adam", 0.01), batch_size=512, shuffle=shuffle,
             bins=Bins.idnns(), dropout=0.1, unit_noise=0.05, devices=jax.devices()[:1],
-            group=4, pack=pack)
+            group=group)
         state, rec = chunk(init(keys), sched)
         out.append((np.asarray(state.params), {k: np.asarray(v) for k, v in rec.items()}))
     # 5 epochs of Adam at lr 0.01 from identical starts: 1e-4 absolute on parameters and on
