@@ -105,10 +105,13 @@ def _cmd_plane(args) -> None:
         settings["n_bins"] = args.n_bins
     if args.k is not None:
         settings["k"] = args.k
+    if args.anchors is not None:
+        settings["anchors"] = args.anchors
     source = Path(args.source)
     name = args.name or f"information_{args.estimator}"
     if source.is_dir():
-        result = plane_from_run(source, method=args.estimator, out_name=name, **settings)
+        result = plane_from_run(source, method=args.estimator, out_name=name,
+                                progress=True, **settings)
         out = source
     else:
         from .datasets import _labels_from
@@ -118,7 +121,8 @@ def _cmd_plane(args) -> None:
         if args.labels:
             labels = (load_npz(args.labels)[args.labels_key] if args.labels.endswith(".npz")
                       else _labels_from(__import__("numpy").loadtxt(args.labels), args.labels))
-        result = plane_from_npz(source, labels, method=args.estimator, **settings)
+        result = plane_from_npz(source, labels, method=args.estimator, progress=True,
+                                **settings)
         out = Path(args.out or source.with_suffix(""))
         out.mkdir(parents=True, exist_ok=True)
         from .runs import save_npz
@@ -166,6 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--noise-var", type=float, help="KDE noise variance")
     p.add_argument("--n-bins", type=int, help="number of bins")
     p.add_argument("--k", type=int, help="neighbours for kNN estimators")
+    p.add_argument("--anchors", type=int, help="KDE: average over this many random rows "
+                   "instead of all n (cost anchors/n; standard errors are written too)")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="any other estimator setting")
     p.add_argument("--labels", help="labels for an .npz source (.npz or text file)")

@@ -14,7 +14,11 @@ over the n inputs and the network is deterministic. Methods:
   100, over the min..max of that layer across all epochs and seeds).
 - "kde_upper" / "kde_lower": the Kolchinsky-Tracey bounds used by Saxe et al. 2018: I(X;T)
   is the information of the layer with Gaussian noise of variance ``noise_var`` (default 0.1)
-  added, and I(T;Y) their estimate of the label information (``kde.py``).
+  added, and I(T;Y) their estimate of the label information (``kde.py``). Exact by default;
+  ``anchors`` = m averages the per-row terms of m rows (drawn without replacement with
+  ``anchor_seed`` + the seed's index; the same rows at every epoch and layer of a seed, so its
+  trajectory is smooth, and other rows for other seeds, so the seed mean averages the draws)
+  at about m / n of the cost, and adds standard errors (I_XT_stderr, I_TY_stderr).
 - "knn": I(T;Y) by the mixed kNN estimator (Ross 2014, ``k`` = 3), and, in the I_XT slot, the
   Kozachenko-Leonenko differential entropy h(T) of the layer (``k``). For a deterministic
   network with continuous T, I(X;T) is infinite; h(T) tracks its changes (compression shows as
@@ -22,7 +26,8 @@ over the n inputs and the network is deterministic. Methods:
   (``jitter`` x column std, drawn
   from ``default_rng(seed + layer index)``), as in ``knn.py``.
 
-All values are in bits unless ``unit="nats"``.
+All values are in bits unless ``unit="nats"``. The items of each chunk are split over all
+local devices (the command line makes every CPU core one).
 """
 
 from __future__ import annotations
@@ -30,18 +35,26 @@ from __future__ import annotations
 import json
 import math
 import re
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import Mesh, PartitionSpec
+from tqdm.auto import tqdm
 
 from ._errors import InfoplaneError, check_choice
 from .datasets import load_dataset
 from .estimators._interface import check_unit
 from .estimators.binning import Bins, binned_information
-from .estimators.kde import _check_noise_var, kde_information_batched
+from .estimators.kde import (
+    _check_noise_var,
+    anchor_rows,
+    anchored_stderr,
+    kde_information_batched,
+    kde_row_terms,
+)
 from .estimators.knn import _block_rows, _kl_nats, _mixed_nats
 from .runs import load_npz, save_npz
 
@@ -49,8 +62,8 @@ PLANE_METHODS = ("binning", "kde_upper", "kde_lower", "knn")
 PLANE_BIN_RULES = ("fixed", "layer", "quantile", "global")
 _SETTINGS = {
     "binning": ("rule", "n_bins", "low", "high"),
-    "kde_upper": ("noise_var",),
-    "kde_lower": ("noise_var",),
+    "kde_upper": ("noise_var", "anchors", "anchor_seed"),
+    "kde_lower": ("noise_var", "anchors", "anchor_seed"),
     "knn": ("k", "jitter", "seed"),
 }
 # Activation values held per compiled chunk: 2^24 float32 (64 MiB) for binning and KDE; the
@@ -113,26 +126,70 @@ def _chunks(flat: np.ndarray, size: int):
         yield part, count
 
 
-def _run_chunks(fn, flat: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    xt, ty = [], []
-    for part, count in _chunks(flat, min(size, flat.shape[0])):
-        a, b = fn(part)
-        xt.append(np.asarray(a)[:count])
-        ty.append(np.asarray(b)[:count])
-    return np.concatenate(xt), np.concatenate(ty)
-
-
-@partial(jax.jit, static_argnames=("bins", "n_classes"))
-def _binned_chunk(acts, labels, bins: Bins, n_classes: int):
+def _binned_chunk(acts, labels, *, bins: Bins, n_classes: int):
     return jax.vmap(lambda a: binned_information(a, labels, bins, n_classes))(acts)
 
 
-@partial(jax.jit, static_argnames=("k", "block"))
-def _knn_chunk(raw, standardised, labels, k: int, block: int):
+def _kde_chunk(acts, labels, *, n_classes: int, noise_var: float, bound: str):
+    return kde_information_batched(acts, labels, n_classes, noise_var, bound)
+
+
+def _kde_anchored_chunk(acts, rows, labels, *, n_classes: int, noise_var: float, bound: str):
+    """Per item (acts [B, n, w], rows [B, m]): the anchored KDE (I(X;T), I(T;Y)) and their
+    standard errors, in nats."""
+    n = acts.shape[1]
+
+    def one(args):
+        a, r = args
+        t_xt, t_ty = kde_row_terms(a, labels, n_classes, noise_var, bound, rows=r)
+        return (jnp.mean(t_xt), jnp.mean(t_ty), anchored_stderr(t_xt, n),
+                anchored_stderr(t_ty, n))
+
+    return jax.lax.map(one, (acts, rows))
+
+
+def _knn_chunk(raw, standardised, labels, *, k: int, block: int):
     def one(a, b):
         return _kl_nats(a, k, "chebyshev", block), _mixed_nats(b, labels, k, block)
 
     return jax.vmap(one)(raw, standardised)
+
+
+@lru_cache(maxsize=64)
+def _compiled(kernel, n_items: int, n_shared: int, statics: tuple):
+    """``kernel(*items, *shared, **statics)`` jitted, with the items (leading axis: seed x epoch
+    pairs, independent) split over all local devices by ``shard_map`` and the shared arrays
+    replicated. Cached, so repeated calls with the same settings compile once per shape."""
+    fn = partial(kernel, **dict(statics))
+    devices = jax.devices()
+    if len(devices) > 1:
+        spec = PartitionSpec("items")
+        fn = jax.shard_map(fn, mesh=Mesh(np.array(devices), ("items",)),
+                           in_specs=(spec,) * n_items + (PartitionSpec(),) * n_shared,
+                           out_specs=spec, check_vma=False)
+    return jax.jit(fn)
+
+
+def _run_chunks(kernel, items: tuple[np.ndarray, ...], shared: tuple, statics: dict,
+                size: int, progress=None, dtype=np.float32) -> tuple[np.ndarray, ...]:
+    """``kernel`` over fixed-size chunks of the ``items`` arrays (same leading axis), on all
+    devices; returns its outputs, concatenated. Float items are cast to ``dtype`` one chunk at
+    a time, so a float16 recording is never held in float32 whole."""
+    fn = _compiled(kernel, len(items), len(shared), tuple(sorted(statics.items())))
+    n_dev = len(jax.devices())
+    size = -(-min(size, items[0].shape[0]) // n_dev) * n_dev
+    outs: list[list[np.ndarray]] = []
+    for parts in zip(*(_chunks(a, size) for a in items), strict=True):
+        count = parts[0][1]
+        args = [jnp.asarray(p.astype(dtype, copy=False) if p.dtype.kind == "f" else p)
+                for p, _ in parts]
+        result = fn(*args, *shared)
+        outs = outs or [[] for _ in result]
+        for store, value in zip(outs, result, strict=True):
+            store.append(np.asarray(value)[:count])
+        if progress is not None:
+            progress.update(count)
+    return tuple(np.concatenate(o) for o in outs)
 
 
 def _layer_bins(layer: np.ndarray, s: dict) -> Bins:
@@ -158,8 +215,11 @@ def _knn_prepare(flat: np.ndarray, jitter: float, seed: int) -> tuple[np.ndarray
 
 
 def _layer_plane(flat: np.ndarray, codes: np.ndarray, n_classes: int, method: str,
-                 settings: dict, li: int, used: dict) -> tuple[np.ndarray, np.ndarray]:
-    """(I_XT, I_TY) in bits for the items flat [B, n, w] of one layer; records ``used``."""
+                 settings: dict, li: int, used: dict, n_seeds: int,
+                 progress=None) -> tuple[np.ndarray, ...]:
+    """(I_XT, I_TY) in bits for the items flat [B, n, w] of one layer (B = n_seeds x epochs,
+    seed-major), and for anchored KDE their standard errors too; records the settings used in
+    ``used``."""
     n = flat.shape[1]
     lab = jnp.asarray(codes)
     size = max(1, _CHUNK_VALUES // (n * flat.shape[-1]))
@@ -171,34 +231,43 @@ def _layer_plane(flat: np.ndarray, codes: np.ndarray, n_classes: int, method: st
             used.setdefault("ranges", []).append([bins.low, bins.high])
         elif bins.rule == "fixed":
             used.update(low=bins.low, high=bins.high)
-        return _run_chunks(
-            lambda c: _binned_chunk(jnp.asarray(c), lab, bins, n_classes), flat, size)
+        return _run_chunks(_binned_chunk, (flat,), (lab,),
+                           {"bins": bins, "n_classes": n_classes}, size, progress)
     if method in ("kde_upper", "kde_lower"):
         noise_var = _check_noise_var(settings.get("noise_var", 0.1))
-        used.update(noise_var=noise_var, bound=method[4:])
+        bound = method[4:]
+        used.update(noise_var=noise_var, bound=bound)
         classes = 1 << (n_classes - 1).bit_length()  # fewer recompilations; empty = no-op
-        xt, ty = _run_chunks(
-            lambda c: kde_information_batched(jnp.asarray(c), lab, classes, noise_var,
-                                              method[4:]), flat, size)
-        return xt / math.log(2), ty / math.log(2)
+        anchors = settings.get("anchors")
+        statics = {"n_classes": classes, "noise_var": noise_var, "bound": bound}
+        if anchors is None:
+            out = _run_chunks(_kde_chunk, (flat,), (lab,), statics, size, progress)
+        else:
+            seed = settings.get("anchor_seed", 0)
+            if isinstance(seed, bool) or not isinstance(seed, int):
+                raise InfoplaneError(f"anchor_seed must be an integer, got {seed!r}")
+            used.update(anchors=anchors, anchor_seed=seed)
+            # Seed s of the run uses anchors drawn with anchor_seed + s, the same at every
+            # epoch and layer: a trajectory is smooth, and the seed mean averages the draws.
+            per_seed = np.stack([anchor_rows(n, anchors, seed + s) for s in range(n_seeds)])
+            rows = np.repeat(per_seed, flat.shape[0] // n_seeds, axis=0).astype(np.int32)
+            out = _run_chunks(_kde_anchored_chunk, (flat, rows), (lab,), statics, size,
+                              progress)
+        return tuple(v / math.log(2) for v in out)
     k, jitter, seed = settings.get("k", 3), settings.get("jitter", 1e-10), settings.get("seed", 0)
     if isinstance(k, bool) or not isinstance(k, int) or not 0 < k < n - 1:
         raise InfoplaneError(f"k must be an integer with 0 < k < n - 1 = {n - 1}, got {k!r}")
     used.update(k=k, jitter=jitter, seed=seed, I_XT="differential entropy h(T), KL")
     raw, standardised = _knn_prepare(flat, float(jitter), int(seed) + li)
     block = _block_rows(n, _KNN_ITEMS)
-    d = flat.shape[-1]
     with jax.enable_x64(True):
-        lab64 = jnp.asarray(codes)
-        both = np.concatenate([raw, standardised], axis=-1)  # one array to chunk
-        xt, ty = _run_chunks(
-            lambda c: _knn_chunk(jnp.asarray(c[..., :d]), jnp.asarray(c[..., d:]), lab64, k,
-                                 block), both, _KNN_ITEMS)
+        xt, ty = _run_chunks(_knn_chunk, (raw, standardised), (jnp.asarray(codes),),
+                             {"k": k, "block": block}, _KNN_ITEMS, progress, dtype=np.float64)
     return xt / math.log(2), ty / math.log(2)
 
 
 def information_plane(activations, labels, *, method: str = "binning", unit: str = "bits",
-                      **settings) -> dict:
+                      progress: bool = False, **settings) -> dict:
     """I(X;T) and I(T;Y) of every layer, epoch (and seed) from raw activations.
 
     Args:
@@ -207,12 +276,16 @@ def information_plane(activations, labels, *, method: str = "binning", unit: str
         labels: (n,) integer class labels of those inputs.
         method: "binning", "kde_upper", "kde_lower" or "knn" (see the module docstring).
         unit: "bits" (default) or "nats".
-        **settings: the method's settings: binning rule, n_bins, low, high; KDE noise_var;
-            knn k, jitter, seed.
+        progress: show a progress bar over the (seed, epoch, layer) estimates.
+        **settings: the method's settings: binning rule, n_bins, low, high; KDE noise_var,
+            anchors (average the terms of that many rows, drawn with anchor_seed, instead of
+            all n: cost anchors / n of the exact value, with a standard error); knn k,
+            jitter, seed.
 
     Returns:
-        A dict with "I_XT" and "I_TY" shaped [(seed,) epoch, layer] (float64), and "method",
-        "settings" (as used), "unit".
+        A dict with "I_XT" and "I_TY" shaped [(seed,) epoch, layer] (float64), for anchored
+        KDE also "I_XT_stderr" and "I_TY_stderr" (same shape), and "method", "settings" (as
+        used), "unit".
 
     Raises:
         InfoplaneError: unknown method or settings, bad shapes, labels of the wrong length,
@@ -228,25 +301,39 @@ def information_plane(activations, labels, *, method: str = "binning", unit: str
     n_seeds, n_epochs, n = layers[0].shape[:3]
     codes, n_classes = _check_labels(labels, n)
     used: dict = {}
-    xt_all, ty_all = [], []
-    for li, layer in enumerate(layers):
-        flat = layer.reshape((-1,) + layer.shape[2:]).astype(np.float32)
-        xt, ty = _layer_plane(flat, codes, n_classes, method, settings, li, used)
-        xt_all.append(np.asarray(xt, np.float64).reshape(n_seeds, n_epochs))
-        ty_all.append(np.asarray(ty, np.float64).reshape(n_seeds, n_epochs))
-    i_xt, i_ty = np.stack(xt_all, axis=-1), np.stack(ty_all, axis=-1)
-    if unit == "nats":
-        i_xt, i_ty = i_xt * math.log(2), i_ty * math.log(2)
-    if not has_seeds:
-        i_xt, i_ty = i_xt[0], i_ty[0]
-    return {"I_XT": i_xt, "I_TY": i_ty, "method": method, "settings": used, "unit": unit}
+    per_layer = []
+    total = n_seeds * n_epochs * len(layers)
+    with tqdm(total=total, desc=f"{method} plane", unit="estimate", disable=not progress,
+              leave=False) as bar:
+        for li, layer in enumerate(layers):
+            flat = layer.reshape((-1,) + layer.shape[2:])
+            outs = _layer_plane(flat, codes, n_classes, method, settings, li, used, n_seeds,
+                                bar)
+            per_layer.append([np.asarray(v, np.float64).reshape(n_seeds, n_epochs)
+                              for v in outs])
+    names = ["I_XT", "I_TY", "I_XT_stderr", "I_TY_stderr"][:len(per_layer[0])]
+    scale = math.log(2) if unit == "nats" else 1.0
+    result = {}
+    for i, name in enumerate(names):
+        value = np.stack([outs[i] for outs in per_layer], axis=-1) * scale
+        result[name] = value if has_seeds else value[0]
+    return dict(result, method=method, settings=used, unit=unit)
+
+
+def _member(path: Path, key: str) -> np.ndarray:
+    """One array of an .npz file, read without loading the others."""
+    with np.load(path, allow_pickle=False) as f:
+        if key not in f.files:
+            raise InfoplaneError(f"{path} has no array {key!r}; was it written by this run?")
+        return f[key]
 
 
 def _natural_key(name: str):
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
 
 
-def plane_from_run(run_dir, *, method: str, out_name: str | None = None, **settings) -> dict:
+def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progress: bool = False,
+                   **settings) -> dict:
     """Recompute a run's information plane from its recorded activations, without retraining.
 
     Reads ``run_dir/activations/chunk_*.npz`` (``epochs`` and ``layer_{li}`` [seed, k, n, w]
@@ -276,14 +363,17 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, **setti
             "training with record_layers=(0, 1, ...) listing the layers to record, e.g. "
             "preset(...).replace(record_layers=(0, 1, 2, 3, 4, 5))"
         )
-    chunks = [load_npz(f) for f in files]
-    epochs = np.concatenate([c["epochs"] for c in chunks]).astype(np.int64)
-    acts = [np.concatenate([c[f"layer_{li}"] for c in chunks], axis=1) for li in record]
+    epochs = np.concatenate([_member(f, "epochs") for f in files]).astype(np.int64)
+    # One layer at a time, so that only the layers themselves (float16 as recorded: 3.5 GB
+    # for a full 50-seed tishby2017 run) are held, not also every chunk file's contents.
+    acts = [np.concatenate([_member(f, f"layer_{li}") for f in files], axis=1)
+            for li in record]
     data = load_dataset(config["dataset"])
     if method == "binning" and not settings:
         settings = {"rule": config.get("bin_rule", "fixed"), "n_bins": config.get("n_bins", 30),
                     "low": config.get("bin_low", -1.0), "high": config.get("bin_high", 1.0)}
-    plane = information_plane(acts, data.y, method=method, unit="bits", **settings)
+    plane = information_plane(acts, data.y, method=method, unit="bits", progress=progress,
+                              **settings)
     info_path = run_dir / "information.npz"
     info = load_npz(info_path) if info_path.is_file() else {}
     if "layer_names" in info:
@@ -303,6 +393,7 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, **setti
         "method": np.array(method),
         "settings": np.array(json.dumps(plane["settings"])),
     }
+    out.update({k: plane[k] for k in ("I_XT_stderr", "I_TY_stderr") if k in plane})
     if out_name is not None:
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", out_name) or out_name == "information":
             raise InfoplaneError(
@@ -314,7 +405,7 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, **setti
 
 
 def plane_from_npz(path, labels=None, *, labels_key: str = "labels", method: str,
-                   **settings) -> dict:
+                   progress: bool = False, **settings) -> dict:
     """The information plane from an .npz of activations written by any framework.
 
     The file holds one array per layer, [epoch, n, units] (or [seed, epoch, n, units]), under
@@ -341,7 +432,8 @@ def plane_from_npz(path, labels=None, *, labels_key: str = "labels", method: str
     names = sorted((k for k in arrays if k not in (labels_key, "epochs")), key=_natural_key)
     if not names:
         raise InfoplaneError(f"{path} holds no layer arrays")
-    plane = information_plane([arrays[k] for k in names], labels, method=method, **settings)
+    plane = information_plane([arrays[k] for k in names], labels, method=method,
+                              progress=progress, **settings)
     n_epochs = plane["I_XT"].shape[-2]
     epochs = arrays.get("epochs", np.arange(n_epochs))
     if len(epochs) != n_epochs:

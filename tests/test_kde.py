@@ -10,11 +10,14 @@ from scipy import integrate
 
 from infoplane._errors import InfoplaneError
 from infoplane.estimators.kde import (
+    anchor_rows,
+    anchored_stderr,
     kde_entropy,
     kde_information,
     kde_information_batched,
     kde_information_reference,
     kde_mutual_information,
+    kde_row_terms,
 )
 
 # The fast path runs in float32 on centred data; distances of O(1) activations lose about 1e-7
@@ -47,6 +50,57 @@ def test_fast_matches_reference(bound, noise_var):
     # The public function computes in float64 and matches to round-off.
     public = kde_mutual_information(x, y, noise_var=noise_var, bound=bound, unit="nats")
     assert public.value == pytest.approx(r_ty, abs=ABS64)
+
+
+def _reference_row_terms(x, y, noise_var, bound):
+    """Per-row I(X;T) and I(T;Y) terms in float64 from the full n x n kernel."""
+    x = np.asarray(x, np.float64)
+    c = {"upper": 2.0, "lower": 8.0}[bound]
+    k = np.exp(-((x[:, None, :] - x[None, :, :]) ** 2).sum(-1) / (c * noise_var))
+    n = len(x)
+    total = k.sum(1)
+    own = (k * (y[:, None] == y[None, :])).sum(1)
+    counts = np.bincount(y)[y]
+    return np.log(n) - np.log(total), np.log(own / counts) - np.log(total / n)
+
+
+@pytest.mark.parametrize("chunk", [None, 7, 64])
+def test_anchor_rows_give_the_reference_terms_of_those_rows(chunk):
+    x, y = _data(n=300)
+    rows = anchor_rows(300, 40, seed=1)
+    t_xt, t_ty = kde_row_terms(x, y, 3, 0.1, "upper", rows=rows, chunk_size=chunk)
+    r_xt, r_ty = _reference_row_terms(x, y, 0.1, "upper")
+    np.testing.assert_allclose(t_xt, r_xt[rows], rtol=REL, atol=ABS32)
+    np.testing.assert_allclose(t_ty, r_ty[rows], rtol=REL, atol=ABS32)
+    # All rows as anchors is the exact (symmetric-block) computation.
+    every = kde_information(x, y, 3, 0.1, "upper", rows=np.arange(300))
+    np.testing.assert_allclose(every, kde_information(x, y, 3, 0.1, "upper"), rtol=REL,
+                               atol=ABS32)
+
+
+def test_anchored_estimate_is_within_its_standard_error():
+    """Over 40 anchor draws, the anchored mean is unbiased and its stated standard error is
+    the actual spread (sampling without replacement, finite-population corrected)."""
+    x, y = _data(n=400, d=2, n_classes=2, seed=5)
+    exact = float(kde_information(x, y, 2, 0.05, "upper")[0])
+    values, errors = [], []
+    for seed in range(40):
+        t_xt, _ = kde_row_terms(x, y, 2, 0.05, "upper", rows=anchor_rows(400, 50, seed))
+        values.append(float(np.mean(t_xt)))
+        errors.append(float(anchored_stderr(t_xt, 400)))
+    values = np.array(values)
+    # The mean of 40 draws is within 4 standard errors of the mean (of 40) from the exact value.
+    assert abs(values.mean() - exact) < 4 * np.mean(errors) / math.sqrt(40)
+    # The stated error matches the observed spread within 30% (40 draws: the spread itself
+    # is known to about 1/sqrt(2 * 39) = 11%).
+    assert 0.7 < values.std(ddof=1) / np.mean(errors) < 1.3
+    assert float(anchored_stderr(np.ones(400), 400)) == 0.0
+
+
+def test_anchor_count_is_checked():
+    for bad in (0, 1, 401, 2.5, True):
+        with pytest.raises(InfoplaneError, match="anchors must be an integer"):
+            anchor_rows(400, bad)
 
 
 def test_float32_core_respects_log_n_for_large_activations():

@@ -89,6 +89,24 @@ def test_npz_plane_matches_slow_references(tmp_path):
         assert kde["I_TY"][1, li] == pytest.approx(ty / math.log(2), rel=1e-4, abs=1e-5)
 
 
+def test_anchored_kde_plane_and_its_standard_errors(tmp_path):
+    layers, labels = _activations(n=200)
+    exact = information_plane(layers, labels, method="kde_upper", noise_var=0.05)
+    assert "I_XT_stderr" not in exact
+    every = information_plane(layers, labels, method="kde_upper", noise_var=0.05, anchors=200)
+    # All rows as anchors is the exact value (float32 sums in another order) with 0 error.
+    np.testing.assert_allclose(every["I_XT"], exact["I_XT"], rtol=1e-5)
+    np.testing.assert_array_equal(every["I_XT_stderr"], 0.0)
+    part = information_plane(layers, labels, method="kde_upper", noise_var=0.05, anchors=50,
+                             anchor_seed=3)
+    assert part["settings"]["anchors"] == 50 and part["settings"]["anchor_seed"] == 3
+    assert part["I_TY_stderr"].shape == part["I_TY"].shape == (3, 2)
+    assert np.all(part["I_XT_stderr"] > 0)
+    # 12 estimates each within 4.5 standard errors (a chance of about 1e-4 that one is not).
+    for key in ("I_XT", "I_TY"):
+        assert np.all(np.abs(part[key] - exact[key]) < 4.5 * part[f"{key}_stderr"])
+
+
 def test_knn_plane_matches_the_public_estimators():
     layers, labels = _activations()
     plane = information_plane([layers[0]], labels, method="knn", k=3)
