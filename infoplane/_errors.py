@@ -1,5 +1,6 @@
-"""The one exception type users see for bad input."""
+"""The one exception type users see for bad input, and the checks that raise it."""
 
+import math
 import numbers
 
 
@@ -32,3 +33,15 @@ def check_positive_int(name: str, value) -> int:
     if value <= 0:
         raise InfoplaneError(f"{name} must be a positive integer, got {value}")
     return value
+
+
+def check_positive_real(name: str, value, hint: str = "", *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a float, or raise unless it is a finite real number > 0 (>= 0 with
+    ``allow_zero``). ``hint`` is appended to the message, e.g. "; Saxe et al. use 0.1"."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if ok:
+        ok = math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
+    if not ok:
+        kind = "non-negative" if allow_zero else "positive"
+        raise InfoplaneError(f"{name} must be a finite {kind} number{hint}, got {value!r}")
+    return float(value)

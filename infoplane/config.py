@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._errors import InfoplaneError, check_choice, check_positive_int
+from ._errors import InfoplaneError, check_choice, check_positive_int, check_positive_real
 from .datasets import SPLITS
 from .estimators.binning import BIN_RULES, Bins
 from .models import ACTIVATIONS, INITIALISERS
@@ -109,13 +108,9 @@ class RunConfig:
         for name in ("batch_size", "epochs", "seeds", "chunk_logs", "chunk_epochs"):
             check_positive_int(name, getattr(self, name))
         for name in ("learning_rate", "init_std"):
-            v = getattr(self, name)
-            if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
-                raise InfoplaneError(f"{name} must be a positive number, got {v!r}")
+            check_positive_real(name, getattr(self, name))
         for name in ("weight_decay", "unit_noise", "momentum"):
-            v = getattr(self, name)
-            if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
-                raise InfoplaneError(f"{name} must be a non-negative number, got {v!r}")
+            check_positive_real(name, getattr(self, name), allow_zero=True)
         if not 0.0 <= self.dropout < 1.0:
             raise InfoplaneError(f"dropout must be in [0, 1), got {self.dropout}")
         n_layers = len(self.hidden) + 1

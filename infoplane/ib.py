@@ -31,7 +31,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import rel_entr
 
-from ._errors import InfoplaneError, check_positive_int
+from ._errors import InfoplaneError, check_positive_int, check_positive_real
 
 LN2 = math.log(2.0)
 SUM_TOL = 1e-8  # how far sum(p_xy) may be from 1 before we refuse it
@@ -103,10 +103,7 @@ def check_joint(p_xy) -> np.ndarray:
 
 
 def _check_beta(beta) -> float:
-    beta = float(beta)
-    if not (math.isfinite(beta) and beta > 0):
-        raise InfoplaneError(f"beta must be a finite positive number, got {beta!r}")
-    return beta
+    return check_positive_real("beta", beta)
 
 
 def _check_clusters(n_clusters) -> int:

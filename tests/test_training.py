@@ -176,7 +176,7 @@ def test_nan_loss_stops_with_message_and_keeps_records(tmp_path):
         ({"hidden": (10, 0)}, "hidden width 1 must be a positive integer"),
         ({"epochs": 0}, "epochs must be a positive integer"),
         ({"batch_size": -5}, "batch_size must be a positive integer"),
-        ({"learning_rate": float("nan")}, "learning_rate must be a positive number"),
+        ({"learning_rate": float("nan")}, "learning_rate must be a finite positive number"),
         ({"record_layers": (9,)}, "layer 9 does not exist"),
     ],
 )

@@ -42,7 +42,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._errors import InfoplaneError, check_choice
+from .._errors import InfoplaneError, check_choice, check_positive_real
 from ._interface import (
     Estimate,
     as_samples,
@@ -259,13 +259,8 @@ def kde_information_reference(
 
 
 def _check_noise_var(noise_var) -> float:
-    ok = isinstance(noise_var, numbers.Real) and not isinstance(noise_var, bool)
-    if not ok or not math.isfinite(noise_var) or noise_var <= 0:
-        raise InfoplaneError(
-            f"noise_var must be a finite positive number (the variance s2 of the added "
-            f"Gaussian noise; Saxe et al. use 0.1 or 1e-3), got {noise_var!r}"
-        )
-    return float(noise_var)
+    return check_positive_real("noise_var", noise_var, " (the variance s2 of the added Gaussian "
+                               "noise; Saxe et al. use 0.1 or 1e-3)")
 
 
 def _check_labels(labels, t: np.ndarray) -> tuple[np.ndarray, int]:

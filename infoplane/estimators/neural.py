@@ -39,7 +39,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from .._errors import InfoplaneError, check_choice, check_positive_int
+from .._errors import InfoplaneError, check_choice, check_positive_int, check_positive_real
 from ._interface import (
     Estimate,
     as_samples,
@@ -271,12 +271,7 @@ def neural_mutual_information(
     if isinstance(hidden, numbers.Integral):
         hidden = (hidden,)
     hidden = tuple(check_positive_int("each hidden width", h) for h in hidden)
-    if (
-        isinstance(learning_rate, bool)
-        or not isinstance(learning_rate, numbers.Real)
-        or not (math.isfinite(learning_rate) and learning_rate > 0)
-    ):
-        raise InfoplaneError(f"learning_rate must be a positive number, got {learning_rate!r}")
+    check_positive_real("learning_rate", learning_rate)
     eval_fraction = _check_fraction("eval_fraction", eval_fraction)
     ema_rate = _check_fraction("ema_rate", ema_rate)
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):

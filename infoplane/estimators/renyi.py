@@ -46,7 +46,7 @@ import numpy as np
 from scipy.linalg import eigvalsh
 from scipy.spatial.distance import cdist
 
-from .._errors import InfoplaneError, check_positive_int
+from .._errors import InfoplaneError, check_positive_int, check_positive_real
 from ._interface import (
     Estimate,
     as_samples,
@@ -108,25 +108,14 @@ def hadamard_normalised(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _check_alpha(alpha) -> float:
-    ok = isinstance(alpha, numbers.Real) and not isinstance(alpha, bool)
-    if not ok or not math.isfinite(alpha) or alpha <= 0:
-        raise InfoplaneError(
-            f"alpha must be a finite positive number (1 gives the Shannon-like limit; "
-            f"1.01 is the usual choice), got {alpha!r}"
-        )
-    return float(alpha)
+    return check_positive_real("alpha", alpha, " (1 gives the Shannon-like limit; 1.01 is the "
+                               "usual choice)")
 
 
 def _check_sigma(sigma, name: str = "sigma") -> float | None:
     if sigma is None:
         return None
-    ok = isinstance(sigma, numbers.Real) and not isinstance(sigma, bool)
-    if not ok or not math.isfinite(sigma) or sigma <= 0:
-        raise InfoplaneError(
-            f"{name} must be None (Silverman's rule) or a finite positive kernel width, "
-            f"got {sigma!r}"
-        )
-    return float(sigma)
+    return check_positive_real(name, sigma, " (a kernel width), or None for Silverman's rule")
 
 
 def _rows(n: int, subsample, seed) -> np.ndarray | None:
