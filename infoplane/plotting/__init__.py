@@ -1,0 +1,51 @@
+"""Figures of a run: the information plane, losses and accuracies, the gradient signal-to-noise.
+
+Every plot function takes a matplotlib ``Axes`` first, draws on it and returns it; nothing
+here opens a window or changes ``rcParams`` for good (``run_figures`` draws inside
+``paper_style()``, an ``rc_context`` restored on exit). Figures are built with
+``matplotlib.figure.Figure`` directly, without pyplot, so they work headless and leak no
+figures. Note that ``rcParams`` are process-wide, so while ``paper_style`` is active another
+thread drawing figures sees its font sizes too.
+
+Arrays are those of ``infoplane.experiment.train`` / ``information.npz``: ``I_XT`` and ``I_TY``
+[seed, logged_epoch, layer] in bits (a missing seed axis, [logged_epoch, layer], is one run),
+``epochs`` [logged_epoch], losses in bits and accuracies [seed, logged_epoch], gradient
+statistics [seed, logged_epoch, layer].
+
+Epoch 0 is a logged epoch (the initialisation), so every logarithmic epoch scale (the colour
+of the information plane, the x axis of the loss and gradient plots) shows ``epoch + 1`` and
+says so in its label.
+
+The implementations are private modules: ``_plane`` (one information plane), ``_compare``
+(planes side by side, the IB curve), ``_curves`` (losses, accuracies, gradients), ``_snr``
+(the drift-to-diffusion transition), ``_files`` (saving figures, a run's figures) and
+``_conventions`` (what they all share).
+
+Reference: R. Shwartz-Ziv and N. Tishby, "Opening the black box of deep neural networks via
+information" (2017), Figs. 2-4.
+"""
+
+from ._compare import ib_curve, information_plane_grid
+from ._conventions import EPOCH_LABEL, LAYER_MARKERS, MARK_COLOUR, REF_COLOUR, paper_style
+from ._curves import gradient_snr, loss_accuracy
+from ._files import run_figures, save_figure
+from ._plane import information_plane, layer_trajectories
+from ._snr import detect_snr_transition, find_snr_transition
+
+__all__ = [
+    "EPOCH_LABEL",
+    "LAYER_MARKERS",
+    "MARK_COLOUR",
+    "REF_COLOUR",
+    "detect_snr_transition",
+    "find_snr_transition",
+    "gradient_snr",
+    "ib_curve",
+    "information_plane",
+    "information_plane_grid",
+    "layer_trajectories",
+    "loss_accuracy",
+    "paper_style",
+    "run_figures",
+    "save_figure",
+]

@@ -1,0 +1,109 @@
+"""Figures to files: ``save_figure`` (atomic, one file per format) and ``run_figures`` (the
+standard figures of a run)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .._errors import InfoplaneError
+from ..runs import atomic_write_bytes
+from ._conventions import paper_style
+from ._curves import gradient_snr, loss_accuracy
+from ._plane import information_plane
+from ._snr import find_snr_transition
+
+
+def save_figure(fig, path_without_suffix, formats: Sequence[str] = ("png", "pdf"),
+                dpi: int = 150) -> list[Path]:
+    """Write ``fig`` once per format, creating parent folders, each file atomically.
+
+    Each file is written to a temporary file in the same folder and renamed into place, so a
+    reader never sees half a figure. The PDF carries no creation date, so it is reproducible.
+
+    Args:
+        fig: the Figure.
+        path_without_suffix: e.g. ``run/figures/information_plane``; ".png" etc. are appended.
+        formats: file formats matplotlib knows ("png", "pdf", "svg", ...).
+        dpi: resolution of raster formats.
+
+    Returns:
+        The paths written, in the order of ``formats``.
+    """
+    base = Path(path_without_suffix)
+    supported = fig.canvas.get_supported_filetypes()
+    for fmt in formats:
+        if fmt not in supported:
+            raise InfoplaneError(f"unknown figure format {fmt!r}; use one of "
+                                 f"{', '.join(sorted(supported))}")
+    base.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    for fmt in formats:
+        path = base.parent / f"{base.name}.{fmt}"
+        meta = {"CreationDate": None} if fmt == "pdf" else None
+        atomic_write_bytes(path, lambda f, fmt=fmt, meta=meta: fig.savefig(
+            f, format=fmt, dpi=dpi, bbox_inches="tight", metadata=meta))
+        path.chmod(0o644)  # the temporary file was private (0600); figures are for sharing
+        written.append(path)
+    return written
+
+
+def run_figures(info: Mapping[str, np.ndarray], out_dir, *, transition: bool = True,
+                formats: Sequence[str] = ("png", "pdf"), prefix: str = "") -> list[Path]:
+    """The standard figures of a run, written to ``out_dir``.
+
+    * ``information_plane``: the plane (mean over seeds) with H(X), H(Y) and, if
+      ``transition``, the gradient-SNR transition epoch ringed (``detect_snr_transition``
+      with ``method="crossing"``, labelled "SNR transition", falling back to
+      ``"midpoint"``, labelled "SNR drop midpoint").
+    * ``loss_accuracy``: losses (bits) and accuracies, with the transition marked.
+    * ``gradient_snr``: per-layer gradient mean and std, with the transition marked.
+
+    Figures whose arrays are missing from ``info`` are skipped.
+
+    Args:
+        info: the dict of ``experiment.train`` or ``runs.read_information``.
+        out_dir: the folder for the figures (created).
+        transition: detect and mark the SNR transition.
+        formats: file formats of each figure.
+        prefix: prepended to the file names (e.g. "information_kde_" for a recomputed plane).
+
+    Returns:
+        The paths written.
+    """
+    for key in ("I_XT", "I_TY", "epochs"):
+        if key not in info:
+            raise InfoplaneError(f"info has no {key!r}; pass the dict of a run's information.npz")
+    out = Path(out_dir)
+    e = np.asarray(info["epochs"])
+    names = info.get("layer_names")
+    has_grad = "grad_mean" in info and "grad_std" in info
+    mark, mark_label = None, "SNR transition"
+    if transition and has_grad:
+        mark, mark_label = find_snr_transition(e, info["grad_mean"], info["grad_std"])
+
+    written: list[Path] = []
+    with paper_style():
+        fig = Figure(figsize=(5.2, 4.0), layout="constrained")
+        ax = fig.add_subplot()
+        information_plane(ax, info["I_XT"], info["I_TY"], e, H_X=info.get("H_X"),
+                          H_Y=info.get("H_Y"), layer_names=names, mark_epoch=mark,
+                          mark_label=mark_label)
+        written += save_figure(fig, out / f"{prefix}information_plane", formats)
+
+        if all(k in info for k in ("train_loss", "test_loss", "train_acc", "test_acc")):
+            fig = Figure(figsize=(5.2, 3.2), layout="constrained")
+            loss_accuracy(fig.add_subplot(), e, info["train_loss"], info["test_loss"],
+                          info["train_acc"], info["test_acc"], mark_epoch=mark,
+                          mark_label=mark_label)
+            written += save_figure(fig, out / f"{prefix}loss_accuracy", formats)
+
+        if has_grad:
+            fig = Figure(figsize=(6.0, 3.6), layout="constrained")
+            gradient_snr(fig.add_subplot(), e, info["grad_mean"], info["grad_std"], names,
+                         transition_epoch=mark, transition_label=mark_label)
+            written += save_figure(fig, out / f"{prefix}gradient_snr", formats)
+    return written

@@ -1,0 +1,202 @@
+"""The information plane of one run: points per (layer, epoch) coloured by epoch
+(``information_plane``) and the per-layer paths through it (``layer_trajectories``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.colors import Colormap, LogNorm
+from matplotlib.lines import Line2D
+
+from .._errors import InfoplaneError
+from ._conventions import (
+    EPOCH_LABEL,
+    LAYER_MARKERS,
+    MARK_COLOUR,
+    REF_COLOUR,
+    _epoch_norm,
+    _epochs,
+    _names,
+    _plain_log_ticks,
+    _runs,
+    _same_shape,
+)
+
+
+def _plane(I_XT, I_TY, epochs, mean_over_seeds: bool):
+    """Validated plane arrays as [run, epoch, layer] (one run when averaged) and epochs."""
+    e = _epochs(epochs)
+    ixt = _runs("I_XT", I_XT, e.size, per_layer=True)
+    ity = _runs("I_TY", I_TY, e.size, per_layer=True)
+    _same_shape(I_XT=ixt, I_TY=ity)
+    if mean_over_seeds:
+        ixt, ity = ixt.mean(axis=0, keepdims=True), ity.mean(axis=0, keepdims=True)
+    return ixt, ity, e
+
+
+def _cmap(cmap) -> Colormap:
+    return cmap if isinstance(cmap, Colormap) else matplotlib.colormaps[cmap]
+
+
+def _nearest_logged(epochs: np.ndarray, epoch) -> int:
+    """Index of the logged epoch nearest to ``epoch`` on a log(epoch + 1) scale."""
+    if not np.isfinite(epoch) or epoch < 0:
+        raise InfoplaneError(f"mark_epoch must be a non-negative epoch, got {epoch!r}")
+    return int(np.argmin(np.abs(np.log1p(epochs) - np.log1p(epoch))))
+
+
+def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names=None,
+                      cmap="viridis", norm: LogNorm | None = None, colorbar=True,
+                      mean_over_seeds: bool = True, markers: Sequence[str] = LAYER_MARKERS,
+                      size: float = 14.0, mark_epoch=None, mark_label: str = "marked epoch",
+                      legend: bool = True):
+    """The information plane in the style of Shwartz-Ziv & Tishby (2017), Figs. 2-3.
+
+    One point per (layer, logged epoch) at (I(X;T), I(T;Y)), coloured by ``epoch + 1`` on a
+    logarithmic colour scale (epoch 0, the initialisation, is then 1); each layer has its own
+    marker; a thin line in the epoch's colour joins the layers of one epoch.
+
+    Args:
+        ax: the Axes to draw on.
+        I_XT, I_TY: [seed, logged_epoch, layer] or [logged_epoch, layer], bits.
+        epochs: [logged_epoch] the logged epochs.
+        H_X, H_Y: entropies (bits) drawn as labelled dashed lines, the upper bounds of the axes.
+        layer_names: [layer] names for the legend ("L1 (10)", ..., "out (2)").
+        cmap: colour map name or object for the epochs.
+        norm: the colour normalisation; default ``LogNorm(1, max(epochs) + 1)``. Pass one norm
+            to several planes to share their colour scale.
+        colorbar: True draws a colour bar labelled "epoch + 1" beside ``ax``; an Axes draws it
+            there; False draws none. The colour bar is the ``colorbar`` attribute of the first
+            point collection (``ax.collections``).
+        mean_over_seeds: average over the seed axis (as in the paper, 50 runs); False draws
+            every run's points.
+        markers: one marker per layer (cycled).
+        size: point area in points^2.
+        mark_epoch: an epoch to highlight (e.g. the gradient-SNR transition or early stopping):
+            the nearest logged epoch (on a log scale) is ringed in red and named in the legend.
+        mark_label: the legend text of the marked epoch; its epoch number is appended.
+        legend: draw a legend of the layers above the axes (titled "mean of N runs" when
+            averaged over more than one run).
+
+    Returns:
+        ax.
+    """
+    n_seeds = np.shape(I_XT)[0] if np.ndim(I_XT) == 3 else 1
+    ixt, ity, e = _plane(I_XT, I_TY, epochs, mean_over_seeds)
+    n_runs, n_epochs, n_layers = ixt.shape
+    names = _names(layer_names, n_layers)
+    cm = _cmap(cmap)
+    norm = norm if norm is not None else _epoch_norm(e)
+    c = e + 1.0
+
+    # One polyline through the layers per (run, epoch), drawn under the points.
+    segments = np.stack([ixt, ity], axis=-1).reshape(n_runs * n_epochs, n_layers, 2)
+    lines = LineCollection(segments, colors=cm(norm(np.tile(c, n_runs))),
+                           linewidths=0.5, alpha=0.45, zorder=1)
+    ax.add_collection(lines)
+    # Later epochs are drawn on top, as in the paper.
+    order = np.argsort(np.tile(c, n_runs), kind="stable")
+    points = []
+    for l in range(n_layers):
+        x = ixt[:, :, l].ravel()[order]
+        y = ity[:, :, l].ravel()[order]
+        points.append(ax.scatter(x, y, c=np.tile(c, n_runs)[order], cmap=cm, norm=norm,
+                                 s=size, marker=markers[l % len(markers)], linewidths=0,
+                                 zorder=2, label=names[l]))
+
+    handles = [Line2D([], [], ls="", marker=markers[l % len(markers)], color="0.35",
+                      markersize=5, label=names[l]) for l in range(n_layers)]
+    if mark_epoch is not None:
+        i = _nearest_logged(e, mark_epoch)
+        mx, my = ixt[:, i].mean(axis=0), ity[:, i].mean(axis=0)
+        ax.plot(mx, my, color=MARK_COLOUR, lw=1.0, zorder=3)
+        ax.scatter(mx, my, s=size * 5, facecolors="none", edgecolors=MARK_COLOUR,
+                   linewidths=1.2, zorder=4)
+        handles.append(Line2D([], [], color=MARK_COLOUR, marker="o", mfc="none", markersize=7,
+                              lw=1.0, label=f"{mark_label} (epoch {int(e[i])})"))
+
+    xmax = max(float(np.nanmax(ixt)), float(H_X) if H_X is not None else 0.0, 1e-3)
+    ymax = max(float(np.nanmax(ity)), float(H_Y) if H_Y is not None else 0.0, 1e-3)
+    ax.set_xlim(0, xmax * 1.06)
+    ax.set_ylim(0, ymax * 1.1)
+    if H_X is not None:
+        ax.axvline(float(H_X), color=REF_COLOUR, ls="--", lw=0.8, zorder=0)
+        ax.annotate(f"H(X) = {float(H_X):.3g} bits", (float(H_X), 0.02),
+                    xycoords=ax.get_xaxis_transform(), xytext=(-2, 0),
+                    textcoords="offset points", rotation=90, ha="right", va="bottom",
+                    fontsize="small", color=REF_COLOUR)
+    if H_Y is not None:
+        ax.axhline(float(H_Y), color=REF_COLOUR, ls="--", lw=0.8, zorder=0)
+        ax.annotate(f"H(Y) = {float(H_Y):.3g} bits", (0.01, float(H_Y)),
+                    xycoords=ax.get_yaxis_transform(), xytext=(0, 2),
+                    textcoords="offset points", ha="left", va="bottom", fontsize="small",
+                    color=REF_COLOUR)
+    ax.set_xlabel("I(X;T) (bits)")
+    ax.set_ylabel("I(T;Y) (bits)")
+    if legend:
+        title = f"mean of {n_seeds} runs" if mean_over_seeds and n_seeds > 1 else None
+        _plane_legend(ax, handles, title)
+    if colorbar is not False and colorbar is not None:
+        kw = {"cax": colorbar} if not isinstance(colorbar, bool) else {"ax": ax, "pad": 0.02}
+        cbar = ax.figure.colorbar(points[0], **kw)
+        cbar.set_label(EPOCH_LABEL)
+        _plain_log_ticks(cbar.ax.yaxis)
+    return ax
+
+
+def _plane_legend(ax, handles, title=None):
+    """The legend above an information plane; ``ib_curve`` adds to it."""
+    leg = ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0),
+                    ncols=min(len(handles), 4), frameon=False, handletextpad=0.3,
+                    columnspacing=1.0, borderaxespad=0.2, title=title, title_fontsize="small")
+    leg.infoplane_title = title  # lets ib_curve redraw this legend with one more entry
+    return leg
+
+
+def layer_trajectories(ax, I_XT, I_TY, epochs, *, layer_names=None, H_X=None, H_Y=None,
+                       colors=None, mean_over_seeds: bool = True, legend: bool = True):
+    """One line per layer through its logged epochs in the information plane.
+
+    The alternative view to ``information_plane``: each layer's path from the initialisation
+    (an open circle) to the last logged epoch (a filled circle), in the layer's colour.
+
+    Args:
+        ax: the Axes to draw on.
+        I_XT, I_TY: [seed, logged_epoch, layer] or [logged_epoch, layer], bits.
+        epochs: [logged_epoch].
+        layer_names: [layer] legend entries.
+        H_X, H_Y: entropies (bits) drawn as dashed lines.
+        colors: one colour per layer; default the "tab10" cycle.
+        mean_over_seeds: average over the seed axis; False draws one thin line per run.
+        legend: draw the legend of layers (placed where it covers the fewest points).
+
+    Returns:
+        ax.
+    """
+    ixt, ity, _ = _plane(I_XT, I_TY, epochs, mean_over_seeds)
+    n_runs, _, n_layers = ixt.shape
+    names = _names(layer_names, n_layers)
+    if colors is None:
+        colors = [matplotlib.colormaps["tab10"](l % 10) for l in range(n_layers)]
+    lw = 1.4 if n_runs == 1 else 0.6
+    for l in range(n_layers):
+        for r in range(n_runs):
+            ax.plot(ixt[r, :, l], ity[r, :, l], color=colors[l], lw=lw,
+                    alpha=1.0 if n_runs == 1 else 0.5, label=names[l] if r == 0 else None)
+        ax.plot(ixt[:, 0, l], ity[:, 0, l], ls="", marker="o", mfc="white", mec=colors[l],
+                ms=4)
+        ax.plot(ixt[:, -1, l], ity[:, -1, l], ls="", marker="o", color=colors[l], ms=4)
+    if H_X is not None:
+        ax.axvline(float(H_X), color=REF_COLOUR, ls="--", lw=0.8, zorder=0)
+    if H_Y is not None:
+        ax.axhline(float(H_Y), color=REF_COLOUR, ls="--", lw=0.8, zorder=0)
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("I(X;T) (bits)")
+    ax.set_ylabel("I(T;Y) (bits)")
+    if legend:
+        ax.legend(loc="best", title="open: start, filled: end", title_fontsize="small")
+    return ax
