@@ -1,8 +1,9 @@
 """Estimators of entropy and mutual information, each returning an :class:`Estimate` in bits.
 
 The functions below choose an estimator by ``method=`` name (see ``_api``); the estimator
-modules (binning, discrete, kde, knn, gaussian, renyi, neural) hold the implementations and
-their own settings. The batched cores are exported for whole runs (``infoplane.plane``).
+modules (binning, discrete, divergences, kde, knn, gaussian, renyi, neural) hold the
+implementations and their own settings. The batched cores are exported for whole runs
+(``infoplane.plane``).
 """
 
 from ._api import (

@@ -89,8 +89,8 @@ def gradient_snr(ax, epochs, grad_mean, grad_std, layer_names=None, *, transitio
     Args:
         ax: the Axes to draw on.
         epochs: [logged_epoch]; the x axis is ``epoch + 1``.
-        grad_mean, grad_std: [seed, logged_epoch, layer] or [logged_epoch, layer], in bits per
-            unit weight (the loss is in bits).
+        grad_mean, grad_std: [seed, logged_epoch, layer] or [logged_epoch, layer], the norms of
+            gradients of the training cross-entropy in nats (as ``training.py`` records them).
         layer_names: [layer] legend entries.
         transition_epoch: an epoch marked by a vertical line (e.g. ``detect_snr_transition``).
         transition_label: its legend text; the epoch number is appended.
