@@ -35,41 +35,24 @@ from __future__ import annotations
 import json
 import math
 import re
-from functools import lru_cache, partial
 from pathlib import Path
 
-import jax
-import jax.numpy as jnp
 import numpy as np
-from jax.sharding import Mesh, PartitionSpec
 from tqdm.auto import tqdm
 
 from ._errors import InfoplaneError, check_choice
+from ._plane_methods import layer_plane
 from .datasets import load_dataset
 from .estimators._interface import check_unit
-from .estimators.binning import Bins, binned_information
-from .estimators.kde import (
-    _check_noise_var,
-    anchor_rows,
-    anchored_stderr,
-    kde_information_batched,
-    kde_row_terms,
-)
-from .estimators.knn import _block_rows, _kl_nats, _mixed_nats
 from .runs import load_npz, save_npz
 
 PLANE_METHODS = ("binning", "kde_upper", "kde_lower", "knn")
-PLANE_BIN_RULES = ("fixed", "layer", "quantile", "global")
 _SETTINGS = {
     "binning": ("rule", "n_bins", "low", "high"),
     "kde_upper": ("noise_var", "anchors", "anchor_seed"),
     "kde_lower": ("noise_var", "anchors", "anchor_seed"),
     "knn": ("k", "jitter", "seed"),
 }
-# Activation values held per compiled chunk: 2^24 float32 (64 MiB) for binning and KDE; the
-# kNN kernels hold an (block x n) distance array per item, so they take fewer items.
-_CHUNK_VALUES = 1 << 24
-_KNN_ITEMS = 8
 
 
 def _check_layers(activations) -> tuple[list[np.ndarray], bool]:
@@ -116,156 +99,6 @@ def _check_labels(labels, n: int) -> tuple[np.ndarray, int]:
     return codes.reshape(-1).astype(np.int32), len(classes)
 
 
-def _chunks(flat: np.ndarray, size: int):
-    """Fixed-size chunks of the leading axis (the last one padded by repetition) and counts."""
-    for start in range(0, flat.shape[0], size):
-        part = flat[start:start + size]
-        count = part.shape[0]
-        if count < size:
-            part = np.concatenate([part, np.repeat(part[-1:], size - count, axis=0)])
-        yield part, count
-
-
-def _binned_chunk(acts, labels, *, bins: Bins, n_classes: int):
-    return jax.vmap(lambda a: binned_information(a, labels, bins, n_classes))(acts)
-
-
-def _kde_chunk(acts, labels, *, n_classes: int, noise_var: float, bound: str):
-    return kde_information_batched(acts, labels, n_classes, noise_var, bound)
-
-
-def _kde_anchored_chunk(acts, rows, labels, *, n_classes: int, noise_var: float, bound: str):
-    """Per item (acts [B, n, w], rows [B, m]): the anchored KDE (I(X;T), I(T;Y)) and their
-    standard errors, in nats."""
-    n = acts.shape[1]
-
-    def one(args):
-        a, r = args
-        t_xt, t_ty = kde_row_terms(a, labels, n_classes, noise_var, bound, rows=r)
-        return (jnp.mean(t_xt), jnp.mean(t_ty), anchored_stderr(t_xt, n),
-                anchored_stderr(t_ty, n))
-
-    return jax.lax.map(one, (acts, rows))
-
-
-def _knn_chunk(raw, standardised, labels, *, k: int, block: int):
-    def one(a, b):
-        return _kl_nats(a, k, "chebyshev", block), _mixed_nats(b, labels, k, block)
-
-    return jax.vmap(one)(raw, standardised)
-
-
-@lru_cache(maxsize=64)
-def _compiled(kernel, n_items: int, n_shared: int, statics: tuple):
-    """``kernel(*items, *shared, **statics)`` jitted, with the items (leading axis: seed x epoch
-    pairs, independent) split over all local devices by ``shard_map`` and the shared arrays
-    replicated. Cached, so repeated calls with the same settings compile once per shape."""
-    fn = partial(kernel, **dict(statics))
-    devices = jax.devices()
-    if len(devices) > 1:
-        spec = PartitionSpec("items")
-        fn = jax.shard_map(fn, mesh=Mesh(np.array(devices), ("items",)),
-                           in_specs=(spec,) * n_items + (PartitionSpec(),) * n_shared,
-                           out_specs=spec, check_vma=False)
-    return jax.jit(fn)
-
-
-def _run_chunks(kernel, items: tuple[np.ndarray, ...], shared: tuple, statics: dict,
-                size: int, progress=None, dtype=np.float32) -> tuple[np.ndarray, ...]:
-    """``kernel`` over fixed-size chunks of the ``items`` arrays (same leading axis), on all
-    devices; returns its outputs, concatenated. Float items are cast to ``dtype`` one chunk at
-    a time, so a float16 recording is never held in float32 whole."""
-    fn = _compiled(kernel, len(items), len(shared), tuple(sorted(statics.items())))
-    n_dev = len(jax.devices())
-    size = -(-min(size, items[0].shape[0]) // n_dev) * n_dev
-    outs: list[list[np.ndarray]] = []
-    for parts in zip(*(_chunks(a, size) for a in items), strict=True):
-        count = parts[0][1]
-        args = [jnp.asarray(p.astype(dtype, copy=False) if p.dtype.kind == "f" else p)
-                for p, _ in parts]
-        result = fn(*args, *shared)
-        outs = outs or [[] for _ in result]
-        for store, value in zip(outs, result, strict=True):
-            store.append(np.asarray(value)[:count])
-        if progress is not None:
-            progress.update(count)
-    return tuple(np.concatenate(o) for o in outs)
-
-
-def _layer_bins(layer: np.ndarray, s: dict) -> Bins:
-    rule = s.get("rule", "fixed")
-    check_choice("bin rule", rule, PLANE_BIN_RULES)
-    if rule == "global":
-        low, high = float(layer.min()), float(layer.max())
-        high = high if high > low else low + 1.0  # a constant layer: one bin holds everything
-        return Bins("fixed", s.get("n_bins", 100), low, high).validate()
-    return Bins(rule, s.get("n_bins", 30), float(s.get("low", -1.0)),
-                float(s.get("high", 1.0))).validate()
-
-
-def _knn_prepare(flat: np.ndarray, jitter: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per item: T + jitter x (column std) x N(0, 1) (seeded tie-breaking, as ``knn.py``) for
-    the entropy, and the same standardised per column (constant columns 0) for the MI, whose
-    max-norm mixes columns. Matches ``knn_entropy`` / ``mixed_mutual_information`` draws.
-    """
-    x = flat.astype(np.float64)
-    sd = x.std(axis=1, keepdims=True)
-    raw = x + jitter * sd * np.random.default_rng(seed).standard_normal(x.shape)
-    return raw, (raw - x.mean(axis=1, keepdims=True)) / np.where(sd > 0, sd, 1.0)
-
-
-def _layer_plane(flat: np.ndarray, codes: np.ndarray, n_classes: int, method: str,
-                 settings: dict, li: int, used: dict, n_seeds: int,
-                 progress=None) -> tuple[np.ndarray, ...]:
-    """(I_XT, I_TY) in bits for the items flat [B, n, w] of one layer (B = n_seeds x epochs,
-    seed-major), and for anchored KDE their standard errors too; records the settings used in
-    ``used``."""
-    n = flat.shape[1]
-    lab = jnp.asarray(codes)
-    size = max(1, _CHUNK_VALUES // (n * flat.shape[-1]))
-    if method == "binning":
-        bins = _layer_bins(flat, settings)
-        used.setdefault("rule", settings.get("rule", "fixed"))
-        used["n_bins"] = bins.n_bins
-        if used["rule"] == "global":
-            used.setdefault("ranges", []).append([bins.low, bins.high])
-        elif bins.rule == "fixed":
-            used.update(low=bins.low, high=bins.high)
-        return _run_chunks(_binned_chunk, (flat,), (lab,),
-                           {"bins": bins, "n_classes": n_classes}, size, progress)
-    if method in ("kde_upper", "kde_lower"):
-        noise_var = _check_noise_var(settings.get("noise_var", 0.1))
-        bound = method[4:]
-        used.update(noise_var=noise_var, bound=bound)
-        classes = 1 << (n_classes - 1).bit_length()  # fewer recompilations; empty = no-op
-        anchors = settings.get("anchors")
-        statics = {"n_classes": classes, "noise_var": noise_var, "bound": bound}
-        if anchors is None:
-            out = _run_chunks(_kde_chunk, (flat,), (lab,), statics, size, progress)
-        else:
-            seed = settings.get("anchor_seed", 0)
-            if isinstance(seed, bool) or not isinstance(seed, int):
-                raise InfoplaneError(f"anchor_seed must be an integer, got {seed!r}")
-            used.update(anchors=anchors, anchor_seed=seed)
-            # Seed s of the run uses anchors drawn with anchor_seed + s, the same at every
-            # epoch and layer: a trajectory is smooth, and the seed mean averages the draws.
-            per_seed = np.stack([anchor_rows(n, anchors, seed + s) for s in range(n_seeds)])
-            rows = np.repeat(per_seed, flat.shape[0] // n_seeds, axis=0).astype(np.int32)
-            out = _run_chunks(_kde_anchored_chunk, (flat, rows), (lab,), statics, size,
-                              progress)
-        return tuple(v / math.log(2) for v in out)
-    k, jitter, seed = settings.get("k", 3), settings.get("jitter", 1e-10), settings.get("seed", 0)
-    if isinstance(k, bool) or not isinstance(k, int) or not 0 < k < n - 1:
-        raise InfoplaneError(f"k must be an integer with 0 < k < n - 1 = {n - 1}, got {k!r}")
-    used.update(k=k, jitter=jitter, seed=seed, I_XT="differential entropy h(T), KL")
-    raw, standardised = _knn_prepare(flat, float(jitter), int(seed) + li)
-    block = _block_rows(n, _KNN_ITEMS)
-    with jax.enable_x64(True):
-        xt, ty = _run_chunks(_knn_chunk, (raw, standardised), (jnp.asarray(codes),),
-                             {"k": k, "block": block}, _KNN_ITEMS, progress, dtype=np.float64)
-    return xt / math.log(2), ty / math.log(2)
-
-
 def information_plane(activations, labels, *, method: str = "binning", unit: str = "bits",
                       progress: bool = False, **settings) -> dict:
     """I(X;T) and I(T;Y) of every layer, epoch (and seed) from raw activations.
@@ -307,8 +140,8 @@ def information_plane(activations, labels, *, method: str = "binning", unit: str
               leave=False) as bar:
         for li, layer in enumerate(layers):
             flat = layer.reshape((-1,) + layer.shape[2:])
-            outs = _layer_plane(flat, codes, n_classes, method, settings, li, used, n_seeds,
-                                bar)
+            outs = layer_plane(flat, codes, n_classes, method, settings, li, used, n_seeds,
+                               bar)
             per_layer.append([np.asarray(v, np.float64).reshape(n_seeds, n_epochs)
                               for v in outs])
     names = ["I_XT", "I_TY", "I_XT_stderr", "I_TY_stderr"][:len(per_layer[0])]
