@@ -68,6 +68,23 @@ def compression(I_XT, epochs=None, *, after=None) -> dict:
     return out
 
 
+def run_summary(info: dict) -> dict:
+    """What the comparative studies report of each run: final train and test accuracy (seed
+    means, and the test accuracy's spread over seeds), the seed-mean final I(X;T) and I(T;Y)
+    per layer (bits), and each layer's compression (``compression``), the last hidden layer's
+    apart."""
+    comp = compression(info["I_XT"], info["epochs"])
+    return {
+        "train_acc": float(info["train_acc"][:, -1].mean()),
+        "test_acc": float(info["test_acc"][:, -1].mean()),
+        "test_acc_std": float(info["test_acc"][:, -1].std()),
+        "final_I_XT": info["I_XT"].mean(axis=0)[-1],
+        "final_I_TY": info["I_TY"].mean(axis=0)[-1],
+        "compression_bits": comp["compression"],
+        "last_hidden_compression_bits": float(comp["compression"][-2]),
+    }
+
+
 def _plain(obj):
     if isinstance(obj, dict):
         return {str(k): _plain(v) for k, v in obj.items()}

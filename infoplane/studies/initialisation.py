@@ -36,7 +36,7 @@ from ..experiment import train
 from ..plane import information_plane as plane_of
 from ..plane import plane_from_run
 from ..plotting import information_plane_grid, paper_style, save_figure
-from ._common import compression, out_dir, scaled_config, write_results
+from ._common import out_dir, run_summary, scaled_config, write_results
 
 DEFAULT = {"seeds": 3, "epochs": 2000, "schedule": "log", "schedule_value": 60}
 QUICK = {"seeds": 2, "epochs": 40, "schedule": "log", "schedule_value": 12}
@@ -104,17 +104,7 @@ def majority_baseline(config) -> float:
 
 
 def summarise(info: dict) -> dict:
-    comp = compression(info["I_XT"], info["epochs"])
-    return {
-        "train_acc": float(info["train_acc"][:, -1].mean()),
-        "test_acc": float(info["test_acc"][:, -1].mean()),
-        "test_acc_std": float(info["test_acc"][:, -1].std()),
-        "final_I_XT": info["I_XT"].mean(axis=0)[-1],
-        "final_I_TY": info["I_TY"].mean(axis=0)[-1],
-        "max_I_XT_bits": float(info["I_XT"].mean(axis=0).max()),
-        "compression_bits": comp["compression"],
-        "last_hidden_compression_bits": float(comp["compression"][-2]),
-    }
+    return {**run_summary(info), "max_I_XT_bits": float(info["I_XT"].mean(axis=0).max())}
 
 
 def claims(numbers: dict, majority: float) -> list[dict]:

@@ -32,7 +32,7 @@ from ..config import preset
 from ..experiment import train
 from ..plane import plane_from_run
 from ..plotting import EPOCH_LABEL, information_plane_grid, paper_style, save_figure
-from ._common import compression, out_dir, scaled_config, write_results
+from ._common import compression, out_dir, run_summary, scaled_config, write_results
 
 DEFAULT = {"seeds": 4, "epochs": 3000, "schedule": "log", "schedule_value": 40}
 QUICK = {"seeds": 2, "epochs": 40, "schedule": "log", "schedule_value": 8}
@@ -49,17 +49,7 @@ QUICK_CONDITIONS = ("baseline", "unit_noise")
 
 
 def summarise(info: dict) -> dict:
-    comp = compression(info["I_XT"], info["epochs"])
-    return {
-        "train_acc": float(info["train_acc"][:, -1].mean()),
-        "test_acc": float(info["test_acc"][:, -1].mean()),
-        "test_acc_std": float(info["test_acc"][:, -1].std()),
-        "test_loss_bits": float(info["test_loss"][:, -1].mean()),
-        "final_I_XT": info["I_XT"].mean(axis=0)[-1],
-        "final_I_TY": info["I_TY"].mean(axis=0)[-1],
-        "compression_bits": comp["compression"],
-        "last_hidden_compression_bits": float(comp["compression"][-2]),
-    }
+    return {**run_summary(info), "test_loss_bits": float(info["test_loss"][:, -1].mean())}
 
 
 def summarise_kde(plane: dict, H_X: float) -> dict:
