@@ -40,14 +40,13 @@ Standard errors are not given (``stderr=None``): the per-sample terms are not in
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._errors import InfoplaneError, check_choice, check_positive_int
+from .._errors import InfoplaneError, check_choice, check_positive_int, check_positive_real
 from ._interface import (
     Estimate,
     as_samples,
@@ -75,13 +74,11 @@ def _check_settings(k, n: int, jitter, seed, transform) -> tuple[int, float, int
     if k >= n:
         raise InfoplaneError(f"k={k} must be smaller than the number of samples n={n}; "
                              "lower k or pass more samples")
-    if isinstance(jitter, bool) or not isinstance(jitter, numbers.Real) or not (
-            math.isfinite(jitter) and jitter >= 0):
-        raise InfoplaneError(f"jitter must be a finite number >= 0, got {jitter!r}")
+    jitter = check_positive_real("jitter", jitter, allow_zero=True)
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise InfoplaneError(f"seed must be an integer, got {seed!r}")
     check_choice("transform", "none" if transform is None else transform, TRANSFORMS)
-    return k, float(jitter), int(seed)
+    return k, jitter, int(seed)
 
 
 def _asinh(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
