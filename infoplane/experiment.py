@@ -106,11 +106,10 @@ def train(config: RunConfig, out=None, *, resume: bool = False, overwrite: bool 
 
     devices = jax.devices()
     n_dev = len(devices)
-    # Each device trains all of its seeds as one batched group (on a 2-core CPU, groups of 5 and
-    # of 25 seeds ran within 10% of each other). The seeds are padded to a multiple of the
-    # device count; the extra seeds are dropped from the records.
-    group = -(-config.seeds // n_dev)
-    n_run = group * n_dev
+    # Each device trains all of its seeds as one batched group (make_chunk_program's default; on
+    # a 2-core CPU, groups of 5 and of 25 seeds ran within 10% of each other). The seeds are
+    # padded to a multiple of the device count; the extra seeds are dropped from the records.
+    n_run = -(-config.seeds // n_dev) * n_dev
     init, chunk_fn, _ = make_chunk_program(
         data=data, split=rows, widths=widths, activation=config.activation,
         optimiser=make_optimiser(config.optimiser, config.learning_rate, config.momentum,
@@ -118,7 +117,7 @@ def train(config: RunConfig, out=None, *, resume: bool = False, overwrite: bool 
         batch_size=config.batch_size, shuffle=config.batch_order == "shuffle",
         bins=config.bins, dropout=config.dropout, unit_noise=config.unit_noise,
         record_layers=config.record_layers, record_dtype=config.record_dtype,
-        init=config.init, init_std=config.init_std, devices=devices, group=group,
+        init=config.init, init_std=config.init_std, devices=devices,
     )
     keys = jax.random.key_data(jax.vmap(jax.random.key)(
         jnp.arange(config.seed, config.seed + n_run)))

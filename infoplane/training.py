@@ -22,7 +22,7 @@ import optax
 from jax.flatten_util import ravel_pytree
 from jax.sharding import Mesh, PartitionSpec
 
-from ._grouped import group_logits as grouped_logits
+from ._grouped import group_logits
 from .datasets import Dataset, Split
 from .estimators.binning import Bins, binned_information
 from .models import forward, init_mlp, logits, resolve_activation
@@ -160,7 +160,7 @@ def make_chunk_program(
         """
         params = jax.vmap(unravel)(flat)
         hook = (lambda li, h: perturb(li, h, keys)) if dropout or unit_noise else None
-        lp = jax.nn.log_softmax(grouped_logits(params, xb, act, hook), axis=1)  # (S, C, B)
+        lp = jax.nn.log_softmax(group_logits(params, xb, act, hook), axis=1)  # (S, C, B)
         onehot = jnp.moveaxis(jax.nn.one_hot(yb, n_classes, dtype=lp.dtype), -1, -2)
         nll = -jnp.sum(lp * onehot, axis=1)  # (S, B)
         return jnp.sum(nll * mb) / jnp.sum(mb)
