@@ -265,14 +265,14 @@ def speed(repeats):
     # A tishby2017 run: 50 seeds x 274 epochs x layers of widths 10, 7, 5, 4, 3, 2, through
     # information_plane (chunks split over all devices), timed on 2 seeds x 40 epochs after a
     # warm-up call of the same shapes, and scaled by 50 x 274 / 80.
-    from infoplane.plane import information_plane
+    from infoplane.plane import plane_from_activations
 
     layers = [np.tanh(rng.standard_normal((2, 40, n, w))).astype(np.float16)
               for w in (10, 7, 5, 4, 3, 2)]
     y = np.asarray(labels)
     for name, extra in (("exact", {}), ("anchors=256", {"anchors": 256})):
         def plane(extra=extra):
-            information_plane(layers, y, method="kde_upper", noise_var=0.1, **extra)
+            plane_from_activations(layers, y, method="kde_upper", noise_var=0.1, **extra)
 
         total = median_time(plane, max(1, repeats // 2)) * (50 * 274 / 80)
         print(f"| KDE re-estimate of a full tishby2017 run (50 seeds x 274 epochs x 6 layers), "

@@ -24,8 +24,8 @@ def child(seeds: int, epochs: int) -> None:
 
     import jax
 
-    from infoplane.config import preset
-    from infoplane.experiment import train
+    from infoplane.training.config import preset
+    from infoplane.training.loop import train
 
     config = preset("tishby2017").replace(seeds=seeds, epochs=epochs)
     t0 = time.perf_counter()

@@ -10,8 +10,7 @@ The public API, in pipeline order (data -> training -> estimators -> plane -> fi
 __version__ = "0.1.0"
 
 from ._errors import InfoplaneError
-from .config import PRESETS, RunConfig, preset
-from .datasets import Dataset, digits, load_dataset, load_mat, load_npz, split, tishby12
+from .data import Dataset, digits, load_dataset, load_mat, load_npz, split, tishby12
 from .estimators import (
     Bins,
     Estimate,
@@ -25,9 +24,9 @@ from .estimators import (
     mutual_information,
     total_correlation,
 )
-from .experiment import TrainingDiverged, train
-from .plane import plane_from_npz, plane_from_run
+from .plane import plane_from_activations, plane_from_npz, plane_from_run
 from .runs import read_information
+from .training import PRESETS, RunConfig, TrainingDiverged, preset, train
 
 __all__ = [
     "PRESETS",
@@ -49,6 +48,7 @@ __all__ = [
     "load_mat",
     "load_npz",
     "mutual_information",
+    "plane_from_activations",
     "plane_from_npz",
     "plane_from_run",
     "preset",

@@ -64,9 +64,9 @@ def _overrides(args) -> dict:
 
 
 def _cmd_train(args) -> None:
-    from .config import RunConfig, preset
-    from .experiment import train
     from .plotting import run_figures
+    from .training.config import RunConfig, preset
+    from .training.loop import train
 
     if args.config:
         config = RunConfig.from_json(args.config)
@@ -114,20 +114,20 @@ def _cmd_plane(args) -> None:
                                 progress=True, **settings)
         out = source
     else:
-        from .datasets import _labels_from
-        from .runs import load_npz
+        from .data.datasets import _labels_from
+        from .runs import read_npz
 
         labels = None
         if args.labels:
-            labels = (load_npz(args.labels)[args.labels_key] if args.labels.endswith(".npz")
+            labels = (read_npz(args.labels)[args.labels_key] if args.labels.endswith(".npz")
                       else _labels_from(__import__("numpy").loadtxt(args.labels), args.labels))
         result = plane_from_npz(source, labels, method=args.estimator, progress=True,
                                 **settings)
         out = Path(args.out or source.with_suffix(""))
         out.mkdir(parents=True, exist_ok=True)
-        from .runs import save_npz
+        from .runs import write_npz
 
-        save_npz(out / f"{name}.npz", **{k: v for k, v in result.items()
+        write_npz(out / f"{name}.npz", **{k: v for k, v in result.items()
                                          if not isinstance(v, (dict, str))})
     paths = run_figures(result, out, prefix=name.removeprefix("information_") + "_",
                         transition=False)

@@ -1,4 +1,4 @@
-"""Run directories: the configuration, results written atomically as they come, and resume.
+"""The run-folder format, written and read in one place.
 
 A run directory holds:
     config.json       the complete configuration, versions, seeds and the logged epochs
@@ -6,7 +6,13 @@ A run directory holds:
                       losses, accuracies, gradient statistics, weight norms; rewritten after
                       every chunk, so it always holds everything recorded so far
     checkpoint.npz    the training state after the last saved chunk, for ``resume``
-    activations/      optional raw activations, one file per chunk
+    activations/      optional raw activations: ``chunk_NNNNN.npz``, one file per chunk, each
+                      with ``epochs`` (k,) and ``layer_{li}`` [seed, k, n, units] arrays
+    information_<name>.npz   planes re-estimated from the activations (``infoplane plane``)
+
+Every file is written atomically (a temporary file, then a rename), so a reader or a crash
+sees the old file or the new one, never half of one. Readers are ``read_*`` (they return
+dicts of arrays); writers are ``write_*``.
 """
 
 from __future__ import annotations
@@ -44,18 +50,18 @@ def atomic_write_bytes(path: Path, write) -> None:
         raise
 
 
-def save_npz(path, **arrays) -> None:
+def write_npz(path, **arrays) -> None:
     """``np.savez`` written atomically."""
     atomic_write_bytes(Path(path), lambda f: np.savez(f, **arrays))
 
 
-def save_json(path, obj) -> None:
+def write_json(path, obj) -> None:
     """JSON written atomically, indented."""
     text = json.dumps(obj, indent=2, sort_keys=False).encode()
     atomic_write_bytes(Path(path), lambda f: f.write(text))
 
 
-def load_npz(path) -> dict[str, np.ndarray]:
+def read_npz(path) -> dict[str, np.ndarray]:
     """All arrays of an .npz file as a dict (the file is closed on return)."""
     path = Path(path)
     if not path.is_file():
@@ -94,7 +100,83 @@ def read_information(run_dir) -> dict[str, np.ndarray]:
     """The arrays of a run's information.npz (I_XT, I_TY, epochs, layer_names, ...)."""
     run_dir = Path(run_dir)
     path = run_dir / "information.npz" if run_dir.is_dir() else run_dir
-    data = load_npz(path)
+    data = read_npz(path)
     if "I_XT" not in data or "I_TY" not in data:
         raise InfoplaneError(f"{path} has no I_XT / I_TY arrays; is it an infoplane run?")
     return data
+
+
+def read_config(run_dir) -> dict:
+    """The ``config`` entry of a run's config.json (a plain dict of configuration fields)."""
+    path = Path(run_dir) / "config.json"
+    if not path.is_file():
+        raise InfoplaneError(f"{run_dir} is not a run directory (no config.json)")
+    try:
+        return json.loads(path.read_text())["config"]
+    except (json.JSONDecodeError, KeyError) as err:
+        raise InfoplaneError(f"{path} is not an infoplane config.json ({err})") from None
+
+
+def write_activations(run_dir, chunk: int, epochs, layers: dict[int, np.ndarray]) -> None:
+    """Write one chunk of recorded activations: ``layers`` maps a layer index to its
+    [seed, k, n, units] array for the k logged ``epochs`` of chunk number ``chunk``."""
+    folder = Path(run_dir) / "activations"
+    folder.mkdir(exist_ok=True)
+    arrays = {f"layer_{li}": np.asarray(a) for li, a in layers.items()}
+    write_npz(folder / f"chunk_{chunk:05d}.npz", epochs=np.asarray(epochs), **arrays)
+
+
+def activation_files(run_dir) -> list[Path]:
+    """A run's activation chunk files in chunk order (empty when none were recorded)."""
+    return sorted((Path(run_dir) / "activations").glob("chunk_*.npz"))
+
+
+def _member(path: Path, key: str) -> np.ndarray:
+    """One array of an .npz file, read without loading the others."""
+    with np.load(path, allow_pickle=False) as f:
+        if key not in f.files:
+            raise InfoplaneError(f"{path} has no array {key!r}; was it written by this run?")
+        return f[key]
+
+
+def recorded_layers(run_dir) -> list[int]:
+    """The indices of the layers whose activations a run recorded (from its first chunk)."""
+    files = activation_files(run_dir)
+    if not files:
+        return []
+    with np.load(files[0], allow_pickle=False) as f:
+        return sorted(int(k[6:]) for k in f.files if k.startswith("layer_"))
+
+
+def read_activations(run_dir, layers=None, dtype=None) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A run's recorded activations.
+
+    Reads one layer at a time, so that only the layers themselves are held (3.5 GB as float16
+    for a full 50-seed tishby2017 run), not also every chunk file's other contents.
+
+    Args:
+        run_dir: a run directory.
+        layers: layer indices to read (default: every recorded layer, in index order).
+        dtype: convert each layer to this dtype (default: as recorded).
+
+    Returns:
+        ``(epochs, acts)``: the logged epochs (int64, (E,)) and one [seed, E, n, units] array
+        per layer of ``layers``.
+
+    Raises:
+        InfoplaneError: when the run recorded no activations, or not those layers.
+    """
+    files = activation_files(run_dir)
+    if not files:
+        raise InfoplaneError(
+            f"{run_dir} has no recorded activations (no activations/chunk_*.npz); re-run "
+            "training with record_layers listing the layers to record, e.g. "
+            "record_layers=(0, 1, 2, 3, 4, 5)"
+        )
+    layers = recorded_layers(run_dir) if layers is None else list(layers)
+    epochs = np.concatenate([_member(f, "epochs") for f in files]).astype(np.int64)
+    acts = []
+    for li in layers:
+        a = np.concatenate([_member(f, f"layer_{li}") for f in files], axis=1)
+        acts.append(a if dtype is None else a.astype(dtype))
+    return epochs, acts

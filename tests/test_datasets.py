@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from infoplane._errors import InfoplaneError
-from infoplane.datasets import (
+from infoplane import InfoplaneError
+from infoplane.data.datasets import (
     Dataset,
     digits,
     load_dataset,
@@ -38,7 +38,7 @@ def test_tishby12_published_facts():
 def test_label_invariant_under_an_icosahedral_rotation():
     # The 5-fold rotation about the axis through vertices 0 and 9 permutes the 5 neighbours of
     # 0 cyclically; the label depends only on the icosahedral structure, so it must not change.
-    from infoplane.datasets import ICOSAHEDRON_EDGES
+    from infoplane.data.datasets import ICOSAHEDRON_EDGES
 
     edges = {frozenset(e) for e in ICOSAHEDRON_EDGES}
     neighbours = sorted(v for e in edges if 0 in e for v in e if v != 0)

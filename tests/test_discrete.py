@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import integrate, special
 
-from infoplane._errors import InfoplaneError
+from infoplane import InfoplaneError
 from infoplane.estimators._interface import LN2, Estimate
 from infoplane.estimators.binning import rows_entropy_reference
 from infoplane.estimators.discrete import (

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from infoplane._errors import InfoplaneError
+from infoplane import InfoplaneError
 from infoplane.estimators.gaussian import gaussian_entropy, gaussian_mutual_information
 
 # Samples are constructed to have *exactly* a chosen sample covariance (whiten, then colour),

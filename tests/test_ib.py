@@ -7,13 +7,11 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-from infoplane._errors import InfoplaneError
-from infoplane.datasets import tishby12
+from infoplane import InfoplaneError
+from infoplane.data.datasets import tishby12
 from infoplane.ib import (
     IBCurve,
     IBSolution,
-    check_joint,
-    default_clusters,
     deterministic_ib_bound,
     ib_curve,
     iterative_ib,
@@ -21,6 +19,7 @@ from infoplane.ib import (
     noisy_labels_joint,
     upper_envelope,
 )
+from infoplane.ib.iterative import check_joint, default_clusters
 
 # Identities that only rounding separates (sums of a few thousand float64 terms): 1e-9 bits.
 EXACT = 1e-9

@@ -4,8 +4,8 @@ import struct
 import numpy as np
 import pytest
 
-from infoplane._errors import InfoplaneError
-from infoplane.idx import IMAGES_MAGIC, LABELS_MAGIC, load_idx, read_idx
+from infoplane import InfoplaneError
+from infoplane.data.idx import IMAGES_MAGIC, LABELS_MAGIC, load_idx, read_idx
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.integers(0, 256, size=(7, 3, 4), dtype=np.uint8)

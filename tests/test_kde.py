@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import integrate
 
-from infoplane._errors import InfoplaneError
+from infoplane import InfoplaneError
 from infoplane.estimators.kde import (
     anchor_rows,
     anchored_stderr,

@@ -13,7 +13,7 @@ from scipy import integrate, stats
 from scipy.spatial import cKDTree
 from scipy.special import digamma, gammaln
 
-from infoplane._errors import InfoplaneError
+from infoplane import InfoplaneError
 from infoplane.estimators import knn
 from infoplane.estimators.knn import (
     knn_entropy,

@@ -3,8 +3,14 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from infoplane._errors import InfoplaneError
-from infoplane.models import ACTIVATIONS, forward, init_mlp, init_weight, resolve_activation
+from infoplane import InfoplaneError
+from infoplane.training.models import (
+    ACTIVATIONS,
+    forward,
+    init_mlp,
+    init_weight,
+    resolve_activation,
+)
 
 FAN_IN, FAN_OUT = 400, 300  # 120,000 weights: sample std within ~0.5% of the target
 

@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from infoplane._errors import InfoplaneError
+from infoplane import InfoplaneError
 from infoplane.estimators._interface import LN2
 from infoplane.estimators.neural import (
     METHODS,

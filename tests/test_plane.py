@@ -6,14 +6,14 @@ import math
 import numpy as np
 import pytest
 
-from infoplane._errors import InfoplaneError
-from infoplane.config import preset
+from infoplane import InfoplaneError
 from infoplane.estimators.binning import binned_information_reference
 from infoplane.estimators.kde import kde_information_reference
 from infoplane.estimators.knn import knn_entropy, mixed_mutual_information
-from infoplane.experiment import train
-from infoplane.plane import information_plane, plane_from_npz, plane_from_run
-from infoplane.runs import load_npz
+from infoplane.plane import plane_from_activations, plane_from_npz, plane_from_run
+from infoplane.runs import read_npz
+from infoplane.training.config import preset
+from infoplane.training.loop import train
 
 RECORDED = (0, 4, 5)
 
@@ -30,12 +30,12 @@ def run_dir(tmp_path_factory):
 
 def test_binning_plane_of_a_run_equals_the_training_records(run_dir):
     plane = plane_from_run(run_dir, method="binning", out_name="plane_binning")
-    info = load_npz(run_dir / "information.npz")
+    info = read_npz(run_dir / "information.npz")
     # Both are exact plug-in values of the same symbols in float32: equal to round-off.
     np.testing.assert_allclose(plane["I_XT"], info["I_XT"][:, :, list(RECORDED)], atol=1e-5)
     np.testing.assert_allclose(plane["I_TY"], info["I_TY"][:, :, list(RECORDED)], atol=1e-5)
     np.testing.assert_array_equal(plane["epochs"], info["epochs"])
-    written = load_npz(run_dir / "plane_binning.npz")
+    written = read_npz(run_dir / "plane_binning.npz")
     assert set(written) >= {"I_XT", "I_TY", "epochs", "layer_names", "H_X", "H_Y", "method",
                             "settings"}
     assert list(written["layer_names"]) == list(info["layer_names"][list(RECORDED)])
@@ -91,13 +91,13 @@ def test_npz_plane_matches_slow_references(tmp_path):
 
 def test_anchored_kde_plane_and_its_standard_errors(tmp_path):
     layers, labels = _activations(n=200)
-    exact = information_plane(layers, labels, method="kde_upper", noise_var=0.05)
+    exact = plane_from_activations(layers, labels, method="kde_upper", noise_var=0.05)
     assert "I_XT_stderr" not in exact
-    every = information_plane(layers, labels, method="kde_upper", noise_var=0.05, anchors=200)
+    every = plane_from_activations(layers, labels, method="kde_upper", noise_var=0.05, anchors=200)
     # All rows as anchors is the exact value (float32 sums in another order) with 0 error.
     np.testing.assert_allclose(every["I_XT"], exact["I_XT"], rtol=1e-5)
     np.testing.assert_array_equal(every["I_XT_stderr"], 0.0)
-    part = information_plane(layers, labels, method="kde_upper", noise_var=0.05, anchors=50,
+    part = plane_from_activations(layers, labels, method="kde_upper", noise_var=0.05, anchors=50,
                              anchor_seed=3)
     assert part["settings"]["anchors"] == 50 and part["settings"]["anchor_seed"] == 3
     assert part["I_TY_stderr"].shape == part["I_TY"].shape == (3, 2)
@@ -109,7 +109,7 @@ def test_anchored_kde_plane_and_its_standard_errors(tmp_path):
 
 def test_knn_plane_matches_the_public_estimators():
     layers, labels = _activations()
-    plane = information_plane([layers[0]], labels, method="knn", k=3)
+    plane = plane_from_activations([layers[0]], labels, method="knn", k=3)
     # Layer 0, epoch 0 draws the same jitter (seed 0) as the public functions.
     ty = mixed_mutual_information(layers[0][0], labels, k=3)
     h = knn_entropy(layers[0][0], k=3)
@@ -120,8 +120,8 @@ def test_knn_plane_matches_the_public_estimators():
 def test_seed_axis_and_units():
     layers, labels = _activations()
     stacked = [np.stack([a, a[::-1]]) for a in layers]
-    bits = information_plane(stacked, labels, method="binning", rule="layer")
-    nats = information_plane(stacked, labels, method="binning", rule="layer", unit="nats")
+    bits = plane_from_activations(stacked, labels, method="binning", rule="layer")
+    nats = plane_from_activations(stacked, labels, method="binning", rule="layer", unit="nats")
     assert bits["I_XT"].shape == (2, 3, 2)
     np.testing.assert_allclose(bits["I_XT"][1], bits["I_XT"][0][::-1])
     np.testing.assert_allclose(nats["I_TY"], bits["I_TY"] * math.log(2))
@@ -136,12 +136,12 @@ def test_seed_axis_and_units():
 def test_bad_activations_are_clear_errors(args, match):
     layers, labels = _activations()
     with pytest.raises(InfoplaneError, match=match):
-        information_plane(*args(layers, labels), method="binning")
+        plane_from_activations(*args(layers, labels), method="binning")
 
 
 def test_unknown_method_or_setting():
     layers, labels = _activations()
     with pytest.raises(InfoplaneError, match="valid plane methods"):
-        information_plane(layers, labels, method="ksg1")
+        plane_from_activations(layers, labels, method="ksg1")
     with pytest.raises(InfoplaneError, match="does not take"):
-        information_plane(layers, labels, method="kde_upper", n_bins=3)
+        plane_from_activations(layers, labels, method="kde_upper", n_bins=3)

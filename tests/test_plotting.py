@@ -10,8 +10,7 @@ from matplotlib.collections import LineCollection, PathCollection, PolyCollectio
 from matplotlib.colors import LogNorm  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from infoplane import plotting  # noqa: E402
-from infoplane._errors import InfoplaneError  # noqa: E402
+from infoplane import InfoplaneError, analysis, plotting  # noqa: E402
 
 SEEDS, LAYERS = 3, 4
 EPOCHS = np.unique(np.logspace(0, np.log2(500), 60, base=2).astype(int)) - 1  # starts at 0
@@ -176,12 +175,12 @@ def test_detect_snr_transition_finds_a_known_crossing():
     d = _info()
     rng = np.random.default_rng(1)
     noisy = d["grad_mean"] * np.exp(rng.normal(0, 0.3, d["grad_mean"].shape))
-    found = plotting.detect_snr_transition(EPOCHS, noisy, d["grad_std"])
+    found = analysis.detect_snr_transition(EPOCHS, noisy, d["grad_std"])
     i_true = int(np.argmax(EPOCHS >= 100))  # the first logged epoch with SNR 0.1
     i_found = int(np.flatnonzero(EPOCHS == found)[0])
     assert abs(i_found - i_true) <= 1  # within one logged epoch
     # Without a seed axis, and without smoothing, a clean step is found exactly.
-    assert plotting.detect_snr_transition(EPOCHS, d["grad_mean"][0], d["grad_std"][0],
+    assert analysis.detect_snr_transition(EPOCHS, d["grad_mean"][0], d["grad_std"][0],
                                           window=1) == EPOCHS[i_true]
 
 
@@ -194,7 +193,7 @@ def test_detect_snr_transition_midpoint_of_a_smooth_fall():
     log_snr = 2.0 - 4.0 / (1 + np.exp(-u / 0.3))
     grad_std = np.full((epochs.size, 2), 0.1)
     grad_mean = grad_std * np.exp(log_snr)[:, None]
-    found = plotting.detect_snr_transition(epochs, grad_mean, grad_std, method="midpoint")
+    found = analysis.detect_snr_transition(epochs, grad_mean, grad_std, method="midpoint")
     i_true = int(np.argmin(np.abs(u)))
     assert abs(int(np.flatnonzero(epochs == found)[0]) - i_true) <= 1
 
@@ -202,13 +201,13 @@ def test_detect_snr_transition_midpoint_of_a_smooth_fall():
 def test_detect_snr_transition_explains_when_there_is_none():
     grad_std = np.full((EPOCHS.size, 3), 1.0)
     with pytest.raises(InfoplaneError, match="below 1 throughout.*midpoint"):
-        plotting.detect_snr_transition(EPOCHS, 0.5 * grad_std, grad_std)
+        analysis.detect_snr_transition(EPOCHS, 0.5 * grad_std, grad_std)
     with pytest.raises(InfoplaneError, match="still at or above"):
-        plotting.detect_snr_transition(EPOCHS, 2 * grad_std, grad_std)
+        analysis.detect_snr_transition(EPOCHS, 2 * grad_std, grad_std)
     with pytest.raises(InfoplaneError, match="method"):
-        plotting.detect_snr_transition(EPOCHS, grad_std, grad_std, method="knee")
+        analysis.detect_snr_transition(EPOCHS, grad_std, grad_std, method="knee")
     with pytest.raises(InfoplaneError, match="logged epochs"):
-        plotting.detect_snr_transition(EPOCHS[:-2], grad_std, grad_std)
+        analysis.detect_snr_transition(EPOCHS[:-2], grad_std, grad_std)
 
 
 def test_information_plane_grid_shares_one_log_colour_scale():

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from infoplane._errors import InfoplaneError
+from infoplane import InfoplaneError
 from infoplane.estimators.renyi import (
     MAX_SAMPLES,
     renyi_entropy,

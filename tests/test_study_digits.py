@@ -3,8 +3,8 @@ import math
 
 import numpy as np
 
+from infoplane.analysis import compression
 from infoplane.cli import main
-from infoplane.studies.digits import compression
 
 
 def test_reproduce_quick(tmp_path):
@@ -25,4 +25,4 @@ def test_reproduce_quick(tmp_path):
 
 def test_compression_table_by_hand():
     ixt = np.array([[1.0, 5.0], [3.0, 4.0], [2.0, 4.5]])  # [epoch, layer]
-    np.testing.assert_allclose(compression(ixt), [1.0, 0.5])
+    np.testing.assert_allclose(compression(ixt)["compression"], [1.0, 0.5])

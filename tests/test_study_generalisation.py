@@ -2,8 +2,8 @@ import json
 
 import numpy as np
 
+from infoplane.analysis import compression
 from infoplane.cli import main
-from infoplane.studies._common import compression
 from infoplane.studies.generalisation import early_stopping_epoch
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from infoplane.cli import main
-from infoplane.plane import information_plane
+from infoplane.plane import plane_from_activations
 from infoplane.studies import saxe2018_activations as study
 
 
@@ -74,7 +74,7 @@ def test_padding_units_does_not_change_the_plane(method, settings):
     rng = np.random.default_rng(0)
     layers = [np.tanh(rng.normal(size=(2, 3, 64, w))).astype(np.float32) for w in (5, 2)]
     labels = rng.integers(0, 2, size=64)
-    direct = information_plane(layers, labels, method=method, **settings)
+    direct = plane_from_activations(layers, labels, method=method, **settings)
     padded = study.estimate_plane(layers, labels, method, settings)
     assert study.pad_units(layers)[1].shape == (2, 3, 64, 5)
     # float32 kernels: sums of squares in a different order differ in the last bits.

@@ -10,15 +10,15 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from infoplane._errors import InfoplaneError
-from infoplane._grouped import group_logits
-from infoplane.config import RunConfig, preset
-from infoplane.datasets import Dataset, split, tishby12
+from infoplane import InfoplaneError
+from infoplane.data.datasets import Dataset, split, tishby12
 from infoplane.estimators.binning import Bins
-from infoplane.experiment import TrainingDiverged, plan_chunks, train
-from infoplane.models import init_mlp, logits
-from infoplane.schedules import logged_epochs
-from infoplane.training import Schedule, make_chunk_program, make_optimiser
+from infoplane.training._grouped import group_logits
+from infoplane.training.config import RunConfig, preset
+from infoplane.training.loop import TrainingDiverged, plan_chunks, train
+from infoplane.training.models import init_mlp, logits
+from infoplane.training.program import Schedule, make_chunk_program, make_optimiser
+from infoplane.training.schedules import logged_epochs
 
 
 def _numpy_adam_step(params, x, y, lr, b1=0.9, b2=0.999, eps=1e-8):
@@ -121,8 +121,8 @@ def test_resume_after_kill_equals_uninterrupted(short_run, tmp_path):
     out = tmp_path / "killed"
     # Train in a child process and kill it hard once two chunks are saved.
     code = textwrap.dedent(f"""
-        from infoplane.config import RunConfig
-        from infoplane.experiment import train
+        from infoplane.training.config import RunConfig
+        from infoplane.training.loop import train
         import json
         cfg = RunConfig.from_dict(json.loads({json.dumps(json.dumps(SHORT.to_dict()))}))
         train(cfg, {str(out)!r}, progress=False)

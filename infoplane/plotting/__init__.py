@@ -7,7 +7,7 @@ here opens a window or changes ``rcParams`` for good (``run_figures`` draws insi
 figures. Note that ``rcParams`` are process-wide, so while ``paper_style`` is active another
 thread drawing figures sees its font sizes too.
 
-Arrays are those of ``infoplane.experiment.train`` / ``information.npz``: ``I_XT`` and ``I_TY``
+Arrays are those of ``infoplane.train`` / ``information.npz``: ``I_XT`` and ``I_TY``
 [seed, logged_epoch, layer] in bits (a missing seed axis, [logged_epoch, layer], is one run),
 ``epochs`` [logged_epoch], losses in bits and accuracies [seed, logged_epoch], gradient
 statistics [seed, logged_epoch, layer].
@@ -17,8 +17,8 @@ of the information plane, the x axis of the loss and gradient plots) shows ``epo
 says so in its label.
 
 The implementations are private modules: ``_plane`` (one information plane), ``_compare``
-(planes side by side, the IB curve), ``_curves`` (losses, accuracies, gradients), ``_snr``
-(the drift-to-diffusion transition), ``_files`` (saving figures, a run's figures) and
+(planes side by side, the IB curve), ``_curves`` (losses, accuracies, gradients),
+``_files`` (saving figures, a run's figures) and
 ``_conventions`` (what they all share).
 
 Reference: R. Shwartz-Ziv and N. Tishby, "Opening the black box of deep neural networks via
@@ -30,15 +30,12 @@ from ._conventions import EPOCH_LABEL, LAYER_MARKERS, MARK_COLOUR, REF_COLOUR, p
 from ._curves import gradient_snr, loss_accuracy
 from ._files import run_figures, save_figure
 from ._plane import information_plane, layer_trajectories
-from ._snr import detect_snr_transition, find_snr_transition
 
 __all__ = [
     "EPOCH_LABEL",
     "LAYER_MARKERS",
     "MARK_COLOUR",
     "REF_COLOUR",
-    "detect_snr_transition",
-    "find_snr_transition",
     "gradient_snr",
     "ib_curve",
     "information_plane",

@@ -10,11 +10,11 @@ from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
 from .._errors import InfoplaneError
+from ..analysis import check_epochs
 from ._conventions import (
     EPOCH_LABEL,
     LAYER_MARKERS,
     _epoch_norm,
-    _epochs,
     _names,
     _plain_log_ticks,
 )
@@ -48,7 +48,7 @@ def information_plane_grid(fig, planes: Mapping[str, tuple], *, ncols: int | Non
     ncols = n if ncols is None else max(1, min(int(ncols), n))
     nrows = -(-n // ncols)
     axes = fig.subplots(nrows, ncols, squeeze=False, sharey=sharey)
-    norm = _epoch_norm(*(_epochs(p[2]) for p in planes.values()))
+    norm = _epoch_norm(*(check_epochs(p[2]) for p in planes.values()))
     for k, (title, (ixt, ity, ep)) in enumerate(planes.items()):
         ax = axes.flat[k]
         information_plane(ax, ixt, ity, ep, H_X=H_X, H_Y=H_Y, layer_names=layer_names,

@@ -28,38 +28,6 @@ def paper_style():
     return matplotlib.rc_context(_PAPER_RC)
 
 
-def _epochs(epochs) -> np.ndarray:
-    e = np.asarray(epochs)
-    if e.ndim != 1 or e.size == 0:
-        raise InfoplaneError(f"epochs must be a non-empty 1-D array, got shape {e.shape}")
-    if not np.issubdtype(e.dtype, np.number) or np.any(e < 0):
-        raise InfoplaneError("epochs must be non-negative numbers (epoch 0 = initialisation)")
-    return e
-
-
-def _runs(name: str, a, n_epochs: int, per_layer: bool) -> np.ndarray:
-    """``a`` as [seed, epoch, layer] (``per_layer``) or [seed, epoch]; adds a missing seed axis."""
-    a = np.asarray(a, dtype=float)
-    want = 3 if per_layer else 2
-    if a.ndim == want - 1:
-        a = a[None]
-    shape = "[seed, epoch, layer] or [epoch, layer]" if per_layer else "[seed, epoch] or [epoch]"
-    if a.ndim != want:
-        raise InfoplaneError(f"{name} must have shape {shape}, got {np.shape(a)}")
-    if a.shape[1] != n_epochs:
-        raise InfoplaneError(
-            f"{name} has {a.shape[1]} logged epochs on its epoch axis but epochs has "
-            f"{n_epochs}; pass the epochs array of the same run")
-    return a
-
-
-def _same_shape(**arrays) -> None:
-    shapes = {k: v.shape for k, v in arrays.items()}
-    if len(set(shapes.values())) > 1:
-        text = ", ".join(f"{k} {s}" for k, s in shapes.items())
-        raise InfoplaneError(f"shapes do not match: {text}; they must come from the same run")
-
-
 def _names(layer_names, n_layers: int) -> list[str]:
     if layer_names is None:
         return [f"layer {i + 1}" for i in range(n_layers)]

@@ -8,7 +8,8 @@ import numpy as np
 from matplotlib.lines import Line2D
 
 from .._errors import InfoplaneError
-from ._conventions import EPOCH_LABEL, _epochs, _names, _plain_log_ticks, _runs, _same_shape
+from ..analysis import check_epochs, check_runs, check_same_shape
+from ._conventions import EPOCH_LABEL, _names, _plain_log_ticks
 
 
 def _mean_band(ax, x, runs, band: str, color, label: str, ls="-"):
@@ -41,11 +42,11 @@ def loss_accuracy(ax, epochs, train_loss, test_loss, train_acc, test_acc, *, mar
     """
     if band not in ("range", "std"):
         raise InfoplaneError(f"band must be 'range' or 'std', got {band!r}")
-    e = _epochs(epochs)
-    arrays = {k: _runs(k, v, e.size, per_layer=False) for k, v in [
+    e = check_epochs(epochs)
+    arrays = {k: check_runs(k, v, e.size, per_layer=False) for k, v in [
         ("train_loss", train_loss), ("test_loss", test_loss), ("train_acc", train_acc),
         ("test_acc", test_acc)]}
-    _same_shape(**arrays)
+    check_same_shape(**arrays)
     x = e + 1.0
     loss_c, acc_c = "C0", "C3"
     _mean_band(ax, x, arrays["train_loss"], band, loss_c, "train loss")
@@ -100,10 +101,10 @@ def gradient_snr(ax, epochs, grad_mean, grad_std, layer_names=None, *, transitio
     Returns:
         ax.
     """
-    e = _epochs(epochs)
-    gm = _runs("grad_mean", grad_mean, e.size, per_layer=True)
-    gs = _runs("grad_std", grad_std, e.size, per_layer=True)
-    _same_shape(grad_mean=gm, grad_std=gs)
+    e = check_epochs(epochs)
+    gm = check_runs("grad_mean", grad_mean, e.size, per_layer=True)
+    gs = check_runs("grad_std", grad_std, e.size, per_layer=True)
+    check_same_shape(grad_mean=gm, grad_std=gs)
     names = _names(layer_names, gm.shape[2])
     if colors is None:
         colors = [matplotlib.colormaps["tab10"](l % 10) for l in range(gm.shape[2])]

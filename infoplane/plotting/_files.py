@@ -10,11 +10,11 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .._errors import InfoplaneError
+from ..analysis import find_snr_transition
 from ..runs import atomic_write_bytes
 from ._conventions import paper_style
 from ._curves import gradient_snr, loss_accuracy
 from ._plane import information_plane
-from ._snr import find_snr_transition
 
 
 def save_figure(fig, path_without_suffix, formats: Sequence[str] = ("png", "pdf"),

@@ -12,26 +12,24 @@ from matplotlib.colors import Colormap, LogNorm
 from matplotlib.lines import Line2D
 
 from .._errors import InfoplaneError
+from ..analysis import check_epochs, check_runs, check_same_shape
 from ._conventions import (
     EPOCH_LABEL,
     LAYER_MARKERS,
     MARK_COLOUR,
     REF_COLOUR,
     _epoch_norm,
-    _epochs,
     _names,
     _plain_log_ticks,
-    _runs,
-    _same_shape,
 )
 
 
 def _plane(I_XT, I_TY, epochs, mean_over_seeds: bool):
     """Validated plane arrays as [run, epoch, layer] (one run when averaged) and epochs."""
-    e = _epochs(epochs)
-    ixt = _runs("I_XT", I_XT, e.size, per_layer=True)
-    ity = _runs("I_TY", I_TY, e.size, per_layer=True)
-    _same_shape(I_XT=ixt, I_TY=ity)
+    e = check_epochs(epochs)
+    ixt = check_runs("I_XT", I_XT, e.size, per_layer=True)
+    ity = check_runs("I_TY", I_TY, e.size, per_layer=True)
+    check_same_shape(I_XT=ixt, I_TY=ity)
     if mean_over_seeds:
         ixt, ity = ixt.mean(axis=0, keepdims=True), ity.mean(axis=0, keepdims=True)
     return ixt, ity, e

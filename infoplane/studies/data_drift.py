@@ -40,11 +40,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from ..config import preset
-from ..datasets import split, tishby12
-from ..experiment import train
+from ..data.datasets import split, tishby12
 from ..plotting import EPOCH_LABEL, LAYER_MARKERS, information_plane, paper_style, save_figure
-from ..runs import load_npz, save_npz
+from ..runs import read_activations, write_npz
+from ..training.config import preset
+from ..training.loop import train
 from ._common import out_dir, scaled_config, write_results
 from .ib_bound import flip_labels
 
@@ -90,8 +90,7 @@ def first_epoch_within(epochs, values, target: float, tol: float) -> int | None:
 
 
 def _outputs(run_dir: Path) -> np.ndarray:
-    files = sorted((run_dir / "activations").glob("chunk_*.npz"))
-    return np.concatenate([load_npz(f)["layer_5"] for f in files], axis=1).astype(np.float32)
+    return read_activations(run_dir, [5], np.float32)[1][0]
 
 
 def _phase2(out: Path, base, phase1_dir: Path, name: str, data_path: Path, args) -> dict:
@@ -115,7 +114,7 @@ def _shifted_sets(out: Path, data) -> dict:
     paths = {}
     for name, (x, y) in sets.items():
         paths[name] = out / f"drift_{name}.npz"
-        save_npz(paths[name], X=x, y=y, permutation=perm if name == "permuted" else np.arange(12))
+        write_npz(paths[name], X=x, y=y, permutation=perm if name == "permuted" else np.arange(12))
     return {"paths": paths, "y_flip": y_flip, "perm": perm, "sets": sets, "agree": agree}
 
 

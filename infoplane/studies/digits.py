@@ -39,11 +39,11 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..config import preset
-from ..experiment import train
+from ..analysis import compression as _compression
 from ..plane import plane_from_run
 from ..plotting import information_plane_grid, loss_accuracy, paper_style, save_figure
-from ._common import compression as _compression
+from ..training.config import preset
+from ..training.loop import train
 from ._common import out_dir, scaled_config, write_results
 
 N_DIGITS = 1797

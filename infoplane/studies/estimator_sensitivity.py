@@ -34,11 +34,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
-from ..config import preset
-from ..datasets import load_dataset
-from ..experiment import train
+from ..data.datasets import load_dataset
 from ..plotting import EPOCH_LABEL, information_plane_grid, paper_style, save_figure
-from ..runs import save_npz
+from ..runs import write_npz
+from ..training.config import preset
+from ..training.loop import train
 from ._common import out_dir, scaled_config, write_results
 from .saxe2018_activations import compression, estimate_plane, recorded_activations
 
@@ -206,7 +206,7 @@ def run(args) -> dict:
     for label, (method, settings) in estimators().items():
         t0 = time.time()
         planes[label] = estimate_plane(layers, labels, method, settings)
-        save_npz(run_dir / f"plane_{label.replace(' ', '_').replace('=', '')}.npz",
+        write_npz(run_dir / f"plane_{label.replace(' ', '_').replace('=', '')}.npz",
                  I_XT=planes[label][0], I_TY=planes[label][1], epochs=epochs,
                  layer_names=info["layer_names"], H_X=info["H_X"], H_Y=info["H_Y"],
                  method=np.array(method), settings=np.array(json.dumps(settings)))

@@ -20,10 +20,11 @@ import time
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..config import preset
-from ..experiment import train
+from ..analysis import compression
 from ..plotting import information_plane, loss_accuracy, paper_style, save_figure
-from ._common import compression, out_dir, scaled_config, write_results
+from ..training.config import preset
+from ..training.loop import train
+from ._common import out_dir, scaled_config, write_results
 
 DEFAULT = {"seeds": 6, "epochs": 4000}
 QUICK = {"seeds": 2, "epochs": 60}

@@ -44,13 +44,13 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ..config import preset
-from ..datasets import split, tishby12
-from ..experiment import train
+from ..data.datasets import split, tishby12
 from ..ib import deterministic_ib_bound, ib_curve, noisy_labels_joint
 from ..plotting import ib_curve as draw_ib_curve
 from ..plotting import information_plane_grid, paper_style, save_figure
-from ..runs import load_npz, save_npz
+from ..runs import read_activations, write_npz
+from ..training.config import preset
+from ..training.loop import train
 from ._common import out_dir, scaled_config, write_results
 
 FLIP_PROB = 0.1
@@ -118,10 +118,7 @@ def largest_violation(i_xt, i_ty, bound) -> dict:
 
 
 def _recorded(run_dir: Path, layers) -> tuple[np.ndarray, list[np.ndarray]]:
-    files = sorted((run_dir / "activations").glob("chunk_*.npz"))
-    chunks = [load_npz(f) for f in files]
-    epochs = np.concatenate([c["epochs"] for c in chunks]).astype(np.int64)
-    return epochs, [np.concatenate([c[f"layer_{li}"] for c in chunks], axis=1) for li in layers]
+    return read_activations(run_dir, layers)
 
 
 def channel_plane(acts, p_y_x, edges) -> tuple[np.ndarray, np.ndarray]:
@@ -237,7 +234,7 @@ def run(args) -> dict:
     clean = tishby12()
     noisy_y = flip_labels(clean.y, FLIP_PROB, 2, FLIP_SEED)
     data_path = (out / "noisy_labels.npz").resolve()
-    save_npz(data_path, X=clean.x, y=noisy_y, y_clean=clean.y, flip_prob=np.float64(FLIP_PROB),
+    write_npz(data_path, X=clean.x, y=noisy_y, y_clean=clean.y, flip_prob=np.float64(FLIP_PROB),
              flip_seed=np.int64(FLIP_SEED))
     config = config.replace(dataset=str(data_path))
     run_dir = out / "runs" / "noisy"

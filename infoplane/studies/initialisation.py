@@ -30,13 +30,15 @@ import time
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..config import preset
-from ..datasets import load_dataset, split
-from ..experiment import train
-from ..plane import information_plane as plane_of
+from ..analysis import run_summary
+from ..data.datasets import load_dataset, split
+from ..plane import plane_from_activations as plane_of
 from ..plane import plane_from_run
 from ..plotting import information_plane_grid, paper_style, save_figure
-from ._common import out_dir, run_summary, scaled_config, write_results
+from ..runs import read_activations
+from ..training.config import preset
+from ..training.loop import train
+from ._common import out_dir, scaled_config, write_results
 
 DEFAULT = {"seeds": 3, "epochs": 2000, "schedule": "log", "schedule_value": 60}
 QUICK = {"seeds": 2, "epochs": 40, "schedule": "log", "schedule_value": 12}
@@ -72,14 +74,7 @@ def distinct_units(activations, atol: float = 1e-6) -> int:
 def symmetry_check(run_dir, bins: dict, labels) -> dict:
     """From a run's recorded activations: distinct units per layer (worst over seeds and
     logged epochs) and the binned I(X;T) of the layer against that of its first unit alone."""
-    files = sorted((run_dir / "activations").glob("chunk_*.npz"))
-    layers: dict[int, list[np.ndarray]] = {}
-    for f in files:
-        with np.load(f) as z:
-            for key in z.files:
-                if key.startswith("layer_"):
-                    layers.setdefault(int(key[6:]), []).append(z[key])
-    acts = [np.concatenate(layers[li], axis=1) for li in sorted(layers)]  # [S, E, n, w]
+    _, acts = read_activations(run_dir)  # [S, E, n, w] per recorded layer
     distinct = [max(distinct_units(a[s, t]) for s in range(a.shape[0]) for t in range(a.shape[1]))
                 for a in acts]
     settings = {"rule": bins["bin_rule"], "n_bins": bins["n_bins"]}

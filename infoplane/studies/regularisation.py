@@ -28,11 +28,12 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from ..config import preset
-from ..experiment import train
+from ..analysis import compression, run_summary
 from ..plane import plane_from_run
 from ..plotting import EPOCH_LABEL, information_plane_grid, paper_style, save_figure
-from ._common import compression, out_dir, run_summary, scaled_config, write_results
+from ..training.config import preset
+from ..training.loop import train
+from ._common import out_dir, scaled_config, write_results
 
 DEFAULT = {"seeds": 4, "epochs": 3000, "schedule": "log", "schedule_value": 40}
 QUICK = {"seeds": 2, "epochs": 40, "schedule": "log", "schedule_value": 8}

@@ -31,19 +31,18 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from ..config import preset
-from ..datasets import load_dataset
-from ..experiment import train
-from ..plane import information_plane
+from ..analysis import compression as _compression
+from ..data.datasets import load_dataset
+from ..plane import plane_from_activations
 from ..plotting import EPOCH_LABEL, information_plane_grid, paper_style, save_figure
-from ..runs import load_npz, save_npz
-from ._common import compression as _compression
+from ..runs import read_activations, write_npz
+from ..training.config import preset
+from ..training.loop import train
 from ._common import out_dir, scaled_config, write_results
 
 STUDY = "saxe2018_activations"
@@ -82,11 +81,8 @@ def estimator_settings(method: str, activation: str) -> dict:
 def recorded_activations(run_dir) -> tuple[list[np.ndarray], np.ndarray]:
     """A run's recorded activations, one [seed, logged_epoch, n, units] array per recorded
     layer, and the logged epochs."""
-    chunks = [load_npz(f) for f in sorted((Path(run_dir) / "activations").glob("chunk_*.npz"))]
-    layers = sorted((k for k in chunks[0] if k.startswith("layer_")),
-                    key=lambda k: int(k.split("_")[1]))
-    acts = [np.concatenate([c[k] for c in chunks], axis=1) for k in layers]
-    return acts, np.concatenate([c["epochs"] for c in chunks]).astype(np.int64)
+    epochs, acts = read_activations(run_dir)
+    return acts, epochs
 
 
 def pad_units(layers: list[np.ndarray]) -> list[np.ndarray]:
@@ -104,7 +100,7 @@ def estimate_plane(layers: list[np.ndarray], labels: np.ndarray, method: str,
     the "global" binning rule, whose range (min..max) a zero column would change."""
     if settings.get("rule") != "global":
         layers = pad_units(layers)
-    p = information_plane(layers, labels, method=method, **settings)
+    p = plane_from_activations(layers, labels, method=method, **settings)
     return p["I_XT"], p["I_TY"]
 
 
@@ -242,7 +238,7 @@ def run(args) -> dict:
             t0 = time.time()
             settings = estimator_settings(m, act)
             planes[m][act] = estimate_plane(layers, labels, m, settings)
-            save_npz(run_dir / f"plane_{m}.npz", I_XT=planes[m][act][0],
+            write_npz(run_dir / f"plane_{m}.npz", I_XT=planes[m][act][0],
                      I_TY=planes[m][act][1], epochs=epochs, layer_names=info["layer_names"],
                      H_X=info["H_X"], H_Y=info["H_Y"], method=np.array(m),
                      settings=np.array(json.dumps(settings)))

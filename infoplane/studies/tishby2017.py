@@ -13,9 +13,10 @@ import time
 
 import numpy as np
 
-from ..config import preset
-from ..experiment import train
-from ..plotting import find_snr_transition, run_figures
+from ..analysis import find_snr_transition
+from ..plotting import run_figures
+from ..training.config import preset
+from ..training.loop import train
 from ._common import out_dir, scaled_config, write_results
 
 DEFAULT = {"seeds": 20, "epochs": 8000}

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._errors import InfoplaneError, check_choice
+from .._errors import InfoplaneError, check_choice
 
 # The 12 bits are the vertices of an icosahedron: its 30 edges and 6 antipodal pairs.
 ICOSAHEDRON_EDGES = (

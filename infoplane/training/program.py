@@ -22,9 +22,9 @@ import optax
 from jax.flatten_util import ravel_pytree
 from jax.sharding import Mesh, PartitionSpec
 
+from ..data.datasets import Dataset, Split
+from ..estimators.binning import Bins, binned_information
 from ._grouped import group_logits
-from .datasets import Dataset, Split
-from .estimators.binning import Bins, binned_information
 from .models import forward, init_mlp, logits, resolve_activation
 
 OPTIMISERS = ("adam", "sgd", "momentum")

@@ -17,16 +17,16 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, PartitionSpec
 
-from ._errors import InfoplaneError, check_choice
-from .estimators.binning import Bins, binned_information
-from .estimators.kde import (
+from .._errors import InfoplaneError, check_choice
+from ..estimators.binning import Bins, binned_information
+from ..estimators.kde import (
     _check_noise_var,
     anchor_rows,
     anchored_stderr,
     kde_information_batched,
     kde_row_terms,
 )
-from .estimators.knn import _block_rows, _kl_nats, _mixed_nats
+from ..estimators.knn import _block_rows, _kl_nats, _mixed_nats
 
 PLANE_BIN_RULES = ("fixed", "layer", "quantile", "global")
 # Activation values held per compiled chunk: 2^24 float32 (64 MiB) for binning and KDE; the

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._errors import InfoplaneError, check_choice, check_positive_int
+from .._errors import InfoplaneError, check_choice, check_positive_int
 
 SCHEDULES = ("idnns", "saxe", "every", "log", "list")
 

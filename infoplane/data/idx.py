@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._errors import InfoplaneError, check_positive_int
+from .._errors import InfoplaneError, check_positive_int
 from .datasets import Dataset
 
 IMAGES_MAGIC = 0x00000803
@@ -99,7 +99,7 @@ def load_idx(images_path, labels_path, *, limit: int | None = None) -> Dataset:
     Train on it with the Python API (the ``dataset`` field of a config names only built-in
     sets and .mat/.npz files)::
 
-        from infoplane.experiment import train
+        from infoplane import train
         data = load_idx("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", limit=4096)
         train(config.replace(dataset="mnist"), "runs/mnist", data=data)
     """

@@ -22,40 +22,16 @@ finds its two corners, (0, 0) for beta < 1 and (H(Y), H(Y)) for beta > 1 (Kolchi
 :func:`deterministic_ib_bound` gives the curve in closed form and :func:`noisy_labels_joint`
 builds a joint whose curve is not trivial.
 
-The code is split by concept: ``_ib_iterative`` solves one beta (:func:`iterative_ib`),
-``_ib_curve`` traces the curve over betas (:func:`ib_curve`), and this module holds the
-deterministic-label curve and the noisy-label joint; every name is importable from here.
+The package is split by concept: ``iterative`` solves one beta (:func:`iterative_ib`),
+``curve`` traces the curve over betas (:func:`ib_curve`), and this module holds the
+deterministic-label curve and the noisy-label joint.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._errors import InfoplaneError
-from ._errors import check_positive_int as check_positive_int
-from ._errors import check_positive_real as check_positive_real
-from ._ib_curve import _SAME_CLUSTER as _SAME_CLUSTER
-from ._ib_curve import IBCurve as IBCurve
-from ._ib_curve import _split_clusters as _split_clusters
-from ._ib_curve import ib_curve as ib_curve
-from ._ib_curve import upper_envelope as upper_envelope
-from ._ib_iterative import _LOG_FLOOR as _LOG_FLOOR
-from ._ib_iterative import LN2 as LN2
-from ._ib_iterative import MAX_DEFAULT_CLUSTERS as MAX_DEFAULT_CLUSTERS
-from ._ib_iterative import SUM_TOL as SUM_TOL
-from ._ib_iterative import IBSolution as IBSolution
-from ._ib_iterative import _check_beta as _check_beta
-from ._ib_iterative import _check_clusters as _check_clusters
-from ._ib_iterative import _check_tol as _check_tol
-from ._ib_iterative import _conditional as _conditional
-from ._ib_iterative import _ib_step as _ib_step
-from ._ib_iterative import _logsumexp as _logsumexp
-from ._ib_iterative import _mutual_informations as _mutual_informations
-from ._ib_iterative import _solve as _solve
-from ._ib_iterative import check_joint as check_joint
-from ._ib_iterative import default_clusters as default_clusters
-from ._ib_iterative import iterative_ib as iterative_ib
-from ._ib_iterative import merge_equivalent_inputs as merge_equivalent_inputs
+from .._errors import InfoplaneError
 
 
 def deterministic_ib_bound(h_y, r):

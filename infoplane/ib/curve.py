@@ -12,8 +12,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import rel_entr
 
-from ._errors import InfoplaneError, check_positive_int
-from ._ib_iterative import (
+from .._errors import InfoplaneError, check_positive_int
+from .iterative import (
     LN2,
     _check_beta,
     _check_clusters,

@@ -1,7 +1,7 @@
 """``train``: run a configuration end to end, saving as it goes, resumable.
 
 This is the one function the command line and the analyses call to train networks. It builds
-the compiled chunk program (``training.py``), feeds it the logged-epoch schedule chunk by chunk,
+the compiled chunk program (``program.py``), feeds it the logged-epoch schedule chunk by chunk,
 and after every chunk writes ``information.npz`` and a checkpoint atomically (``runs.py``).
 """
 
@@ -17,13 +17,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import __version__
-from ._errors import InfoplaneError
+from .. import __version__
+from .._errors import InfoplaneError
+from ..data.datasets import Dataset, load_dataset, split
+from ..runs import prepare_dir, read_npz, write_activations, write_json, write_npz
 from .config import RunConfig
-from .datasets import Dataset, load_dataset, split
-from .runs import load_npz, prepare_dir, save_json, save_npz
+from .program import RunState, Schedule, make_chunk_program, make_optimiser
 from .schedules import logged_epochs
-from .training import RunState, Schedule, make_chunk_program, make_optimiser
 
 PER_LOG = ("I_XT", "I_TY", "train_loss", "test_loss", "train_acc", "test_acc",
            "grad_mean", "grad_std", "weight_norm")
@@ -143,7 +143,7 @@ def train(config: RunConfig, out=None, *, resume: bool = False, overwrite: bool 
         if resume:
             done_chunks, state, records = _restore(run_dir, config, state)
         else:
-            save_json(run_dir / "config.json", {
+            write_json(run_dir / "config.json", {
                 "config": config.to_dict(), "versions": _versions(),
                 "logged_epochs": logged.tolist(), "n_chunks": len(chunks),
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -204,12 +204,12 @@ def _assemble(static, records, complete: bool) -> dict[str, np.ndarray]:
 
 
 def _save(run_dir: Path, static, records, complete: bool) -> None:
-    save_npz(run_dir / "information.npz", **_assemble(static, records, complete))
+    write_npz(run_dir / "information.npz", **_assemble(static, records, complete))
 
 
 def _checkpoint(run_dir: Path, next_chunk: int, state: RunState) -> None:
     leaves = jax.tree.leaves(jax.device_get(state))
-    save_npz(run_dir / "checkpoint.npz", next_chunk=np.int64(next_chunk),
+    write_npz(run_dir / "checkpoint.npz", next_chunk=np.int64(next_chunk),
              **{f"leaf_{i}": np.asarray(v) for i, v in enumerate(leaves)})
 
 
@@ -222,10 +222,10 @@ def _restore(run_dir: Path, config: RunConfig, fresh: RunState):
         )
     if not (run_dir / "checkpoint.npz").is_file():
         return 0, fresh, {}
-    ck = load_npz(run_dir / "checkpoint.npz")
+    ck = read_npz(run_dir / "checkpoint.npz")
     next_chunk = int(ck["next_chunk"])
     state = _state_from(ck, fresh, run_dir)
-    info = load_npz(run_dir / "information.npz")
+    info = read_npz(run_dir / "information.npz")
     n_logged = _logs_in_chunks(config, next_chunk)
     records = {name: [info[name][:, :n_logged]] for name in PER_LOG if name in info}
     return next_chunk, state, records
@@ -249,11 +249,11 @@ def _continue_from(run_dir: Path, fresh: RunState) -> RunState:
     path = run_dir / "checkpoint.npz"
     if not path.is_file():
         raise InfoplaneError(f"init_from: {run_dir} has no checkpoint.npz; train it first")
-    info = load_npz(run_dir / "information.npz")
+    info = read_npz(run_dir / "information.npz")
     if not bool(info.get("complete", False)):
         raise InfoplaneError(f"init_from: the run in {run_dir} is not complete; resume it first")
     # Keep this run's own random streams (shuffling, dropout) but the trained parameters.
-    state = _state_from(load_npz(path), fresh, run_dir)
+    state = _state_from(read_npz(path), fresh, run_dir)
     return RunState(state.params, state.opt_state, fresh.key)
 
 
@@ -267,11 +267,9 @@ def _save_activations(run_dir: Path, ci: int, sched: Schedule, rec, config: RunC
     if not config.record_layers:
         return
     k = int(sched.valid.sum())
-    folder = run_dir / "activations"
-    folder.mkdir(exist_ok=True)
-    arrays = {f"layer_{li}": np.asarray(rec[f"act_{li}"])[: config.seeds, :k]
-              for li in config.record_layers}
-    save_npz(folder / f"chunk_{ci:05d}.npz", epochs=sched.epochs[:k], **arrays)
+    write_activations(run_dir, ci, sched.epochs[:k],
+                      {li: np.asarray(rec[f"act_{li}"])[: config.seeds, :k]
+                       for li in config.record_layers})
 
 
 def _progress(config: RunConfig, chunks, done: int, enabled: bool):

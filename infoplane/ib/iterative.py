@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import rel_entr
 
-from ._errors import InfoplaneError, check_positive_int, check_positive_real
+from .._errors import InfoplaneError, check_positive_int, check_positive_real
 
 LN2 = math.log(2.0)
 SUM_TOL = 1e-8  # how far sum(p_xy) may be from 1 before we refuse it

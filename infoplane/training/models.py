@@ -13,7 +13,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from ._errors import InfoplaneError, check_choice, check_positive_int
+from .._errors import InfoplaneError, check_choice, check_positive_int
 
 ACTIVATIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
     "tanh": jnp.tanh,

@@ -1,6 +1,6 @@
 """Information-plane arrays from recorded activations: a run's, or anyone's.
 
-``information_plane`` takes one activation array per layer, shaped [epoch, n, units] or
+``plane_from_activations`` takes one activation array per layer, shaped [epoch, n, units] or
 [seed, epoch, n, units] for the same n inputs, and returns I(X;T) and I(T;Y) for every
 (seed, epoch, layer) in one batched, compiled call per layer and chunk (layers differ in width,
 so each has its own compilation; chunks of epochs x seeds keep memory bounded). X is uniform
@@ -40,11 +40,11 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from ._errors import InfoplaneError, check_choice
-from ._plane_methods import layer_plane
-from .datasets import load_dataset
-from .estimators._interface import check_unit
-from .runs import load_npz, save_npz
+from .._errors import InfoplaneError, check_choice
+from ..data.datasets import load_dataset
+from ..estimators._interface import check_unit
+from ..runs import read_activations, read_config, read_npz, write_npz
+from ._methods import layer_plane
 
 PLANE_METHODS = ("binning", "kde_upper", "kde_lower", "knn")
 _SETTINGS = {
@@ -99,7 +99,7 @@ def _check_labels(labels, n: int) -> tuple[np.ndarray, int]:
     return codes.reshape(-1).astype(np.int32), len(classes)
 
 
-def information_plane(activations, labels, *, method: str = "binning", unit: str = "bits",
+def plane_from_activations(activations, labels, *, method: str = "binning", unit: str = "bits",
                       progress: bool = False, **settings) -> dict:
     """I(X;T) and I(T;Y) of every layer, epoch (and seed) from raw activations.
 
@@ -153,14 +153,6 @@ def information_plane(activations, labels, *, method: str = "binning", unit: str
     return dict(result, method=method, settings=used, unit=unit)
 
 
-def _member(path: Path, key: str) -> np.ndarray:
-    """One array of an .npz file, read without loading the others."""
-    with np.load(path, allow_pickle=False) as f:
-        if key not in f.files:
-            raise InfoplaneError(f"{path} has no array {key!r}; was it written by this run?")
-        return f[key]
-
-
 def _natural_key(name: str):
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
 
@@ -174,8 +166,8 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progres
     For "binning" without bin settings, the run's own bins (config) are used.
 
     Args:
-        run_dir: a run directory written by ``infoplane.experiment.train``.
-        method, **settings: as for :func:`information_plane`.
+        run_dir: a run directory written by ``infoplane.train``.
+        method, **settings: as for :func:`plane_from_activations`.
         out_name: if given, also write ``run_dir/<out_name>.npz`` atomically, with I_XT, I_TY
             [seed, epoch, layer] in bits, epochs, layer_names, layers (indices), H_X, H_Y,
             method and settings (JSON), like information.npz.
@@ -184,31 +176,17 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progres
         The dict that is (or would be) written.
     """
     run_dir = Path(run_dir)
-    config_path = run_dir / "config.json"
-    if not config_path.is_file():
-        raise InfoplaneError(f"{run_dir} is not a run directory (no config.json)")
-    config = json.loads(config_path.read_text())["config"]
+    config = read_config(run_dir)
     record = list(config.get("record_layers") or [])
-    files = sorted((run_dir / "activations").glob("chunk_*.npz"))
-    if not record or not files:
-        raise InfoplaneError(
-            f"{run_dir} has no recorded activations (no activations/chunk_*.npz); re-run "
-            "training with record_layers=(0, 1, ...) listing the layers to record, e.g. "
-            "preset(...).replace(record_layers=(0, 1, 2, 3, 4, 5))"
-        )
-    epochs = np.concatenate([_member(f, "epochs") for f in files]).astype(np.int64)
-    # One layer at a time, so that only the layers themselves (float16 as recorded: 3.5 GB
-    # for a full 50-seed tishby2017 run) are held, not also every chunk file's contents.
-    acts = [np.concatenate([_member(f, f"layer_{li}") for f in files], axis=1)
-            for li in record]
+    epochs, acts = read_activations(run_dir, record or None)
     data = load_dataset(config["dataset"])
     if method == "binning" and not settings:
         settings = {"rule": config.get("bin_rule", "fixed"), "n_bins": config.get("n_bins", 30),
                     "low": config.get("bin_low", -1.0), "high": config.get("bin_high", 1.0)}
-    plane = information_plane(acts, data.y, method=method, unit="bits", progress=progress,
+    plane = plane_from_activations(acts, data.y, method=method, unit="bits", progress=progress,
                               **settings)
     info_path = run_dir / "information.npz"
-    info = load_npz(info_path) if info_path.is_file() else {}
+    info = read_npz(info_path) if info_path.is_file() else {}
     if "layer_names" in info:
         names = np.asarray(info["layer_names"])[record]
     else:
@@ -233,7 +211,7 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progres
                 f"out_name must be a plain file name other than 'information' (which holds the "
                 f"training records), got {out_name!r}"
             )
-        save_npz(run_dir / f"{out_name}.npz", **out)
+        write_npz(run_dir / f"{out_name}.npz", **out)
     return out
 
 
@@ -250,12 +228,12 @@ def plane_from_npz(path, labels=None, *, labels_key: str = "labels", method: str
         path: the .npz file.
         labels: (n,) integer labels; None reads them from the file.
         labels_key: the name of the labels in the file.
-        method, **settings: as for :func:`information_plane`.
+        method, **settings: as for :func:`plane_from_activations`.
 
     Returns:
-        The dict of :func:`information_plane` plus "layer_names" and "epochs".
+        The dict of :func:`plane_from_activations` plus "layer_names" and "epochs".
     """
-    arrays = load_npz(path)
+    arrays = read_npz(path)
     if labels is None:
         if labels_key not in arrays:
             raise InfoplaneError(
@@ -265,7 +243,7 @@ def plane_from_npz(path, labels=None, *, labels_key: str = "labels", method: str
     names = sorted((k for k in arrays if k not in (labels_key, "epochs")), key=_natural_key)
     if not names:
         raise InfoplaneError(f"{path} holds no layer arrays")
-    plane = information_plane([arrays[k] for k in names], labels, method=method,
+    plane = plane_from_activations([arrays[k] for k in names], labels, method=method,
                               progress=progress, **settings)
     n_epochs = plane["I_XT"].shape[-2]
     epochs = arrays.get("epochs", np.arange(n_epochs))
@@ -273,6 +251,3 @@ def plane_from_npz(path, labels=None, *, labels_key: str = "labels", method: str
         raise InfoplaneError(f"'epochs' has {len(epochs)} entries but the layers hold "
                              f"{n_epochs} epochs")
     return dict(plane, layer_names=names, epochs=np.asarray(epochs))
-
-
-__all__ = ["PLANE_METHODS", "information_plane", "plane_from_npz", "plane_from_run"]

@@ -7,12 +7,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._errors import InfoplaneError, check_choice, check_positive_int, check_positive_real
-from .datasets import SPLITS
-from .estimators.binning import BIN_RULES, Bins
+from .._errors import InfoplaneError, check_choice, check_positive_int, check_positive_real
+from ..data.datasets import SPLITS
+from ..estimators.binning import BIN_RULES, Bins
 from .models import ACTIVATIONS, INITIALISERS
+from .program import OPTIMISERS
 from .schedules import SCHEDULES
-from .training import OPTIMISERS
 
 BATCH_ORDERS = ("fixed", "shuffle")
 

@@ -1,0 +1,177 @@
+"""Computations on a run's records: how much each layer compresses, what a run reached, and
+when the gradient signal-to-noise ratio drops. Numbers only; ``plotting`` draws them.
+
+Arrays are those of ``information.npz``: ``I_XT`` and ``I_TY`` [seed, logged_epoch, layer] in
+bits (a missing seed axis, [logged_epoch, layer], is one run), ``epochs`` [logged_epoch],
+accuracies [seed, logged_epoch], gradient statistics [seed, logged_epoch, layer].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._errors import InfoplaneError
+
+
+def check_epochs(epochs) -> np.ndarray:
+    """``epochs`` as a non-empty 1-D array of non-negative numbers (0 = initialisation)."""
+    e = np.asarray(epochs)
+    if e.ndim != 1 or e.size == 0:
+        raise InfoplaneError(f"epochs must be a non-empty 1-D array, got shape {e.shape}")
+    if not np.issubdtype(e.dtype, np.number) or np.any(e < 0):
+        raise InfoplaneError("epochs must be non-negative numbers (epoch 0 = initialisation)")
+    return e
+
+
+def check_runs(name: str, a, n_epochs: int, per_layer: bool) -> np.ndarray:
+    """``a`` as [seed, epoch, layer] (``per_layer``) or [seed, epoch]; adds a missing seed axis."""
+    a = np.asarray(a, dtype=float)
+    want = 3 if per_layer else 2
+    if a.ndim == want - 1:
+        a = a[None]
+    shape = "[seed, epoch, layer] or [epoch, layer]" if per_layer else "[seed, epoch] or [epoch]"
+    if a.ndim != want:
+        raise InfoplaneError(f"{name} must have shape {shape}, got {np.shape(a)}")
+    if a.shape[1] != n_epochs:
+        raise InfoplaneError(
+            f"{name} has {a.shape[1]} logged epochs on its epoch axis but epochs has "
+            f"{n_epochs}; pass the epochs array of the same run")
+    return a
+
+
+def check_same_shape(**arrays) -> None:
+    """Raise unless every array given has the same shape."""
+    shapes = {k: v.shape for k, v in arrays.items()}
+    if len(set(shapes.values())) > 1:
+        text = ", ".join(f"{k} {s}" for k, s in shapes.items())
+        raise InfoplaneError(f"shapes do not match: {text}; they must come from the same run")
+
+
+def compression(I_XT, epochs=None, *, after=None) -> dict:
+    """How much each layer compresses: its peak I(X;T) minus its final I(X;T), bits.
+
+    Args:
+        I_XT: [seed, logged_epoch, layer] or [logged_epoch, layer], bits; seeds are averaged
+            first (as the plane is drawn).
+        epochs: [logged_epoch]; without it, "peak_epoch" holds indices of logged epochs.
+        after: if given, also the fall from this epoch (the nearest logged one at or after it)
+            to the end: ``I(X;T)(after) - I(X;T)(final)`` (negative for a layer that gains).
+
+    Returns:
+        "peak" [layer], "peak_epoch" [layer], "final" [layer], "compression" [layer] (>= 0),
+        and "since" [layer] when ``after`` is given.
+    """
+    ixt = np.asarray(I_XT, dtype=float)
+    ixt = ixt.mean(axis=0) if ixt.ndim == 3 else ixt
+    e = np.arange(ixt.shape[0]) if epochs is None else np.asarray(epochs)
+    peak_at = np.argmax(ixt, axis=0)
+    layers = np.arange(ixt.shape[1])
+    out = {"peak": ixt[peak_at, layers], "peak_epoch": e[peak_at], "final": ixt[-1],
+           "compression": ixt[peak_at, layers] - ixt[-1]}
+    if after is not None:
+        i = min(int(np.searchsorted(e, after)), e.size - 1)
+        out["since"] = ixt[i] - ixt[-1]
+    return out
+
+
+def run_summary(info: dict) -> dict:
+    """What the comparative studies report of each run: final train and test accuracy (seed
+    means, and the test accuracy's spread over seeds), the seed-mean final I(X;T) and I(T;Y)
+    per layer (bits), and each layer's compression (``compression``), the last hidden layer's
+    apart."""
+    comp = compression(info["I_XT"], info["epochs"])
+    return {
+        "train_acc": float(info["train_acc"][:, -1].mean()),
+        "test_acc": float(info["test_acc"][:, -1].mean()),
+        "test_acc_std": float(info["test_acc"][:, -1].std()),
+        "final_I_XT": info["I_XT"].mean(axis=0)[-1],
+        "final_I_TY": info["I_TY"].mean(axis=0)[-1],
+        "compression_bits": comp["compression"],
+        "last_hidden_compression_bits": float(comp["compression"][-2]),
+    }
+
+
+def smooth(v: np.ndarray, window: int) -> np.ndarray:
+    """Centred moving average over ``window`` neighbours; the ends repeat the edge value."""
+    if window <= 1:
+        return v
+    half = window // 2
+    padded = np.pad(v, (half, window - 1 - half), mode="edge")
+    return np.convolve(padded, np.ones(window) / window, mode="valid")
+
+
+def detect_snr_transition(epochs, grad_mean, grad_std, *, threshold: float = 1.0,
+                          window: int = 5, method: str = "crossing") -> int:
+    """The epoch at which training switches from drift to diffusion (Shwartz-Ziv & Tishby).
+
+    The signal-to-noise ratio of layer l at logged epoch t is
+    ``SNR_l(t) = grad_mean_l(t) / grad_std_l(t)``, each averaged over seeds first. Its
+    geometric mean over layers, ``log S(t) = mean_l log SNR_l(t)``, is smoothed by a centred
+    moving average over ``window`` logged epochs (edges repeat the end values). Then:
+
+    * ``method="crossing"`` (the paper's reading of Fig. 4): the first logged epoch from which
+      the smoothed S stays below ``threshold`` to the end, having been at or above it just
+      before. A centred window keeps a sharp drop where it is.
+    * ``method="midpoint"``: the first logged epoch after the peak of the smoothed S at which
+      S has fallen to the geometric midpoint between that peak and the lowest S after it,
+      ``sqrt(S_peak * S_min)``. A threshold-free reading of the same drop, for runs whose
+      layer-averaged SNR stays below 1 throughout (the first layers of the 12-10-7-5-4-3-2
+      network often do); it is robust to the noisy SNR of the late diffusion phase, where
+      the point of steepest fall is not.
+
+    Args:
+        epochs: [logged_epoch].
+        grad_mean, grad_std: [seed, logged_epoch, layer] or [logged_epoch, layer].
+        threshold: the SNR that separates the phases (1: mean as large as the fluctuation).
+        window: the smoothing width in logged epochs (1 = none).
+        method: "crossing" or "midpoint".
+
+    Returns:
+        The transition epoch, one of ``epochs``.
+
+    Raises:
+        InfoplaneError: on mismatched shapes, or when the chosen rule finds no transition.
+    """
+    if method not in ("crossing", "midpoint"):
+        raise InfoplaneError(f"method must be 'crossing' or 'midpoint', got {method!r}")
+    if int(window) < 1:
+        raise InfoplaneError(f"window must be a positive number of logged epochs, got {window}")
+    e = check_epochs(epochs)
+    gm = check_runs("grad_mean", grad_mean, e.size, per_layer=True).mean(axis=0)
+    gs = check_runs("grad_std", grad_std, e.size, per_layer=True).mean(axis=0)
+    check_same_shape(grad_mean=gm, grad_std=gs)
+    tiny = np.finfo(float).tiny
+    log_snr = np.log(np.maximum(gm, tiny)) - np.log(np.maximum(gs, tiny))
+    s = smooth(log_snr.mean(axis=1), int(window))
+    if method == "crossing":
+        below = s < np.log(threshold)
+        # Index from which every later value is below: one past the last value at or above.
+        above = np.flatnonzero(~below)
+        if above.size == 0 or above[-1] == e.size - 1:
+            state = (f"is below {threshold:g} throughout" if above.size == 0
+                     else f"is still at or above {threshold:g} at the last logged epoch")
+            raise InfoplaneError(
+                f"no SNR transition: the smoothed gradient SNR {state}; "
+                "try method='midpoint' or another threshold")
+        return int(e[above[-1] + 1])
+    peak = int(np.argmax(s))
+    if peak >= e.size - 1 or s[peak + 1:].min() >= s[peak]:
+        raise InfoplaneError("no SNR transition: the smoothed gradient SNR does not fall after "
+                             "its maximum; train longer")
+    middle = 0.5 * (s[peak] + s[peak + 1:].min())
+    return int(e[peak + 1 + int(np.argmax(s[peak + 1:] <= middle))])
+
+
+def find_snr_transition(epochs, grad_mean, grad_std) -> tuple[int | None, str]:
+    """The drift-to-diffusion epoch and how it was found: the "crossing" rule of
+    ``detect_snr_transition`` if the SNR does cross 1, else its "midpoint" rule; (None, reason)
+    when neither applies."""
+    try:
+        return detect_snr_transition(epochs, grad_mean, grad_std), "SNR transition"
+    except InfoplaneError:
+        pass
+    try:
+        return (detect_snr_transition(epochs, grad_mean, grad_std, method="midpoint"),
+                "SNR drop midpoint")
+    except InfoplaneError as err:
+        return None, str(err)
