@@ -10,9 +10,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from infoplane import InfoplaneError
+from infoplane import Bins, InfoplaneError
 from infoplane.data.datasets import Dataset, split, tishby12
-from infoplane.estimators.binning import Bins
 from infoplane.training._grouped import group_logits
 from infoplane.training.config import RunConfig, preset
 from infoplane.training.loop import TrainingDiverged, plan_chunks, train

@@ -19,7 +19,8 @@ from ._api import (
     total_correlation,
 )
 from ._interface import Estimate
-from .binning import Bins, binned_information
+from .binning import binned_information
+from .bins import Bins
 from .kde import kde_information_batched
 
 __all__ = [

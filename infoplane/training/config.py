@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .._errors import InfoplaneError, check_choice, check_positive_int, check_positive_real
 from ..data.datasets import SPLITS
-from ..estimators.binning import BIN_RULES, Bins
+from ..estimators.bins import BIN_RULES, Bins
 from .models import ACTIVATIONS, INITIALISERS
 from .program import OPTIMISERS
 from .schedules import SCHEDULES

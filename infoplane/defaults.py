@@ -1,0 +1,36 @@
+"""The one home of every estimator default, used by training, the plane, the estimator API and
+the studies alike. Change a default here and it changes everywhere; nothing else writes these
+numbers.
+
+Binning. ``N_BINS`` edges on [``BIN_LOW``, ``BIN_HIGH``] is the IDNNs convention (Shwartz-Ziv &
+Tishby 2017: 30 bins over the range of tanh). ``BIN_RULE`` is "fixed" for network activations,
+whose range the activation fixes (a bounded activation fills [-1, 1]; the training records, the
+plane and the studies use it). For arbitrary samples given to the estimator API there is no
+known range, so ``DATA_BIN_RULE`` is "layer": the same number of edges over the data's own
+min..max. ``GLOBAL_N_BINS`` is Saxe et al.'s (2018) 100 bins over a layer's range across all
+epochs.
+
+KDE. ``NOISE_VAR`` is the variance of the Gaussian noise added to a layer for the
+Kolchinsky-Tracey bounds, 0.1 as in Saxe et al. (2018). ``ANCHORS`` = None means exact (every
+row); an integer m averages m rows' terms, drawn with ``ANCHOR_SEED``.
+
+kNN. ``K`` = 3 neighbours (Kraskov et al. 2004 recommend 2-4), ``JITTER`` the tie-breaking
+noise as a multiple of each column's standard deviation, drawn with ``SEED``.
+"""
+
+from __future__ import annotations
+
+N_BINS = 30
+BIN_LOW = -1.0
+BIN_HIGH = 1.0
+BIN_RULE = "fixed"
+DATA_BIN_RULE = "layer"
+GLOBAL_N_BINS = 100
+
+NOISE_VAR = 0.1
+ANCHORS: int | None = None
+ANCHOR_SEED = 0
+
+K = 3
+JITTER = 1e-10
+SEED = 0
