@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from infoplane import InfoplaneError
-from infoplane.data.datasets import (
+from infoplane import (
     Dataset,
+    InfoplaneError,
     digits,
     load_dataset,
     load_mat,

@@ -4,8 +4,9 @@ import struct
 import numpy as np
 import pytest
 
-from infoplane import InfoplaneError
-from infoplane.data.idx import IMAGES_MAGIC, LABELS_MAGIC, load_idx, read_idx
+from infoplane import InfoplaneError, load_dataset
+from infoplane.data import load_idx, read_idx
+from infoplane.data.idx import IMAGES_MAGIC, LABELS_MAGIC
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.integers(0, 256, size=(7, 3, 4), dtype=np.uint8)
@@ -99,3 +100,52 @@ def test_missing_file(tmp_path, files):
 def test_bad_limit(files, limit):
     with pytest.raises(InfoplaneError, match="limit must be a positive integer"):
         load_idx(*files, limit=limit)
+
+
+def mnist_folder(folder, parts=("train", "t10k"), suffix=""):
+    """A tiny MNIST-format folder: train holds IMAGES[:4], t10k IMAGES[4:] (and their labels)."""
+    folder.mkdir(exist_ok=True)
+    rows = {"train": slice(0, 4), "t10k": slice(4, None)}
+    for part in parts:
+        write(folder / f"{part}-images-idx3-ubyte{suffix}", idx_bytes(IMAGES[rows[part]],
+                                                                      IMAGES_MAGIC))
+        write(folder / f"{part}-labels-idx1-ubyte{suffix}", idx_bytes(LABELS[rows[part]],
+                                                                      LABELS_MAGIC))
+    return folder
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz"])
+def test_load_dataset_of_a_folder_is_train_rows_then_t10k_rows(tmp_path, suffix):
+    folder = mnist_folder(tmp_path / "mnist", suffix=suffix)
+    data = load_dataset(str(folder))
+    np.testing.assert_array_equal(data.x, IMAGES.reshape(7, 12) / np.float32(255))
+    np.testing.assert_array_equal(data.y, LABELS)
+    assert data.x.dtype == np.float32 and data.y.dtype == np.int32
+    assert data.n_classes == 10 and data.name == "mnist"
+
+
+def test_load_dataset_of_a_folder_without_t10k_prefers_plain_files(tmp_path):
+    folder = mnist_folder(tmp_path / "mnist", parts=("train",))
+    # A stale .gz beside the plain file (as `gunzip -k` leaves) is ignored.
+    write(folder / "train-labels-idx1-ubyte.gz", idx_bytes(LABELS[:4] * 0, LABELS_MAGIC))
+    data = load_dataset(str(folder))
+    np.testing.assert_array_equal(data.y, LABELS[:4])
+    assert data.x.shape == (4, 12) and data.n_classes == 10
+
+
+def test_load_dataset_folder_errors(tmp_path):
+    with pytest.raises(InfoplaneError, match="no such folder"):
+        load_dataset(str(tmp_path / "absent"))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(InfoplaneError, match="no train-images-idx3-ubyte"):
+        load_dataset(str(empty))
+    half = mnist_folder(tmp_path / "half", parts=("train",))
+    write(half / "t10k-images-idx3-ubyte", idx_bytes(IMAGES[4:], IMAGES_MAGIC))
+    with pytest.raises(InfoplaneError, match="t10k-images-idx3-ubyte has no matching t10k labels"):
+        load_dataset(str(half))
+    odd = mnist_folder(tmp_path / "odd", parts=("train",))
+    write(odd / "t10k-images-idx3-ubyte", idx_bytes(IMAGES[4:, :2], IMAGES_MAGIC))
+    write(odd / "t10k-labels-idx1-ubyte", idx_bytes(LABELS[4:], LABELS_MAGIC))
+    with pytest.raises(InfoplaneError, match="differ in size"):
+        load_dataset(str(odd))

@@ -1,7 +1,9 @@
 """Data sets: the 12-bit set of Shwartz-Ziv & Tishby, scikit-learn's digits, .mat / .npz files,
-MNIST-format IDX files, and the train/test splits of the papers.
+MNIST-format IDX files (two files, or a folder through ``load_dataset``), and the train/test
+splits of the papers.
 
-Every ``load_*`` returns a :class:`Dataset` (inputs, integer labels, number of classes, name).
+Every ``load_*`` returns a :class:`Dataset` (inputs, integer labels, number of classes, name);
+``read_idx`` returns the raw array of one IDX file.
 """
 
 from .datasets import (
@@ -10,12 +12,13 @@ from .datasets import (
     Split,
     digits,
     load_dataset,
+    load_idx,
     load_mat,
     load_npz,
     split,
     tishby12,
 )
-from .idx import load_idx, read_idx
+from .idx import read_idx
 
 __all__ = [
     "SPLITS",

@@ -1,4 +1,6 @@
-"""Data sets and splits: the 12-bit tishby12 set (generated exactly), file loaders, splits.
+"""Data sets: the ``Dataset`` record, the 12-bit tishby12 set (generated exactly), digits,
+every ``load_*`` (a .mat, .npz or IDX source -> a Dataset; ``load_dataset`` by name or path),
+and the train/test splits. The IDX file format itself is read by ``idx.py`` (arrays only).
 
 The tishby12 set of Shwartz-Ziv & Tishby (2017) is every 12-bit input with a binary label that
 depends on the icosahedral structure of the bits (see data/README.md). It is generated here
@@ -8,12 +10,14 @@ against the original ``var_u.mat`` when that file is present.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from .._errors import InfoplaneError, check_choice
+from .._errors import InfoplaneError, check_choice, check_positive_int
+from .idx import find_idx_files, read_idx_pair
 
 # The 12 bits are the vertices of an icosahedron: its 30 edges and 6 antipodal pairs.
 ICOSAHEDRON_EDGES = (
@@ -195,17 +199,85 @@ def digits() -> Dataset:
     return Dataset((d.data / 16.0).astype(np.float32), d.target.astype(np.int32), 10, "digits")
 
 
+def _idx_dataset(images: np.ndarray, labels: np.ndarray, name: str) -> Dataset:
+    """uint8 images (n, rows, cols) and labels (n,) as a Dataset, pixels scaled to [0, 1]."""
+    x = images.reshape(images.shape[0], -1).astype(np.float32) / np.float32(255.0)
+    y = labels.astype(np.int32)
+    return Dataset(x, y, int(y.max()) + 1, name)
+
+
+def load_idx(images_path, labels_path, *, limit: int | None = None) -> Dataset:
+    """An MNIST-style data set from IDX image and label files.
+
+    Args:
+        images_path: IDX images (magic 0x00000803), uint8 (n, rows, cols); ``.gz`` allowed.
+        labels_path: IDX labels (magic 0x00000801), uint8 (n,); ``.gz`` allowed.
+        limit: keep only the first ``limit`` examples (e.g. 4096, to match tishby12's size
+            and keep binning and KDE affordable).
+
+    Returns:
+        A Dataset: x (n, rows * cols) float32 pixels scaled to [0, 1] (divided by 255),
+        y (n,) int32, n_classes = max label + 1 (10 for MNIST), name from the image file.
+
+    Raises:
+        InfoplaneError: a missing or truncated file, a wrong magic number, or different
+            numbers of images and labels.
+
+    A whole MNIST folder is ``load_dataset(folder)``; with a limit, train on it with the
+    Python API::
+
+        from infoplane import train
+        data = load_idx("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", limit=4096)
+        train(config.replace(dataset="mnist"), "runs/mnist", data=data)
+    """
+    images, labels = read_idx_pair(images_path, labels_path)
+    if limit is not None:
+        limit = check_positive_int("limit", limit)
+        images, labels = images[:limit], labels[:limit]
+    return _idx_dataset(images, labels, Path(images_path).name.split(".")[0])
+
+
+def _load_idx_folder(folder: Path) -> Dataset:
+    """The MNIST-format folder's train rows, then its t10k rows (``idx.find_idx_files``)."""
+    pairs = [read_idx_pair(images, labels) for images, labels in find_idx_files(folder)]
+    shapes = {images.shape[1:] for images, _ in pairs}
+    if len(shapes) > 1:
+        raise InfoplaneError(f"{folder}: train and t10k images differ in size {sorted(shapes)}")
+    images = np.concatenate([images for images, _ in pairs])
+    labels = np.concatenate([labels for _, labels in pairs])
+    return _idx_dataset(images, labels, folder.name)
+
+
 def load_dataset(name: str) -> Dataset:
-    """A data set by name ("tishby12", "digits") or by path to a .mat or .npz file."""
+    """A data set by name or path.
+
+    Args:
+        name: "tishby12", "digits", a path to a .mat or .npz file (``load_mat``,
+            ``load_npz``), or a folder of MNIST-format IDX files: ``train-images-idx3-ubyte``
+            and ``train-labels-idx1-ubyte``, optionally ``t10k-images-idx3-ubyte`` and
+            ``t10k-labels-idx1-ubyte``, each plain or ``.gz`` (``idx.find_idx_files``).
+
+    Returns:
+        The Dataset. From an IDX folder: the train rows, then the t10k rows (split
+        "idnns" with train fraction 60000 / 70000 keeps MNIST's own split), pixels scaled to
+        [0, 1], named after the folder.
+
+    Raises:
+        InfoplaneError: an unknown name, a missing file or folder, or a folder without a
+            train images/labels pair.
+    """
     if name == "tishby12":
         return tishby12()
     if name == "digits":
         return digits()
-    suffix = Path(name).suffix
-    if suffix == ".mat":
-        return load_mat(name)
-    if suffix == ".npz":
-        return load_npz(name)
+    path = Path(name)
+    if path.suffix == ".mat":
+        return load_mat(path)
+    if path.suffix == ".npz":
+        return load_npz(path)
+    if path.is_dir() or "/" in name or os.sep in name:  # a folder, or meant as one
+        return _load_idx_folder(path)
     raise InfoplaneError(
-        f"unknown dataset {name!r}; use 'tishby12', 'digits', or a path to a .mat or .npz file"
+        f"unknown dataset {name!r}; use 'tishby12', 'digits', a path to a .mat or .npz file, "
+        "or a folder of MNIST-format IDX files"
     )

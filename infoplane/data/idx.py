@@ -1,4 +1,6 @@
-"""MNIST-style IDX files: ``load_idx`` reads images and labels that users supply.
+"""The IDX file format of MNIST: ``read_idx`` reads one file's array, ``read_idx_pair`` an
+images/labels pair, ``find_idx_files`` the pairs of an MNIST folder. Arrays only: the Dataset
+is built by ``datasets.load_idx`` and ``datasets.load_dataset``.
 
 The IDX format (LeCun et al., "The MNIST database of handwritten digits") is a big-endian
 header followed by raw values:
@@ -8,8 +10,8 @@ header followed by raw values:
     labels: magic 0x00000801 (unsigned byte, 1 dimension), n, then n uint8 labels.
 
 Files may be gzip-compressed (a ``.gz`` suffix, or the gzip magic bytes), as distributed.
-Nothing is downloaded here: pass the paths of files you have, e.g.
-``train-images-idx3-ubyte.gz`` and ``train-labels-idx1-ubyte.gz``.
+Nothing is downloaded here: these read files you have, e.g. ``train-images-idx3-ubyte.gz``
+and ``train-labels-idx1-ubyte.gz``.
 """
 
 from __future__ import annotations
@@ -21,15 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .._errors import InfoplaneError, check_positive_int
-from .datasets import Dataset
+from .._errors import InfoplaneError
 
 IMAGES_MAGIC = 0x00000803
 LABELS_MAGIC = 0x00000801
 _GZIP_MAGIC = b"\x1f\x8b"
-
-__all__ = ["IMAGES_MAGIC", "LABELS_MAGIC", "load_idx", "read_idx"]
-
+IDX_PARTS = ("train", "t10k")  # the file-name prefixes of MNIST, in row order
 
 def _read_bytes(path) -> bytes:
     path = Path(path)
@@ -79,29 +78,19 @@ def read_idx(path, magic: int) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
 
 
-def load_idx(images_path, labels_path, *, limit: int | None = None) -> Dataset:
-    """An MNIST-style data set from IDX image and label files.
+def read_idx_pair(images_path, labels_path) -> tuple[np.ndarray, np.ndarray]:
+    """The images and labels of one IDX pair, checked to hold the same number of examples.
 
     Args:
-        images_path: IDX images (magic 0x00000803), uint8 (n, rows, cols); ``.gz`` allowed.
-        labels_path: IDX labels (magic 0x00000801), uint8 (n,); ``.gz`` allowed.
-        limit: keep only the first ``limit`` examples (e.g. 4096, to match tishby12's size
-            and keep binning and KDE affordable).
+        images_path: IDX images (magic 0x00000803); ``.gz`` allowed.
+        labels_path: IDX labels (magic 0x00000801); ``.gz`` allowed.
 
     Returns:
-        A Dataset: x (n, rows * cols) float32 pixels scaled to [0, 1] (divided by 255),
-        y (n,) int32, n_classes = max label + 1 (10 for MNIST), name from the image file.
+        (images, labels): uint8 (n, rows, cols) and uint8 (n,), n >= 1.
 
     Raises:
-        InfoplaneError: a missing or truncated file, a wrong magic number, or different
-            numbers of images and labels.
-
-    Train on it with the Python API (the ``dataset`` field of a config names only built-in
-    sets and .mat/.npz files)::
-
-        from infoplane import train
-        data = load_idx("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", limit=4096)
-        train(config.replace(dataset="mnist"), "runs/mnist", data=data)
+        InfoplaneError: a missing or truncated file, a wrong magic number, different numbers
+            of images and labels, or no images at all.
     """
     images = read_idx(images_path, IMAGES_MAGIC)
     labels = read_idx(labels_path, LABELS_MAGIC)
@@ -112,10 +101,48 @@ def load_idx(images_path, labels_path, *, limit: int | None = None) -> Dataset:
         )
     if images.shape[0] == 0:
         raise InfoplaneError(f"{images_path}: the file holds no images")
-    if limit is not None:
-        limit = check_positive_int("limit", limit)
-        images, labels = images[:limit], labels[:limit]
-    x = images.reshape(images.shape[0], -1).astype(np.float32) / np.float32(255.0)
-    y = labels.astype(np.int32)
-    name = Path(images_path).name.split(".")[0]
-    return Dataset(x, y, int(y.max()) + 1, name)
+    return images, labels
+
+
+def _one_of(folder: Path, name: str) -> Path | None:
+    """``folder/name`` if present, else ``folder/name.gz``, else None (plain first: a folder
+    unpacked with ``gunzip -k`` holds both)."""
+    for candidate in (folder / name, folder / f"{name}.gz"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def find_idx_files(folder) -> list[tuple[Path, Path]]:
+    """The (images, labels) file pairs of an MNIST-format folder: train first, then t10k.
+
+    The standard names are looked for: ``{part}-images-idx3-ubyte`` and
+    ``{part}-labels-idx1-ubyte`` for ``part`` in ("train", "t10k"), each plain or ``.gz``
+    (the plain file first). The train pair is required, the t10k pair optional.
+
+    Args:
+        folder: the folder holding the files.
+
+    Returns:
+        One or two (images_path, labels_path) pairs, train first.
+
+    Raises:
+        InfoplaneError: no such folder, no train pair, or half of a pair.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InfoplaneError(f"no such folder: {folder} (expected MNIST-format IDX files)")
+    pairs = {}
+    for part in IDX_PARTS:
+        images = _one_of(folder, f"{part}-images-idx3-ubyte")
+        labels = _one_of(folder, f"{part}-labels-idx1-ubyte")
+        if images is not None and labels is not None:
+            pairs[part] = (images, labels)
+        elif images is not None or labels is not None:
+            half = images or labels
+            raise InfoplaneError(f"{folder}: {half.name} has no matching {part} "
+                                 f"{'labels' if labels is None else 'images'} file")
+    if IDX_PARTS[0] not in pairs:
+        raise InfoplaneError(f"{folder}: no train-images-idx3-ubyte[.gz] and "
+                             "train-labels-idx1-ubyte[.gz] pair; is it an MNIST-format folder?")
+    return list(pairs.values())
