@@ -4,7 +4,8 @@
 for every item of one layer. Items are cut into fixed-size chunks so that memory stays bounded;
 each chunk runs as one compiled program whose items are split over all local devices
 (``shard_map``), and the programs are cached so that repeated calls compile once per shape.
-The public entry points and the formulas are in ``plane.py``.
+The public entry points and the formulas are in ``compute.py``; the defaults of every
+setting in ``infoplane/defaults.py``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, PartitionSpec
 
+from .. import defaults
 from .._errors import InfoplaneError, check_choice
 from ..estimators.binning import Bins, binned_information
 from ..estimators.kde import (
@@ -112,14 +114,14 @@ def _run_chunks(kernel, items: tuple[np.ndarray, ...], shared: tuple, statics: d
 
 
 def _layer_bins(layer: np.ndarray, s: dict) -> Bins:
-    rule = s.get("rule", "fixed")
+    rule = s.get("rule", defaults.BIN_RULE)
     check_choice("bin rule", rule, PLANE_BIN_RULES)
     if rule == "global":
         low, high = float(layer.min()), float(layer.max())
         high = high if high > low else low + 1.0  # a constant layer: one bin holds everything
-        return Bins("fixed", s.get("n_bins", 100), low, high).validate()
-    return Bins(rule, s.get("n_bins", 30), float(s.get("low", -1.0)),
-                float(s.get("high", 1.0))).validate()
+        return Bins("fixed", s.get("n_bins", defaults.GLOBAL_N_BINS), low, high).validate()
+    return Bins(rule, s.get("n_bins", defaults.N_BINS), float(s.get("low", defaults.BIN_LOW)),
+                float(s.get("high", defaults.BIN_HIGH))).validate()
 
 
 def _knn_prepare(flat: np.ndarray, jitter: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -133,47 +135,50 @@ def _knn_prepare(flat: np.ndarray, jitter: float, seed: int) -> tuple[np.ndarray
     return raw, (raw - x.mean(axis=1, keepdims=True)) / np.where(sd > 0, sd, 1.0)
 
 
-def layer_plane(flat: np.ndarray, codes: np.ndarray, n_classes: int, method: str,
-                 settings: dict, li: int, used: dict, n_seeds: int,
-                 progress=None) -> tuple[np.ndarray, ...]:
-    """(I_XT, I_TY) in bits for the items flat [B, n, w] of one layer (B = n_seeds x epochs,
-    seed-major), and for anchored KDE their standard errors too; records the settings used in
-    ``used``."""
-    n = flat.shape[1]
-    lab = jnp.asarray(codes)
-    size = max(1, _CHUNK_VALUES // (n * flat.shape[-1]))
-    if method == "binning":
-        bins = _layer_bins(flat, settings)
-        used.setdefault("rule", settings.get("rule", "fixed"))
-        used["n_bins"] = bins.n_bins
-        if used["rule"] == "global":
-            used.setdefault("ranges", []).append([bins.low, bins.high])
-        elif bins.rule == "fixed":
-            used.update(low=bins.low, high=bins.high)
-        return _run_chunks(_binned_chunk, (flat,), (lab,),
-                           {"bins": bins, "n_classes": n_classes}, size, progress)
-    if method in ("kde_upper", "kde_lower"):
-        noise_var = _check_noise_var(settings.get("noise_var", 0.1))
-        bound = method[4:]
-        used.update(noise_var=noise_var, bound=bound)
-        classes = 1 << (n_classes - 1).bit_length()  # fewer recompilations; empty = no-op
-        anchors = settings.get("anchors")
-        statics = {"n_classes": classes, "noise_var": noise_var, "bound": bound}
-        if anchors is None:
-            out = _run_chunks(_kde_chunk, (flat,), (lab,), statics, size, progress)
-        else:
-            seed = settings.get("anchor_seed", 0)
-            if isinstance(seed, bool) or not isinstance(seed, int):
-                raise InfoplaneError(f"anchor_seed must be an integer, got {seed!r}")
-            used.update(anchors=anchors, anchor_seed=seed)
-            # Seed s of the run uses anchors drawn with anchor_seed + s, the same at every
-            # epoch and layer: a trajectory is smooth, and the seed mean averages the draws.
-            per_seed = np.stack([anchor_rows(n, anchors, seed + s) for s in range(n_seeds)])
-            rows = np.repeat(per_seed, flat.shape[0] // n_seeds, axis=0).astype(np.int32)
-            out = _run_chunks(_kde_anchored_chunk, (flat, rows), (lab,), statics, size,
-                              progress)
+def _binning_layer(flat, lab, n_classes, settings, used, size, progress):
+    """Plug-in (I_XT, I_TY) in bits of binned items flat [B, n, w]."""
+    bins = _layer_bins(flat, settings)
+    used.setdefault("rule", settings.get("rule", defaults.BIN_RULE))
+    used["n_bins"] = bins.n_bins
+    if used["rule"] == "global":
+        used.setdefault("ranges", []).append([bins.low, bins.high])
+    elif bins.rule == "fixed":
+        used.update(low=bins.low, high=bins.high)
+    return _run_chunks(_binned_chunk, (flat,), (lab,), {"bins": bins, "n_classes": n_classes},
+                       size, progress)
+
+
+def _kde_layer(flat, lab, n_classes, method, settings, used, n_seeds, size, progress):
+    """KDE (I_XT, I_TY) in bits of items flat [B, n, w], and their standard errors when
+    anchored."""
+    noise_var = _check_noise_var(settings.get("noise_var", defaults.NOISE_VAR))
+    bound = method[4:]
+    used.update(noise_var=noise_var, bound=bound)
+    classes = 1 << (n_classes - 1).bit_length()  # fewer recompilations; empty = no-op
+    anchors = settings.get("anchors", defaults.ANCHORS)
+    statics = {"n_classes": classes, "noise_var": noise_var, "bound": bound}
+    if anchors is None:
+        out = _run_chunks(_kde_chunk, (flat,), (lab,), statics, size, progress)
         return tuple(v / math.log(2) for v in out)
-    k, jitter, seed = settings.get("k", 3), settings.get("jitter", 1e-10), settings.get("seed", 0)
+    seed = settings.get("anchor_seed", defaults.ANCHOR_SEED)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise InfoplaneError(f"anchor_seed must be an integer, got {seed!r}")
+    used.update(anchors=anchors, anchor_seed=seed)
+    # Seed s of the run uses anchors drawn with anchor_seed + s, the same at every epoch and
+    # layer: a trajectory is smooth, and the seed mean averages the draws.
+    n = flat.shape[1]
+    per_seed = np.stack([anchor_rows(n, anchors, seed + s) for s in range(n_seeds)])
+    rows = np.repeat(per_seed, flat.shape[0] // n_seeds, axis=0).astype(np.int32)
+    out = _run_chunks(_kde_anchored_chunk, (flat, rows), (lab,), statics, size, progress)
+    return tuple(v / math.log(2) for v in out)
+
+
+def _knn_layer(flat, codes, settings, used, li, progress):
+    """kNN (h(T) by Kozachenko-Leonenko, I(T;Y) mixed) in bits of items flat [B, n, w]."""
+    n = flat.shape[1]
+    k = settings.get("k", defaults.K)
+    jitter = settings.get("jitter", defaults.JITTER)
+    seed = settings.get("seed", defaults.SEED)
     if isinstance(k, bool) or not isinstance(k, int) or not 0 < k < n - 1:
         raise InfoplaneError(f"k must be an integer with 0 < k < n - 1 = {n - 1}, got {k!r}")
     used.update(k=k, jitter=jitter, seed=seed, I_XT="differential entropy h(T), KL")
@@ -183,3 +188,31 @@ def layer_plane(flat: np.ndarray, codes: np.ndarray, n_classes: int, method: str
         xt, ty = _run_chunks(_knn_chunk, (raw, standardised), (jnp.asarray(codes),),
                              {"k": k, "block": block}, _KNN_ITEMS, progress, dtype=np.float64)
     return xt / math.log(2), ty / math.log(2)
+
+
+def layer_plane(flat: np.ndarray, codes: np.ndarray, n_classes: int, method: str,
+                settings: dict, li: int, used: dict, n_seeds: int,
+                progress=None) -> tuple[np.ndarray, ...]:
+    """One layer's plane by ``method``, over all its (seed, epoch) items.
+
+    Args:
+        flat: [B, n, w] the layer's activations, B = n_seeds x epochs, seed-major.
+        codes: (n,) int32 label codes in [0, n_classes).
+        n_classes: the number of classes.
+        method, settings: a plane method and its settings (checked by ``_checks``); a
+            setting not given takes its value from ``infoplane.defaults``.
+        li: the layer's index (the kNN jitter is drawn with ``seed + li``).
+        used: the settings used, updated in place (for the result's "settings").
+        n_seeds: the number of seeds in B (anchored KDE draws other rows per seed).
+        progress: a tqdm bar updated per item, or None.
+
+    Returns:
+        (I_XT, I_TY), each [B] in bits, and for anchored KDE their standard errors too.
+    """
+    lab = jnp.asarray(codes)
+    size = max(1, _CHUNK_VALUES // (flat.shape[1] * flat.shape[-1]))
+    if method == "binning":
+        return _binning_layer(flat, lab, n_classes, settings, used, size, progress)
+    if method in ("kde_upper", "kde_lower"):
+        return _kde_layer(flat, lab, n_classes, method, settings, used, n_seeds, size, progress)
+    return _knn_layer(flat, codes, settings, used, li, progress)

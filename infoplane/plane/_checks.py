@@ -1,0 +1,95 @@
+"""The checks at the plane's boundary: the method and its settings, the activations of every
+layer, the labels, and the name of a plane file written into a run folder. Each raises an
+``InfoplaneError`` that says what to change."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from .._errors import InfoplaneError, check_choice
+
+PLANE_METHODS = ("binning", "kde_upper", "kde_lower", "knn")
+# The settings each method takes; their defaults are in infoplane/defaults.py.
+SETTINGS = {
+    "binning": ("rule", "n_bins", "low", "high"),
+    "kde_upper": ("noise_var", "anchors", "anchor_seed"),
+    "kde_lower": ("noise_var", "anchors", "anchor_seed"),
+    "knn": ("k", "jitter", "seed"),
+}
+
+
+def check_method(method: str, settings: dict) -> None:
+    """Raise unless ``method`` is a plane method and ``settings`` are among its settings."""
+    check_choice("plane method", method, PLANE_METHODS)
+    unknown = sorted(set(settings) - set(SETTINGS[method]))
+    if unknown:
+        raise InfoplaneError(f"method {method!r} does not take {', '.join(unknown)}; "
+                             f"its settings are: {', '.join(SETTINGS[method])}")
+
+
+def check_layers(activations) -> tuple[list[np.ndarray], bool]:
+    """Layers as float arrays [seed, epoch, n, units] and whether a seed axis was given.
+
+    Args:
+        activations: a list with one array per layer, all [epoch, n, units] or all
+            [seed, epoch, n, units], sharing (seed, epoch, n).
+
+    Raises:
+        InfoplaneError: not a list, mixed ranks, different (seed, epoch, n), integer
+            activations, n < 2 or no units, NaN or inf.
+    """
+    if isinstance(activations, np.ndarray) or not len(activations):
+        raise InfoplaneError("activations must be a list with one array per layer")
+    layers = [np.asarray(a) for a in activations]
+    ranks = {a.ndim for a in layers}
+    if not ranks <= {3, 4} or len(ranks) != 1:
+        shapes = [a.shape for a in layers]
+        raise InfoplaneError(
+            "each layer's activations must be [epoch, n, units] or [seed, epoch, n, units], "
+            f"all of the same rank; got shapes {shapes}"
+        )
+    has_seeds = ranks == {4}
+    layers = [a if has_seeds else a[None] for a in layers]
+    lead = {a.shape[:3] for a in layers}
+    if len(lead) != 1:
+        raise InfoplaneError(
+            f"all layers must share (seed, epoch, n); got {sorted(lead)} for the layers"
+        )
+    for li, a in enumerate(layers):
+        _check_layer(li, a)
+    return layers, has_seeds
+
+
+def _check_layer(li: int, a: np.ndarray) -> None:
+    if a.dtype.kind != "f":
+        raise InfoplaneError(f"layer {li} activations must be floats, got {a.dtype}")
+    if a.shape[-1] == 0 or a.shape[2] < 2:
+        raise InfoplaneError(f"layer {li} has shape {a.shape}: it needs n >= 2 and units")
+    if not np.all(np.isfinite(a)):
+        raise InfoplaneError(f"layer {li} activations contain NaN or inf (did training diverge?)")
+
+
+def check_labels(labels, n: int) -> tuple[np.ndarray, int]:
+    """(n,) labels of any sortable type as int32 codes 0..c-1, and c, the number of classes."""
+    lab = np.asarray(labels)
+    if lab.ndim != 1:
+        raise InfoplaneError(f"labels must have shape (n,), got {lab.shape}")
+    if lab.shape[0] != n:
+        raise InfoplaneError(f"labels has {lab.shape[0]} entries but the activations hold "
+                             f"n = {n} inputs; pass one label per input, in the same order")
+    if lab.dtype.kind not in "biuUS":
+        raise InfoplaneError(f"labels must be integer classes, got dtype {lab.dtype}")
+    classes, codes = np.unique(lab, return_inverse=True)
+    return codes.reshape(-1).astype(np.int32), len(classes)
+
+
+def check_out_name(out_name: str) -> str:
+    """A plane file's name in a run folder: plain, and not the training records' own."""
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", out_name) or out_name == "information":
+        raise InfoplaneError(
+            f"out_name must be a plain file name other than 'information' (which holds the "
+            f"training records), got {out_name!r}"
+        )
+    return out_name

@@ -1,0 +1,124 @@
+"""Where the activations of a plane come from: a run folder written by ``infoplane.train``
+(``plane_from_run``, which can also write its plane into the folder) or an .npz of any
+framework's activations (``plane_from_npz``). Both read, then call
+``compute.plane_from_activations``."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+
+from .. import defaults
+from .._errors import InfoplaneError
+from ..data.datasets import Dataset, load_dataset
+from ..runs import read_activations, read_config, read_npz, write_npz
+from ._checks import check_out_name
+from .compute import plane_from_activations
+
+
+def _run_bins(config: dict) -> dict:
+    """The binning settings a run recorded with (its config, else the defaults)."""
+    return {"rule": config.get("bin_rule", defaults.BIN_RULE),
+            "n_bins": config.get("n_bins", defaults.N_BINS),
+            "low": config.get("bin_low", defaults.BIN_LOW),
+            "high": config.get("bin_high", defaults.BIN_HIGH)}
+
+
+def _entropies(info: dict, data: Dataset) -> dict:
+    """H(X) and H(Y) in bits: the run's records, else from the data set (X uniform over its
+    distinct rows, Y the label frequencies)."""
+    p_y = np.bincount(data.y) / data.y.size
+    p_y = p_y[p_y > 0]
+    return {"H_X": info.get("H_X", np.float64(math.log2(len(np.unique(data.x, axis=0))))),
+            "H_Y": info.get("H_Y", np.float64(-(p_y * np.log2(p_y)).sum()))}
+
+
+def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progress: bool = False,
+                   **settings) -> dict:
+    """Recompute a run's information plane from its recorded activations, without retraining.
+
+    Reads ``run_dir/activations/chunk_*.npz`` (``epochs`` and ``layer_{li}`` [seed, k, n, w]
+    for the layers in ``config.record_layers``) and the labels of the run's data set.
+    For "binning" without bin settings, the run's own bins (config) are used.
+
+    Args:
+        run_dir: a run directory written by ``infoplane.train``.
+        method, **settings: as for :func:`plane_from_activations`.
+        out_name: if given, also write ``run_dir/<out_name>.npz`` atomically, with I_XT, I_TY
+            [seed, epoch, layer] in bits, epochs, layer_names, layers (indices), H_X, H_Y,
+            method and settings (JSON), like information.npz.
+
+    Returns:
+        The dict that is (or would be) written.
+    """
+    if out_name is not None:
+        check_out_name(out_name)
+    run_dir = Path(run_dir)
+    config = read_config(run_dir)
+    record = list(config.get("record_layers") or [])
+    epochs, acts = read_activations(run_dir, record or None)
+    data = load_dataset(config["dataset"])
+    if method == "binning" and not settings:
+        settings = _run_bins(config)
+    plane = plane_from_activations(acts, data.y, method=method, unit="bits", progress=progress,
+                                   **settings)
+    info_path = run_dir / "information.npz"
+    info = read_npz(info_path) if info_path.is_file() else {}
+    if "layer_names" in info:
+        names = np.asarray(info["layer_names"])[record]
+    else:
+        names = np.array([f"layer_{li}" for li in record])
+    out = {"I_XT": plane["I_XT"], "I_TY": plane["I_TY"], "epochs": epochs,
+           "layer_names": names, "layers": np.asarray(record), **_entropies(info, data),
+           "method": np.array(method), "settings": np.array(json.dumps(plane["settings"]))}
+    out.update({k: plane[k] for k in ("I_XT_stderr", "I_TY_stderr") if k in plane})
+    if out_name is not None:
+        write_npz(run_dir / f"{out_name}.npz", **out)
+    return out
+
+
+def _natural_key(name: str):
+    """Sort key that orders layer_2 before layer_10."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
+
+
+def plane_from_npz(path, labels=None, *, labels_key: str = "labels", method: str,
+                   progress: bool = False, **settings) -> dict:
+    """The information plane from an .npz of activations written by any framework.
+
+    The file holds one array per layer, [epoch, n, units] (or [seed, epoch, n, units]), under
+    any names; layers are ordered by natural sort of their names (layer_2 before layer_10).
+    Two names are not layers: ``labels_key`` (the (n,) integer labels, unless ``labels`` is
+    given) and "epochs" (optional epoch numbers, else 0, 1, ...).
+
+    Args:
+        path: the .npz file.
+        labels: (n,) integer labels; None reads them from the file.
+        labels_key: the name of the labels in the file.
+        method, **settings: as for :func:`plane_from_activations`.
+
+    Returns:
+        The dict of :func:`plane_from_activations` plus "layer_names" and "epochs".
+    """
+    arrays = read_npz(path)
+    if labels is None:
+        if labels_key not in arrays:
+            raise InfoplaneError(
+                f"{path} has no {labels_key!r} array; pass labels=... or labels_key=<its name>"
+            )
+        labels = arrays[labels_key]
+    names = sorted((k for k in arrays if k not in (labels_key, "epochs")), key=_natural_key)
+    if not names:
+        raise InfoplaneError(f"{path} holds no layer arrays")
+    plane = plane_from_activations([arrays[k] for k in names], labels, method=method,
+                                   progress=progress, **settings)
+    n_epochs = plane["I_XT"].shape[-2]
+    epochs = arrays.get("epochs", np.arange(n_epochs))
+    if len(epochs) != n_epochs:
+        raise InfoplaneError(f"'epochs' has {len(epochs)} entries but the layers hold "
+                             f"{n_epochs} epochs")
+    return dict(plane, layer_names=names, epochs=np.asarray(epochs))
