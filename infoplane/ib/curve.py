@@ -49,7 +49,6 @@ class IBCurve(NamedTuple):
     I_XY: float
 
 
-
 def upper_envelope(i_xt, i_ty, atol: float = 1e-12) -> np.ndarray:
     """Mask of the non-dominated points: no other point has I_XT <= and I_TY >= (one strict).
 
@@ -66,6 +65,14 @@ def upper_envelope(i_xt, i_ty, atol: float = 1e-12) -> np.ndarray:
         if i_ty[k] > best + atol:
             keep[k], best = True, i_ty[k]
     return keep
+
+
+def _check_betas(betas) -> np.ndarray:
+    """The betas to solve, sorted; default 30 log-spaced values from 0.1 to 1000."""
+    betas = np.geomspace(0.1, 1000.0, 30) if betas is None else np.asarray(betas, float)
+    if betas.ndim != 1 or betas.size == 0:
+        raise InfoplaneError(f"betas must be a non-empty 1-D array, got shape {betas.shape}")
+    return np.sort(np.array([_check_beta(b) for b in betas]))
 
 
 def ib_curve(
@@ -101,10 +108,7 @@ def ib_curve(
         An IBCurve, points sorted by I_XT, with the non-dominated ones marked.
     """
     p = check_joint(p_xy)
-    betas = np.geomspace(0.1, 1000.0, 30) if betas is None else np.asarray(betas, float)
-    if betas.ndim != 1 or betas.size == 0:
-        raise InfoplaneError(f"betas must be a non-empty 1-D array, got shape {betas.shape}")
-    betas = np.sort(np.array([_check_beta(b) for b in betas]))
+    betas = _check_betas(betas)
     if not 0.0 <= perturbation < 1.0:
         raise InfoplaneError(f"perturbation must be in [0, 1), got {perturbation!r}")
     max_iter = check_positive_int("max_iter", max_iter)

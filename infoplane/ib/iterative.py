@@ -41,7 +41,6 @@ class IBSolution(NamedTuple):
     converged: bool
 
 
-
 def check_joint(p_xy) -> np.ndarray:
     """Return p_xy as a float64 (n_x, n_y) array, or raise unless it is a joint distribution.
 
