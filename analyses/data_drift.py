@@ -6,7 +6,7 @@ input bits permuted); the plane of forgetting and re-fitting, and old versus new
 
 import sys
 
-from infoplane.studies import main
+from infoplane.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main("data_drift"))
+    sys.exit(main(["reproduce", "data_drift", *sys.argv[1:]]))

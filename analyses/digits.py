@@ -6,7 +6,7 @@ and by the KDE bounds.
 
 import sys
 
-from infoplane.studies import main
+from infoplane.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main("digits"))
+    sys.exit(main(["reproduce", "digits", *sys.argv[1:]]))

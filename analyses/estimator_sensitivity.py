@@ -5,7 +5,7 @@
 
 import sys
 
-from infoplane.studies import main
+from infoplane.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main("estimator_sensitivity"))
+    sys.exit(main(["reproduce", "estimator_sensitivity", *sys.argv[1:]]))

@@ -5,7 +5,7 @@
 
 import sys
 
-from infoplane.studies import main
+from infoplane.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main("generalisation"))
+    sys.exit(main(["reproduce", "generalisation", *sys.argv[1:]]))

@@ -6,7 +6,7 @@ those labels.
 
 import sys
 
-from infoplane.studies import main
+from infoplane.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main("ib_bound"))
+    sys.exit(main(["reproduce", "ib_bound", *sys.argv[1:]]))

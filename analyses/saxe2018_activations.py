@@ -5,7 +5,7 @@
 
 import sys
 
-from infoplane.studies import main
+from infoplane.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main("saxe2018_activations"))
+    sys.exit(main(["reproduce", "saxe2018_activations", *sys.argv[1:]]))

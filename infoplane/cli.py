@@ -11,6 +11,8 @@ import os
 import sys
 from pathlib import Path
 
+from ._errors import InfoplaneError
+
 
 def use_all_cpu_cores() -> None:
     """Expose every CPU core as its own JAX device, unless the user set XLA_FLAGS already.
@@ -49,8 +51,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
 
 
 def _overrides(args) -> dict:
-    from ._errors import InfoplaneError
-
+    """The RunConfig field changes the user asked for: the named options, then ``--set``."""
     changes = {k: getattr(args, k) for k in
                ("seeds", "epochs", "activation", "optimiser", "learning_rate", "batch_size",
                 "schedule") if getattr(args, k, None) is not None}
@@ -65,8 +66,7 @@ def _overrides(args) -> dict:
 
 def _cmd_train(args) -> None:
     from .plotting import run_figures
-    from .training.config import RunConfig, preset
-    from .training.loop import train
+    from .training import RunConfig, preset, train
 
     if args.config:
         config = RunConfig.from_json(args.config)
@@ -91,22 +91,37 @@ def _cmd_plot(args) -> None:
     print("wrote " + ", ".join(str(p) for p in paths))
 
 
-def _cmd_plane(args) -> None:
-    from .plane import plane_from_npz, plane_from_run
-    from .plotting import run_figures
-
+def _plane_settings(args) -> dict:
     settings = {}
     for item in args.set:
         key, _, value = item.partition("=")
         settings[key] = _parse_value(value)
-    if args.noise_var is not None:
-        settings["noise_var"] = args.noise_var
-    if args.n_bins is not None:
-        settings["n_bins"] = args.n_bins
-    if args.k is not None:
-        settings["k"] = args.k
-    if args.anchors is not None:
-        settings["anchors"] = args.anchors
+    for name in ("noise_var", "n_bins", "k", "anchors"):
+        if getattr(args, name) is not None:
+            settings[name] = getattr(args, name)
+    return settings
+
+
+def _labels(args):
+    """The labels of an .npz source: from an .npz file's ``--labels-key``, or a text file."""
+    import numpy as np
+
+    from .data.datasets import _labels_from
+    from .runs import read_npz
+
+    if not args.labels:
+        return None
+    if args.labels.endswith(".npz"):
+        return read_npz(args.labels)[args.labels_key]
+    return _labels_from(np.loadtxt(args.labels), args.labels)
+
+
+def _cmd_plane(args) -> None:
+    from .plane import plane_from_npz, plane_from_run
+    from .plotting import run_figures
+    from .runs import write_npz
+
+    settings = _plane_settings(args)
     source = Path(args.source)
     name = args.name or f"information_{args.estimator}"
     if source.is_dir():
@@ -114,19 +129,10 @@ def _cmd_plane(args) -> None:
                                 progress=True, **settings)
         out = source
     else:
-        from .data.datasets import _labels_from
-        from .runs import read_npz
-
-        labels = None
-        if args.labels:
-            labels = (read_npz(args.labels)[args.labels_key] if args.labels.endswith(".npz")
-                      else _labels_from(__import__("numpy").loadtxt(args.labels), args.labels))
-        result = plane_from_npz(source, labels, method=args.estimator, progress=True,
+        result = plane_from_npz(source, _labels(args), method=args.estimator, progress=True,
                                 **settings)
         out = Path(args.out or source.with_suffix(""))
         out.mkdir(parents=True, exist_ok=True)
-        from .runs import write_npz
-
         write_npz(out / f"{name}.npz", **{k: v for k, v in result.items()
                                          if not isinstance(v, (dict, str))})
     paths = run_figures(result, out, prefix=name.removeprefix("information_") + "_",
@@ -134,10 +140,37 @@ def _cmd_plane(args) -> None:
     print(f"wrote {out / (name + '.npz')} and {', '.join(p.name for p in paths)}")
 
 
+def _scale(args) -> str:
+    if args.quick and args.full:
+        raise InfoplaneError("choose either --quick or --full, not both")
+    return "quick" if args.quick else "full" if args.full else "default"
+
+
 def _cmd_reproduce(args) -> None:
     from .studies import run_study
 
-    run_study(args.study, args)
+    run_study(args.study, _overrides(args), args.out, scale=_scale(args), resume=args.resume,
+              overwrite=args.overwrite, progress=not args.no_progress)
+
+
+def _add_plane_parser(sub) -> None:
+    p = sub.add_parser("plane", help="recompute an information plane with another estimator")
+    p.add_argument("source", help="a run directory with recorded activations, or an .npz file "
+                   "with one [epoch, n, units] array per layer")
+    p.add_argument("--estimator", default="binning",
+                   help="binning, kde_upper, kde_lower, knn_mixed, ...")
+    p.add_argument("--noise-var", type=float, help="KDE noise variance")
+    p.add_argument("--n-bins", type=int, help="number of bins")
+    p.add_argument("--k", type=int, help="neighbours for kNN estimators")
+    p.add_argument("--anchors", type=int, help="KDE: average over this many random rows "
+                   "instead of all n (cost anchors/n; standard errors are written too)")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="any other estimator setting")
+    p.add_argument("--labels", help="labels for an .npz source (.npz or text file)")
+    p.add_argument("--labels-key", default="labels")
+    p.add_argument("--name", help="output name (default information_<estimator>)")
+    p.add_argument("--out", help="output directory for an .npz source")
+    p.set_defaults(func=_cmd_plane)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -162,23 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="where to write the figures (default: the run directory)")
     p.set_defaults(func=_cmd_plot)
 
-    p = sub.add_parser("plane", help="recompute an information plane with another estimator")
-    p.add_argument("source", help="a run directory with recorded activations, or an .npz file "
-                   "with one [epoch, n, units] array per layer")
-    p.add_argument("--estimator", default="binning",
-                   help="binning, kde_upper, kde_lower, knn_mixed, ...")
-    p.add_argument("--noise-var", type=float, help="KDE noise variance")
-    p.add_argument("--n-bins", type=int, help="number of bins")
-    p.add_argument("--k", type=int, help="neighbours for kNN estimators")
-    p.add_argument("--anchors", type=int, help="KDE: average over this many random rows "
-                   "instead of all n (cost anchors/n; standard errors are written too)")
-    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                   help="any other estimator setting")
-    p.add_argument("--labels", help="labels for an .npz source (.npz or text file)")
-    p.add_argument("--labels-key", default="labels")
-    p.add_argument("--name", help="output name (default information_<estimator>)")
-    p.add_argument("--out", help="output directory for an .npz source")
-    p.set_defaults(func=_cmd_plane)
+    _add_plane_parser(sub)
 
     p = sub.add_parser("reproduce", help="reproduce a published result")
     p.add_argument("study", help=", ".join(sorted(STUDIES)))
@@ -190,9 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command ``argv`` (default: the process's arguments); return the exit status: 0,
+    2 after bad input (one line on stderr), 130 when interrupted."""
     use_all_cpu_cores()
-    from ._errors import InfoplaneError
-
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

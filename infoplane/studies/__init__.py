@@ -1,14 +1,21 @@
 """Reproductions of published results, one module per study, each with a quick setting.
 
-Every study writes its figures (PNG and PDF) and a ``results.json`` with its numbers beside the
-published claims into an output folder. ``infoplane reproduce NAME`` and
-``python analyses/NAME.py`` both land in ``run_study``.
+Every study is a function with one signature,
+
+    run(overrides=None, out=None, *, scale="default", resume=False, overwrite=False,
+        progress=True) -> dict
+
+where ``overrides`` are RunConfig field changes applied on top of the study's protocol at that
+``scale`` ("quick": a seconds-long smoke test, "default", "full": the paper's protocol). It
+writes its figures (PNG and PDF) and a ``results.json`` with its numbers beside the published
+claims into ``out`` (default ``results/NAME``) and returns those results.
+``infoplane reproduce NAME`` and ``python analyses/NAME.py`` both land in ``run_study``.
 """
 
 from __future__ import annotations
 
-import argparse
 import importlib
+from collections.abc import Mapping
 
 from .._errors import check_choice
 
@@ -25,21 +32,24 @@ STUDIES = {
 }
 
 
-def run_study(name: str, args: argparse.Namespace) -> dict:
-    """Run the study ``name`` with command-line options ``args``; return its results."""
+def run_study(name: str, overrides: Mapping | None = None, out=None, *, scale: str = "default",
+              resume: bool = False, overwrite: bool = False, progress: bool = True) -> dict:
+    """Run the study ``name`` (one of ``STUDIES``) and return its results.
+
+    Args:
+        name: the study.
+        overrides: RunConfig field changes on top of the study's protocol, e.g.
+            ``{"seeds": 4, "epochs": 100}``; checked by ``RunConfig.replace``.
+        out: the output folder (default ``results/NAME``).
+        scale: "quick", "default" or "full".
+        resume: continue the runs already in ``out``.
+        overwrite: replace the runs already in ``out``.
+        progress: show progress bars.
+
+    Returns:
+        The contents of the study's results.json: its numbers and its claims.
+    """
     check_choice("study", name, STUDIES)
     module = importlib.import_module(f".{name}", __name__)
-    return module.run(args)
-
-
-def main(name: str, argv: list[str] | None = None) -> int:
-    """Entry point of ``analyses/NAME.py``: the same options as ``infoplane reproduce NAME``."""
-    from ..cli import main as cli_main
-
-    return cli_main(["reproduce", name, *(argv if argv is not None else _argv())])
-
-
-def _argv() -> list[str]:
-    import sys
-
-    return sys.argv[1:]
+    return module.run(overrides, out, scale=scale, resume=resume, overwrite=overwrite,
+                      progress=progress)

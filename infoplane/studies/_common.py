@@ -1,31 +1,39 @@
-"""What the studies share: choosing the scale, the output folder, and results.json."""
+"""What the studies share: the scale of a study, its output folder, and results.json."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
-from .._errors import InfoplaneError
+from .._errors import check_choice
 from ..runs import write_json
-from ..training.config import RunConfig
+from ..training import RunConfig
+
+SCALES = ("quick", "default", "full")
 
 
-def scaled_config(base: RunConfig, args, *, default: dict, quick: dict, full: dict) -> RunConfig:
-    """The study's configuration: ``default`` overrides, or ``quick`` / ``full`` ones, then the
-    user's explicit options (``--seeds``, ``--epochs``, ``--set``...) on top."""
-    from ..cli import _overrides
+def scaled_config(base: RunConfig, scales: Mapping[str, Mapping], scale: str,
+                  overrides: Mapping | None) -> RunConfig:
+    """The study's configuration: ``base`` with the changes of ``scales[scale]``, then the
+    user's ``overrides`` on top.
 
-    if getattr(args, "quick", False) and getattr(args, "full", False):
-        raise InfoplaneError("choose either --quick or --full, not both")
-    scale = quick if getattr(args, "quick", False) else full if getattr(args, "full", False) \
-        else default
-    return base.replace(**scale).replace(**_overrides(args))
+    Args:
+        base: the study's protocol.
+        scales: "quick", "default" and "full" -> RunConfig field changes.
+        scale: which of them.
+        overrides: RunConfig field changes from the user (``--seeds``, ``--set``, ...); an
+            unknown field is an InfoplaneError (``RunConfig.replace``).
+    """
+    check_choice("scale", scale, SCALES)
+    return base.replace(**scales[scale]).replace(**dict(overrides or {}))
 
 
-def out_dir(args, study: str) -> Path:
-    return Path(args.out) if getattr(args, "out", None) else Path("results") / study
+def out_dir(out, study: str) -> Path:
+    """``out``, or ``results/STUDY`` when none is given."""
+    return Path(out) if out else Path("results") / study
 
 
 def write_results(out: Path, study: str, numbers: dict, claims: list[dict], started: float
@@ -39,6 +47,12 @@ def write_results(out: Path, study: str, numbers: dict, claims: list[dict], star
     }
     write_json(out / "results.json", results)
     return results
+
+
+def print_claims(results: dict) -> None:
+    """One line per claim: agree or DISAGREE, the claim, our number."""
+    for c in results["claims"]:
+        print(f"[{'agree' if c['agree'] else 'DISAGREE'}] {c['claim']}: {c['ours']}")
 
 
 def _plain(obj):

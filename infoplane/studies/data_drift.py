@@ -30,31 +30,24 @@ test.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
-import matplotlib
 import numpy as np
-from matplotlib.cm import ScalarMappable
-from matplotlib.colors import ListedColormap, LogNorm
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from ..data.datasets import split, tishby12
-from ..plotting import EPOCH_LABEL, LAYER_MARKERS, information_plane, paper_style, save_figure
+from ..data import split, tishby12
 from ..runs import read_activations, write_npz
-from ..training.config import preset
-from ..training.loop import train
+from ..training import preset, train
 from ._common import out_dir, scaled_config, write_results
+from ._data_drift_figures import SHIFTS, curves_figure, planes_figure
 from .ib_bound import flip_labels
 
 FLIP_FRACTION = 0.2
 SHIFT_SEED = 8
-SHIFTS = {"flipped": "(a) 20% of labels flipped", "permuted": "(b) input bits permuted"}
 
-DEFAULT = {"seeds": 5, "epochs": 2000, "schedule": "log", "schedule_value": 40}
-QUICK = {"seeds": 2, "epochs": 60, "schedule": "log", "schedule_value": 8}
-FULL = {"seeds": 50, "epochs": 8000, "schedule": "log", "schedule_value": 80}
+SCALES = {"default": {"seeds": 5, "epochs": 2000, "schedule": "log", "schedule_value": 40},
+          "quick": {"seeds": 2, "epochs": 60, "schedule": "log", "schedule_value": 8},
+          "full": {"seeds": 50, "epochs": 8000, "schedule": "log", "schedule_value": 80}}
 
 
 def permutation(n: int, seed: int) -> np.ndarray:
@@ -93,13 +86,12 @@ def _outputs(run_dir: Path) -> np.ndarray:
     return read_activations(run_dir, [5], np.float32)[1][0]
 
 
-def _phase2(out: Path, base, phase1_dir: Path, name: str, data_path: Path, args) -> dict:
+def _phase2(out: Path, base, phase1_dir: Path, name: str, data_path: Path, options: dict
+            ) -> dict:
     config = base.replace(dataset=str(data_path.resolve()), init_from=str(phase1_dir.resolve()),
                           record_layers=(5,), record_dtype="float32")
     run_dir = out / "runs" / name
-    info = train(config, run_dir, resume=getattr(args, "resume", False),
-                 overwrite=getattr(args, "overwrite", False),
-                 progress=not getattr(args, "no_progress", False))
+    info = train(config, run_dir, **options)
     return dict(info, probs=_outputs(run_dir))
 
 
@@ -200,94 +192,28 @@ def claims(s: dict) -> list[dict]:
     ]
 
 
-def _cmap(name: str) -> ListedColormap:
-    return ListedColormap(matplotlib.colormaps[name](np.linspace(0.3, 1.0, 256)))
-
-
-def _planes_figure(out: Path, p1: dict, p2: dict, e1: int) -> list[Path]:
-    c1, c2 = _cmap("Blues"), _cmap("Oranges")
-    n1 = LogNorm(1, max(float(p1["epochs"][-1]) + 1, 2.0))
-    n2 = LogNorm(1, max(float(max(i["epochs"][-1] for i in p2.values())) + 1, 2.0))
-    with paper_style():
-        fig = Figure(figsize=(9.0, 4.0), layout="constrained")
-        axes = fig.subplots(1, len(p2), sharey=True, squeeze=False)[0]
-        for ax, (name, info) in zip(axes, p2.items(), strict=True):
-            information_plane(ax, p1["I_XT"], p1["I_TY"], p1["epochs"], cmap=c1, norm=n1,
-                              colorbar=False, legend=False, H_X=p1["H_X"], H_Y=p1["H_Y"])
-            information_plane(ax, info["I_XT"], info["I_TY"], info["epochs"], cmap=c2,
-                              norm=n2, colorbar=False, legend=False)
-            ax.set_title(SHIFTS[name])
-            ax.set_xlim(0, 12.9)
-            ax.set_ylim(0, 1.1)
-        axes[1].set_ylabel("")
-        for cmap, norm, label in ((c2, n2, f"phase 2, from epoch {e1}: epochs since + 1"),
-                                  (c1, n1, f"phase 1 (tishby12): {EPOCH_LABEL}")):
-            cb = fig.colorbar(ScalarMappable(norm, cmap), ax=list(axes), pad=0.01, aspect=30)
-            cb.set_label(label)
-            cb.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-            cb.ax.yaxis.set_minor_formatter(NullFormatter())
-        names = [str(n) for n in p1["layer_names"]]
-        handles = [Line2D([], [], ls="", marker=LAYER_MARKERS[li], color="0.35", markersize=5,
-                          label=name) for li, name in enumerate(names)]
-        fig.legend(handles=handles, loc="outside upper center", ncols=len(handles),
-                   title=f"mean of {p1['I_XT'].shape[0]} runs; blue: tishby12, orange: after "
-                         "the switch", title_fontsize="small")
-        return save_figure(fig, out / "drift_plane")
-
-
-def _curves_figure(out: Path, p1: dict, p2: dict, acc: dict, e1: int) -> list[Path]:
-    e_1 = p1["epochs"]
-    names = [str(n) for n in p1["layer_names"]]
-    with paper_style():
-        fig = Figure(figsize=(9.0, 6.2), layout="constrained")
-        axes = fig.subplots(3, len(p2), sharex=True, sharey="row", squeeze=False)
-        for col, (name, info) in enumerate(p2.items()):
-            e_2 = e1 + info["epochs"]
-            ax = axes[0, col]
-            ax.plot(e_1, p1["train_acc"].mean(0), color="k", lw=1.2, label="phase 1 train")
-            ax.plot(e_1, p1["test_acc"].mean(0), color="k", lw=1.2, ls="--",
-                    label="phase 1 test")
-            for key, colour, ls, label in (("old_train", "C0", "-", "old data, train rows"),
-                                           ("old_test", "C0", "--", "old data, test rows"),
-                                           ("new_train", "C1", "-", "new data, train rows"),
-                                           ("new_test", "C1", "--", "new data, test rows")):
-                ax.plot(e_2, acc[name][key].mean(0), color=colour, ls=ls, lw=1.2, label=label)
-            ax.set_title(SHIFTS[name])
-            for row, key, label in ((1, "I_TY", "I(T;Y) (bits)"), (2, "I_XT", "I(X;T) (bits)")):
-                a = axes[row, col]
-                for li, layer in enumerate(names):
-                    a.plot(e_1, p1[key].mean(0)[:, li], color=f"C{li}", lw=1.1, label=layer)
-                    a.plot(e_2, info[key].mean(0)[:, li], color=f"C{li}", lw=1.1)
-                axes[row, 0].set_ylabel(label)
-            for a in axes[:, col]:
-                a.axvline(e1, color="0.3", ls=":", lw=1.0)
-            axes[2, col].set_xlabel(f"epoch (the data change at epoch {e1})")
-        axes[0, 0].set_ylabel("accuracy")
-        axes[0, 0].set_ylim(0.4, 1.02)
-        axes[0, 1].legend(loc="lower left", ncols=2, fontsize="x-small")
-        axes[2, 1].legend(loc="lower left", ncols=3, fontsize="x-small")
-        return save_figure(fig, out / "drift_curves")
-
-
-def run(args) -> dict:
+def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
+        scale: str = "default", resume: bool = False, overwrite: bool = False,
+        progress: bool = True) -> dict:
+    """Train on tishby12, then on each shifted set from where it ended; draw and judge the
+    claims; see the module."""
     started = time.time()
-    base = scaled_config(preset("tishby2017"), args, default=DEFAULT, quick=QUICK, full=FULL)
-    out = out_dir(args, "data_drift")
+    base = scaled_config(preset("tishby2017"), SCALES, scale, overrides)
+    out = out_dir(out, "data_drift")
     out.mkdir(parents=True, exist_ok=True)
     data = tishby12()
     rows = split(data, base.split, base.train_fraction, base.split_seed)
     shifts = _shifted_sets(out, data)
-    kw = {"resume": getattr(args, "resume", False), "overwrite": getattr(args, "overwrite", False),
-          "progress": not getattr(args, "no_progress", False)}
+    kw = {"resume": resume, "overwrite": overwrite, "progress": progress}
     phase1_dir = out / "runs" / "phase1"
     p1 = train(base, phase1_dir, **kw)
     p2, acc = {}, {}
     for name in SHIFTS:
-        p2[name] = _phase2(out, base, phase1_dir, name, shifts["paths"][name], args)
+        p2[name] = _phase2(out, base, phase1_dir, name, shifts["paths"][name], kw)
         acc[name] = old_new_accuracy(p2[name], data, *shifts["sets"][name], rows)
     e1 = base.epochs
     numbers = summarise(p1, p2, acc, shifts)
-    paths = _planes_figure(out, p1, p2, e1) + _curves_figure(out, p1, p2, acc, e1)
+    paths = planes_figure(out, p1, p2, e1) + curves_figure(out, p1, p2, acc, e1)
     results = write_results(out, "data_drift", numbers, claims(numbers), started)
     print(f"wrote {', '.join(p.name for p in shifts['paths'].values())}, {out / 'runs'}, "
           f"{out / 'results.json'} and {', '.join(p.name for p in paths)} in "

@@ -34,32 +34,27 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..analysis import compression as _compression
+from ..analysis import compression
+from ..defaults import BIN_HIGH, BIN_LOW, N_BINS, NOISE_VAR
 from ..plane import plane_from_run
 from ..plotting import information_plane_grid, loss_accuracy, paper_style, save_figure
-from ..training.config import preset
-from ..training.loop import train
+from ..training import preset, train
 from ._common import out_dir, scaled_config, write_results
 
 N_DIGITS = 1797
-NOISE_VAR = 0.1  # Saxe et al. (2018)
 
 _BASE = {"dataset": "digits", "hidden": (32, 16, 8), "split": "stratified",
          "learning_rate": 1e-3, "batch_size": 128, "batch_order": "shuffle",
          "schedule": "log", "record_layers": (0, 1, 2, 3), "record_dtype": "float16"}
-DEFAULT = {**_BASE, "seeds": 5, "epochs": 1500, "schedule_value": 40}
-QUICK = {**_BASE, "seeds": 2, "epochs": 30, "schedule_value": 6}
-FULL = {**_BASE, "seeds": 20, "epochs": 5000, "schedule_value": 60}
-
-
-def compression(ixt: np.ndarray) -> np.ndarray:
-    """Peak minus final I(X;T) per layer, bits, from a mean trajectory [epoch, layer]."""
-    return _compression(ixt)["compression"]
+SCALES = {"default": {**_BASE, "seeds": 5, "epochs": 1500, "schedule_value": 40},
+          "quick": {**_BASE, "seeds": 2, "epochs": 30, "schedule_value": 6},
+          "full": {**_BASE, "seeds": 20, "epochs": 5000, "schedule_value": 60}}
 
 
 def summarise(info: dict, kde: dict) -> dict:
@@ -75,7 +70,7 @@ def summarise(info: dict, kde: dict) -> dict:
     for name, (ixt, ity) in planes.items():
         mx, my = ixt.mean(axis=0), ity.mean(axis=0)
         s[name] = {"initial_I_XT": mx[0], "final_I_XT": mx[-1], "peak_I_XT": mx.max(axis=0),
-                   "compression_bits": compression(mx), "initial_I_TY": my[0],
+                   "compression_bits": compression(mx)["compression"], "initial_I_TY": my[0],
                    "final_I_TY": my[-1]}
     return s
 
@@ -110,7 +105,8 @@ def claims(s: dict) -> list[dict]:
 
 
 def _figures(out: Path, info: dict, kde: dict) -> list[Path]:
-    planes = {"(a) binning, 30 bins on [-1, 1]": (info["I_XT"], info["I_TY"], info["epochs"])}
+    planes = {f"(a) binning, {N_BINS} bins on [{BIN_LOW:g}, {BIN_HIGH:g}]":
+              (info["I_XT"], info["I_TY"], info["epochs"])}
     for k, v in kde.items():
         planes[f"({'bc'[len(planes) - 1]}) KDE {k[4:]} bound, noise var {NOISE_VAR}"] = (
             v["I_XT"], v["I_TY"], v["epochs"])
@@ -127,17 +123,19 @@ def _figures(out: Path, info: dict, kde: dict) -> list[Path]:
     return written
 
 
-def run(args) -> dict:
+def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
+        scale: str = "default", resume: bool = False, overwrite: bool = False,
+        progress: bool = True) -> dict:
+    """Train on the digits, estimate the KDE planes, draw and judge the claims; see the
+    module."""
     started = time.time()
-    config = scaled_config(preset("tishby2017"), args, default=DEFAULT, quick=QUICK, full=FULL)
-    out = out_dir(args, "digits")
+    config = scaled_config(preset("tishby2017"), SCALES, scale, overrides)
+    out = out_dir(out, "digits")
     run_dir = out / "runs" / "tanh"
-    info = train(config, run_dir, resume=getattr(args, "resume", False),
-                 overwrite=getattr(args, "overwrite", False),
-                 progress=not getattr(args, "no_progress", False))
+    info = train(config, run_dir, resume=resume, overwrite=overwrite, progress=progress)
     t0 = time.time()
-    # --quick skips the lower bound: each bound compiles once per layer width
-    bounds = ("kde_upper",) if getattr(args, "quick", False) else ("kde_upper", "kde_lower")
+    # the quick scale skips the lower bound: each bound compiles once per layer width
+    bounds = ("kde_upper",) if scale == "quick" else ("kde_upper", "kde_lower")
     kde = {m: plane_from_run(run_dir, method=m, out_name=f"information_{m}", noise_var=NOISE_VAR)
            for m in bounds}
     kde_seconds = time.time() - t0

@@ -27,6 +27,8 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Mapping
+from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -34,28 +36,30 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
-from ..data.datasets import load_dataset
+from ..analysis import compression
+from ..data import load_dataset
+from ..defaults import BIN_HIGH, BIN_LOW, BIN_RULE, N_BINS, NOISE_VAR
 from ..plotting import EPOCH_LABEL, information_plane_grid, paper_style, save_figure
-from ..runs import write_npz
-from ..training.config import preset
-from ..training.loop import train
-from ._common import out_dir, scaled_config, write_results
-from .saxe2018_activations import compression, estimate_plane, recorded_activations
+from ..runs import read_activations, write_npz
+from ..training import preset, train
+from ._common import out_dir, print_claims, scaled_config, write_results
+from .saxe2018_activations import estimate_plane
 
 STUDY = "estimator_sensitivity"
-BIN_EDGES = (10, 30, 100, 256)
-NOISE_VARS = (1e-3, 1e-2, 0.1)
+BIN_EDGES = (10, N_BINS, 100, 256)  # coarser and finer than the IDNNs paper's N_BINS
+NOISE_VARS = (1e-3, 1e-2, NOISE_VAR)  # the ibsgd notebook's, between, Saxe et al.'s
 SATURATED = 0.99  # a layer is "saturated" when its I(X;T) >= 99% of H(X) = log2 n
 COMPRESSES_BITS = 0.5  # as in saxe2018_activations: a fall of >= 0.5 bit after the peak
 
-DEFAULT = {"seeds": 4, "epochs": 8000, "schedule_value": 30}
-QUICK = {"seeds": 2, "epochs": 60, "schedule_value": 5}
-FULL = {"seeds": 50, "epochs": 8000, "schedule_value": 60}
+SCALES = {"default": {"seeds": 4, "epochs": 8000, "schedule_value": 30},
+          "quick": {"seeds": 2, "epochs": 60, "schedule_value": 5},
+          "full": {"seeds": 50, "epochs": 8000, "schedule_value": 60}}
 
 
 def estimators() -> dict[str, tuple[str, dict]]:
     """Label -> (method, settings) of every estimator compared, bins first."""
-    out = {f"{b} bins": ("binning", {"rule": "fixed", "n_bins": b, "low": -1.0, "high": 1.0})
+    out = {f"{b} bins": ("binning", {"rule": BIN_RULE, "n_bins": b, "low": BIN_LOW,
+                                     "high": BIN_HIGH})
            for b in BIN_EDGES}
     out |= {f"KDE s2={v:g}": ("kde_upper", {"noise_var": v}) for v in NOISE_VARS}
     return out
@@ -86,7 +90,7 @@ def summarise(planes: dict, names, h_x: float) -> dict:
     per = {}
     for label, (ixt, ity) in planes.items():
         mean = ixt.mean(axis=0)
-        c = compression(ixt)
+        c = compression(ixt)["compression"]
         per[label] = {
             "final_I_XT": mean[-1], "peak_I_XT": mean.max(axis=0),
             "final_I_TY": ity.mean(axis=0)[-1], "compression_bits": c,
@@ -103,6 +107,7 @@ def claims(per: dict, names) -> list[dict]:
     last = names[len(names) - 2]
     l5 = {k: round(v["last_hidden_compression_bits"], 2) for k, v in per.items()}
     sat = {k: len(per[k]["saturated_layers"]) for k in bins}
+    paper_bins, paper_kde = f"{N_BINS} bins", f"KDE s2={NOISE_VAR:g}"
     out = [
         {"claim": "binning: I(X;T) grows with the number of bins and tends to log2 4096 = 12 "
                   "bits (saturation) as bins shrink",
@@ -116,11 +121,11 @@ def claims(per: dict, names) -> list[dict]:
                                               for k in kdes}},
          "agree": is_monotone([per[k]["final_I_XT"] for k in kdes], False)},
         {"claim": f"Shwartz-Ziv & Tishby: the 3-unit layer compresses by >= 1 bit "
-                  f"(30 bins); our compression of {last} by estimator (bits)",
-         "ours": l5, "agree": bool(l5["30 bins"] >= 1.0)},
-        {"claim": f"Saxe et al.: tanh compression is also seen by the KDE at noise variance 0.1 "
-                  f"(>= {COMPRESSES_BITS} bit in {last})",
-         "ours": l5["KDE s2=0.1"], "agree": bool(l5["KDE s2=0.1"] >= COMPRESSES_BITS)},
+                  f"({paper_bins}); our compression of {last} by estimator (bits)",
+         "ours": l5, "agree": bool(l5[paper_bins] >= 1.0)},
+        {"claim": f"Saxe et al.: tanh compression is also seen by the KDE at noise variance "
+                  f"{NOISE_VAR:g} (>= {COMPRESSES_BITS} bit in {last})",
+         "ours": l5[paper_kde], "agree": bool(l5[paper_kde] >= COMPRESSES_BITS)},
     ]
     return out
 
@@ -174,7 +179,8 @@ def _figures(planes: dict, per: dict, info: dict, epochs, out) -> list:
                                       H_Y=info["H_Y"], layer_names=names, size=9.0)
         for c, label in enumerate(grid):
             ax = axes.flat[c]
-            ax.set_title(label if "bins" not in label else f"{label} on [-1, 1]")
+            ax.set_title(label if "bins" not in label
+                         else f"{label} on [{BIN_LOW:g}, {BIN_HIGH:g}]")
             if c < len(BIN_EDGES) and len(grid) - c > len(BIN_EDGES) - 1 and \
                     c + len(BIN_EDGES) < len(grid):
                 ax.set_xlabel("")
@@ -191,26 +197,36 @@ def _figures(planes: dict, per: dict, info: dict, epochs, out) -> list:
     return written
 
 
-def run(args) -> dict:
-    started = time.time()
-    config = scaled_config(base_config(), args, default=DEFAULT, quick=QUICK, full=FULL)
-    config = config.replace(record_layers=tuple(range(len(config.hidden) + 1)))
-    out = out_dir(args, STUDY)
-    run_dir = out / "runs" / str(config.activation)
-    info = train(config, run_dir, resume=getattr(args, "resume", False),
-                 overwrite=getattr(args, "overwrite", False),
-                 progress=not getattr(args, "no_progress", False))
-    labels = load_dataset(config.dataset).y
-    layers, epochs = recorded_activations(run_dir)
+def estimate_planes(run_dir, labels, info: dict) -> tuple[dict, np.ndarray]:
+    """Every estimator's (I_XT, I_TY) [seed, logged_epoch, layer] in bits from the run's
+    recorded activations, each also written to ``run_dir/plane_LABEL.npz``; and the logged
+    epochs."""
+    epochs, layers = read_activations(run_dir)
     planes = {}
     for label, (method, settings) in estimators().items():
         t0 = time.time()
         planes[label] = estimate_plane(layers, labels, method, settings)
         write_npz(run_dir / f"plane_{label.replace(' ', '_').replace('=', '')}.npz",
-                 I_XT=planes[label][0], I_TY=planes[label][1], epochs=epochs,
-                 layer_names=info["layer_names"], H_X=info["H_X"], H_Y=info["H_Y"],
-                 method=np.array(method), settings=np.array(json.dumps(settings)))
+                  I_XT=planes[label][0], I_TY=planes[label][1], epochs=epochs,
+                  layer_names=info["layer_names"], H_X=info["H_X"], H_Y=info["H_Y"],
+                  method=np.array(method), settings=np.array(json.dumps(settings)))
         print(f"{label}: plane in {time.time() - t0:.1f} s")
+    return planes, epochs
+
+
+def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
+        scale: str = "default", resume: bool = False, overwrite: bool = False,
+        progress: bool = True) -> dict:
+    """Train one set of networks, estimate its plane with every estimator, draw and judge the
+    claims; see the module."""
+    started = time.time()
+    config = scaled_config(base_config(), SCALES, scale, overrides)
+    config = config.replace(record_layers=tuple(range(len(config.hidden) + 1)))
+    out = out_dir(out, STUDY)
+    run_dir = out / "runs" / str(config.activation)
+    info = train(config, run_dir, resume=resume, overwrite=overwrite, progress=progress)
+    labels = load_dataset(config.dataset).y
+    planes, epochs = estimate_planes(run_dir, labels, info)
     names = [str(n) for n in info["layer_names"]]
     per = summarise(planes, names, float(info["H_X"]))
     numbers = {
@@ -230,8 +246,7 @@ def run(args) -> dict:
         print(f"{label:>13}: final I(X;T) {np.round(v['final_I_XT'], 2)}, compression of "
               f"{names[-2]} {v['last_hidden_compression_bits']:.2f} bits, saturated "
               f"{v['saturated_layers']}")
-    for c in results["claims"]:
-        print(f"[{'agree' if c['agree'] else 'DISAGREE'}] {c['claim']}: {c['ours']}")
+    print_claims(results)
     print(f"wrote {out / 'results.json'} and {', '.join(p.name for p in paths)} in "
           f"{results['wall_time_s']} s")
     return results

@@ -16,19 +16,20 @@ lower ``--seeds`` or run on more devices: seeds are split across ``jax.devices()
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from ..analysis import compression
 from ..plotting import information_plane, loss_accuracy, paper_style, save_figure
-from ..training.config import preset
-from ..training.loop import train
+from ..training import preset, train
 from ._common import out_dir, scaled_config, write_results
 
-DEFAULT = {"seeds": 6, "epochs": 4000}
-QUICK = {"seeds": 2, "epochs": 60}
-FULL = {"seeds": 50, "epochs": 10000}
+SCALES = {"default": {"seeds": 6, "epochs": 4000},
+          "quick": {"seeds": 2, "epochs": 60},
+          "full": {"seeds": 50, "epochs": 10000}}
 FRACTIONS = (0.3, 0.8)
 
 
@@ -114,19 +115,20 @@ def figure(infos: dict[str, dict], stops: dict[str, int]) -> Figure:
     return fig
 
 
-def run(args) -> dict:
+def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
+        scale: str = "default", resume: bool = False, overwrite: bool = False,
+        progress: bool = True) -> dict:
+    """Train on 30% and on 80% of the data, draw both and judge the claims; see the module."""
     started = time.time()
-    base = scaled_config(preset("saxe2018"), args, default=DEFAULT, quick=QUICK, full=FULL)
-    out = out_dir(args, "generalisation")
+    base = scaled_config(preset("saxe2018"), SCALES, scale, overrides)
+    out = out_dir(out, "generalisation")
     infos, numbers = {}, {}
     for frac in FRACTIONS:
         name = f"train{round(100 * frac)}"
         print(f"training on {100 * frac:.0f}% of the data ({base.seeds} seeds x "
               f"{base.epochs} epochs)")
-        info = train(base.replace(train_fraction=frac), out / "runs" / name,
-                     resume=getattr(args, "resume", False),
-                     overwrite=getattr(args, "overwrite", False),
-                     progress=not getattr(args, "no_progress", False))
+        info = train(base.replace(train_fraction=frac), out / "runs" / name, resume=resume,
+                     overwrite=overwrite, progress=progress)
         infos[f"{100 * frac:.0f}% of the data for training"] = info
         numbers[name] = summarise(info)
     stops = {t: numbers[f"train{k}"]["early_stopping_epoch"]

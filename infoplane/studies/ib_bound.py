@@ -38,20 +38,17 @@ here and about 1 GB of recorded activations; to stay under 30 minutes pass ``--s
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
-from ..data.datasets import split, tishby12
+from ..data import split, tishby12
 from ..ib import deterministic_ib_bound, ib_curve, noisy_labels_joint
-from ..plotting import ib_curve as draw_ib_curve
-from ..plotting import information_plane_grid, paper_style, save_figure
 from ..runs import read_activations, write_npz
-from ..training.config import preset
-from ..training.loop import train
+from ..training import preset, train
 from ._common import out_dir, scaled_config, write_results
+from ._ib_bound_figure import ib_bound_figure
 
 FLIP_PROB = 0.1
 FLIP_SEED = 12
@@ -59,9 +56,9 @@ BETAS = np.geomspace(1.5, 30.0, 60)  # the curve is (0, 0) below beta = 1 / (1 -
 BOUND_TOL = 0.005  # bits: the largest violation we accept as interpolation of the curve
 
 _RECORD = {"record_layers": (0, 1, 2, 3, 4, 5), "record_dtype": "float32", "schedule": "log"}
-DEFAULT = {"seeds": 5, "epochs": 3000, "schedule_value": 50, **_RECORD}
-QUICK = {"seeds": 2, "epochs": 100, "schedule_value": 8, **_RECORD}
-FULL = {"seeds": 50, "epochs": 8000, "schedule_value": 40, **_RECORD}
+SCALES = {"default": {"seeds": 5, "epochs": 3000, "schedule_value": 50, **_RECORD},
+          "quick": {"seeds": 2, "epochs": 100, "schedule_value": 8, **_RECORD},
+          "full": {"seeds": 50, "epochs": 8000, "schedule_value": 40, **_RECORD}}
 
 
 def flip_labels(y, flip_prob: float, n_classes: int, seed: int) -> np.ndarray:
@@ -117,10 +114,6 @@ def largest_violation(i_xt, i_ty, bound) -> dict:
             "layer": int(k[2])}
 
 
-def _recorded(run_dir: Path, layers) -> tuple[np.ndarray, list[np.ndarray]]:
-    return read_activations(run_dir, layers)
-
-
 def channel_plane(acts, p_y_x, edges) -> tuple[np.ndarray, np.ndarray]:
     """I(X;T), I(T;Y) [seed, epoch, layer] in bits under the label channel p_y_x (n, K)."""
     s, e = acts[0].shape[:2]
@@ -133,37 +126,22 @@ def channel_plane(acts, p_y_x, edges) -> tuple[np.ndarray, np.ndarray]:
     return ixt, ity
 
 
-def _figure(out: Path, info, channel, curve, h_y_clean, config) -> list[Path]:
-    r_env, ty_env, i_xy = curve
-    h_x = float(info["H_X"])
-    r_line = np.concatenate([[0.0], r_env, [h_x]])
-    ty_line = np.concatenate([[0.0], ty_env, [i_xy]])
-    r_det = np.array([0.0, h_y_clean, h_x])
-    with paper_style():
-        fig = Figure(figsize=(9.0, 4.0), layout="constrained")
-        planes = {
-            f"(a) I(T;Y) for fresh labels, Y ~ p(y|x) (flip {config['flip']:g})":
-                (channel[0], channel[1], info["epochs"]),
-            "(b) plug-in I(T;Y') on the 4096 fixed noisy labels (as trained)":
-                (info["I_XT"], info["I_TY"], info["epochs"]),
-        }
-        axes = information_plane_grid(fig, planes, H_X=h_x, layer_names=info["layer_names"])
-        for ax in axes.flat:
-            draw_ib_curve(ax, r_line, ty_line, label="IB curve of the noisy channel", lw=1.6)
-            ax.plot(r_det, deterministic_ib_bound(h_y_clean, r_det), color="#d62728", ls="--",
-                    lw=1.1, zorder=5)
-            ax.set_ylim(0, 1.08)
-        handles = [
-            Line2D([], [], color="black", lw=1.6,
-                   label=f"IB curve, noisy channel (saturates at I(X;Y) = {i_xy:.3f} bits)"),
-            Line2D([], [], color="#d62728", ls="--", lw=1.1,
-                   label=f"min(r, H(Y)): clean labels, H(Y) = {h_y_clean:.4f} bits"),
-        ]
-        axes.flat[0].legend(handles=handles, loc="upper right", bbox_to_anchor=(1.0, 0.9),
-                            fontsize="small",
-                            title=f"{config['seeds']} seeds, {config['epochs']} epochs, "
-                                  "30 bins", title_fontsize="small")
-        return save_figure(fig, out / "ib_bound_plane")
+def channel_planes(acts, p_xy, noisy_y, edges) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """I(X;T) and I(T;Y) [seed, epoch, layer] under the label channel p_xy (n, K) (a joint,
+    rows summing to 1/n), and I(T;Y') on the sampled labels ``noisy_y`` (a check: it is what
+    training recorded), all in bits."""
+    ixt_c, ity_c = channel_plane(acts, p_xy * p_xy.shape[0], edges)
+    _, ity_sample = channel_plane(acts, np.eye(2)[noisy_y], edges)
+    return ixt_c, ity_c, ity_sample
+
+
+def clean_accuracy(outputs, clean, config) -> dict:
+    """Final train and test accuracy against the clean labels, from the recorded softmax
+    outputs [seed, epoch, n, K], averaged over seeds."""
+    rows = split(clean, config.split, config.train_fraction, config.split_seed)
+    pred = outputs.argmax(axis=-1)  # [seed, epoch, n]
+    return {"train_acc_clean": float((pred[:, -1, rows.train] == clean.y[rows.train]).mean()),
+            "test_acc_clean": float((pred[:, -1, rows.test] == clean.y[rows.test]).mean())}
 
 
 def summarise(info, channel, curve, flips, clean_acc) -> dict:
@@ -226,10 +204,14 @@ def claims(s: dict) -> list[dict]:
     ]
 
 
-def run(args) -> dict:
+def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
+        scale: str = "default", resume: bool = False, overwrite: bool = False,
+        progress: bool = True) -> dict:
+    """Train on the noisy labels, evaluate every layer under the label channel against the
+    IB curve, draw and judge the claims; see the module."""
     started = time.time()
-    config = scaled_config(preset("tishby2017"), args, default=DEFAULT, quick=QUICK, full=FULL)
-    out = out_dir(args, "ib_bound")
+    config = scaled_config(preset("tishby2017"), SCALES, scale, overrides)
+    out = out_dir(out, "ib_bound")
     out.mkdir(parents=True, exist_ok=True)
     clean = tishby12()
     noisy_y = flip_labels(clean.y, FLIP_PROB, 2, FLIP_SEED)
@@ -238,9 +220,7 @@ def run(args) -> dict:
              flip_seed=np.int64(FLIP_SEED))
     config = config.replace(dataset=str(data_path))
     run_dir = out / "runs" / "noisy"
-    info = train(config, run_dir, resume=getattr(args, "resume", False),
-                 overwrite=getattr(args, "overwrite", False),
-                 progress=not getattr(args, "no_progress", False))
+    info = train(config, run_dir, resume=resume, overwrite=overwrite, progress=progress)
 
     p_xy = noisy_labels_joint(clean, flip_prob=FLIP_PROB)
     # p_xy's rows follow np.unique(x); tishby12's rows are already sorted and distinct
@@ -249,20 +229,15 @@ def run(args) -> dict:
     env = ib.on_envelope & (ib.I_XT > 0)
     curve = (ib.I_XT[env], ib.I_TY[env], ib.I_XY)
 
-    epochs, acts = _recorded(run_dir, config.record_layers)
-    edges = config.bins.edges()
-    ixt_c, ity_c = channel_plane(acts, p_xy * p_xy.shape[0], edges)
-    _, ity_sample = channel_plane(acts, np.eye(2)[noisy_y], edges)  # check: = recorded I_TY
-    rows = split(clean, config.split, config.train_fraction, config.split_seed)
-    pred = acts[-1].argmax(axis=-1)  # [seed, epoch, n] from the softmax output
-    clean_acc = {"train_acc_clean": float((pred[:, -1, rows.train] == clean.y[rows.train]).mean()),
-                 "test_acc_clean": float((pred[:, -1, rows.test] == clean.y[rows.test]).mean())}
-    numbers = summarise(info, (ixt_c, ity_c, ity_sample), curve,
-                        float((noisy_y != clean.y).mean()), clean_acc)
+    _, acts = read_activations(run_dir, config.record_layers)
+    channel = channel_planes(acts, p_xy, noisy_y, config.bins.edges())
+    numbers = summarise(info, channel, curve, float((noisy_y != clean.y).mean()),
+                        clean_accuracy(acts[-1], clean, config))
     numbers["curve"] = {"I_XT": curve[0], "I_TY": curve[1], "beta": ib.beta[env]}
     h_y_clean = float(-(np.bincount(clean.y) / 4096 * np.log2(np.bincount(clean.y) / 4096)).sum())
-    paths = _figure(out, info, (ixt_c, ity_c), curve, h_y_clean,
-                    {"flip": FLIP_PROB, "seeds": config.seeds, "epochs": config.epochs})
+    paths = ib_bound_figure(out, info, channel[:2], curve, h_y_clean,
+                            {"flip": FLIP_PROB, "seeds": config.seeds, "epochs": config.epochs,
+                             "n_bins": config.n_bins})
     results = write_results(out, "ib_bound", numbers, claims(numbers), started)
     print(f"wrote {data_path.name}, {run_dir}, {out / 'results.json'} and "
           f"{', '.join(p.name for p in paths)} in {results['wall_time_s']} s")

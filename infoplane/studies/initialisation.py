@@ -26,31 +26,34 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from ..analysis import run_summary
-from ..data.datasets import load_dataset, split
+from ..data import load_dataset, split
+from ..defaults import BIN_HIGH, BIN_LOW, BIN_RULE, DATA_BIN_RULE, GLOBAL_N_BINS, N_BINS
 from ..plane import plane_from_activations as plane_of
 from ..plane import plane_from_run
 from ..plotting import information_plane_grid, paper_style, save_figure
 from ..runs import read_activations
-from ..training.config import preset
-from ..training.loop import train
+from ..training import preset, train
 from ._common import out_dir, scaled_config, write_results
 
-DEFAULT = {"seeds": 3, "epochs": 2000, "schedule": "log", "schedule_value": 60}
-QUICK = {"seeds": 2, "epochs": 40, "schedule": "log", "schedule_value": 12}
-FULL = {"seeds": 20, "epochs": 8000, "schedule": "idnns"}
+SCALES = {"default": {"seeds": 3, "epochs": 2000, "schedule": "log", "schedule_value": 60},
+          "quick": {"seeds": 2, "epochs": 40, "schedule": "log", "schedule_value": 12},
+          "full": {"seeds": 20, "epochs": 8000, "schedule": "idnns"}}
 
 INITS = {"zeros": "zero", "normal": "normal, std 0.01", "glorot_uniform": "Glorot uniform",
          "he_normal": "He normal"}
 ACTIVATIONS = ("tanh", "relu")
 CONDITIONS = [(a, i) for a in ACTIVATIONS for i in INITS]
 QUICK_CONDITIONS = [("tanh", "zeros"), ("relu", "he_normal")]
-BINS = {"tanh": {"bin_rule": "fixed", "n_bins": 30, "bin_low": -1.0, "bin_high": 1.0},
-        "relu": {"bin_rule": "layer", "n_bins": 100}}
+BINS = {"tanh": {"bin_rule": BIN_RULE, "n_bins": N_BINS, "bin_low": BIN_LOW,
+                 "bin_high": BIN_HIGH},
+        "relu": {"bin_rule": DATA_BIN_RULE, "n_bins": GLOBAL_N_BINS}}
 
 
 def distinct_units(activations, atol: float = 1e-6) -> int:
@@ -155,11 +158,15 @@ def figure(infos: dict, numbers: dict, ncols: int) -> Figure:
     return fig
 
 
-def run(args) -> dict:
+def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
+        scale: str = "default", resume: bool = False, overwrite: bool = False,
+        progress: bool = True) -> dict:
+    """Train every (activation, initialisation), check the symmetric runs, draw and judge; see
+    the module."""
     started = time.time()
-    base = scaled_config(preset("tishby2017"), args, default=DEFAULT, quick=QUICK, full=FULL)
-    out = out_dir(args, "initialisation")
-    conditions = QUICK_CONDITIONS if getattr(args, "quick", False) else CONDITIONS
+    base = scaled_config(preset("tishby2017"), SCALES, scale, overrides)
+    out = out_dir(out, "initialisation")
+    conditions = QUICK_CONDITIONS if scale == "quick" else CONDITIONS
     infos, numbers = {}, {}
     for act, init in conditions:
         name = f"{act}/{init}"
@@ -168,9 +175,7 @@ def run(args) -> dict:
                               **BINS[act])
         print(f"{name}: {config.seeds} seeds x {config.epochs} epochs")
         run_dir = out / "runs" / act / init
-        info = train(config, run_dir, resume=getattr(args, "resume", False),
-                     overwrite=getattr(args, "overwrite", False),
-                     progress=not getattr(args, "no_progress", False))
+        info = train(config, run_dir, resume=resume, overwrite=overwrite, progress=progress)
         infos[f"{act}, {INITS[init]}"] = info
         numbers[name] = summarise(info)
         if record:

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -31,13 +33,12 @@ from matplotlib.ticker import FuncFormatter
 from ..analysis import compression, run_summary
 from ..plane import plane_from_run
 from ..plotting import EPOCH_LABEL, information_plane_grid, paper_style, save_figure
-from ..training.config import preset
-from ..training.loop import train
+from ..training import preset, train
 from ._common import out_dir, scaled_config, write_results
 
-DEFAULT = {"seeds": 4, "epochs": 3000, "schedule": "log", "schedule_value": 40}
-QUICK = {"seeds": 2, "epochs": 40, "schedule": "log", "schedule_value": 8}
-FULL = {"seeds": 20, "epochs": 8000, "schedule": "log", "schedule_value": 60}
+SCALES = {"default": {"seeds": 4, "epochs": 3000, "schedule": "log", "schedule_value": 40},
+          "quick": {"seeds": 2, "epochs": 40, "schedule": "log", "schedule_value": 8},
+          "full": {"seeds": 20, "epochs": 8000, "schedule": "log", "schedule_value": 60}}
 
 NOISE_STD = 0.1
 CONDITIONS = {
@@ -132,11 +133,15 @@ def figure(infos: dict, kde: tuple | None) -> Figure:
     return fig
 
 
-def run(args) -> dict:
+def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
+        scale: str = "default", resume: bool = False, overwrite: bool = False,
+        progress: bool = True) -> dict:
+    """Train every condition, estimate the noisy run's KDE plane, draw and judge; see the
+    module."""
     started = time.time()
-    base = scaled_config(preset("tishby2017"), args, default=DEFAULT, quick=QUICK, full=FULL)
-    out = out_dir(args, "regularisation")
-    names = QUICK_CONDITIONS if getattr(args, "quick", False) else tuple(CONDITIONS)
+    base = scaled_config(preset("tishby2017"), SCALES, scale, overrides)
+    out = out_dir(out, "regularisation")
+    names = QUICK_CONDITIONS if scale == "quick" else tuple(CONDITIONS)
     infos, numbers, kde = {}, {}, None
     n_layers = len(base.hidden) + 1
     for name in names:
@@ -145,9 +150,7 @@ def run(args) -> dict:
         config = base.replace(record_layers=record, **changes)
         print(f"{title}: {config.seeds} seeds x {config.epochs} epochs")
         run_dir = out / "runs" / name
-        info = train(config, run_dir, resume=getattr(args, "resume", False),
-                     overwrite=getattr(args, "overwrite", False),
-                     progress=not getattr(args, "no_progress", False))
+        info = train(config, run_dir, resume=resume, overwrite=overwrite, progress=progress)
         infos[title] = info
         numbers[name] = summarise(info)
         if record:

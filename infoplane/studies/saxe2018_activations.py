@@ -31,34 +31,32 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
 
-from ..analysis import compression as _compression
-from ..data.datasets import load_dataset
+from ..analysis import compression
+from ..data import load_dataset
+from ..defaults import BIN_HIGH, BIN_LOW, BIN_RULE, GLOBAL_N_BINS, N_BINS, NOISE_VAR
 from ..plane import plane_from_activations
-from ..plotting import EPOCH_LABEL, information_plane_grid, paper_style, save_figure
 from ..runs import read_activations, write_npz
-from ..training.config import preset
-from ..training.loop import train
-from ._common import out_dir, scaled_config, write_results
+from ..training import preset, train
+from ._common import out_dir, print_claims, scaled_config, write_results
+from ._saxe2018_figures import ESTIMATOR_TITLES, figures
 
 STUDY = "saxe2018_activations"
 ACTIVATIONS = ("tanh", "relu", "softsign", "softplus")
 QUICK_ACTIVATIONS = ("tanh", "relu")
 BOUNDED = ("tanh", "softsign")
-NOISE_VAR = 0.1  # Saxe et al. 2018, Section 2
 ESTIMATORS = ("binning", "kde_upper", "kde_lower")
-ESTIMATOR_TITLES = {"binning": "binning", "kde_upper": "KDE upper", "kde_lower": "KDE lower"}
 # A layer "compresses" when its seed-mean I(X;T) falls by at least this much after its peak;
 # chosen before the runs, well above the seed-to-seed noise of a 4-seed mean (~0.1 bit).
 COMPRESSES_BITS = 0.5
 
-DEFAULT = {"seeds": 4, "epochs": 10000, "schedule_value": 40}
-QUICK = {"seeds": 2, "epochs": 60, "schedule_value": 5, "hidden": (5, 3)}
-FULL = {"seeds": 50, "epochs": 10000, "schedule_value": 60}
+SCALES = {"default": {"seeds": 4, "epochs": 10000, "schedule_value": 40},
+          "quick": {"seeds": 2, "epochs": 60, "schedule_value": 5, "hidden": (5, 3)},
+          "full": {"seeds": 50, "epochs": 10000, "schedule_value": 60}}
 
 
 def base_config():
@@ -67,22 +65,18 @@ def base_config():
 
 
 def binning_settings(activation: str) -> dict:
-    """Saxe's binning: 30 fixed edges on [-1, 1] for bounded units, 100 global-range edges
-    for unbounded ones."""
+    """Saxe's binning: 30 fixed edges on [-1, 1] for bounded units (``defaults.N_BINS`` on
+    [``BIN_LOW``, ``BIN_HIGH``]), 100 global-range edges (``GLOBAL_N_BINS``) for unbounded
+    ones."""
     if activation in BOUNDED:
-        return {"rule": "fixed", "n_bins": 30, "low": -1.0, "high": 1.0}
-    return {"rule": "global", "n_bins": 100}
+        return {"rule": BIN_RULE, "n_bins": N_BINS, "low": BIN_LOW, "high": BIN_HIGH}
+    return {"rule": "global", "n_bins": GLOBAL_N_BINS}
 
 
 def estimator_settings(method: str, activation: str) -> dict:
+    """The settings of ``method`` for a layer of ``activation`` units: Saxe's binning, or the
+    KDE at noise variance 0.1 (``defaults.NOISE_VAR``, Saxe et al. 2018, Section 2)."""
     return binning_settings(activation) if method == "binning" else {"noise_var": NOISE_VAR}
-
-
-def recorded_activations(run_dir) -> tuple[list[np.ndarray], np.ndarray]:
-    """A run's recorded activations, one [seed, logged_epoch, n, units] array per recorded
-    layer, and the logged epochs."""
-    epochs, acts = read_activations(run_dir)
-    return acts, epochs
 
 
 def pad_units(layers: list[np.ndarray]) -> list[np.ndarray]:
@@ -102,19 +96,6 @@ def estimate_plane(layers: list[np.ndarray], labels: np.ndarray, method: str,
         layers = pad_units(layers)
     p = plane_from_activations(layers, labels, method=method, **settings)
     return p["I_XT"], p["I_TY"]
-
-
-def compression(i_xt) -> np.ndarray:
-    """How much each layer compresses: peak minus final of the seed-mean I(X;T).
-
-    Args:
-        i_xt: [seed, logged_epoch, layer] (or [logged_epoch, layer]) I(X;T), bits.
-
-    Returns:
-        [layer] max over epochs of the seed-mean minus its value at the last epoch, bits
-        (>= 0; 0 when the last epoch is the peak).
-    """
-    return _compression(i_xt)["compression"]
 
 
 def compression_markdown(table: dict, layer_names) -> str:
@@ -159,116 +140,76 @@ def claims(table: dict, hidden: int) -> list[dict]:
     return [x for x in out if x is not None]
 
 
-def _layer_curves(ax, planes: dict, epochs: np.ndarray, layer: int, ylabel: str):
-    """I(X;T) of one layer against epoch + 1 for each activation: seed mean and min..max."""
-    x = epochs + 1.0
-    for k, (act, ixt) in enumerate(planes.items()):
-        runs = ixt[:, :, layer]
-        colour = f"C{k}"
-        ax.plot(x, runs.mean(axis=0), color=colour, lw=1.4, label=act)
-        if runs.shape[0] > 1:
-            ax.fill_between(x, runs.min(axis=0), runs.max(axis=0), color=colour, alpha=0.18,
-                            lw=0)
-    ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.set_xlim(x[0], x[-1])
-    ax.set_xlabel(EPOCH_LABEL)
-    ax.set_ylabel(ylabel)
-    ax.set_ylim(bottom=0)
-    return ax
+def estimate_planes(run_dir, labels, activation: str, info: dict) -> dict:
+    """Every estimator's (I_XT, I_TY) [seed, logged_epoch, layer] in bits from the run's
+    recorded activations, each also written to ``run_dir/plane_METHOD.npz``."""
+    epochs, layers = read_activations(run_dir)
+    planes = {}
+    for m in ESTIMATORS:
+        t0 = time.time()
+        settings = estimator_settings(m, activation)
+        planes[m] = estimate_plane(layers, labels, m, settings)
+        write_npz(run_dir / f"plane_{m}.npz", I_XT=planes[m][0], I_TY=planes[m][1],
+                  epochs=epochs, layer_names=info["layer_names"], H_X=info["H_X"],
+                  H_Y=info["H_Y"], method=np.array(m), settings=np.array(json.dumps(settings)))
+        print(f"{activation}: {m} plane in {time.time() - t0:.1f} s")
+    return planes
 
 
-def _figures(planes: dict, info: dict, out, acts) -> list:
-    names = [str(n) for n in info["layer_names"]]
-    epochs = info["epochs"]
-    written = []
-    with paper_style():
-        grid = {f"{m}|{a}": (planes[m][a][0], planes[m][a][1], epochs)
-                for m in ESTIMATORS for a in acts}
-        fig = Figure(figsize=(1.9 * len(acts) + 0.9, 2.0 * len(ESTIMATORS) + 0.7),
-                     layout="constrained")
-        axes = information_plane_grid(fig, grid, ncols=len(acts), H_X=info["H_X"],
-                                      H_Y=info["H_Y"], layer_names=names, size=9.0)
-        for r, m in enumerate(ESTIMATORS):
-            for c, a in enumerate(acts):
-                ax = axes[r, c]
-                ax.set_title(a if r == 0 else "", fontsize=10, fontweight="bold")
-                if c == 0:
-                    what = "30 | 100 bins" if m == "binning" else f"s2 = {NOISE_VAR}"
-                    ax.set_ylabel(f"{ESTIMATOR_TITLES[m]} ({what})\nI(T;Y) (bits)")
-                if r < len(ESTIMATORS) - 1:
-                    ax.set_xlabel("")
-        written += save_figure(fig, out / "planes")
+def summarise(planes: dict, table: dict, info: dict, config, accuracy: dict) -> dict:
+    """The study's numbers: per estimator and activation, compression, final and peak I(X;T)
+    and final I(T;Y) of the seed mean (bits), and each activation's accuracy."""
+    acts = list(accuracy)
 
-        hidden = len(names) - 2  # the last hidden layer
-        fig = Figure(figsize=(7.0, 2.6), layout="constrained")
-        axes = fig.subplots(1, len(ESTIMATORS), sharey=True)
-        for ax, m in zip(axes, ESTIMATORS, strict=True):
-            _layer_curves(ax, {a: planes[m][a][0] for a in acts}, epochs, hidden,
-                          f"I(X;T) of {names[hidden]} (bits)")
-            ax.set_title(ESTIMATOR_TITLES[m] + (" (30 | 100 global bins)" if m == "binning"
-                                                else f" (noise var. {NOISE_VAR})"))
-        for ax in axes[1:]:
-            ax.set_ylabel("")
-        fig.legend(handles=axes[0].get_legend_handles_labels()[0], loc="outside right center",
-                   frameon=False, title="seed mean\n(band: min..max)", title_fontsize="small")
-        written += save_figure(fig, out / "last_hidden_layer")
-    return written
+    def per(f):
+        return {m: {a: f(planes[m][a]) for a in acts} for m in ESTIMATORS}
 
-
-def run(args) -> dict:
-    started = time.time()
-    config = scaled_config(base_config(), args, default=DEFAULT, quick=QUICK, full=FULL)
-    config = config.replace(record_layers=tuple(range(len(config.hidden) + 1)))
-    acts = QUICK_ACTIVATIONS if getattr(args, "quick", False) else ACTIVATIONS
-    out = out_dir(args, STUDY)
-    planes: dict = {m: {} for m in ESTIMATORS}
-    accuracy, info = {}, None
-    labels = load_dataset(config.dataset).y
-    for act in acts:
-        run_dir = out / "runs" / act
-        info = train(config.replace(activation=act), run_dir,
-                     resume=getattr(args, "resume", False),
-                     overwrite=getattr(args, "overwrite", False),
-                     progress=not getattr(args, "no_progress", False))
-        accuracy[act] = {"train": float(info["train_acc"][:, -1].mean()),
-                         "test": float(info["test_acc"][:, -1].mean())}
-        layers, epochs = recorded_activations(run_dir)
-        for m in ESTIMATORS:
-            t0 = time.time()
-            settings = estimator_settings(m, act)
-            planes[m][act] = estimate_plane(layers, labels, m, settings)
-            write_npz(run_dir / f"plane_{m}.npz", I_XT=planes[m][act][0],
-                     I_TY=planes[m][act][1], epochs=epochs, layer_names=info["layer_names"],
-                     H_X=info["H_X"], H_Y=info["H_Y"], method=np.array(m),
-                     settings=np.array(json.dumps(settings)))
-            print(f"{act}: {m} plane in {time.time() - t0:.1f} s")
-    names = [str(n) for n in info["layer_names"]]
-    table = {m: {a: compression(planes[m][a][0]) for a in acts} for m in ESTIMATORS}
-    hidden = len(names) - 1
-    numbers = {
-        "layers": names,
-        "activations": list(acts),
+    return {
+        "layers": [str(n) for n in info["layer_names"]],
+        "activations": acts,
         "seeds": config.seeds, "epochs_trained": config.epochs,
         "logged_epochs": info["epochs"],
         "estimators": {m: (binning_settings("tanh") | {"unbounded": binning_settings("relu")}
                            if m == "binning" else {"noise_var": NOISE_VAR}) for m in ESTIMATORS},
         "compression_bits": table,
-        "final_I_XT": {m: {a: planes[m][a][0].mean(axis=0)[-1] for a in acts}
-                       for m in ESTIMATORS},
-        "peak_I_XT": {m: {a: planes[m][a][0].mean(axis=0).max(axis=0) for a in acts}
-                      for m in ESTIMATORS},
-        "final_I_TY": {m: {a: planes[m][a][1].mean(axis=0)[-1] for a in acts}
-                       for m in ESTIMATORS},
+        "final_I_XT": per(lambda p: p[0].mean(axis=0)[-1]),
+        "peak_I_XT": per(lambda p: p[0].mean(axis=0).max(axis=0)),
+        "final_I_TY": per(lambda p: p[1].mean(axis=0)[-1]),
         "accuracy": accuracy,
     }
-    paths = _figures(planes, info, out, acts)
+
+
+def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
+        scale: str = "default", resume: bool = False, overwrite: bool = False,
+        progress: bool = True) -> dict:
+    """Train one set of networks per activation, estimate their planes three ways, draw and
+    judge the claims; see the module."""
+    started = time.time()
+    config = scaled_config(base_config(), SCALES, scale, overrides)
+    config = config.replace(record_layers=tuple(range(len(config.hidden) + 1)))
+    acts = QUICK_ACTIVATIONS if scale == "quick" else ACTIVATIONS
+    out = out_dir(out, STUDY)
+    planes: dict = {m: {} for m in ESTIMATORS}
+    accuracy, info = {}, None
+    labels = load_dataset(config.dataset).y
+    for act in acts:
+        run_dir = out / "runs" / act
+        info = train(config.replace(activation=act), run_dir, resume=resume,
+                     overwrite=overwrite, progress=progress)
+        accuracy[act] = {"train": float(info["train_acc"][:, -1].mean()),
+                         "test": float(info["test_acc"][:, -1].mean())}
+        for m, plane in estimate_planes(run_dir, labels, act, info).items():
+            planes[m][act] = plane
+    names = [str(n) for n in info["layer_names"]]
+    table = {m: {a: compression(planes[m][a][0])["compression"] for a in acts}
+             for m in ESTIMATORS}
+    numbers = summarise(planes, table, info, config, accuracy)
+    paths = figures(planes, info, out, acts)
     markdown = compression_markdown(table, names)
     (out / "compression_table.md").write_text(markdown + "\n")
-    results = write_results(out, STUDY, numbers, claims(table, hidden), started)
+    results = write_results(out, STUDY, numbers, claims(table, len(names) - 1), started)
     print("compression (peak minus final I(X;T), bits):\n" + markdown)
-    for c in results["claims"]:
-        print(f"[{'agree' if c['agree'] else 'DISAGREE'}] {c['claim']}: {c['ours']}")
+    print_claims(results)
     print(f"wrote {out / 'results.json'}, {out / 'compression_table.md'} and "
           f"{', '.join(p.name for p in paths)} in {results['wall_time_s']} s")
     return results

@@ -10,18 +10,19 @@ smoke test.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 
 from ..analysis import find_snr_transition
 from ..plotting import run_figures
-from ..training.config import preset
-from ..training.loop import train
+from ..training import preset, train
 from ._common import out_dir, scaled_config, write_results
 
-DEFAULT = {"seeds": 20, "epochs": 8000}
-QUICK = {"seeds": 2, "epochs": 200}
-FULL = {"seeds": 50, "epochs": 8000}
+SCALES = {"default": {"seeds": 20, "epochs": 8000},
+          "quick": {"seeds": 2, "epochs": 200},
+          "full": {"seeds": 50, "epochs": 8000}}
 
 # Published single-run sanity check (REPRODUCTION.md): final I(X;T) per layer, bits.
 PUBLISHED_FINAL_IXT = [(11.9, 12.1), (11.8, 12.0), (11.7, 11.9), (11.0, 11.2), (4.0, 4.8),
@@ -80,13 +81,14 @@ def claims(s: dict) -> list[dict]:
     ]
 
 
-def run(args) -> dict:
+def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
+        scale: str = "default", resume: bool = False, overwrite: bool = False,
+        progress: bool = True) -> dict:
+    """Train the IDNNs networks, draw their figures and judge the claims; see the module."""
     started = time.time()
-    config = scaled_config(preset("tishby2017"), args, default=DEFAULT, quick=QUICK, full=FULL)
-    out = out_dir(args, "tishby2017")
-    info = train(config, out, resume=getattr(args, "resume", False),
-                 overwrite=getattr(args, "overwrite", False),
-                 progress=not getattr(args, "no_progress", False))
+    config = scaled_config(preset("tishby2017"), SCALES, scale, overrides)
+    out = out_dir(out, "tishby2017")
+    info = train(config, out, resume=resume, overwrite=overwrite, progress=progress)
     numbers = summarise(info)
     paths = run_figures(info, out)
     results = write_results(out, "tishby2017", numbers, claims(numbers), started)
