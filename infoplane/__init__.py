@@ -24,12 +24,14 @@ from .estimators import (
     mutual_information,
     total_correlation,
 )
+from .integrations import Recorder
 from .plane import plane_from_activations, plane_from_npz, plane_from_run
 from .runs import read_information
 from .training import PRESETS, RunConfig, TrainingDiverged, preset, train
 
 __all__ = [
     "PRESETS",
+    "Recorder",
     "Bins",
     "Dataset",
     "Estimate",

@@ -1,0 +1,75 @@
+"""Turning what a framework hands us (NumPy, JAX or PyTorch arrays; integer or one-hot labels)
+into NumPy arrays, with one clear error for anything else. No framework is imported here."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._errors import InfoplaneError
+
+
+def to_numpy(value, what: str) -> np.ndarray:
+    """``value`` as a NumPy array: NumPy, JAX, and PyTorch tensors (detached, moved to the
+    CPU) are accepted, and anything ``np.asarray`` reads."""
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor, without torch
+        value = value.detach().cpu().numpy()
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as err:
+        raise InfoplaneError(f"{what} must be an array, got {type(value).__name__} ({err})"
+                             ) from None
+    if arr.dtype == object:
+        raise InfoplaneError(f"{what} must be a numeric array, got {type(value).__name__} "
+                             "holding Python objects (ragged or mixed rows?)")
+    return arr
+
+
+def labels_array(labels, n: int | None = None) -> np.ndarray:
+    """Class labels as an (n,) int64 array.
+
+    Args:
+        labels: (n,) integer classes, or (n, K) one-hot (or probability) rows, whose argmax is
+            taken; NumPy, JAX or PyTorch.
+        n: the number of inputs they must match, if known.
+    """
+    lab = to_numpy(labels, "labels")
+    if lab.ndim == 2 and lab.shape[1] > 1:
+        if not np.all(np.isfinite(lab)):
+            raise InfoplaneError("labels (one-hot rows) contain NaN or inf")
+        lab = np.argmax(lab, axis=1)
+    elif lab.ndim == 2 and lab.shape[1] == 1:
+        lab = lab[:, 0]
+    if lab.ndim != 1 or lab.size == 0:
+        raise InfoplaneError(f"labels must be (n,) integer classes or (n, classes) one-hot rows, "
+                             f"got shape {lab.shape}")
+    if lab.dtype.kind == "f":
+        if not np.all(np.isfinite(lab)) or np.any(lab != np.round(lab)):
+            raise InfoplaneError("labels are floats that are not whole numbers; pass integer "
+                                 "classes or one-hot rows")
+        lab = lab.astype(np.int64)
+    if lab.dtype.kind not in "biu":
+        raise InfoplaneError(f"labels must be integer classes, got dtype {lab.dtype}")
+    if n is not None and lab.shape[0] != n:
+        raise InfoplaneError(f"labels has {lab.shape[0]} entries but there are {n} inputs; "
+                             "pass one label per input, in the same order")
+    return lab.astype(np.int64)
+
+
+def layer_array(value, name: str, n: int, dtype: np.dtype) -> np.ndarray:
+    """One layer's activations for the n inputs as an (n, units) array of ``dtype``; any
+    trailing shape (channels, positions, pixels) is flattened per example."""
+    arr = to_numpy(value, f"activations of layer {name!r}")
+    if arr.ndim == 0 or arr.shape[0] != n:
+        raise InfoplaneError(
+            f"activations of layer {name!r} have shape {arr.shape}; the first axis must hold "
+            f"the {n} recorded inputs, in order"
+        )
+    if arr.dtype.kind not in "fiub":
+        raise InfoplaneError(f"activations of layer {name!r} must be numbers, got {arr.dtype}")
+    flat = arr.reshape(n, -1)
+    if flat.shape[1] == 0:
+        raise InfoplaneError(f"activations of layer {name!r} have no units (shape {arr.shape})")
+    if not np.all(np.isfinite(flat)):
+        raise InfoplaneError(f"activations of layer {name!r} contain NaN or inf (did training "
+                             "diverge?); nothing was recorded for this epoch")
+    return flat.astype(dtype)

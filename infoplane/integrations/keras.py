@@ -1,0 +1,129 @@
+"""A Keras 3 callback that records a model's layer activations into an infoplane run folder.
+
+::
+
+    from infoplane.integrations.keras import Recorder
+    model.fit(x, y, epochs=100, callbacks=[Recorder("runs/keras", x_probe, y_probe)])
+
+It records before training as epoch 0 and at the end of every epoch in ``epochs`` (default:
+all), each time running the probe inputs through the model in inference mode
+(``training=False``: dropout off) in batches. Any backend works; the tests use JAX. Requires
+``keras`` (in the ``dev`` extra; ``pip install keras``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from .._errors import InfoplaneError
+
+try:
+    import keras
+except ImportError:  # pragma: no cover - exercised by a test that hides keras
+    raise InfoplaneError(
+        "infoplane.integrations.keras needs Keras 3; install it with `pip install keras` "
+        "(and a backend: jax, tensorflow or torch)"
+    ) from None
+
+from .recorder import Recorder as _Core
+
+
+def default_layers(model) -> list:
+    """The layers recorded by default: every layer with weights, and every activation layer."""
+    activation_types = tuple(getattr(keras.layers, n) for n in
+                             ("Activation", "ReLU", "LeakyReLU", "ELU", "PReLU", "Softmax")
+                             if hasattr(keras.layers, n))
+    return [layer for layer in model.layers
+            if layer.weights or isinstance(layer, activation_types)]
+
+
+class Recorder(keras.callbacks.Callback):
+    """Record the activations of ``layers`` on ``inputs`` at epoch 0 and after chosen epochs.
+
+    Args:
+        out: the run folder.
+        inputs: (n, ...) probe inputs (the model's input shape).
+        labels: (n,) integer classes or (n, K) one-hot rows.
+        layers: layers of the model, or their names (default: ``default_layers``).
+        epochs: the epochs to record after (1 = after the first epoch); default every epoch.
+        batch_size: probe inputs per forward pass.
+        **options: ``resume``, ``overwrite``, ``dtype``, ``bins`` of
+            :class:`infoplane.Recorder`.
+    """
+
+    def __init__(self, out, inputs, labels, layers=None, epochs: Iterable[int] | None = None,
+                 *, batch_size: int = 1024, **options):
+        super().__init__()
+        self.inputs = np.asarray(inputs)
+        self.core = _Core(out, self.inputs, labels, **options)
+        self.layer_spec = layers
+        self.epochs = None if epochs is None else {int(e) for e in epochs}
+        self.batch_size = int(batch_size)
+        self._probe = None
+        self._names: list[str] = []
+
+    def on_train_begin(self, logs=None):
+        if not self.core._epochs:  # a second fit() continues, it does not start again
+            self.record(0)
+
+    def on_epoch_end(self, epoch, logs=None):
+        done = epoch + 1
+        if self.epochs is None or done in self.epochs:
+            self.record(done)
+
+    def on_train_end(self, logs=None):
+        self.core.close()
+
+    def record(self, epoch: int) -> None:
+        """Run the probe inputs through the model and record every chosen layer at ``epoch``."""
+        if self._probe is None:
+            self._probe, self._names = self._build_probe()
+        parts = [self._probe(self.inputs[i:i + self.batch_size])
+                 for i in range(0, len(self.inputs), self.batch_size)]
+        acts = {name: np.concatenate([np.asarray(p[j]) for p in parts])
+                for j, name in enumerate(self._names)}
+        self.core.record(epoch, acts)
+
+    def _chosen(self) -> list:
+        if self.layer_spec is None:
+            return default_layers(self.model)
+        chosen = []
+        for item in self.layer_spec:
+            if isinstance(item, str):
+                try:
+                    item = self.model.get_layer(item)
+                except ValueError:
+                    names = ", ".join(layer.name for layer in self.model.layers)
+                    raise InfoplaneError(f"the model has no layer {item!r}; its layers are: "
+                                         f"{names}") from None
+            chosen.append(item)
+        return chosen
+
+    def _build_probe(self):
+        """A function inputs -> [activations of each chosen layer], in inference mode."""
+        chosen = self._chosen()
+        if not chosen:
+            raise InfoplaneError("no layers to record: the model has no layers with weights; "
+                                 "pass layers=[...]")
+        if isinstance(self.model, keras.Sequential):
+            wanted = {id(layer) for layer in chosen}
+
+            def probe(x):
+                outs, h = [], x
+                for layer in self.model.layers:
+                    h = layer(h, training=False)
+                    if id(layer) in wanted:
+                        outs.append(h)
+                return outs
+
+            order = [layer.name for layer in self.model.layers if id(layer) in wanted]
+            return probe, order
+        sub = keras.Model(inputs=self.model.input, outputs=[layer.output for layer in chosen])
+
+        def probe_functional(x):
+            outs = sub(x, training=False)
+            return list(outs) if isinstance(outs, (list, tuple)) else [outs]
+
+        return probe_functional, [layer.name for layer in chosen]

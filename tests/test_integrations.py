@@ -1,0 +1,158 @@
+"""The Keras callback and the PyTorch hooks record what the model computes, into folders whose
+binned plane equals a direct NumPy computation on the same activations."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from test_recorder import binned_plane_numpy
+
+from infoplane import Bins
+from infoplane.cli import main as cli_main
+from infoplane.runs import read_activations, read_npz
+
+BINS = Bins("fixed", 30, -1.0, 1.0)
+
+
+def toy(n=256, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 8)).astype(np.float32)
+    return x, (x[:, 0] - x[:, 1] > 0).astype(np.int64)
+
+
+def check_folder_against_numpy(run, y):
+    """`infoplane plane RUN --estimator binning` (with the IDNNs bins) equals NumPy on the
+    stored activations, layer by layer and epoch by epoch, to 1e-5 bits (float32 sums of
+    n terms round at ~1e-6 bits; one input changing bin moves ~1/n bits)."""
+    assert cli_main(["plane", str(run), "--estimator", "binning", "--set", "rule=fixed",
+                     "--n-bins", "30", "--set", "low=-1.0", "--set", "high=1.0"]) == 0
+    plane = read_npz(run / "information_binning.npz")
+    _, acts = read_activations(run)
+    edges = BINS.edges().astype(np.float32)
+    for li, a in enumerate(acts):
+        for e in range(a.shape[1]):
+            ixt, ity = binned_plane_numpy(a[0, e].astype(np.float32), y, edges)
+            assert plane["I_XT"][0, e, li] == pytest.approx(ixt, abs=1e-5)
+            assert plane["I_TY"][0, e, li] == pytest.approx(ity, abs=1e-5)
+
+
+# ---------------------------------------------------------------------------------- Keras
+
+@pytest.fixture(scope="module")
+def keras():
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    return pytest.importorskip("keras")
+
+
+def test_keras_callback_records_epoch_zero_and_each_chosen_epoch(tmp_path, keras):
+    from infoplane.integrations.keras import Recorder
+
+    x, y = toy()
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(6, activation="tanh"),
+                              keras.layers.Dropout(0.2), keras.layers.Dense(4),
+                              keras.layers.Activation("tanh"),
+                              keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    rec = Recorder(tmp_path / "run", x, y, epochs=[1, 3], bins=BINS)
+    model.fit(x, y, epochs=3, batch_size=64, verbose=0, callbacks=[rec])
+    info = read_npz(tmp_path / "run" / "information.npz")
+    np.testing.assert_array_equal(info["epochs"], [0, 1, 3])
+    # Dense layers with weights and the Activation layer; not Dropout.
+    assert [str(n) for n in info["layer_names"]] == ["dense", "dense_1", "activation", "dense_2"]
+    assert bool(info["complete"])
+    _, acts = read_activations(tmp_path / "run")
+    # Inference mode: the last epoch's recorded outputs are the model's predictions.
+    np.testing.assert_allclose(acts[-1][0, -1], model.predict(x, verbose=0), atol=1e-6)
+    check_folder_against_numpy(tmp_path / "run", y)
+
+
+def test_keras_functional_model_and_named_layers(tmp_path, keras):
+    from infoplane import InfoplaneError
+    from infoplane.integrations.keras import Recorder
+
+    x, y = toy()
+    inp = keras.Input((8,))
+    h = keras.layers.Dense(5, activation="tanh", name="h")(inp)
+    out = keras.layers.Dense(2, activation="softmax", name="out")(h)
+    model = keras.Model(inp, out)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=2, verbose=0,
+              callbacks=[Recorder(tmp_path / "run", x, np.eye(2)[y], layers=["h"], bins=BINS)])
+    info = read_npz(tmp_path / "run" / "information.npz")
+    assert list(info["layer_names"]) == ["h"] and info["I_XT"].shape == (1, 3, 1)
+    bad = Recorder(tmp_path / "bad", x, y, layers=["nope"])
+    with pytest.raises(InfoplaneError, match="no layer 'nope'; its layers are: .*h, out"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[bad])
+
+
+# -------------------------------------------------------------------------------- PyTorch
+
+@pytest.fixture(scope="module")
+def torch():
+    return pytest.importorskip("torch")
+
+
+def test_torch_hooks_record_leaf_modules_and_restore_the_mode(tmp_path, torch):
+    from infoplane.integrations.torch import Recorder
+
+    x, y = toy()
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(8, 6), torch.nn.Tanh(), torch.nn.Dropout(0.5),
+                                torch.nn.Linear(6, 2))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    xt, yt = torch.as_tensor(x), torch.as_tensor(y)
+    with Recorder(model, tmp_path / "run", xt, yt, batch_size=100, bins=BINS) as rec:
+        rec.record(0)
+        for epoch in range(1, 3):
+            model.train()
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(model(xt), yt).backward()
+            opt.step()
+            rec.record(epoch)
+            assert model.training  # put back in the mode it was in
+    info = read_npz(tmp_path / "run" / "information.npz")
+    assert [str(n) for n in info["layer_names"]] == ["0", "1", "3"]  # not Dropout
+    _, acts = read_activations(tmp_path / "run")
+    model.eval()
+    with torch.no_grad():  # batches of 100 give what one pass over all inputs gives
+        np.testing.assert_allclose(acts[2][0, -1], model(xt).numpy(), atol=1e-6)
+    check_folder_against_numpy(tmp_path / "run", y)
+
+
+def test_torch_bad_modules_are_one_error(tmp_path, torch):
+    from infoplane import InfoplaneError
+    from infoplane.integrations.torch import Recorder
+
+    x, y = toy()
+    model = torch.nn.Sequential(torch.nn.Linear(8, 2))
+    with pytest.raises(InfoplaneError, match="no module 'fc'"):
+        Recorder(model, tmp_path / "a", x, y, layers=["fc"])
+    with pytest.raises(InfoplaneError, match="must be a torch.nn.Module"):
+        Recorder(lambda v: v, tmp_path / "b", x, y)
+    shared = torch.nn.Linear(8, 8)
+    twice = torch.nn.Sequential(shared, torch.nn.Tanh(), shared)
+    rec = Recorder(twice, tmp_path / "c", x, y, layers=[shared])
+    with pytest.raises(InfoplaneError, match="used twice"):
+        rec.record(0)
+
+
+@pytest.mark.parametrize("framework", ["torch", "keras"])
+def test_integration_without_its_framework_says_how_to_install(framework):
+    # A finder that refuses the framework, as on a machine where it is not installed.
+    code = ("import sys\n"
+            "class Missing:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            f"        if name.split('.')[0] == {framework!r}:\n"
+            "            raise ImportError(name)\n"
+            "sys.meta_path.insert(0, Missing())\n"
+            "from infoplane import InfoplaneError\n"
+            "try:\n"
+            f"    import infoplane.integrations.{framework}\n"
+            "except InfoplaneError as err:\n"
+            "    print('ERR', err)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    assert out.startswith("ERR") and "install" in out

@@ -1,0 +1,152 @@
+"""The framework-neutral Recorder: what it writes, that it resumes, and that bad input is one
+clear error that keeps what was recorded before."""
+
+import json
+
+import numpy as np
+import pytest
+
+from infoplane import Bins, InfoplaneError, Recorder, plane_from_run
+from infoplane.runs import read_activations, read_npz
+
+N, BINS = 300, Bins("fixed", 30, -1.0, 1.0)
+
+
+def binned_plane_numpy(layer: np.ndarray, labels: np.ndarray, edges: np.ndarray):
+    """I(X;T) and I(T;Y) in bits of one deterministic layer (n, units) over n equally likely
+    inputs: T is the row of bin indices (np.digitize), I(X;T) = H(T), I(T;Y) = H(T) + H(Y) -
+    H(T, Y); plain NumPy, the definition written out."""
+
+    def entropy(rows):
+        _, counts = np.unique(rows, axis=0, return_counts=True)
+        p = counts / counts.sum()
+        return float(-(p * np.log2(p)).sum())
+
+    codes = np.digitize(layer, edges)
+    h_t = entropy(codes)
+    h_ty = entropy(np.column_stack([codes, labels]))
+    return h_t, h_t + entropy(labels[:, None]) - h_ty
+
+
+@pytest.fixture
+def probe():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(N, 6)).astype(np.float32)
+    return x, (x[:, 0] + 0.3 * x[:, 1] > 0).astype(np.int64)
+
+
+def layers_at(x, epoch):
+    w = np.random.default_rng(epoch).normal(size=(6, 4)).astype(np.float32)
+    return {"hidden": np.tanh(x @ w * (1 + epoch)), "out": np.tanh(x[:, :2] * (1 + epoch))}
+
+
+def test_records_the_binned_plane_of_the_numpy_definition(tmp_path, probe):
+    x, y = probe
+    with Recorder(tmp_path / "run", x, y, bins=BINS) as rec:
+        for epoch in (0, 1, 5):
+            rec.record(epoch, layers_at(x, epoch))
+    info = read_npz(tmp_path / "run" / "information.npz")
+    assert info["I_XT"].shape == (1, 3, 2) and bool(info["complete"])
+    np.testing.assert_array_equal(info["epochs"], [0, 1, 5])
+    assert list(info["layer_names"]) == ["hidden", "out"]
+    edges = BINS.edges().astype(np.float32)
+    for i, epoch in enumerate((0, 1, 5)):
+        for li, layer in enumerate(layers_at(x, epoch).values()):
+            ixt, ity = binned_plane_numpy(layer, y, edges)
+            # The compiled entropies are float32 sums of n terms (rounding ~1e-6 bits); 1e-5 bits
+            # is far above that and far below what one input changing bin moves (~1/n bits).
+            assert info["I_XT"][0, i, li] == pytest.approx(ixt, abs=1e-5)
+            assert info["I_TY"][0, i, li] == pytest.approx(ity, abs=1e-5)
+    assert info["H_X"] == pytest.approx(np.log2(N))
+
+
+def test_plane_from_the_folder_equals_the_recorded_plane(tmp_path, probe):
+    x, y = probe
+    with Recorder(tmp_path / "run", x, y, bins=BINS) as rec:
+        for epoch in range(3):
+            rec.record(epoch, layers_at(x, epoch))
+    recorded = read_npz(tmp_path / "run" / "information.npz")
+    again = plane_from_run(tmp_path / "run", method="binning")
+    np.testing.assert_array_equal(again["I_XT"], recorded["I_XT"])
+    np.testing.assert_array_equal(again["I_TY"], recorded["I_TY"])
+    epochs, acts = read_activations(tmp_path / "run")
+    assert acts[0].dtype == np.float32 and acts[0].shape == (1, 3, N, 4)
+    np.testing.assert_array_equal(acts[0][0, 2], layers_at(x, 2)["hidden"])
+
+
+def test_float16_storage_is_what_the_plane_is_computed_from(tmp_path, probe):
+    x, y = probe
+    with Recorder(tmp_path / "run", x, y, dtype="float16", bins=BINS) as rec:
+        rec.record(0, layers_at(x, 0))
+    _, acts = read_activations(tmp_path / "run")
+    assert acts[0].dtype == np.float16
+    again = plane_from_run(tmp_path / "run", method="binning")
+    np.testing.assert_array_equal(
+        again["I_XT"], read_npz(tmp_path / "run" / "information.npz")["I_XT"])
+
+
+def test_resume_continues_and_refuses_other_inputs(tmp_path, probe):
+    x, y = probe
+    rec = Recorder(tmp_path / "run", x, y)
+    rec.record(0, layers_at(x, 0))
+    rec.record(1, layers_at(x, 1))  # then the process "dies": no close()
+    assert not bool(read_npz(tmp_path / "run" / "information.npz")["complete"])
+    with pytest.raises(InfoplaneError, match="already exists"):
+        Recorder(tmp_path / "run", x, y)
+    with pytest.raises(InfoplaneError, match="other inputs"):
+        Recorder(tmp_path / "run", x + 1, y, resume=True)
+    with Recorder(tmp_path / "run", x, y, resume=True) as rec:
+        with pytest.raises(InfoplaneError, match="not after"):
+            rec.record(1, layers_at(x, 1))
+        rec.record(2, layers_at(x, 2))
+    info = read_npz(tmp_path / "run" / "information.npz")
+    np.testing.assert_array_equal(info["epochs"], [0, 1, 2])
+    assert bool(info["complete"])
+    fresh = Recorder(tmp_path / "fresh", x, y)
+    for epoch in range(3):
+        fresh.record(epoch, layers_at(x, epoch))
+    fresh.close()
+    np.testing.assert_array_equal(read_npz(tmp_path / "fresh" / "information.npz")["I_XT"],
+                                  info["I_XT"])
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"hidden": np.zeros((N - 1, 4))}, "first axis must hold the 300"),
+    ({"hidden": np.full((N, 4), np.nan)}, "NaN"),
+    ({"hidden": np.zeros((N, 4)), "extra": np.zeros((N, 2))}, "the layers changed"),
+    ({"hidden": np.zeros((N, 5))}, "shapes changed"),
+    ({}, "non-empty dict"),
+    ({"hidden": np.array(["a"] * N)}, "must be numbers"),
+])
+def test_bad_activations_are_one_error_and_keep_what_was_recorded(tmp_path, probe, bad,
+                                                                  message):
+    x, y = probe
+    rec = Recorder(tmp_path / "run", x, y)
+    rec.record(0, {"hidden": layers_at(x, 0)["hidden"]})
+    with pytest.raises(InfoplaneError, match=message):
+        rec.record(1, bad)
+    info = read_npz(tmp_path / "run" / "information.npz")
+    np.testing.assert_array_equal(info["epochs"], [0])
+    assert len(list((tmp_path / "run" / "activations").iterdir())) == 1
+
+
+def test_labels_may_be_one_hot_and_must_fit(tmp_path, probe):
+    x, y = probe
+    rec = Recorder(tmp_path / "onehot", x, np.eye(2)[y])
+    np.testing.assert_array_equal(rec.labels, y)
+    with pytest.raises(InfoplaneError, match="299 entries but there are 300 inputs"):
+        Recorder(tmp_path / "short", x, y[:-1])
+    with pytest.raises(InfoplaneError, match="not whole numbers"):
+        Recorder(tmp_path / "float", x, y + 0.5)
+    with pytest.raises(InfoplaneError, match="dtype must be one of"):
+        Recorder(tmp_path / "dtype", x, y, dtype="int8")
+    with pytest.raises(InfoplaneError, match="epoch must be a non-negative integer"):
+        rec.record(-1, layers_at(x, 0))
+
+
+def test_config_says_where_the_run_came_from(tmp_path, probe):
+    x, y = probe
+    with Recorder(tmp_path / "run", x, y) as rec:
+        rec.record(0, {"conv": np.tanh(x.reshape(N, 3, 2))})  # (n, ...) flattened per example
+    config = json.loads((tmp_path / "run" / "config.json").read_text())["config"]
+    assert config["source"] == "recorder" and config["layer_widths"] == [6]
