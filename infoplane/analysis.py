@@ -1,5 +1,6 @@
-"""Computations on a run's records: how much each layer compresses, what a run reached, and
-when the gradient signal-to-noise ratio drops. Numbers only; ``plotting`` draws them.
+"""Computations on a run's records: the checks of their arrays, how much each layer
+compresses, what a run reached, and when the gradient signal-to-noise ratio drops. Numbers
+only; ``plotting`` draws them.
 
 Arrays are those of ``information.npz``: ``I_XT`` and ``I_TY`` [seed, logged_epoch, layer] in
 bits (a missing seed axis, [logged_epoch, layer], is one run), ``epochs`` [logged_epoch],
@@ -45,6 +46,34 @@ def check_same_shape(**arrays) -> None:
     if len(set(shapes.values())) > 1:
         text = ", ".join(f"{k} {s}" for k, s in shapes.items())
         raise InfoplaneError(f"shapes do not match: {text}; they must come from the same run")
+
+
+def plane_runs(I_XT, I_TY, epochs, *, mean_over_seeds: bool) -> tuple:
+    """Checked plane arrays as [run, logged_epoch, layer] and the checked epochs.
+
+    Args:
+        I_XT, I_TY: [seed, logged_epoch, layer] or [logged_epoch, layer], bits.
+        epochs: [logged_epoch].
+        mean_over_seeds: average over seeds into one run ([1, logged_epoch, layer]).
+
+    Returns:
+        (I_XT, I_TY, epochs) as float arrays.
+    """
+    e = check_epochs(epochs)
+    ixt = check_runs("I_XT", I_XT, e.size, per_layer=True)
+    ity = check_runs("I_TY", I_TY, e.size, per_layer=True)
+    check_same_shape(I_XT=ixt, I_TY=ity)
+    if mean_over_seeds:
+        ixt, ity = ixt.mean(axis=0, keepdims=True), ity.mean(axis=0, keepdims=True)
+    return ixt, ity, e
+
+
+def nearest_logged_epoch(epochs: np.ndarray, epoch, name: str = "epoch") -> int:
+    """Index of the logged epoch nearest to ``epoch`` on a log(epoch + 1) scale (the scale of
+    the plots); ``name`` names ``epoch`` in the error message."""
+    if not np.isfinite(epoch) or epoch < 0:
+        raise InfoplaneError(f"{name} must be a non-negative epoch, got {epoch!r}")
+    return int(np.argmin(np.abs(np.log1p(epochs) - np.log1p(epoch))))
 
 
 def compression(I_XT, epochs=None, *, after=None) -> dict:
@@ -100,6 +129,42 @@ def smooth(v: np.ndarray, window: int) -> np.ndarray:
     return np.convolve(padded, np.ones(window) / window, mode="valid")
 
 
+def _smoothed_log_snr(epochs, grad_mean, grad_std, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """The checked epochs and log S(t) = mean over layers of log(seed-mean grad_mean /
+    seed-mean grad_std), smoothed over ``window`` logged epochs."""
+    e = check_epochs(epochs)
+    gm = check_runs("grad_mean", grad_mean, e.size, per_layer=True).mean(axis=0)
+    gs = check_runs("grad_std", grad_std, e.size, per_layer=True).mean(axis=0)
+    check_same_shape(grad_mean=gm, grad_std=gs)
+    tiny = np.finfo(float).tiny  # a zero gradient statistic gives a finite, very small log
+    log_snr = np.log(np.maximum(gm, tiny)) - np.log(np.maximum(gs, tiny))
+    return e, smooth(log_snr.mean(axis=1), window)
+
+
+def _crossing(e: np.ndarray, s: np.ndarray, threshold: float) -> int:
+    """The first logged epoch from which log S stays below log(threshold) to the end."""
+    # Index from which every later value is below: one past the last value not below (NaN
+    # counts as not below).
+    above = np.flatnonzero(~(s < np.log(threshold)))
+    if above.size == 0 or above[-1] == e.size - 1:
+        state = (f"is below {threshold:g} throughout" if above.size == 0
+                 else f"is still at or above {threshold:g} at the last logged epoch")
+        raise InfoplaneError(f"no SNR transition: the smoothed gradient SNR {state}; "
+                             "try method='midpoint' or another threshold")
+    return int(e[above[-1] + 1])
+
+
+def _midpoint(e: np.ndarray, s: np.ndarray) -> int:
+    """The first logged epoch after the peak of log S at which it has fallen halfway (in
+    log, so to the geometric midpoint) to its lowest value after the peak."""
+    peak = int(np.argmax(s))
+    if peak >= e.size - 1 or s[peak + 1:].min() >= s[peak]:
+        raise InfoplaneError("no SNR transition: the smoothed gradient SNR does not fall after "
+                             "its maximum; train longer")
+    middle = 0.5 * (s[peak] + s[peak + 1:].min())
+    return int(e[peak + 1 + int(np.argmax(s[peak + 1:] <= middle))])
+
+
 def detect_snr_transition(epochs, grad_mean, grad_std, *, threshold: float = 1.0,
                           window: int = 5, method: str = "crossing") -> int:
     """The epoch at which training switches from drift to diffusion (Shwartz-Ziv & Tishby).
@@ -136,30 +201,8 @@ def detect_snr_transition(epochs, grad_mean, grad_std, *, threshold: float = 1.0
         raise InfoplaneError(f"method must be 'crossing' or 'midpoint', got {method!r}")
     if int(window) < 1:
         raise InfoplaneError(f"window must be a positive number of logged epochs, got {window}")
-    e = check_epochs(epochs)
-    gm = check_runs("grad_mean", grad_mean, e.size, per_layer=True).mean(axis=0)
-    gs = check_runs("grad_std", grad_std, e.size, per_layer=True).mean(axis=0)
-    check_same_shape(grad_mean=gm, grad_std=gs)
-    tiny = np.finfo(float).tiny
-    log_snr = np.log(np.maximum(gm, tiny)) - np.log(np.maximum(gs, tiny))
-    s = smooth(log_snr.mean(axis=1), int(window))
-    if method == "crossing":
-        below = s < np.log(threshold)
-        # Index from which every later value is below: one past the last value at or above.
-        above = np.flatnonzero(~below)
-        if above.size == 0 or above[-1] == e.size - 1:
-            state = (f"is below {threshold:g} throughout" if above.size == 0
-                     else f"is still at or above {threshold:g} at the last logged epoch")
-            raise InfoplaneError(
-                f"no SNR transition: the smoothed gradient SNR {state}; "
-                "try method='midpoint' or another threshold")
-        return int(e[above[-1] + 1])
-    peak = int(np.argmax(s))
-    if peak >= e.size - 1 or s[peak + 1:].min() >= s[peak]:
-        raise InfoplaneError("no SNR transition: the smoothed gradient SNR does not fall after "
-                             "its maximum; train longer")
-    middle = 0.5 * (s[peak] + s[peak + 1:].min())
-    return int(e[peak + 1 + int(np.argmax(s[peak + 1:] <= middle))])
+    e, s = _smoothed_log_snr(epochs, grad_mean, grad_std, int(window))
+    return _crossing(e, s, threshold) if method == "crossing" else _midpoint(e, s)
 
 
 def find_snr_transition(epochs, grad_mean, grad_std) -> tuple[int | None, str]:

@@ -1,4 +1,4 @@
-"""Tests of infoplane.plotting: what is drawn (counts, scales, labels), files, the SNR rule."""
+"""Tests of infoplane.plotting: what is drawn (counts, scales, labels), and the files."""
 
 import matplotlib
 
@@ -10,7 +10,7 @@ from matplotlib.collections import LineCollection, PathCollection, PolyCollectio
 from matplotlib.colors import LogNorm  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from infoplane import InfoplaneError, analysis, plotting  # noqa: E402
+from infoplane import InfoplaneError, plotting  # noqa: E402
 
 SEEDS, LAYERS = 3, 4
 EPOCHS = np.unique(np.logspace(0, np.log2(500), 60, base=2).astype(int)) - 1  # starts at 0
@@ -169,45 +169,6 @@ def test_gradient_snr_mean_and_std_per_layer_log_log(ax):
     with pytest.raises(InfoplaneError, match="grad_std"):
         plotting.gradient_snr(Figure().add_subplot(), EPOCHS, d["grad_mean"],
                               d["grad_std"][:, :-1])
-
-
-def test_detect_snr_transition_finds_a_known_crossing():
-    d = _info()
-    rng = np.random.default_rng(1)
-    noisy = d["grad_mean"] * np.exp(rng.normal(0, 0.3, d["grad_mean"].shape))
-    found = analysis.detect_snr_transition(EPOCHS, noisy, d["grad_std"])
-    i_true = int(np.argmax(EPOCHS >= 100))  # the first logged epoch with SNR 0.1
-    i_found = int(np.flatnonzero(EPOCHS == found)[0])
-    assert abs(i_found - i_true) <= 1  # within one logged epoch
-    # Without a seed axis, and without smoothing, a clean step is found exactly.
-    assert analysis.detect_snr_transition(EPOCHS, d["grad_mean"][0], d["grad_std"][0],
-                                          window=1) == EPOCHS[i_true]
-
-
-def test_detect_snr_transition_midpoint_of_a_smooth_fall():
-    # log SNR falls as a logistic in log(epoch + 1) centred on epoch 99; the range of
-    # log(epoch + 1) is symmetric about it, so peak and trough are symmetric and the
-    # geometric midpoint is at the centre.
-    epochs = np.unique(np.round(np.logspace(0, 4, 200)).astype(int)) - 1
-    u = np.log1p(epochs) - np.log(100)
-    log_snr = 2.0 - 4.0 / (1 + np.exp(-u / 0.3))
-    grad_std = np.full((epochs.size, 2), 0.1)
-    grad_mean = grad_std * np.exp(log_snr)[:, None]
-    found = analysis.detect_snr_transition(epochs, grad_mean, grad_std, method="midpoint")
-    i_true = int(np.argmin(np.abs(u)))
-    assert abs(int(np.flatnonzero(epochs == found)[0]) - i_true) <= 1
-
-
-def test_detect_snr_transition_explains_when_there_is_none():
-    grad_std = np.full((EPOCHS.size, 3), 1.0)
-    with pytest.raises(InfoplaneError, match="below 1 throughout.*midpoint"):
-        analysis.detect_snr_transition(EPOCHS, 0.5 * grad_std, grad_std)
-    with pytest.raises(InfoplaneError, match="still at or above"):
-        analysis.detect_snr_transition(EPOCHS, 2 * grad_std, grad_std)
-    with pytest.raises(InfoplaneError, match="method"):
-        analysis.detect_snr_transition(EPOCHS, grad_std, grad_std, method="knee")
-    with pytest.raises(InfoplaneError, match="logged epochs"):
-        analysis.detect_snr_transition(EPOCHS[:-2], grad_std, grad_std)
 
 
 def test_information_plane_grid_shares_one_log_colour_scale():

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 
 import numpy as np
 from matplotlib.collections import LineCollection
-from matplotlib.lines import Line2D
 
 from .._errors import InfoplaneError
 from ..analysis import check_epochs
@@ -18,7 +17,7 @@ from ._conventions import (
     _names,
     _plain_log_ticks,
 )
-from ._plane import _plane_legend, information_plane
+from ._plane import _plane_legend, information_plane, layer_handles
 
 
 def information_plane_grid(fig, planes: Mapping[str, tuple], *, ncols: int | None = None,
@@ -39,11 +38,7 @@ def information_plane_grid(fig, planes: Mapping[str, tuple], *, ncols: int | Non
     Returns:
         The Axes as a 2-D object array [row, column]; unused cells are removed.
     """
-    if not planes:
-        raise InfoplaneError("planes is empty; give at least one title -> (I_XT, I_TY, epochs)")
-    for title, value in planes.items():
-        if not isinstance(value, tuple | list) or len(value) != 3:
-            raise InfoplaneError(f"planes[{title!r}] must be a tuple (I_XT, I_TY, epochs)")
+    _check_planes(planes)
     n = len(planes)
     ncols = n if ncols is None else max(1, min(int(ncols), n))
     nrows = -(-n // ncols)
@@ -59,25 +54,35 @@ def information_plane_grid(fig, planes: Mapping[str, tuple], *, ncols: int | Non
     for ax in axes.flat[n:]:
         ax.remove()
     used = list(axes.flat[:n])
-    # Same limits everywhere, so the panels compare at a glance.
-    ax0 = used[0]
-    ax0.set_xlim(0, max(a.get_xlim()[1] for a in used))
-    ax0.set_ylim(0, max(a.get_ylim()[1] for a in used))
-    for a in used[1:]:
-        a.set_xlim(ax0.get_xlim())
-        a.set_ylim(ax0.get_ylim())
-    mappable = next(c for c in ax0.collections if c.get_array() is not None
+    _share_limits(used)
+    mappable = next(c for c in used[0].collections if c.get_array() is not None
                     and not isinstance(c, LineCollection))
     cbar = fig.colorbar(mappable, ax=used, pad=0.02)
     cbar.set_label(EPOCH_LABEL)
     _plain_log_ticks(cbar.ax.yaxis)
-    markers = plane_kw.get("markers", LAYER_MARKERS)
     names = _names(layer_names, np.shape(next(iter(planes.values()))[0])[-1])
-    handles = [Line2D([], [], ls="", marker=markers[l % len(markers)], color="0.35",
-                      markersize=5, label=name) for l, name in enumerate(names)]
+    handles = layer_handles(names, plane_kw.get("markers", LAYER_MARKERS))
     fig.legend(handles=handles, loc="outside upper center", ncols=min(len(handles), 6),
                frameon=False)
     return axes
+
+
+def _check_planes(planes: Mapping[str, tuple]) -> None:
+    if not planes:
+        raise InfoplaneError("planes is empty; give at least one title -> (I_XT, I_TY, epochs)")
+    for title, value in planes.items():
+        if not isinstance(value, tuple | list) or len(value) != 3:
+            raise InfoplaneError(f"planes[{title!r}] must be a tuple (I_XT, I_TY, epochs)")
+
+
+def _share_limits(axes: list) -> None:
+    """The same limits on every panel (the largest), so the panels compare at a glance."""
+    ax0 = axes[0]
+    ax0.set_xlim(0, max(a.get_xlim()[1] for a in axes))
+    ax0.set_ylim(0, max(a.get_ylim()[1] for a in axes))
+    for a in axes[1:]:
+        a.set_xlim(ax0.get_xlim())
+        a.set_ylim(ax0.get_ylim())
 
 
 def ib_curve(ax, r_bits, ty_bits, *, label: str = "IB curve", color="black", **line_kw):

@@ -11,8 +11,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import Colormap, LogNorm
 from matplotlib.lines import Line2D
 
-from .._errors import InfoplaneError
-from ..analysis import check_epochs, check_runs, check_same_shape
+from ..analysis import nearest_logged_epoch, plane_runs
 from ._conventions import (
     EPOCH_LABEL,
     LAYER_MARKERS,
@@ -24,26 +23,66 @@ from ._conventions import (
 )
 
 
-def _plane(I_XT, I_TY, epochs, mean_over_seeds: bool):
-    """Validated plane arrays as [run, epoch, layer] (one run when averaged) and epochs."""
-    e = check_epochs(epochs)
-    ixt = check_runs("I_XT", I_XT, e.size, per_layer=True)
-    ity = check_runs("I_TY", I_TY, e.size, per_layer=True)
-    check_same_shape(I_XT=ixt, I_TY=ity)
-    if mean_over_seeds:
-        ixt, ity = ixt.mean(axis=0, keepdims=True), ity.mean(axis=0, keepdims=True)
-    return ixt, ity, e
-
-
 def _cmap(cmap) -> Colormap:
     return cmap if isinstance(cmap, Colormap) else matplotlib.colormaps[cmap]
 
 
-def _nearest_logged(epochs: np.ndarray, epoch) -> int:
-    """Index of the logged epoch nearest to ``epoch`` on a log(epoch + 1) scale."""
-    if not np.isfinite(epoch) or epoch < 0:
-        raise InfoplaneError(f"mark_epoch must be a non-negative epoch, got {epoch!r}")
-    return int(np.argmin(np.abs(np.log1p(epochs) - np.log1p(epoch))))
+def layer_handles(names: Sequence[str], markers: Sequence[str]) -> list[Line2D]:
+    """Legend entries of the layers: each layer's marker, in grey."""
+    return [Line2D([], [], ls="", marker=markers[l % len(markers)], color="0.35", markersize=5,
+                   label=name) for l, name in enumerate(names)]
+
+
+def _draw_points(ax, ixt, ity, c, cm, norm, *, names, markers, size) -> list:
+    """A thin line through the layers of each (run, epoch), under one point collection per
+    layer coloured by ``c`` = epoch + 1; returns the point collections."""
+    n_runs, n_epochs, n_layers = ixt.shape
+    colour = np.tile(c, n_runs)
+    segments = np.stack([ixt, ity], axis=-1).reshape(n_runs * n_epochs, n_layers, 2)
+    ax.add_collection(LineCollection(segments, colors=cm(norm(colour)), linewidths=0.5,
+                                     alpha=0.45, zorder=1))
+    order = np.argsort(colour, kind="stable")  # later epochs on top, as in the paper
+    return [ax.scatter(ixt[:, :, l].ravel()[order], ity[:, :, l].ravel()[order],
+                       c=colour[order], cmap=cm, norm=norm, s=size,
+                       marker=markers[l % len(markers)], linewidths=0, zorder=2,
+                       label=names[l]) for l in range(n_layers)]
+
+
+def _draw_marked_epoch(ax, ixt, ity, e, i: int, *, size: float, label: str) -> Line2D:
+    """Ring the seed-mean layers of logged epoch ``i`` in red; returns its legend entry."""
+    mx, my = ixt[:, i].mean(axis=0), ity[:, i].mean(axis=0)
+    ax.plot(mx, my, color=MARK_COLOUR, lw=1.0, zorder=3)
+    ax.scatter(mx, my, s=size * 5, facecolors="none", edgecolors=MARK_COLOUR, linewidths=1.2,
+               zorder=4)
+    return Line2D([], [], color=MARK_COLOUR, marker="o", mfc="none", markersize=7, lw=1.0,
+                  label=f"{label} (epoch {int(e[i])})")
+
+
+def _draw_entropies(ax, ixt, ity, H_X, H_Y) -> None:
+    """Axes from 0 to past the data and H(X), H(Y), which are drawn as labelled dashed lines."""
+    xmax = max(float(np.nanmax(ixt)), float(H_X) if H_X is not None else 0.0, 1e-3)
+    ymax = max(float(np.nanmax(ity)), float(H_Y) if H_Y is not None else 0.0, 1e-3)
+    ax.set_xlim(0, xmax * 1.06)
+    ax.set_ylim(0, ymax * 1.1)
+    text = {"textcoords": "offset points", "fontsize": "small", "color": REF_COLOUR}
+    if H_X is not None:
+        ax.axvline(float(H_X), color=REF_COLOUR, ls="--", lw=0.8, zorder=0)
+        ax.annotate(f"H(X) = {float(H_X):.3g} bits", (float(H_X), 0.02),
+                    xycoords=ax.get_xaxis_transform(), xytext=(-2, 0), rotation=90,
+                    ha="right", va="bottom", **text)
+    if H_Y is not None:
+        ax.axhline(float(H_Y), color=REF_COLOUR, ls="--", lw=0.8, zorder=0)
+        ax.annotate(f"H(Y) = {float(H_Y):.3g} bits", (0.01, float(H_Y)),
+                    xycoords=ax.get_yaxis_transform(), xytext=(0, 2), ha="left",
+                    va="bottom", **text)
+
+
+def _draw_colorbar(ax, points, colorbar) -> None:
+    """The "epoch + 1" colour bar of ``points``: beside ``ax`` (True) or in an Axes."""
+    kw = {"cax": colorbar} if not isinstance(colorbar, bool) else {"ax": ax, "pad": 0.02}
+    cbar = ax.figure.colorbar(points, **kw)
+    cbar.set_label(EPOCH_LABEL)
+    _plain_log_ticks(cbar.ax.yaxis)
 
 
 def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names=None,
@@ -83,65 +122,23 @@ def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names
         ax.
     """
     n_seeds = np.shape(I_XT)[0] if np.ndim(I_XT) == 3 else 1
-    ixt, ity, e = _plane(I_XT, I_TY, epochs, mean_over_seeds)
-    n_runs, n_epochs, n_layers = ixt.shape
-    names = _names(layer_names, n_layers)
-    cm = _cmap(cmap)
+    ixt, ity, e = plane_runs(I_XT, I_TY, epochs, mean_over_seeds=mean_over_seeds)
+    names = _names(layer_names, ixt.shape[2])
     norm = norm if norm is not None else _epoch_norm(e)
-    c = e + 1.0
-
-    # One polyline through the layers per (run, epoch), drawn under the points.
-    segments = np.stack([ixt, ity], axis=-1).reshape(n_runs * n_epochs, n_layers, 2)
-    lines = LineCollection(segments, colors=cm(norm(np.tile(c, n_runs))),
-                           linewidths=0.5, alpha=0.45, zorder=1)
-    ax.add_collection(lines)
-    # Later epochs are drawn on top, as in the paper.
-    order = np.argsort(np.tile(c, n_runs), kind="stable")
-    points = []
-    for l in range(n_layers):
-        x = ixt[:, :, l].ravel()[order]
-        y = ity[:, :, l].ravel()[order]
-        points.append(ax.scatter(x, y, c=np.tile(c, n_runs)[order], cmap=cm, norm=norm,
-                                 s=size, marker=markers[l % len(markers)], linewidths=0,
-                                 zorder=2, label=names[l]))
-
-    handles = [Line2D([], [], ls="", marker=markers[l % len(markers)], color="0.35",
-                      markersize=5, label=names[l]) for l in range(n_layers)]
+    points = _draw_points(ax, ixt, ity, e + 1.0, _cmap(cmap), norm, names=names,
+                          markers=markers, size=size)
+    handles = layer_handles(names, markers)
     if mark_epoch is not None:
-        i = _nearest_logged(e, mark_epoch)
-        mx, my = ixt[:, i].mean(axis=0), ity[:, i].mean(axis=0)
-        ax.plot(mx, my, color=MARK_COLOUR, lw=1.0, zorder=3)
-        ax.scatter(mx, my, s=size * 5, facecolors="none", edgecolors=MARK_COLOUR,
-                   linewidths=1.2, zorder=4)
-        handles.append(Line2D([], [], color=MARK_COLOUR, marker="o", mfc="none", markersize=7,
-                              lw=1.0, label=f"{mark_label} (epoch {int(e[i])})"))
-
-    xmax = max(float(np.nanmax(ixt)), float(H_X) if H_X is not None else 0.0, 1e-3)
-    ymax = max(float(np.nanmax(ity)), float(H_Y) if H_Y is not None else 0.0, 1e-3)
-    ax.set_xlim(0, xmax * 1.06)
-    ax.set_ylim(0, ymax * 1.1)
-    if H_X is not None:
-        ax.axvline(float(H_X), color=REF_COLOUR, ls="--", lw=0.8, zorder=0)
-        ax.annotate(f"H(X) = {float(H_X):.3g} bits", (float(H_X), 0.02),
-                    xycoords=ax.get_xaxis_transform(), xytext=(-2, 0),
-                    textcoords="offset points", rotation=90, ha="right", va="bottom",
-                    fontsize="small", color=REF_COLOUR)
-    if H_Y is not None:
-        ax.axhline(float(H_Y), color=REF_COLOUR, ls="--", lw=0.8, zorder=0)
-        ax.annotate(f"H(Y) = {float(H_Y):.3g} bits", (0.01, float(H_Y)),
-                    xycoords=ax.get_yaxis_transform(), xytext=(0, 2),
-                    textcoords="offset points", ha="left", va="bottom", fontsize="small",
-                    color=REF_COLOUR)
+        i = nearest_logged_epoch(e, mark_epoch, "mark_epoch")
+        handles.append(_draw_marked_epoch(ax, ixt, ity, e, i, size=size, label=mark_label))
+    _draw_entropies(ax, ixt, ity, H_X, H_Y)
     ax.set_xlabel("I(X;T) (bits)")
     ax.set_ylabel("I(T;Y) (bits)")
     if legend:
         title = f"mean of {n_seeds} runs" if mean_over_seeds and n_seeds > 1 else None
         _plane_legend(ax, handles, title)
     if colorbar is not False and colorbar is not None:
-        kw = {"cax": colorbar} if not isinstance(colorbar, bool) else {"ax": ax, "pad": 0.02}
-        cbar = ax.figure.colorbar(points[0], **kw)
-        cbar.set_label(EPOCH_LABEL)
-        _plain_log_ticks(cbar.ax.yaxis)
+        _draw_colorbar(ax, points[0], colorbar)
     return ax
 
 
@@ -174,7 +171,7 @@ def layer_trajectories(ax, I_XT, I_TY, epochs, *, layer_names=None, H_X=None, H_
     Returns:
         ax.
     """
-    ixt, ity, _ = _plane(I_XT, I_TY, epochs, mean_over_seeds)
+    ixt, ity, _ = plane_runs(I_XT, I_TY, epochs, mean_over_seeds=mean_over_seeds)
     n_runs, _, n_layers = ixt.shape
     names = _names(layer_names, n_layers)
     if colors is None:
