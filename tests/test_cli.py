@@ -41,6 +41,8 @@ def test_reproduce_quick_writes_plane_npz_and_results(tmp_path, capsys):
         (["train", "--preset", "tiny", "--set", "hidden=[4,-2]"], "hidden width 1 must be"),
         (["train", "--preset", "tiny", "--set", "colour=red"], "unknown configuration field"),
         (["reproduce", "tishby2018"], "unknown study 'tishby2018'"),
+        (["reproduce", "tishby2017", "--quick", "--full"], "choose either --quick or --full"),
+        (["reproduce", "tishby2017", "--set", "seeds"], "--set takes FIELD=VALUE"),
         (["plot", "/nonexistent/run"], "no such file"),
     ],
 )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
+from pathlib import Path
 
 from .._errors import check_choice
 
@@ -32,8 +33,9 @@ STUDIES = {
 }
 
 
-def run_study(name: str, overrides: Mapping | None = None, out=None, *, scale: str = "default",
-              resume: bool = False, overwrite: bool = False, progress: bool = True) -> dict:
+def run_study(name: str, overrides: Mapping | None = None, out: str | Path | None = None, *,
+              scale: str = "default", resume: bool = False, overwrite: bool = False,
+              progress: bool = True) -> dict:
     """Run the study ``name`` (one of ``STUDIES``) and return its results.
 
     Args:
