@@ -5,7 +5,8 @@ A run directory holds:
     information.npz   I_XT, I_TY [seed, logged_epoch, layer] in bits, epochs, layer_names,
                       losses, accuracies, gradient statistics, weight norms; rewritten after
                       every chunk, so it always holds everything recorded so far
-    checkpoint.npz    the training state after the last saved chunk, for ``resume``
+    checkpoint.npz    the training state after the last saved chunk, for ``resume``: its
+                      leaves ``leaf_0``, ``leaf_1``, ... and ``next_chunk``
     activations/      optional raw activations: ``chunk_NNNNN.npz``, one file per chunk, each
                       with ``epochs`` (k,) and ``layer_{li}`` [seed, k, n, units] arrays
     information_<name>.npz   planes re-estimated from the activations (``infoplane plane``)
@@ -19,12 +20,16 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import shutil
 import tempfile
+import time
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
+from . import __version__
 from ._errors import InfoplaneError
 
 
@@ -106,6 +111,29 @@ def read_information(run_dir) -> dict[str, np.ndarray]:
     return data
 
 
+def write_information(run_dir, arrays: dict[str, np.ndarray]) -> None:
+    """Write (or rewrite) a run's information.npz from its arrays."""
+    write_npz(Path(run_dir) / "information.npz", **arrays)
+
+
+def versions(devices: list[str]) -> dict:
+    """The versions a run was made with, and its ``devices`` (their names)."""
+    return {"infoplane": __version__, "jax": metadata.version("jax"),
+            "optax": metadata.version("optax"), "numpy": np.__version__,
+            "python": platform.python_version(), "devices": list(devices)}
+
+
+def write_config(run_dir, config: dict, *, logged_epochs, n_chunks: int, devices: list[str]
+                 ) -> None:
+    """Write a run's config.json: the configuration's fields (``RunConfig.to_dict()``), the
+    ``versions``, the logged epochs, the number of chunks and the time of creation."""
+    write_json(Path(run_dir) / "config.json", {
+        "config": config, "versions": versions(devices),
+        "logged_epochs": [int(e) for e in logged_epochs], "n_chunks": int(n_chunks),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    })
+
+
 def read_config(run_dir) -> dict:
     """The ``config`` entry of a run's config.json (a plain dict of configuration fields)."""
     path = Path(run_dir) / "config.json"
@@ -115,6 +143,25 @@ def read_config(run_dir) -> dict:
         return json.loads(path.read_text())["config"]
     except (json.JSONDecodeError, KeyError) as err:
         raise InfoplaneError(f"{path} is not an infoplane config.json ({err})") from None
+
+
+def write_checkpoint(run_dir, next_chunk: int, leaves: list[np.ndarray]) -> None:
+    """Write a run's checkpoint.npz: the leaves of its training state (in ``jax.tree.leaves``
+    order) as ``leaf_0``, ``leaf_1``, ..., and ``next_chunk``, the chunk to run next."""
+    write_npz(Path(run_dir) / "checkpoint.npz", next_chunk=np.int64(next_chunk),
+              **{f"leaf_{i}": np.asarray(v) for i, v in enumerate(leaves)})
+
+
+def read_checkpoint(run_dir) -> tuple[int, list[np.ndarray]] | None:
+    """A run's checkpoint as ``(next_chunk, leaves)``, or None when it has saved none yet."""
+    path = Path(run_dir) / "checkpoint.npz"
+    if not path.is_file():
+        return None
+    saved = read_npz(path)
+    leaves = []
+    while f"leaf_{len(leaves)}" in saved:
+        leaves.append(saved[f"leaf_{len(leaves)}"])
+    return int(saved["next_chunk"]), leaves
 
 
 def write_activations(run_dir, chunk: int, epochs, layers: dict[int, np.ndarray]) -> None:

@@ -1,0 +1,47 @@
+import json
+
+import numpy as np
+import pytest
+
+from infoplane import InfoplaneError, RunConfig, preset
+from infoplane.runs import (
+    read_checkpoint,
+    read_config,
+    read_information,
+    write_checkpoint,
+    write_config,
+    write_information,
+)
+
+
+def test_checkpoint_round_trip(tmp_path):
+    assert read_checkpoint(tmp_path) is None  # a run that has saved no chunk yet
+    leaves = [np.arange(6, dtype=np.float32).reshape(2, 3), np.array([1, 2], dtype=np.int32)]
+    write_checkpoint(tmp_path, 3, leaves)
+    next_chunk, back = read_checkpoint(tmp_path)
+    assert next_chunk == 3 and len(back) == 2
+    for a, b in zip(leaves, back, strict=True):
+        np.testing.assert_array_equal(a, b)
+        assert a.dtype == b.dtype
+
+
+def test_config_round_trip_with_versions(tmp_path):
+    config = preset("tiny")
+    write_config(tmp_path, config.to_dict(), logged_epochs=np.array([0, 10, 59]), n_chunks=2,
+                 devices=["cpu:0"])
+    assert RunConfig.from_dict(read_config(tmp_path)) == config
+    saved = json.loads((tmp_path / "config.json").read_text())
+    assert saved["logged_epochs"] == [0, 10, 59] and saved["n_chunks"] == 2
+    assert {"infoplane", "jax", "optax", "numpy", "python"} <= set(saved["versions"])
+    assert saved["versions"]["devices"] == ["cpu:0"]
+
+
+def test_information_round_trip_and_a_clear_error(tmp_path):
+    arrays = {"I_XT": np.ones((2, 3, 4)), "I_TY": np.zeros((2, 3, 4)), "complete": np.bool_(True)}
+    write_information(tmp_path, arrays)
+    back = read_information(tmp_path)
+    assert set(back) == set(arrays)
+    np.testing.assert_array_equal(back["I_XT"], arrays["I_XT"])
+    write_information(tmp_path, {"epochs": np.arange(3)})
+    with pytest.raises(InfoplaneError, match="no I_XT / I_TY arrays"):
+        read_information(tmp_path)
