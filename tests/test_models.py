@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from infoplane import InfoplaneError
+from infoplane.training.config import ACTIVATIONS
 from infoplane.training.models import (
-    ACTIVATIONS,
+    ACTIVATION_FUNCTIONS,
     forward,
     init_mlp,
     init_weight,
@@ -45,22 +46,24 @@ def test_zero_init_and_zero_biases():
     assert all(float(jnp.abs(layer.b).sum()) == 0 for layer in params)
 
 
-def test_forward_returns_every_layer_with_softmax_last():
+def test_forward_returns_the_logits_and_every_hidden_layer():
     params = init_mlp(jax.random.key(2), (12, 10, 7, 2))
     x = jnp.asarray(np.random.default_rng(0).normal(size=(5, 12)), dtype=jnp.float32)
-    layers = forward(params, x, jnp.tanh)
-    assert [h.shape for h in layers] == [(5, 10), (5, 7), (5, 2)]
-    np.testing.assert_allclose(np.asarray(layers[-1]).sum(axis=1), 1.0, rtol=1e-6)
+    logits, hidden = forward(params, x, jnp.tanh)
+    assert [h.shape for h in hidden] == [(5, 10), (5, 7)] and logits.shape == (5, 2)
     # By hand, with numpy.
     h = np.asarray(x)
     for layer in params[:-1]:
         h = np.tanh(h @ np.asarray(layer.w) + np.asarray(layer.b))
-    np.testing.assert_allclose(np.asarray(layers[1]), h, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(hidden[1]), h, rtol=1e-5, atol=1e-6)
+    z = h @ np.asarray(params[-1].w) + np.asarray(params[-1].b)
+    np.testing.assert_allclose(np.asarray(logits), z, rtol=1e-5, atol=1e-6)
 
 
 def test_activations_and_user_callable():
     z = jnp.linspace(-3, 3, 7)
     assert set(ACTIVATIONS) == {"tanh", "relu", "sigmoid", "softsign", "softplus", "linear"}
+    assert set(ACTIVATION_FUNCTIONS) == set(ACTIVATIONS)  # every name has its function
     np.testing.assert_allclose(resolve_activation("softsign")(z), z / (1 + jnp.abs(z)), rtol=1e-6)
     np.testing.assert_allclose(resolve_activation("softplus")(z), np.log1p(np.exp(z)), rtol=1e-5)
     f = resolve_activation(lambda v: 2 * v)

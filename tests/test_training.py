@@ -12,11 +12,12 @@ import pytest
 
 from infoplane import Bins, InfoplaneError
 from infoplane.data.datasets import Dataset, split, tishby12
-from infoplane.training._grouped import group_logits
+from infoplane.estimators import binned_information
 from infoplane.training.config import RunConfig, preset
 from infoplane.training.loop import TrainingDiverged, plan_chunks, train
-from infoplane.training.models import init_mlp, logits
-from infoplane.training.program import Schedule, make_chunk_program, make_optimiser
+from infoplane.training.measure import measure_outputs, probe_rows
+from infoplane.training.models import forward, group_logits, init_mlp
+from infoplane.training.program import Schedule, build_program
 from infoplane.training.schedules import logged_epochs
 
 
@@ -52,10 +53,9 @@ def test_one_training_step_matches_numpy():
     data = Dataset(rng.normal(size=(64, 5)).astype(np.float32),
                    rng.integers(0, 3, 64).astype(np.int32), 3)
     rows = split(data, "idnns", 1.0)
-    init, chunk, unravel = make_chunk_program(
-        data=data, split=rows, widths=(5, 4, 3), activation="tanh",
-        optimiser=make_optimiser("adam", 0.01), batch_size=64, shuffle=False,
-        bins=Bins.idnns(), devices=jax.devices()[:1])
+    config = RunConfig(hidden=(4,), activation="tanh", optimiser="adam", learning_rate=0.01,
+                       batch_size=64, batch_order="fixed")
+    init, chunk, unravel = build_program(config, data, rows, jax.devices()[:1])
     state = init(jax.random.key_data(jax.random.key(3))[None])
     before = [(np.asarray(l.w), np.asarray(l.b)) for l in unravel(state.params[0])]
     sched = Schedule(jnp.array([0]), jnp.array([1]), jnp.array([True]))
@@ -184,20 +184,6 @@ def test_bad_configuration_is_a_clear_error(changes, message):
         train(preset("tiny").replace(**changes), None, progress=False)
 
 
-def test_unknown_field_and_preset():
-    with pytest.raises(InfoplaneError, match="unknown configuration field"):
-        preset("tiny").replace(colour="blue")
-    with pytest.raises(InfoplaneError, match="unknown preset 'big'; valid presets are"):
-        preset("big")
-
-
-def test_config_json_round_trip(tmp_path):
-    cfg = preset("saxe2018").replace(hidden=(8, 4), record_layers=(0, 2))
-    path = tmp_path / "c.json"
-    path.write_text(json.dumps(cfg.to_dict()))
-    assert RunConfig.from_json(path) == cfg
-
-
 def test_generated_data_used_when_dataset_is_tishby12():
     d = tishby12()
     assert d.name == "tishby12"
@@ -213,8 +199,8 @@ def test_group_logits_equal_each_network_alone():
     own = group_logits(stacked, jnp.stack([x, 2 * x, -x]), jnp.tanh)
     for s, (net, scale) in enumerate(zip(nets, (1, 2, -1), strict=True)):
         # float32 products of length <= 12: 1e-5 is a few ulps of values of order 1.
-        np.testing.assert_allclose(out[s].T, logits(net, x, jnp.tanh), atol=1e-5)
-        np.testing.assert_allclose(own[s].T, logits(net, scale * x, jnp.tanh), atol=1e-5)
+        np.testing.assert_allclose(out[s].T, forward(net, x, jnp.tanh)[0], atol=1e-5)
+        np.testing.assert_allclose(own[s].T, forward(net, scale * x, jnp.tanh)[0], atol=1e-5)
 
 
 @pytest.mark.parametrize("shuffle", [False, True])
@@ -226,12 +212,11 @@ def test_group_size_does_not_change_training(shuffle):
     keys = jax.random.key_data(jax.vmap(jax.random.key)(jnp.arange(4)))
     sched = Schedule(jnp.array([0, 3]), jnp.array([3, 2]), jnp.array([True] * 2))
     out = []
+    config = RunConfig(hidden=(6, 3), activation="tanh", optimiser="adam", learning_rate=0.01,
+                       batch_size=512, batch_order="shuffle" if shuffle else "fixed",
+                       dropout=0.1, unit_noise=0.05)
     for group in (4, 1):
-        init, chunk, _ = make_chunk_program(
-            data=data, split=rows, widths=(12, 6, 3, 2), activation="tanh",
-            optimiser=make_optimiser("adam", 0.01), batch_size=512, shuffle=shuffle,
-            bins=Bins.idnns(), dropout=0.1, unit_noise=0.05, devices=jax.devices()[:1],
-            group=group)
+        init, chunk, _ = build_program(config, data, rows, jax.devices()[:1], group=group)
         state, rec = chunk(init(keys), sched)
         out.append((np.asarray(state.params), {k: np.asarray(v) for k, v in rec.items()}))
     # 5 epochs of Adam at lr 0.01 from identical starts: 1e-4 absolute on parameters and on
@@ -239,3 +224,25 @@ def test_group_size_does_not_change_training(shuffle):
     np.testing.assert_allclose(out[0][0], out[1][0], atol=1e-4)
     for key in ("train_loss", "test_acc", "grad_mean"):
         np.testing.assert_allclose(out[0][1][key], out[1][1][key], atol=1e-4, rtol=1e-4)
+
+
+def test_measurement_records_the_output_layer_as_softmax_of_the_logits():
+    """The layers of the plane are the hidden layers and softmax(logits), binned with the
+    run's bins; losses are cross-entropies in bits on the masked rows."""
+    data = tishby12()
+    rows = split(data, "idnns", 0.8)
+    config = RunConfig(hidden=(10, 7), record_layers=(0, 2), record_dtype="float32")
+    params = init_mlp(jax.random.key(5), (12, 10, 7, 2))
+    probe = probe_rows(data, rows)
+    logits, hidden = forward(params, probe.x, jnp.tanh)
+    rec = measure_outputs(logits, hidden, probe, config)
+    probs = np.asarray(jax.nn.softmax(logits))
+    np.testing.assert_array_equal(rec["act_2"], probs)
+    np.testing.assert_array_equal(rec["act_0"], hidden[0])
+    ixt, ity = binned_information(probs, probe.y, Bins.idnns(), 2)
+    assert float(rec["I_XT"][2]) == float(ixt) and float(rec["I_TY"][2]) == float(ity)
+    # Cross-entropy by hand in float64 on the test rows; float32 logits of order 1: 1e-5.
+    z = np.asarray(logits, dtype=np.float64)[rows.test]
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    nll_bits = -log_p[np.arange(len(z)), data.y[rows.test]] / np.log(2)
+    assert float(rec["test_loss"]) == pytest.approx(nll_bits.mean(), abs=1e-5)

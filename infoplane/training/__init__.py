@@ -1,8 +1,11 @@
 """Training many networks at once while recording their information plane.
 
-``RunConfig`` (``config``, no JAX import) describes a run; ``models`` builds the networks;
-``schedules`` says which epochs are logged; ``program`` compiles a chunk of logged epochs for
-all seeds; ``loop.train`` feeds it chunk by chunk and writes the run folder (``infoplane.runs``).
+``RunConfig`` (``config``, no JAX import) describes a run and is passed down whole;
+``schedules`` says which epochs are logged; ``models`` holds the MLP and its two forward passes,
+``network`` what the program needs of any network; ``program`` compiles a chunk of logged
+epochs for all seeds from one ``epoch`` of training, the ``measure`` of a logged epoch and the
+``sharding`` of seeds over devices; ``loop.train`` feeds it chunk by chunk and decides what to
+write to the run folder when (its format is ``infoplane.runs``).
 """
 
 from .config import PRESETS, RunConfig, preset

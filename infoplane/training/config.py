@@ -1,4 +1,9 @@
-"""The configuration of a training run: one frozen dataclass that round-trips through JSON."""
+"""The configuration of a training run: one frozen dataclass that round-trips through JSON.
+
+No JAX is imported here or by anything imported here, so that a configuration can be built,
+checked and saved without loading the compiled code (``tests/test_config.py`` reads the import
+graph to keep it so).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,18 @@ from pathlib import Path
 
 from .._errors import InfoplaneError, check_choice, check_positive_int, check_positive_real
 from ..data.datasets import SPLITS
+from ..defaults import BIN_HIGH, BIN_LOW, BIN_RULE, N_BINS
 from ..estimators.bins import BIN_RULES, Bins
-from .models import ACTIVATIONS, INITIALISERS
-from .program import OPTIMISERS
 from .schedules import SCHEDULES
 
+# The names a configuration may choose from. They live here, not beside the JAX code that
+# implements them (models.py, epoch.py), so that a configuration is checked without JAX.
+ACTIVATIONS = ("tanh", "relu", "sigmoid", "softsign", "softplus", "linear")
+INITIALISERS = ("idnns", "zeros", "normal", "glorot_uniform", "glorot_normal", "he_normal",
+                "he_uniform")
+OPTIMISERS = ("adam", "sgd", "momentum")
 BATCH_ORDERS = ("fixed", "shuffle")
+RECORD_DTYPES = ("float16", "float32")
 
 
 @dataclass(frozen=True)
@@ -26,9 +37,10 @@ class RunConfig:
     Attributes:
         dataset: "tishby12", "digits", or a path to a .mat / .npz file.
         hidden: hidden layer widths; input and output widths come from the data.
-        activation: one of ``models.ACTIVATIONS``.
-        init: weight initialiser, one of ``models.INITIALISERS``; ``init_std`` for "normal".
-        optimiser: "adam", "sgd" or "momentum"; ``momentum`` for the latter.
+        activation: one of ``ACTIVATIONS``, or a callable (not saved to JSON).
+        init: weight initialiser, one of ``INITIALISERS``; ``init_std`` for "normal".
+        optimiser: one of ``OPTIMISERS`` ("adam", "sgd", "momentum"); ``momentum`` for the
+            latter.
         learning_rate, weight_decay: the optimiser's step size and L2 weight decay.
         batch_size, epochs: mini-batch size and number of epochs.
         batch_order: "fixed" (contiguous batches in row order, as IDNNs) or "shuffle" (reshuffled
@@ -67,10 +79,10 @@ class RunConfig:
     split: str = "idnns"
     train_fraction: float = 0.8
     split_seed: int = 0
-    bin_rule: str = "fixed"
-    n_bins: int = 30
-    bin_low: float = -1.0
-    bin_high: float = 1.0
+    bin_rule: str = BIN_RULE
+    n_bins: int = N_BINS
+    bin_low: float = BIN_LOW
+    bin_high: float = BIN_HIGH
     dropout: float = 0.0
     unit_noise: float = 0.0
     record_layers: tuple[int, ...] = field(default_factory=tuple)
@@ -88,6 +100,7 @@ class RunConfig:
 
     @property
     def bins(self) -> Bins:
+        """The binning of activations, as a ``Bins`` specification."""
         return Bins(self.bin_rule, self.n_bins, self.bin_low, self.bin_high)
 
     def validate(self) -> RunConfig:
@@ -104,7 +117,7 @@ class RunConfig:
         check_choice("schedule", self.schedule, SCHEDULES)
         check_choice("split", self.split, SPLITS)
         check_choice("bin rule", self.bin_rule, BIN_RULES)
-        check_choice("record dtype", self.record_dtype, ("float16", "float32"))
+        check_choice("record dtype", self.record_dtype, RECORD_DTYPES)
         for name in ("batch_size", "epochs", "seeds", "chunk_logs", "chunk_epochs"):
             check_positive_int(name, getattr(self, name))
         for name in ("learning_rate", "init_std"):

@@ -1,15 +1,14 @@
 """``train``: run a configuration end to end, saving as it goes, resumable.
 
-This is the one function the command line and the analyses call to train networks. It builds
+This is the one function the command line and the studies call to train networks. It builds
 the compiled chunk program (``program.py``), feeds it the logged-epoch schedule chunk by chunk,
-and after every chunk writes ``information.npz`` and a checkpoint atomically (``runs.py``).
+and decides what to write when: after every chunk the recorded activations, information.npz
+and a checkpoint, each atomically, in the format of ``infoplane.runs``.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import platform
 import time
 from pathlib import Path
 
@@ -17,12 +16,20 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import __version__
 from .._errors import InfoplaneError
 from ..data.datasets import Dataset, load_dataset, split
-from ..runs import prepare_dir, read_npz, write_activations, write_json, write_npz
+from ..runs import (
+    prepare_dir,
+    read_checkpoint,
+    read_config,
+    read_information,
+    write_activations,
+    write_checkpoint,
+    write_config,
+    write_information,
+)
 from .config import RunConfig
-from .program import RunState, Schedule, make_chunk_program, make_optimiser
+from .program import RunState, Schedule, build_program
 from .schedules import logged_epochs
 
 PER_LOG = ("I_XT", "I_TY", "train_loss", "test_loss", "train_acc", "test_acc",
@@ -67,12 +74,30 @@ def layer_names(config: RunConfig, data: Dataset) -> list[str]:
     return names + [f"out ({data.n_classes})"]
 
 
-def _versions() -> dict:
-    import optax
+def run_constants(config: RunConfig, data: Dataset, logged: np.ndarray) -> dict[str, np.ndarray]:
+    """The arrays of information.npz that training does not change: the logged epochs, layer
+    names and widths, seeds, and H(X), H(Y) in bits (X uniform over the distinct inputs)."""
+    p_y = np.bincount(data.y, minlength=data.n_classes) / data.y.size
+    return {
+        "epochs": logged,
+        "layer_names": np.array(layer_names(config, data)),
+        "layer_widths": np.array((*config.hidden, data.n_classes)),
+        "seeds": np.arange(config.seed, config.seed + config.seeds),
+        "H_X": np.float64(math.log2(len(np.unique(data.x, axis=0)))),
+        "H_Y": np.float64(-(p_y[p_y > 0] * np.log2(p_y[p_y > 0])).sum()),
+    }
 
-    return {"infoplane": __version__, "jax": jax.__version__, "optax": optax.__version__,
-            "numpy": np.__version__, "python": platform.python_version(),
-            "devices": [str(d) for d in jax.devices()]}
+
+def seed_keys(config: RunConfig, n_devices: int) -> jax.Array:
+    """Raw keys (n, 2) uint32 of seeds config.seed, config.seed + 1, ...
+
+    Each device trains all of its seeds as one batched group (on a 2-core CPU, groups of 5 and
+    of 25 seeds ran within 10% of each other). The seeds are padded to a multiple of
+    ``n_devices``; the extra seeds are dropped from the records.
+    """
+    n_run = -(-config.seeds // n_devices) * n_devices
+    return jax.random.key_data(jax.vmap(jax.random.key)(
+        jnp.arange(config.seed, config.seed + n_run)))
 
 
 def train(config: RunConfig, out=None, *, resume: bool = False, overwrite: bool = False,
@@ -100,86 +125,61 @@ def train(config: RunConfig, out=None, *, resume: bool = False, overwrite: bool 
     config = config.validate()
     data = data if data is not None else load_dataset(config.dataset)
     rows = split(data, config.split, config.train_fraction, config.split_seed)
-    widths = (data.x.shape[1], *config.hidden, data.n_classes)
     logged = logged_epochs(config.schedule, config.epochs, config.schedule_value)
     chunks = plan_chunks(logged, config.epochs, config.chunk_logs, config.chunk_epochs)
-
     devices = jax.devices()
-    n_dev = len(devices)
-    # Each device trains all of its seeds as one batched group (make_chunk_program's default; on
-    # a 2-core CPU, groups of 5 and of 25 seeds ran within 10% of each other). The seeds are
-    # padded to a multiple of the device count; the extra seeds are dropped from the records.
-    n_run = -(-config.seeds // n_dev) * n_dev
-    init, chunk_fn, _ = make_chunk_program(
-        data=data, split=rows, widths=widths, activation=config.activation,
-        optimiser=make_optimiser(config.optimiser, config.learning_rate, config.momentum,
-                                 config.weight_decay),
-        batch_size=config.batch_size, shuffle=config.batch_order == "shuffle",
-        bins=config.bins, dropout=config.dropout, unit_noise=config.unit_noise,
-        record_layers=config.record_layers, record_dtype=config.record_dtype,
-        init=config.init, init_std=config.init_std, devices=devices,
-    )
-    keys = jax.random.key_data(jax.vmap(jax.random.key)(
-        jnp.arange(config.seed, config.seed + n_run)))
-    state = init(keys)
+    program = build_program(config, data, rows, devices)
+    state = program.init(seed_keys(config, len(devices)))
     if config.init_from:
         state = _continue_from(Path(config.init_from), state)
 
-    names = layer_names(config, data)
-    p_y = np.bincount(data.y, minlength=data.n_classes) / data.y.size
-    static = {
-        "epochs": logged,
-        "layer_names": np.array(names),
-        "layer_widths": np.array(widths[1:]),
-        "seeds": np.arange(config.seed, config.seed + config.seeds),
-        "H_X": np.float64(math.log2(len(np.unique(data.x, axis=0)))),
-        "H_Y": np.float64(-(p_y[p_y > 0] * np.log2(p_y[p_y > 0])).sum()),
-    }
+    static = run_constants(config, data, logged)
     records: dict[str, list[np.ndarray]] = {}
-    done_chunks = 0
-    run_dir = None
+    done, run_dir = 0, None
     if out is not None:
         run_dir = prepare_dir(out, resume=resume, overwrite=overwrite)
         if resume:
-            done_chunks, state, records = _restore(run_dir, config, state)
+            done, state, records = _restore(run_dir, config, state, chunks)
         else:
-            write_json(run_dir / "config.json", {
-                "config": config.to_dict(), "versions": _versions(),
-                "logged_epochs": logged.tolist(), "n_chunks": len(chunks),
-                "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            })
+            write_config(run_dir, config.to_dict(), logged_epochs=logged, n_chunks=len(chunks),
+                         devices=[str(d) for d in devices])
+    if done < len(chunks):  # else a finished run was resumed: nothing to train or compile
+        _train_chunks(program.chunk, state, chunks, done, config, static, records, run_dir,
+                      progress)
+    return _assemble(static, records, complete=True)
 
-    if done_chunks == len(chunks):  # resuming a finished run: nothing to train or compile
-        return _assemble(static, records, complete=True)
-    # Compile ahead of time, so that the cost of compilation is known and reported apart.
+
+def _train_chunks(chunk_fn, state: RunState, chunks: list[Schedule], first: int,
+                  config: RunConfig, static: dict, records: dict, run_dir: Path | None,
+                  progress: bool) -> None:
+    """Compile, then run ``chunks[first:]``, appending to ``records`` and saving after each.
+
+    Compilation is ahead of time, so that its cost is known and reported apart
+    (``static["compile_seconds"]``, then ``static["train_seconds"]`` after every chunk).
+    """
     t0 = time.perf_counter()
-    compiled = chunk_fn.lower(state, Schedule(*map(jnp.asarray, chunks[0]))).compile()
+    compiled = chunk_fn.lower(state, _on_device(chunks[0])).compile()
     static["compile_seconds"] = np.float64(time.perf_counter() - t0)
     t0 = time.perf_counter()
-    bar = _progress(config, chunks, done_chunks, progress)
+    bar = _progress(config, chunks, first, progress)
     try:
-        for ci in range(done_chunks, len(chunks)):
+        for ci in range(first, len(chunks)):
             sched = chunks[ci]
-            state, rec = compiled(state, Schedule(*map(jnp.asarray, sched)))
+            state, rec = compiled(state, _on_device(sched))
             rec = jax.device_get(rec)
             k = int(sched.valid.sum())
             for name in PER_LOG:
                 records.setdefault(name, []).append(np.asarray(rec[name])[: config.seeds, :k])
             static["train_seconds"] = np.float64(time.perf_counter() - t0)
             if run_dir is not None:
-                _save_activations(run_dir, ci, sched, rec, config)
-                _save(run_dir, static, records, complete=ci == len(chunks) - 1)
-                _checkpoint(run_dir, ci + 1, state)
-            losses = records["train_loss"][-1]
-            if not np.isfinite(losses).all():
-                raise TrainingDiverged(
-                    f"the training loss became NaN or inf near epoch {int(sched.epochs[0])}; "
-                    "lower the learning rate. Records up to then are kept"
-                    + (f" in {run_dir}" if run_dir else "")
-                )
+                _save_chunk(run_dir, ci, sched, rec, config)
+                write_information(run_dir, _assemble(static, records, ci == len(chunks) - 1))
+                write_checkpoint(run_dir, ci + 1, _leaves(state))
+            _check_finite(records, sched, run_dir)
             if bar is not None:
                 bar.update(int(sched.lengths[:k].sum()))
-                bar.set_postfix(train_acc=f"{losses.size and records['train_acc'][-1].mean():.3f}")
+                acc = records["train_acc"][-1]
+                bar.set_postfix(train_acc=f"{acc.size and acc.mean():.3f}")
     except KeyboardInterrupt:
         if run_dir is not None:
             raise InfoplaneError(
@@ -189,10 +189,23 @@ def train(config: RunConfig, out=None, *, resume: bool = False, overwrite: bool 
     finally:
         if bar is not None:
             bar.close()
-    return _assemble(static, records, complete=True)
+
+
+def _on_device(sched: Schedule) -> Schedule:
+    return Schedule(*map(jnp.asarray, sched))
+
+
+def _check_finite(records: dict, sched: Schedule, run_dir: Path | None) -> None:
+    if not np.isfinite(records["train_loss"][-1]).all():
+        raise TrainingDiverged(
+            f"the training loss became NaN or inf near epoch {int(sched.epochs[0])}; "
+            "lower the learning rate. Records up to then are kept"
+            + (f" in {run_dir}" if run_dir else "")
+        )
 
 
 def _assemble(static, records, complete: bool) -> dict[str, np.ndarray]:
+    """The arrays of information.npz from the constants and the records so far."""
     arrays = dict(static)
     n_logged = 0
     for name, parts in records.items():
@@ -203,67 +216,57 @@ def _assemble(static, records, complete: bool) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _save(run_dir: Path, static, records, complete: bool) -> None:
-    write_npz(run_dir / "information.npz", **_assemble(static, records, complete))
+def _leaves(state: RunState) -> list[np.ndarray]:
+    return [np.asarray(v) for v in jax.tree.leaves(jax.device_get(state))]
 
 
-def _checkpoint(run_dir: Path, next_chunk: int, state: RunState) -> None:
-    leaves = jax.tree.leaves(jax.device_get(state))
-    write_npz(run_dir / "checkpoint.npz", next_chunk=np.int64(next_chunk),
-             **{f"leaf_{i}": np.asarray(v) for i, v in enumerate(leaves)})
-
-
-def _restore(run_dir: Path, config: RunConfig, fresh: RunState):
-    saved = json.loads((run_dir / "config.json").read_text())["config"]
-    if RunConfig.from_dict(saved) != config:
+def _restore(run_dir: Path, config: RunConfig, fresh: RunState, chunks: list[Schedule]):
+    """The chunks done, the state and the records of a run to resume."""
+    if RunConfig.from_dict(read_config(run_dir)) != config:
         raise InfoplaneError(
             f"cannot resume {run_dir}: its config.json differs from the configuration given; "
             "resume with the same settings, or use --overwrite"
         )
-    if not (run_dir / "checkpoint.npz").is_file():
+    saved = read_checkpoint(run_dir)
+    if saved is None:
         return 0, fresh, {}
-    ck = read_npz(run_dir / "checkpoint.npz")
-    next_chunk = int(ck["next_chunk"])
-    state = _state_from(ck, fresh, run_dir)
-    info = read_npz(run_dir / "information.npz")
-    n_logged = _logs_in_chunks(config, next_chunk)
+    next_chunk, leaves = saved
+    state = _state_from(leaves, fresh, run_dir)
+    info = read_information(run_dir)
+    n_logged = int(sum(c.valid.sum() for c in chunks[:next_chunk]))
     records = {name: [info[name][:, :n_logged]] for name in PER_LOG if name in info}
     return next_chunk, state, records
 
 
-def _state_from(ck: dict, fresh: RunState, where: Path) -> RunState:
+def _state_from(leaves: list[np.ndarray], fresh: RunState, where: Path) -> RunState:
     """A RunState with the structure of ``fresh`` and the arrays of a checkpoint."""
-    leaves, treedef = jax.tree.flatten(fresh)
-    if any(f"leaf_{i}" not in ck or ck[f"leaf_{i}"].shape != leaf.shape
-           for i, leaf in enumerate(leaves)):
+    fresh_leaves, treedef = jax.tree.flatten(fresh)
+    if len(leaves) < len(fresh_leaves) or any(
+        saved.shape != leaf.shape for saved, leaf in zip(leaves, fresh_leaves, strict=False)
+    ):
         raise InfoplaneError(
             f"the checkpoint in {where} does not fit this run (different architecture, "
             "optimiser, number of seeds or of devices)"
         )
-    restored = [jnp.asarray(ck[f"leaf_{i}"], dtype=leaf.dtype) for i, leaf in enumerate(leaves)]
+    restored = [jnp.asarray(saved, dtype=leaf.dtype)
+                for saved, leaf in zip(leaves, fresh_leaves, strict=False)]
     return jax.tree.unflatten(treedef, restored)
 
 
 def _continue_from(run_dir: Path, fresh: RunState) -> RunState:
     """The final state of a finished run, to continue training from (config.init_from)."""
-    path = run_dir / "checkpoint.npz"
-    if not path.is_file():
+    saved = read_checkpoint(run_dir)
+    if saved is None:
         raise InfoplaneError(f"init_from: {run_dir} has no checkpoint.npz; train it first")
-    info = read_npz(run_dir / "information.npz")
-    if not bool(info.get("complete", False)):
+    if not bool(read_information(run_dir).get("complete", False)):
         raise InfoplaneError(f"init_from: the run in {run_dir} is not complete; resume it first")
     # Keep this run's own random streams (shuffling, dropout) but the trained parameters.
-    state = _state_from(read_npz(path), fresh, run_dir)
+    state = _state_from(saved[1], fresh, run_dir)
     return RunState(state.params, state.opt_state, fresh.key)
 
 
-def _logs_in_chunks(config: RunConfig, n_chunks: int) -> int:
-    logged = logged_epochs(config.schedule, config.epochs, config.schedule_value)
-    chunks = plan_chunks(logged, config.epochs, config.chunk_logs, config.chunk_epochs)
-    return int(sum(c.valid.sum() for c in chunks[:n_chunks]))
-
-
-def _save_activations(run_dir: Path, ci: int, sched: Schedule, rec, config: RunConfig) -> None:
+def _save_chunk(run_dir: Path, ci: int, sched: Schedule, rec, config: RunConfig) -> None:
+    """Write the recorded layers' activations of chunk ``ci``, if any are recorded."""
     if not config.record_layers:
         return
     k = int(sched.valid.sum())
@@ -277,7 +280,6 @@ def _progress(config: RunConfig, chunks, done: int, enabled: bool):
         return None
     from tqdm.auto import tqdm
 
-    total = config.epochs
     initial = int(sum(int(c.lengths[c.valid].sum()) for c in chunks[:done]))
-    return tqdm(total=total, initial=initial, unit="epoch", desc=f"{config.seeds} seeds",
-                dynamic_ncols=True)
+    return tqdm(total=config.epochs, initial=initial, unit="epoch",
+                desc=f"{config.seeds} seeds", dynamic_ncols=True)

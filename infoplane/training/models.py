@@ -1,8 +1,10 @@
-"""Multi-layer perceptrons as plain pytrees: initialisers, activations and a forward pass that
-returns every layer.
+"""Multi-layer perceptrons as plain pytrees: initialisers, activations and two forward passes.
 
 Parameters are a tuple of ``Dense(w, b)`` records, one per layer, so they vmap over seeds and
-pass through optax unchanged. The last layer is a softmax over classes.
+pass through optax unchanged. The last layer's outputs are logits over classes. ``forward``
+runs one network and returns every hidden layer with the logits (for the measurement);
+``group_logits`` runs a group of networks feature-major and returns only the logits (for
+training, where it is the fast path).
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import jax
 import jax.numpy as jnp
 
 from .._errors import InfoplaneError, check_choice, check_positive_int
+from .config import ACTIVATIONS, INITIALISERS
 
-ACTIVATIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
+# One function for each name of config.ACTIVATIONS.
+ACTIVATION_FUNCTIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
     "tanh": jnp.tanh,
     "relu": jax.nn.relu,
     "sigmoid": jax.nn.sigmoid,
@@ -23,11 +27,6 @@ ACTIVATIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
     "softplus": jax.nn.softplus,
     "linear": lambda z: z,
 }
-# Activations whose outputs lie in [-1, 1], so fixed bins on [-1, 1] cover them.
-BOUNDED = frozenset({"tanh", "sigmoid", "softsign"})
-
-INITIALISERS = ("idnns", "zeros", "normal", "glorot_uniform", "glorot_normal", "he_normal",
-                "he_uniform")
 
 
 class Dense(NamedTuple):
@@ -41,11 +40,12 @@ Params = tuple[Dense, ...]
 
 
 def resolve_activation(activation: str | Callable) -> Callable[[jax.Array], jax.Array]:
-    """The activation function for a name in ``ACTIVATIONS``, or a user callable as given."""
+    """The activation function for a name in ``config.ACTIVATIONS``, or a user callable as
+    given."""
     if callable(activation):
         return activation
     check_choice("activation", activation, ACTIVATIONS)
-    return ACTIVATIONS[activation]
+    return ACTIVATION_FUNCTIONS[activation]
 
 
 def init_weight(key: jax.Array, fan_in: int, fan_out: int, scheme: str, std: float) -> jax.Array:
@@ -101,25 +101,59 @@ def init_mlp(key: jax.Array, widths: Sequence[int], init: str = "idnns", std: fl
     )
 
 
-def forward(params: Params, x: jax.Array, activation: Callable) -> tuple[jax.Array, ...]:
-    """All layers' outputs for inputs x (n, d): hidden activations, then the softmax output.
+def forward(params: Params, x: jax.Array, activation: Callable[[jax.Array], jax.Array]
+            ) -> tuple[jax.Array, tuple[jax.Array, ...]]:
+    """One network on inputs x (n, d): its logits and every hidden layer's activations.
+
+    The information plane records the output layer as softmax(logits) (see ``measure.py``).
 
     Returns:
-        A tuple with one (n, width) array per layer; the last is the softmax probabilities.
+        ``(logits, hidden)``: logits (n, classes) before the softmax, and one (n, width)
+        array per hidden layer, first to last.
     """
-    outputs = []
+    hidden = []
     h = x
     for layer in params[:-1]:
         h = activation(h @ layer.w + layer.b)
-        outputs.append(h)
-    logits = h @ params[-1].w + params[-1].b
-    outputs.append(jax.nn.softmax(logits))
-    return tuple(outputs)
+        hidden.append(h)
+    return h @ params[-1].w + params[-1].b, tuple(hidden)
 
 
-def logits(params: Params, x: jax.Array, activation: Callable) -> jax.Array:
-    """The pre-softmax outputs (n, classes)."""
-    h = x
-    for layer in params[:-1]:
-        h = activation(h @ layer.w + layer.b)
-    return h @ params[-1].w + params[-1].b
+def group_logits(
+    params: Params,
+    x: jax.Array,
+    activation: Callable[[jax.Array], jax.Array],
+    perturb: Callable[[int, jax.Array], jax.Array] | None = None,
+) -> jax.Array:
+    """Logits of S networks at once, laid out feature-major: the fast path of training.
+
+    Each hidden state is held as (S, width, B): for every network, one row of B batch values
+    per unit. A layer is then the batched product ``einsum("sio,sib->sob")``, whose inner loops
+    run along the long batch axis. With the (B, width) layout of ``forward`` the rows are as
+    short as the layer (2 to 12 values here) and XLA's CPU kernels vectorise poorly; on a
+    2-core machine the feature-major group trains the 12-10-7-5-4-3-2 network about 1.6x faster
+    than block-diagonal packing of the same seeds, and twice as fast as one network at a time.
+
+    Args:
+        params: Dense layers whose w (S, fan_in, fan_out) and b (S, fan_out) carry a leading
+            network axis.
+        x: (B, d) inputs shared by all networks, or (S, B, d) inputs of each network.
+        activation: the hidden activation.
+        perturb: optional ``perturb(layer_index, h)`` applied to each hidden layer's output
+            h (S, width, B), e.g. dropout or noise drawn with each network's own key.
+
+    Returns:
+        (S, classes, B) logits.
+    """
+    w0 = params[0].w
+    z = jnp.einsum("sio,bi->sob", w0, x) if x.ndim == 2 else jnp.einsum("sio,sbi->sob", w0, x)
+    last = len(params) - 1
+    for li, layer in enumerate(params):
+        z = z + layer.b[:, :, None]
+        if li == last:
+            break
+        h = activation(z)
+        if perturb is not None:
+            h = perturb(li, h)
+        z = jnp.einsum("sio,sib->sob", params[li + 1].w, h)
+    return z

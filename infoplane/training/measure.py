@@ -1,0 +1,108 @@
+"""The measurement of one seed at a logged epoch: binned I(X;T) and I(T;Y) of every layer on all
+inputs, losses and accuracies on the training and test rows, weight norms, and the raw
+activations of the recorded layers.
+
+As in IDNNs, a logged epoch is measured before its updates, on every input of the data set
+(X uniform over the distinct inputs). ``measure_outputs`` sees only a network's logits and
+hidden layers, not how they were computed, so any model's forward pass can feed it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from ..data.datasets import Dataset, Split
+from ..estimators.binning import binned_information
+from .config import RunConfig
+from .network import Network
+
+LN2 = math.log(2.0)
+
+
+class Probe(NamedTuple):
+    """The rows every measurement runs on: all inputs, with masks of the training and test rows.
+
+    Attributes:
+        x: (n, d) every input; y: (n,) integer labels.
+        train, test: (n,) float32, 1 on the rows of that part of the split, else 0.
+    """
+
+    x: jax.Array
+    y: jax.Array
+    train: jax.Array
+    test: jax.Array
+
+
+def probe_rows(data: Dataset, split: Split) -> Probe:
+    """All rows of ``data``, with the training and test masks of ``split``."""
+    n = data.x.shape[0]
+    return Probe(
+        jnp.asarray(data.x),
+        jnp.asarray(data.y),
+        jnp.zeros(n).at[jnp.asarray(split.train)].set(1.0),
+        jnp.zeros(n).at[jnp.asarray(split.test, dtype=jnp.int32)].set(1.0),
+    )
+
+
+def masked_mean(v: jax.Array, mask: jax.Array) -> jax.Array:
+    """The mean of v over the rows where mask is 1 (0 when there are none)."""
+    return jnp.sum(v * mask) / jnp.maximum(jnp.sum(mask), 1.0)
+
+
+def measure_outputs(logits: jax.Array, hidden: tuple[jax.Array, ...], probe: Probe,
+                    config: RunConfig) -> dict[str, jax.Array]:
+    """Everything recorded about one network's outputs on the probe rows.
+
+    The layers of the information plane are the hidden layers, then the output layer as
+    softmax(logits).
+
+    Args:
+        logits: (n, classes) the network's logits on ``probe.x``.
+        hidden: one (n, width) array per hidden layer, first to last.
+        probe: the rows measured.
+        config: the run's binning (``config.bins``) and recorded layers (``record_layers``,
+            saved as ``record_dtype``).
+
+    Returns:
+        I_XT, I_TY (layers,) in bits; train_loss, test_loss (cross-entropy in bits) and
+        train_acc, test_acc as scalars; ``act_{li}`` (n, width) for each recorded layer li.
+    """
+    layers = (*hidden, jax.nn.softmax(logits))
+    n_classes = logits.shape[-1]
+    pairs = [binned_information(h, probe.y, config.bins, n_classes) for h in layers]
+    lp = jax.nn.log_softmax(logits)
+    nll = -jnp.take_along_axis(lp, probe.y[:, None], axis=1)[:, 0] / LN2
+    correct = (jnp.argmax(lp, axis=1) == probe.y).astype(jnp.float32)
+    rec = {
+        "I_XT": jnp.stack([p[0] for p in pairs]),
+        "I_TY": jnp.stack([p[1] for p in pairs]),
+        "train_loss": masked_mean(nll, probe.train),
+        "test_loss": masked_mean(nll, probe.test),
+        "train_acc": masked_mean(correct, probe.train),
+        "test_acc": masked_mean(correct, probe.test),
+    }
+    store = jnp.dtype(config.record_dtype)
+    for li in config.record_layers:
+        rec[f"act_{li}"] = layers[li].astype(store)
+    return rec
+
+
+def measure(network: Network, probe: Probe, config: RunConfig, flat: jax.Array
+            ) -> dict[str, jax.Array]:
+    """One seed at a logged epoch: ``measure_outputs`` of one forward pass on the probe rows,
+    and ``weight_norm`` (layers,), the Frobenius norm of each layer's weights.
+
+    Args:
+        network: the network's functions.
+        probe: the rows measured.
+        config: the run's configuration (binning, recorded layers).
+        flat: (P,) the seed's flat parameters.
+    """
+    logits, hidden = network.forward(flat, probe.x)
+    rec = measure_outputs(logits, hidden, probe, config)
+    rec["weight_norm"] = jnp.stack([jnp.sqrt(jnp.sum(w**2)) for w in network.weights(flat)])
+    return rec
