@@ -2,16 +2,17 @@
 
 import json
 import math
+import shutil
 
 import numpy as np
 import pytest
 
-from infoplane import InfoplaneError
+from infoplane import InfoplaneError, tishby12
 from infoplane.estimators.binning import binned_information_reference
 from infoplane.estimators.kde import kde_information_reference
 from infoplane.estimators.knn import knn_entropy, mixed_mutual_information
 from infoplane.plane import plane_from_activations, plane_from_npz, plane_from_run
-from infoplane.runs import read_npz
+from infoplane.runs import read_activations, read_npz
 from infoplane.training.config import preset
 from infoplane.training.loop import train
 
@@ -56,6 +57,27 @@ def test_run_without_activations_says_how_to_record(tmp_path, run_dir):
         plane_from_run(tmp_path, method="binning")
     with pytest.raises(InfoplaneError, match="out_name"):
         plane_from_run(run_dir, method="binning", out_name="information")
+
+
+def test_a_run_without_a_data_set_is_labelled_by_its_labels_npz(tmp_path, run_dir):
+    # A run recorded from another framework names no data set; labels.npz holds its labels.
+    run = tmp_path / "run"
+    shutil.copytree(run_dir, run)
+    config = json.loads((run / "config.json").read_text())
+    config["config"]["dataset"] = None
+    (run / "config.json").write_text(json.dumps(config))
+    with pytest.raises(InfoplaneError, match="no labels.npz and its config names no data set"):
+        plane_from_run(run, method="binning")
+    # The data set's labels shuffled (relabelling would not change the plane): which are used
+    # shows in I(T;Y).
+    labels = np.random.default_rng(0).permutation(tishby12().y)
+    np.savez(run / "labels.npz", labels=labels, H_X=np.float64(12.0))
+    plane = plane_from_run(run, method="binning")
+    _, acts = read_activations(run, list(RECORDED))
+    direct = plane_from_activations(acts, labels, method="binning")
+    np.testing.assert_array_equal(plane["I_TY"], direct["I_TY"])
+    assert not np.allclose(plane["I_TY"], plane_from_run(run_dir, method="binning")["I_TY"])
+    assert plane["H_X"] == 12.0  # information.npz's, as for any run
 
 
 def _activations(n=120, seed=0):

@@ -14,10 +14,12 @@ import numpy as np
 
 from .. import defaults
 from .._errors import InfoplaneError
-from ..data.datasets import Dataset, load_dataset
+from ..data.datasets import load_dataset
 from ..runs import read_activations, read_config, read_npz, write_npz
 from ._checks import check_out_name
 from .compute import plane_from_activations
+
+LABELS_FILE = "labels.npz"  # the labels of a run recorded by integrations.Recorder
 
 
 def _run_bins(config: dict) -> dict:
@@ -28,12 +30,26 @@ def _run_bins(config: dict) -> dict:
             "high": config.get("bin_high", defaults.BIN_HIGH)}
 
 
-def _entropies(info: dict, data: Dataset) -> dict:
-    """H(X) and H(Y) in bits: the run's records, else from the data set (X uniform over its
-    distinct rows, Y the label frequencies)."""
-    p_y = np.bincount(data.y) / data.y.size
+def _run_labels(run_dir: Path, config: dict) -> tuple[np.ndarray, np.float64]:
+    """The (n,) labels of a run's inputs and H(X) in bits (X uniform over the distinct inputs):
+    from ``labels.npz`` for a run recorded elsewhere (``integrations.Recorder``), else from
+    the run's data set."""
+    stored = run_dir / LABELS_FILE
+    if stored.is_file():
+        labels = read_npz(stored)
+        return labels["labels"], np.float64(labels.get("H_X", np.nan))
+    if config.get("dataset") is None:
+        raise InfoplaneError(f"{run_dir} has no {LABELS_FILE} and its config names no data set; "
+                             "the labels of its inputs are unknown")
+    data = load_dataset(config["dataset"])
+    return data.y, np.float64(math.log2(len(np.unique(data.x, axis=0))))
+
+
+def _entropies(info: dict, labels: np.ndarray, h_x: np.float64) -> dict:
+    """H(X) and H(Y) in bits: the run's records, else ``h_x`` and the label frequencies."""
+    p_y = np.bincount(labels) / labels.size
     p_y = p_y[p_y > 0]
-    return {"H_X": info.get("H_X", np.float64(math.log2(len(np.unique(data.x, axis=0))))),
+    return {"H_X": info.get("H_X", h_x),
             "H_Y": info.get("H_Y", np.float64(-(p_y * np.log2(p_y)).sum()))}
 
 
@@ -42,8 +58,9 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progres
     """Recompute a run's information plane from its recorded activations, without retraining.
 
     Reads ``run_dir/activations/chunk_*.npz`` (``epochs`` and ``layer_{li}`` [seed, k, n, w]
-    for the layers in ``config.record_layers``) and the labels of the run's data set.
-    For "binning" without bin settings, the run's own bins (config) are used.
+    for the layers in ``config.record_layers``) and the labels of the inputs: those of
+    ``run_dir/labels.npz`` for a run recorded from another framework, else those of the run's
+    data set. For "binning" without bin settings, the run's own bins (config) are used.
 
     Args:
         run_dir: a run directory written by ``infoplane.train``.
@@ -61,10 +78,10 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progres
     config = read_config(run_dir)
     record = list(config.get("record_layers") or [])
     epochs, acts = read_activations(run_dir, record or None)
-    data = load_dataset(config["dataset"])
+    labels, h_x = _run_labels(run_dir, config)
     if method == "binning" and not settings:
         settings = _run_bins(config)
-    plane = plane_from_activations(acts, data.y, method=method, unit="bits", progress=progress,
+    plane = plane_from_activations(acts, labels, method=method, unit="bits", progress=progress,
                                    **settings)
     info_path = run_dir / "information.npz"
     info = read_npz(info_path) if info_path.is_file() else {}
@@ -73,7 +90,7 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progres
     else:
         names = np.array([f"layer_{li}" for li in record])
     out = {"I_XT": plane["I_XT"], "I_TY": plane["I_TY"], "epochs": epochs,
-           "layer_names": names, "layers": np.asarray(record), **_entropies(info, data),
+           "layer_names": names, "layers": np.asarray(record), **_entropies(info, labels, h_x),
            "method": np.array(method), "settings": np.array(json.dumps(plane["settings"]))}
     out.update({k: plane[k] for k in ("I_XT_stderr", "I_TY_stderr") if k in plane})
     if out_name is not None:
