@@ -14,13 +14,8 @@ import pytest
 
 from infoplane import InfoplaneError
 from infoplane.estimators._interface import LN2
-from infoplane.estimators.neural import (
-    METHODS,
-    _bound,
-    _init_critic,
-    _scores,
-    neural_mutual_information,
-)
+from infoplane.estimators._neural_training import METHODS, _bound, _init_critic, _scores
+from infoplane.estimators.neural import neural_mutual_information
 
 N = 4000
 GAUSS = {"steps": 400, "batch_size": 128, "hidden": (32, 32), "learning_rate": 2e-3}

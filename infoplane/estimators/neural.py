@@ -38,6 +38,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._errors import InfoplaneError, check_choice, check_positive_int, check_positive_real
+from ..defaults import SEED
 from ._interface import (
     Estimate,
     as_samples,
@@ -46,18 +47,7 @@ from ._interface import (
     from_nats,
     negative_warning,
 )
-
-# The critic, the bounds and the training loop, importable from here as before (the tests
-# import some of them so).
-from ._neural_training import METHODS as METHODS
-from ._neural_training import _bound as _bound
-from ._neural_training import _fit_and_evaluate as _fit_and_evaluate
-from ._neural_training import _init_critic as _init_critic
-from ._neural_training import _init_mlp as _init_mlp
-from ._neural_training import _log_mean_exp_marginal as _log_mean_exp_marginal
-from ._neural_training import _mlp as _mlp
-from ._neural_training import _objective as _objective
-from ._neural_training import _scores as _scores
+from ._neural_training import METHODS, _fit_and_evaluate
 
 CRITICS = ("separable", "concat")
 
@@ -77,21 +67,95 @@ def _standardise(train: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.n
     return ((train - mean) / std).astype(np.float32), ((other - mean) / std).astype(np.float32)
 
 
+def _check_settings(steps, batch_size, hidden, embedding_dim, learning_rate, eval_fraction,
+                    ema_rate, seed) -> dict:
+    """The training settings, validated and normalised (hidden as a tuple), by name."""
+    steps = check_positive_int("steps", steps)
+    batch_size = check_positive_int("batch_size", batch_size)
+    embedding_dim = check_positive_int("embedding_dim", embedding_dim)
+    if isinstance(hidden, numbers.Integral):
+        hidden = (hidden,)
+    hidden = tuple(check_positive_int("each hidden width", h) for h in hidden)
+    check_positive_real("learning_rate", learning_rate)
+    eval_fraction = _check_fraction("eval_fraction", eval_fraction)
+    ema_rate = _check_fraction("ema_rate", ema_rate)
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise InfoplaneError(f"seed must be an integer, got {seed!r}")
+    if batch_size < 2:
+        raise InfoplaneError("batch_size must be at least 2: the bounds need off-diagonal pairs")
+    return {"steps": steps, "batch_size": batch_size, "hidden": hidden,
+            "embedding_dim": embedding_dim, "learning_rate": learning_rate,
+            "eval_fraction": eval_fraction, "ema_rate": ema_rate, "seed": seed}
+
+
+def _split(x, y, eval_fraction: float, batch_size: int, key) -> tuple:
+    """Shuffle with ``key``, split into training and held-out parts, standardise both with the
+    training statistics (float32).
+
+    Returns:
+        (x_train, y_train), (x_held, y_held) with a whole number of batches held out, and n.
+    """
+    x = as_samples(x, "x").astype(np.float64)
+    y = as_samples(y, "y").astype(np.float64)
+    n = check_same_n(x=x, y=y)
+    n_eval = int(round(eval_fraction * n))
+    n_train = n - n_eval
+    n_batches = n_eval // batch_size
+    if n_batches < 1 or n_train < batch_size:
+        raise InfoplaneError(
+            f"{n} samples split {n_train} train / {n_eval} held out cannot fill a batch of "
+            f"{batch_size} on both sides; use more samples, a smaller batch_size, or change "
+            "eval_fraction"
+        )
+    order = np.asarray(jax.random.permutation(key, n))
+    train, held = order[:n_train], order[n_train : n_train + n_batches * batch_size]
+    x_train, x_held = _standardise(x[train], x[held])
+    y_train, y_held = _standardise(y[train], y[held])
+    return (x_train, y_train), (x_held, y_held), n
+
+
+def _warnings(value: float, nats: float, method: str, batch_size: int) -> tuple[str, ...]:
+    """A negative value, or InfoNCE within 0.1 bit of its ceiling log2 B."""
+    warnings = negative_warning(value, method)
+    ceiling_bits = math.log2(batch_size)
+    if method == "infonce" and from_nats(nats, "bits") >= ceiling_bits - 0.1:
+        warnings += (
+            f"InfoNCE cannot exceed log(batch size) = {ceiling_bits:.2f} bits; the estimate is "
+            "within 0.1 bit of it, so the true MI may be larger: increase batch_size",
+        )
+    return warnings
+
+
+def _record(method: str, critic: str, v: dict, n_train: int, n_batches: int,
+            final_train_bound: float) -> dict:
+    """The settings of the Estimate: every one used, and the split."""
+    return {
+        "method": method,
+        "critic": critic,
+        "steps": v["steps"],
+        "batch_size": v["batch_size"],
+        "hidden": list(v["hidden"]),
+        "embedding_dim": v["embedding_dim"] if critic == "separable" else None,
+        "activation": "relu",
+        "optimiser": "adam",
+        "learning_rate": float(v["learning_rate"]),
+        "ema_rate": v["ema_rate"] if method == "mine" else None,
+        "seed": int(v["seed"]),
+        "eval_fraction": v["eval_fraction"],
+        "n_train": n_train,
+        "n_eval": n_batches * v["batch_size"],
+        "n_eval_batches": n_batches,
+        "standardised": True,
+        "evaluation": "mean bound over disjoint held-out batches",
+        "final_train_bound": final_train_bound,
+    }
+
+
 def neural_mutual_information(
-    x,
-    y,
-    *,
-    method: str = "infonce",
-    critic: str = "separable",
-    steps: int = 2000,
-    batch_size: int = 128,
-    hidden: tuple[int, ...] = (64, 64),
-    embedding_dim: int = 32,
-    learning_rate: float = 1e-3,
-    eval_fraction: float = 0.25,
-    ema_rate: float = 0.01,
-    seed: int = 0,
-    unit: str = "bits",
+    x, y, *, method: str = "infonce", critic: str = "separable", steps: int = 2000,
+    batch_size: int = 128, hidden: tuple[int, ...] = (64, 64), embedding_dim: int = 32,
+    learning_rate: float = 1e-3, eval_fraction: float = 0.25, ema_rate: float = 0.01,
+    seed: int = SEED, unit: str = "bits",
 ) -> Estimate:
     """Variational lower bound on I(X;Y) from a critic trained on paired samples.
 
@@ -124,53 +188,16 @@ def neural_mutual_information(
     check_choice("method", method, METHODS)
     check_choice("critic", critic, CRITICS)
     check_unit(unit)
-    steps = check_positive_int("steps", steps)
-    batch_size = check_positive_int("batch_size", batch_size)
-    embedding_dim = check_positive_int("embedding_dim", embedding_dim)
-    if isinstance(hidden, numbers.Integral):
-        hidden = (hidden,)
-    hidden = tuple(check_positive_int("each hidden width", h) for h in hidden)
-    check_positive_real("learning_rate", learning_rate)
-    eval_fraction = _check_fraction("eval_fraction", eval_fraction)
-    ema_rate = _check_fraction("ema_rate", ema_rate)
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise InfoplaneError(f"seed must be an integer, got {seed!r}")
-    if batch_size < 2:
-        raise InfoplaneError("batch_size must be at least 2: the bounds need off-diagonal pairs")
-    x = as_samples(x, "x").astype(np.float64)
-    y = as_samples(y, "y").astype(np.float64)
-    n = check_same_n(x=x, y=y)
-    n_eval = int(round(eval_fraction * n))
-    n_train = n - n_eval
-    n_batches = n_eval // batch_size
-    if n_batches < 1 or n_train < batch_size:
-        raise InfoplaneError(
-            f"{n} samples split {n_train} train / {n_eval} held out cannot fill a batch of "
-            f"{batch_size} on both sides; use more samples, a smaller batch_size, or change "
-            "eval_fraction"
-        )
-
-    key = jax.random.PRNGKey(int(seed))
-    k_split, k_fit = jax.random.split(key)
-    order = np.asarray(jax.random.permutation(k_split, n))
-    train, held = order[:n_train], order[n_train : n_train + n_batches * batch_size]
-    x_train, x_eval = _standardise(x[train], x[held])
-    y_train, y_eval = _standardise(y[train], y[held])
+    v = _check_settings(steps, batch_size, hidden, embedding_dim, learning_rate, eval_fraction,
+                        ema_rate, seed)
+    k_split, k_fit = jax.random.split(jax.random.PRNGKey(int(seed)))
+    train, held, n = _split(x, y, v["eval_fraction"], v["batch_size"], k_split)
+    n_batches = held[0].shape[0] // v["batch_size"]
     bounds, trace = _fit_and_evaluate(
-        k_fit,
-        x_train,
-        y_train,
-        x_eval.reshape(n_batches, batch_size, -1),
-        y_eval.reshape(n_batches, batch_size, -1),
-        jnp.int32(METHODS.index(method)),
-        jnp.float32(learning_rate),
-        jnp.float32(ema_rate),
-        critic=critic,
-        steps=steps,
-        batch_size=batch_size,
-        hidden=hidden,
-        embedding=embedding_dim,
-    )
+        k_fit, *train, *(h.reshape(n_batches, v["batch_size"], -1) for h in held),
+        jnp.int32(METHODS.index(method)), jnp.float32(learning_rate), jnp.float32(v["ema_rate"]),
+        critic=critic, steps=v["steps"], batch_size=v["batch_size"], hidden=v["hidden"],
+        embedding=v["embedding_dim"])
     bounds = np.asarray(bounds, dtype=np.float64)
     if not np.all(np.isfinite(bounds)):
         raise InfoplaneError(
@@ -180,33 +207,9 @@ def neural_mutual_information(
     nats = float(bounds.mean())
     stderr = float(bounds.std(ddof=1) / math.sqrt(n_batches)) if n_batches > 1 else None
     value = from_nats(nats, unit)
-    warnings = negative_warning(value, method)
-    ceiling_bits = math.log2(batch_size)
-    if method == "infonce" and from_nats(nats, "bits") >= ceiling_bits - 0.1:
-        warnings += (
-            f"InfoNCE cannot exceed log(batch size) = {ceiling_bits:.2f} bits; the estimate is "
-            "within 0.1 bit of it, so the true MI may be larger: increase batch_size",
-        )
-    tail = np.asarray(trace[-max(1, steps // 10) :], dtype=np.float64)
-    settings = {
-        "method": method,
-        "critic": critic,
-        "steps": steps,
-        "batch_size": batch_size,
-        "hidden": list(hidden),
-        "embedding_dim": embedding_dim if critic == "separable" else None,
-        "activation": "relu",
-        "optimiser": "adam",
-        "learning_rate": float(learning_rate),
-        "ema_rate": ema_rate if method == "mine" else None,
-        "seed": int(seed),
-        "eval_fraction": eval_fraction,
-        "n_train": n_train,
-        "n_eval": n_batches * batch_size,
-        "n_eval_batches": n_batches,
-        "standardised": True,
-        "evaluation": "mean bound over disjoint held-out batches",
-        "final_train_bound": from_nats(float(tail.mean()), unit),
-    }
+    tail = np.asarray(trace[-max(1, v["steps"] // 10) :], dtype=np.float64)
+    settings = _record(method, critic, v, train[0].shape[0], n_batches,
+                       from_nats(float(tail.mean()), unit))
     stderr = None if stderr is None else from_nats(stderr, unit)
-    return Estimate(value, unit, method, "mutual_information", n, settings, stderr, warnings)
+    return Estimate(value, unit, method, "mutual_information", n, settings, stderr,
+                    _warnings(value, nats, method, v["batch_size"]))
