@@ -1,9 +1,10 @@
 """The JAX kernels of the kNN estimators (``knn``): blocked brute-force distances, the k smallest
 per row, and the KSG, Kozachenko-Leonenko and Ross (2014) estimates in nats.
 
-Every function is pure and fixed-shape; the ``_*_nats`` ones are vmap-able. They do no
-validation, preprocessing or unit conversion: ``knn`` prepares the data and calls them. The
-formulas, and why selection avoids ``top_k``, are in the ``knn`` module docstring.
+Every function is pure and fixed-shape; the ``*_nats`` ones are vmap-able (``infoplane.plane``
+vmaps ``kl_nats`` and ``mixed_nats`` over a run's layers, ``block_rows`` rows per block). They
+do no validation, preprocessing or unit conversion: ``knn`` prepares the data and calls them.
+The formulas, and why selection avoids ``top_k``, are in the ``knn`` module docstring.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ _BLOCK_ELEMENTS = 2**18  # entries of one (block rows x N) distance array: 2 MB 
 _GROUP = 64  # columns per group in the k-smallest pre-selection
 
 
-def _block_rows(n: int, batch: int = 1) -> int:
+def block_rows(n: int, batch: int = 1) -> int:
     """Rows per block so that one (rows, N) array holds about _BLOCK_ELEMENTS entries."""
     return int(min(max(8, _BLOCK_ELEMENTS // (n * batch)), max(8, n)))
 
@@ -61,7 +62,7 @@ def _smallest_by_rounds(d: jax.Array, k: int) -> tuple[jax.Array, jax.Array]:
     return jnp.where(vals == big, jnp.inf, vals), jnp.stack(idxs, axis=1)
 
 
-def _k_smallest(d: jax.Array, k: int) -> tuple[jax.Array, jax.Array]:
+def k_smallest(d: jax.Array, k: int) -> tuple[jax.Array, jax.Array]:
     """The k smallest entries of each row of d (B, M), ascending, and their column indices.
 
     Rows are cut into groups of _GROUP columns: the k groups with the smallest minima contain
@@ -111,7 +112,7 @@ def _ksg_counts(x, y, k: int, variant: int, block: int):
     def fn(ids, rows, cols_t, init):
         dx = _distances(rows[0], cols_t[0], init, "chebyshev")
         dy = _distances(rows[1], cols_t[1], init, "chebyshev")
-        dist, idx = _k_smallest(jnp.maximum(dx, dy), k)
+        dist, idx = k_smallest(jnp.maximum(dx, dy), k)
         if variant == 1:
             eps = dist[:, -1:]
             return jnp.sum(dx < eps, axis=1), jnp.sum(dy < eps, axis=1)
@@ -136,7 +137,7 @@ def _kl_radii(x: jax.Array, k: int, metric: str, block: int) -> jax.Array:
     """Distance (N,) from each sample to its k-th nearest neighbour."""
 
     def fn(ids, rows, cols_t, init):
-        return _k_smallest(_distances(rows[0], cols_t[0], init, metric), k)[0][:, -1]
+        return k_smallest(_distances(rows[0], cols_t[0], init, metric), k)[0][:, -1]
 
     return _row_blocks(fn, [x], k, block)
 
@@ -152,12 +153,12 @@ def _kl_from_radii(r: jax.Array, d: int, k: int, metric: str) -> jax.Array:
     return digamma(n) - digamma(k) + _log_unit_ball(d, metric) + d * jnp.mean(jnp.log(r))
 
 
-def _kl_nats(x: jax.Array, k: int, metric: str, block: int) -> jax.Array:
+def kl_nats(x: jax.Array, k: int, metric: str, block: int) -> jax.Array:
     """Kozachenko-Leonenko entropy H(X) in nats for x (N, d); pure and vmap-able."""
     return _kl_from_radii(_kl_radii(x, k, metric, block), x.shape[1], k, metric)
 
 
-def _mixed_nats(x: jax.Array, codes: jax.Array, k: int, block: int) -> jax.Array:
+def mixed_nats(x: jax.Array, codes: jax.Array, k: int, block: int) -> jax.Array:
     """Ross (2014) I(X;Y) in nats for x (N, d) and integer labels codes (N,); vmap-able.
 
     Returns nan when no class has two members; the public function rejects that case first.
@@ -175,7 +176,7 @@ def _mixed_nats(x: jax.Array, codes: jax.Array, k: int, block: int) -> jax.Array
         init = jnp.where(valid_cols[None, :], init, jnp.inf)
         d = _distances(rows[0], cols_t[0], init, "chebyshev")
         same = jnp.where(codes[ids][:, None] == codes_cols[None, :], d, jnp.inf)
-        r = jnp.take_along_axis(_k_smallest(same, k)[0], k_i[ids][:, None] - 1, axis=1)
+        r = jnp.take_along_axis(k_smallest(same, k)[0], k_i[ids][:, None] - 1, axis=1)
         return jnp.sum(d <= r, axis=1)
 
     m_i = _row_blocks(fn, [x], k, block).astype(x.dtype)
@@ -187,7 +188,7 @@ def _mixed_nats(x: jax.Array, codes: jax.Array, k: int, block: int) -> jax.Array
 
 _ksg_jit = jax.jit(_ksg_nats, static_argnames=("k", "variant", "block"))
 _kl_jit = jax.jit(_kl_radii, static_argnames=("k", "metric", "block"))
-_mixed_jit = jax.jit(_mixed_nats, static_argnames=("k", "block"))
+_mixed_jit = jax.jit(mixed_nats, static_argnames=("k", "block"))
 
 
 @partial(jax.jit, static_argnames=("k", "variant", "block"))

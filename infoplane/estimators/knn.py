@@ -27,8 +27,9 @@ Distances are brute force, computed in row blocks (``lax.map``) against all N sa
 is O(block x N), never O(N^2); each block keeps its k smallest distances (a group-minimum
 pre-selection, then k rounds of argmin: XLA's float64 ``top_k`` is very slow on CPU) and counts
 its marginal neighbours before the next block.
-The kernels live in ``_knn_kernels``: its ``_*_nats`` functions are pure, fixed-shape and
-vmap-able; ``ksg_batched`` uses them.
+The kernels live in ``_knn_kernels``: its ``*_nats`` functions are pure, fixed-shape and
+vmap-able; ``ksg_batched`` uses them. The checks, transform, standardisation and jitter below
+are in ``_knn_prepare``.
 
 Ties (ReLU zeros, discrete inputs) break these estimators: zero distances give log 0 and
 ill-defined counts. The public functions therefore add ``jitter`` x (the column's standard
@@ -40,13 +41,12 @@ Standard errors are not given (``stderr=None``): the per-sample terms are not in
 
 from __future__ import annotations
 
-import numbers
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._errors import InfoplaneError, check_choice, check_positive_int, check_positive_real
+from .._errors import InfoplaneError, check_choice, check_positive_int
+from ..defaults import JITTER, SEED, K
 from ._interface import (
     Estimate,
     as_samples,
@@ -55,48 +55,19 @@ from ._interface import (
     from_nats,
     negative_warning,
 )
-from ._knn_kernels import _block_rows, _kl_from_radii, _kl_jit, _ksg_jit, _ksg_vmapped, _mixed_jit
+from ._knn_kernels import _kl_from_radii, _kl_jit, _ksg_jit, _ksg_vmapped, _mixed_jit, block_rows
 
-# Kernels that infoplane.plane and the tests import from this module.
-from ._knn_kernels import _k_smallest as _k_smallest
-from ._knn_kernels import _kl_nats as _kl_nats
-from ._knn_kernels import _mixed_nats as _mixed_nats
+# TEMPORARY (issue 9): the old private names that infoplane/plane/_methods.py imports from here;
+# remove once it imports block_rows, kl_nats, mixed_nats from ._knn_kernels.
+from ._knn_kernels import block_rows as _block_rows  # noqa: F401
+from ._knn_kernels import kl_nats as _kl_nats  # noqa: F401
+from ._knn_kernels import mixed_nats as _mixed_nats  # noqa: F401
+from ._knn_prepare import asinh_transform, check_settings, jittered, standardised
 
 METRICS = ("chebyshev", "euclidean")
-TRANSFORMS = ("none", "asinh")
 
 
-# ----------------------------------------------------------------------------- preparation
-
-
-def _check_settings(k, n: int, jitter, seed, transform) -> tuple[int, float, int]:
-    k = check_positive_int("k", k)
-    if k >= n:
-        raise InfoplaneError(f"k={k} must be smaller than the number of samples n={n}; "
-                             "lower k or pass more samples")
-    jitter = check_positive_real("jitter", jitter, allow_zero=True)
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise InfoplaneError(f"seed must be an integer, got {seed!r}")
-    check_choice("transform", "none" if transform is None else transform, TRANSFORMS)
-    return k, jitter, int(seed)
-
-
-def _asinh(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """u = asinh((a - median) / s) per column, s = IQR / 1.349 (std if the IQR is 0).
-
-    Returns u and log |du/da| per sample (N,), summed over columns, for entropy corrections.
-    """
-    q25, med, q75 = np.percentile(a, [25, 50, 75], axis=0)
-    s = (q75 - q25) / 1.349
-    s = np.where(s > 0, s, a.std(axis=0))
-    s = np.where(s > 0, s, 1.0)
-    z = (a - med) / s
-    return np.arcsinh(z), -(np.log(s) + 0.5 * np.log1p(z**2)).sum(axis=1)
-
-
-def _jittered(a: np.ndarray, jitter: float, rng: np.random.Generator) -> np.ndarray:
-    """a + jitter * (column std) * N(0, 1); constant columns stay constant."""
-    return a + jitter * a.std(axis=0) * rng.standard_normal(a.shape)
+# ----------------------------------------------------------------------------- the record
 
 
 def _finish(nats: float, unit: str, method: str, quantity: str, n: int, settings: dict,
@@ -110,8 +81,8 @@ def _finish(nats: float, unit: str, method: str, quantity: str, n: int, settings
 # ----------------------------------------------------------------------------- public API
 
 
-def knn_entropy(x, *, k: int = 3, metric: str = "chebyshev", transform: str | None = None,
-                unit: str = "bits", jitter: float = 1e-10, seed: int = 0) -> Estimate:
+def knn_entropy(x, *, k: int = K, metric: str = "chebyshev", transform: str | None = None,
+                unit: str = "bits", jitter: float = JITTER, seed: int = SEED) -> Estimate:
     """Kozachenko-Leonenko differential entropy H(X) of continuous samples (method "kl").
 
     Args:
@@ -134,7 +105,7 @@ def knn_entropy(x, *, k: int = 3, metric: str = "chebyshev", transform: str | No
     """
     x = as_samples(x, "x").astype(np.float64)
     n, d = x.shape
-    k, jitter, seed = _check_settings(k, n, jitter, seed, transform)
+    k, jitter, seed = check_settings(k, n, jitter, seed, transform)
     check_choice("metric", metric, METRICS)
     check_unit(unit)
     constant = np.flatnonzero(np.ptp(x, axis=0) == 0)
@@ -143,10 +114,10 @@ def knn_entropy(x, *, k: int = 3, metric: str = "chebyshev", transform: str | No
                              "differential entropy -inf; drop those columns")
     log_jac = np.zeros(n)
     if transform == "asinh":
-        x, log_jac = _asinh(x)
-    x = _jittered(x, jitter, np.random.default_rng(seed))
+        x, log_jac = asinh_transform(x)
+    x = jittered(x, jitter, np.random.default_rng(seed))
     with jax.enable_x64(True):
-        r = _kl_jit(jnp.asarray(x), k=k, metric=metric, block=_block_rows(n))
+        r = _kl_jit(jnp.asarray(x), k=k, metric=metric, block=block_rows(n))
         zeros = int(jnp.sum(r == 0))
         nats = float(_kl_from_radii(r, d, k, metric)) - float(np.mean(log_jac))
     if zeros:
@@ -156,17 +127,9 @@ def knn_entropy(x, *, k: int = 3, metric: str = "chebyshev", transform: str | No
     return _finish(nats, unit, "kl", "entropy", n, settings)
 
 
-def _standardised(a: np.ndarray, transform, jitter: float, rng) -> np.ndarray:
-    """Optional asinh, then zero mean and unit variance per column, then the jitter."""
-    if transform == "asinh":
-        a = _asinh(a)[0]
-    sd = a.std(axis=0)
-    return _jittered((a - a.mean(axis=0)) / np.where(sd > 0, sd, 1.0), jitter, rng)
-
-
-def ksg_mutual_information(x, y, *, k: int = 3, variant: int = 1, transform: str | None = None,
-                           unit: str = "bits", jitter: float = 1e-10,
-                           seed: int = 0) -> Estimate:
+def ksg_mutual_information(x, y, *, k: int = K, variant: int = 1, transform: str | None = None,
+                           unit: str = "bits", jitter: float = JITTER,
+                           seed: int = SEED) -> Estimate:
     """Kraskov-Stoegbauer-Grassberger mutual information I(X;Y) (methods "ksg1", "ksg2").
 
     Each column is centred and scaled to unit variance first (the max-norm mixes columns, and
@@ -190,7 +153,7 @@ def ksg_mutual_information(x, y, *, k: int = 3, variant: int = 1, transform: str
     x = as_samples(x, "x").astype(np.float64)
     y = as_samples(y, "y").astype(np.float64)
     n = check_same_n(x=x, y=y)
-    k, jitter, seed = _check_settings(k, n, jitter, seed, transform)
+    k, jitter, seed = check_settings(k, n, jitter, seed, transform)
     check_choice("variant", variant, (1, 2))
     check_unit(unit)
     method = f"ksg{variant}"
@@ -201,17 +164,17 @@ def ksg_mutual_information(x, y, *, k: int = 3, variant: int = 1, transform: str
         return _finish(0.0, unit, method, "mutual_information", n, settings,
                        ("x or y is constant, so I(X;Y) = 0 exactly",))
     rng = np.random.default_rng(seed)
-    x = _standardised(x[:, keep_x], transform, jitter, rng)
-    y = _standardised(y[:, keep_y], transform, jitter, rng)
+    x = standardised(x[:, keep_x], transform, jitter, rng)
+    y = standardised(y[:, keep_y], transform, jitter, rng)
     with jax.enable_x64(True):
         nats = float(_ksg_jit(jnp.asarray(x), jnp.asarray(y), k=k, variant=variant,
-                              block=_block_rows(n)))
+                              block=block_rows(n)))
     return _finish(nats, unit, method, "mutual_information", n, settings)
 
 
-def mixed_mutual_information(x, labels, *, k: int = 3, transform: str | None = None,
-                             unit: str = "bits", jitter: float = 1e-10,
-                             seed: int = 0) -> Estimate:
+def mixed_mutual_information(x, labels, *, k: int = K, transform: str | None = None,
+                             unit: str = "bits", jitter: float = JITTER,
+                             seed: int = SEED) -> Estimate:
     """Mutual information I(X;Y) between continuous x and discrete labels (method "knn_mixed").
 
     Ross (2014). Columns of x are standardised as in ``ksg_mutual_information``. Any label
@@ -238,7 +201,7 @@ def mixed_mutual_information(x, labels, *, k: int = 3, transform: str | None = N
     n = check_same_n(x=x, labels=labels)
     if labels.dtype.kind == "f" and not np.all(np.isfinite(labels)):
         raise InfoplaneError("labels contain NaN or inf; remove those samples")
-    k, jitter, seed = _check_settings(k, n, jitter, seed, transform)
+    k, jitter, seed = check_settings(k, n, jitter, seed, transform)
     check_unit(unit)
     classes, codes, sizes = np.unique(labels, return_inverse=True, return_counts=True)
     if sizes.max() < 2:
@@ -255,10 +218,10 @@ def mixed_mutual_information(x, labels, *, k: int = 3, transform: str | None = N
     if not keep.any():
         return _finish(0.0, unit, "knn_mixed", "mutual_information", n, settings,
                        ("x is constant, so I(X;Y) = 0 exactly",) + warnings)
-    x = _standardised(x[:, keep], transform, jitter, np.random.default_rng(seed))
+    x = standardised(x[:, keep], transform, jitter, np.random.default_rng(seed))
     with jax.enable_x64(True):
         nats = float(_mixed_jit(jnp.asarray(x), jnp.asarray(codes.astype(np.int32)), k=k,
-                                block=_block_rows(n)))
+                                block=block_rows(n)))
     h_labels = float(-np.sum(sizes / n * np.log(sizes / n)))
     if nats > h_labels:
         warnings += (f"the estimate exceeds the plug-in entropy of the labels "
@@ -266,7 +229,7 @@ def mixed_mutual_information(x, labels, *, k: int = 3, transform: str | None = N
     return _finish(nats, unit, "knn_mixed", "mutual_information", n, settings, warnings)
 
 
-def ksg_batched(x_batch, y_batch, *, k: int = 3, variant: int = 1) -> np.ndarray:
+def ksg_batched(x_batch, y_batch, *, k: int = K, variant: int = 1) -> np.ndarray:
     """KSG I(X;Y) in nats for a batch of pairs (layers, epochs) in one compiled, vmapped call.
 
     No preprocessing is applied (no standardising, jitter or column dropping): pass prepared
@@ -288,4 +251,4 @@ def ksg_batched(x_batch, y_batch, *, k: int = 3, variant: int = 1) -> np.ndarray
     check_choice("variant", variant, (1, 2))
     with jax.enable_x64(True):
         return np.asarray(_ksg_vmapped(jnp.asarray(xb), jnp.asarray(yb), k=k, variant=variant,
-                                       block=_block_rows(xb.shape[1], xb.shape[0])))
+                                       block=block_rows(xb.shape[1], xb.shape[0])))
