@@ -24,6 +24,7 @@ import time
 import numpy as np
 from scipy import integrate, special, stats
 
+from infoplane.defaults import NOISE_VAR, K
 from infoplane.estimators import mutual_information
 
 LOG2 = math.log(2.0)
@@ -137,7 +138,7 @@ def suite():
 def methods_for(kind: str, dims: int, n: int, neural: bool) -> list[tuple[str, dict]]:
     """(method, settings) pairs that apply; None is the default of ``mutual_information``."""
     if kind == "cd":
-        out = [(None, {}), ("binning", {}), ("kde_upper", {"noise_var": 0.1})]
+        out = [(None, {}), ("binning", {}), ("kde_upper", {"noise_var": NOISE_VAR})]
     else:
         out = [(None, {}), ("ksg1", {}), ("ksg2", {}), ("ksg1", {"k": 10}), ("gaussian", {}),
                ("gaussian_copula", {})]
@@ -234,11 +235,11 @@ def speed(repeats):
     import jax.numpy as jnp
     from sklearn.feature_selection import mutual_info_regression
 
-    from infoplane.estimators.kde import kde_information
+    from infoplane.estimators._kde_core import kde_information
     from infoplane.estimators.knn import ksg_mutual_information
 
     rng = np.random.default_rng(0)
-    n, k = 4096, 3
+    n, k = 4096, K
     x, y = correlated(rng, n, 5, 0.6, True)
     print(f"\n## Speed (median of {repeats} repeats after compilation, this machine)\n")
     print("| task | infoplane (JAX) | reference | speed-up | target |")
@@ -257,7 +258,7 @@ def speed(repeats):
     labels = jnp.asarray(rng.integers(0, 2, n).astype(np.int32))
 
     def kde_once():
-        out = kde_information(acts, labels, 2, 0.1, "upper")
+        out = kde_information(acts, labels, 2, NOISE_VAR, "upper")
         out[0].block_until_ready()
 
     t_kde = median_time(kde_once, repeats)
@@ -272,7 +273,7 @@ def speed(repeats):
     y = np.asarray(labels)
     for name, extra in (("exact", {}), ("anchors=256", {"anchors": 256})):
         def plane(extra=extra):
-            plane_from_activations(layers, y, method="kde_upper", noise_var=0.1, **extra)
+            plane_from_activations(layers, y, method="kde_upper", noise_var=NOISE_VAR, **extra)
 
         total = median_time(plane, max(1, repeats // 2)) * (50 * 274 / 80)
         print(f"| KDE re-estimate of a full tishby2017 run (50 seeds x 274 epochs x 6 layers), "

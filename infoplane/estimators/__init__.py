@@ -1,30 +1,23 @@
 """Estimators of entropy and mutual information, each returning an :class:`Estimate` in bits.
 
-The functions below choose an estimator by ``method=`` name (see ``_api``); the estimator
-modules (binning, discrete, divergences, kde, knn, gaussian, renyi, neural) hold the
-implementations and their own settings. The batched cores are exported for whole runs
-(``infoplane.plane``).
+The information functions choose an estimator by ``method=`` name from the registry
+(``_registry``; :func:`method_names` lists them), by default after the kinds of data; the
+modules of the families (binning, discrete, divergences, gaussian, kde, knn, neural, renyi)
+hold the estimators themselves, with their own settings. The batched cores
+(:func:`binned_information`, :func:`kde_information_batched`) serve whole runs: training and
+``infoplane.plane``. :class:`Bins` is the discretisation of the binning estimators.
 """
 
-from ._api import (
-    METHODS,
-    conditional_entropy,
-    conditional_mutual_information,
-    cross_entropy,
-    cross_entropy_loss,
-    entropy,
-    joint_entropy,
-    kl_divergence,
-    mutual_information,
-    total_correlation,
-)
+from ._api import conditional_entropy, entropy, joint_entropy, total_correlation
+from ._api_mi import conditional_mutual_information, mutual_information
 from ._interface import Estimate
+from ._kde_core import kde_information_batched
+from ._registry import method_names
 from .binning import binned_information
 from .bins import Bins
-from .kde import kde_information_batched
+from .divergences import cross_entropy, cross_entropy_loss, kl_divergence
 
 __all__ = [
-    "METHODS",
     "Bins",
     "Estimate",
     "binned_information",
@@ -36,6 +29,7 @@ __all__ = [
     "joint_entropy",
     "kde_information_batched",
     "kl_divergence",
+    "method_names",
     "mutual_information",
     "total_correlation",
 ]

@@ -1,7 +1,7 @@
 """Mutual information I(X;Y) and conditional mutual information I(X;Y | Z), chosen by name.
 
 The data types, the defaults and the settings are described in ``_api`` (the module docstring
-the functions below refer to); the "copula" estimator in ``_copula``.
+the functions below refer to); the methods are the entries of ``_registry``.
 """
 
 from __future__ import annotations
@@ -9,27 +9,11 @@ from __future__ import annotations
 import numpy as np
 
 from .._errors import InfoplaneError
-from . import discrete as _discrete
-from ._copula import _copula_mi
-from ._dispatch import (
-    _KIND_NAME,
-    DEFAULT_MI,
-    DISCRETE_METHODS,
-    MI_METHODS,
-    _bins,
-    _check_method,
-    _check_settings,
-    _codes,
-    _combine,
-    _integer_ids,
-    _kind,
-)
+from . import _registry
+from ._combine import combine
 from ._interface import Estimate, as_samples, check_same_n, check_unit
-from .gaussian import gaussian_mutual_information
-from .kde import kde_mutual_information
-from .knn import ksg_mutual_information, mixed_mutual_information
-from .neural import neural_mutual_information
-from .renyi import renyi_mutual_information
+from ._kinds import data_kind, integer_ids
+from .discrete import ENTROPY_METHODS, discrete_conditional_mutual_information
 
 
 def mutual_information(x, y, *, method: str | None = None, unit: str = "bits",
@@ -62,48 +46,12 @@ def mutual_information(x, y, *, method: str | None = None, unit: str = "bits",
             settings, bad shapes, mismatched n, NaN or inf, k >= n.
     """
     check_unit(unit)
-    kx, ky = _kind(x, discrete_x, "x"), _kind(y, discrete_y, "y")
+    kx, ky = data_kind(x, discrete_x, "x"), data_kind(y, discrete_y, "y")
     if (kx, ky) == ("d", "c"):  # the continuous side first; I(X;Y) = I(Y;X)
         x, y, kx, ky = y, x, ky, kx
-    kinds = (kx, ky)
-    method = method or DEFAULT_MI[kinds]
-    what = f"{_KIND_NAME[kx]} and {_KIND_NAME[ky]} data"
-    _check_method(method, MI_METHODS[kinds], what)
-    s = _check_settings(method, settings)
-    if method in DISCRETE_METHODS:
-        if "alphabet_size" in s:
-            raise InfoplaneError("mutual_information takes alphabet_sizes=(K_x, K_y)")
-        return _discrete.discrete_mutual_information(x, y, method=method, unit=unit, **s)
-    if method == "knn_mixed":
-        return mixed_mutual_information(x, _labels_1d(y), unit=unit, **s)
-    if method in ("kde_upper", "kde_lower"):
-        return kde_mutual_information(x, _integer_ids(_labels_1d(y)), bound=method[4:],
-                                      unit=unit, **s)
-    if method == "binning":
-        bins = _bins(s)
-        cy = _codes(y, bins) if ky == "c" else y
-        est = _discrete.discrete_mutual_information(_codes(x, bins), cy, unit=unit)
-        return Estimate(est.value, unit, "binning", est.quantity, est.n,
-                        {"bins": bins._asdict(), "binned": "x and y" if ky == "c" else "x"},
-                        None, est.warnings)
-    if method in ("copula", "gaussian_copula"):
-        return _copula_mi(x, y, which=method, unit=unit, **s)
-    if method in ("ksg1", "ksg2"):
-        return ksg_mutual_information(x, y, variant=int(method[-1]), unit=unit, **s)
-    if method == "gaussian":
-        return gaussian_mutual_information(x, y, unit=unit)
-    if method == "renyi":
-        y = _integer_ids(y) if ky == "d" else y
-        return renyi_mutual_information(x, y, unit=unit, **s)
-    y = np.asarray(y, dtype=np.float64) if ky == "d" else y
-    return neural_mutual_information(x, y, method=method, unit=unit, **s)
-
-
-def _labels_1d(y) -> np.ndarray:
-    arr = np.asarray(y)
-    if arr.ndim == 2 and arr.shape[1] > 1:
-        return _integer_ids(arr)  # several discrete columns: one joint symbol per row
-    return arr.reshape(-1) if arr.ndim == 2 else arr
+    entry = _registry.choose("mutual_information", (kx, ky), method)
+    used = _registry.settings_for(entry, "mutual_information", settings)
+    return entry.mutual_information.fn(x, y, kinds=(kx, ky), unit=unit, **used)
 
 
 def conditional_mutual_information(x, y, z, *, method: str | None = None, unit: str = "bits",
@@ -118,26 +66,26 @@ def conditional_mutual_information(x, y, z, *, method: str | None = None, unit: 
     be continuous). Arguments as for :func:`mutual_information`.
     """
     check_unit(unit)
-    kz = _kind(z, discrete_z, "z")
-    kx, ky = _kind(x, discrete_x, "x"), _kind(y, discrete_y, "y")
+    kz = data_kind(z, discrete_z, "z")
+    kx, ky = data_kind(x, discrete_x, "x"), data_kind(y, discrete_y, "y")
     ax, ay, az = (as_samples(a, name, min_samples=1) for a, name in ((x, "x"), (y, "y"),
                                                                      (z, "z")))
     check_same_n(x=ax, y=ay, z=az)
     common = {"method": method, "unit": unit, "discrete_x": kx == "d", **settings}
-    if kx == ky == kz == "d" and (method is None or method in DISCRETE_METHODS):
-        m = method or "plugin"
-        _check_settings(m, settings)
-        return _discrete.discrete_conditional_mutual_information(
-            x, y, z, method=m, unit=unit, alphabet_sizes=settings.get("alphabet_sizes"))
+    if kx == ky == kz == "d" and (method is None or method in ENTROPY_METHODS):
+        entry = _registry.choose("mutual_information", ("d", "d"), method)
+        _registry.settings_for(entry, "conditional_mutual_information", settings)
+        return discrete_conditional_mutual_information(
+            x, y, z, method=entry.name, unit=unit, alphabet_sizes=settings.get("alphabet_sizes"))
     if kz == "d":
-        ids = _integer_ids(z)
+        ids = integer_ids(z)
         parts = []
         for c in np.unique(ids):
             rows = ids == c
             parts.append((rows.mean(), mutual_information(ax[rows], ay[rows],
                                                           discrete_y=ky == "d", **common)))
-        return _combine(parts, parts[0][1].method, "conditional_mutual_information", unit,
-                        dict(parts[0][1].settings, over="values of z"))
+        return combine(parts, parts[0][1].method, "conditional_mutual_information", unit,
+                       dict(parts[0][1].settings, over="values of z"))
     if ky == "d":
         raise InfoplaneError(
             "I(X;Y|Z) with discrete y and continuous z needs I(X; (Y,Z)) of mixed columns, "
@@ -146,7 +94,7 @@ def conditional_mutual_information(x, y, z, *, method: str | None = None, unit: 
     yz = np.concatenate([ay, az], axis=1)
     with_yz = mutual_information(ax, yz, discrete_y=False, **common)
     with_z = mutual_information(ax, az, discrete_y=False, **common)
-    return _combine([(1, with_yz), (-1, with_z)], with_yz.method,
-                    "conditional_mutual_information", unit,
-                    dict(with_yz.settings, formula="I(X;Y,Z) - I(X;Z)"))
+    return combine([(1, with_yz), (-1, with_z)], with_yz.method,
+                   "conditional_mutual_information", unit,
+                   dict(with_yz.settings, formula="I(X;Y,Z) - I(X;Z)"))
 

@@ -33,6 +33,7 @@ import numpy as np
 from scipy import special, stats
 
 from .._errors import InfoplaneError
+from ..defaults import JITTER, SEED, K
 from ._interface import Estimate, as_samples, check_same_n, from_nats, negative_warning
 from .knn import ksg_mutual_information
 
@@ -85,9 +86,23 @@ def _copula_inputs(x, y) -> tuple[np.ndarray, np.ndarray, int, tuple[str, ...]]:
     return x, y, n, warnings
 
 
-def _copula_mi(x, y, *, which: str, unit: str, k: int = 3, jitter: float = 1e-10,
-               seed: int = 0) -> Estimate:
-    """"copula" (max of KSG2 and Gaussian copula on normal scores) or "gaussian_copula"."""
+def copula_mutual_information(x, y, *, which: str = "copula", k: int = K,
+                              jitter: float = JITTER, seed: int = SEED,
+                              unit: str = "bits") -> Estimate:
+    """I(X;Y) by "copula" (the larger of KSG2 and the Gaussian-copula MI of the normal scores)
+    or "gaussian_copula" (the latter alone); see the module docstring.
+
+    Args:
+        x, y: (n,) or (n, d) continuous samples, same n; constant columns are dropped.
+        which: "copula" or "gaussian_copula".
+        k, jitter, seed: the KSG2 settings (``knn.ksg_mutual_information``); unused by
+            "gaussian_copula".
+        unit: "bits" or "nats".
+
+    Returns:
+        An Estimate, method ``which``, quantity "mutual_information"; for "copula" the
+        settings hold both parts ("ksg2", "gaussian").
+    """
     x, y, n, warnings = _copula_inputs(x, y)
     settings = {"transform": "normal_scores", "bias_corrected": True}
     if which == "copula":

@@ -1,4 +1,5 @@
-"""The record every estimator returns, units, and input validation shared by all estimators.
+"""The protocol of the estimators: the record every estimator returns (:class:`Estimate`), the
+entry every method has in the registry (:class:`Method`), units, and shared input validation.
 
 This module is the leaf of the estimator package: every estimator imports from it and it
 imports from no estimator.
@@ -7,8 +8,9 @@ imports from no estimator.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -96,6 +98,48 @@ class Estimate:
                                                                    else float(self.stderr)),
             "warnings": list(self.warnings),
         }
+
+
+class Estimator(NamedTuple):
+    """How a method estimates one quantity, and for which kinds of data.
+
+    Kinds: "d" discrete, "c" continuous. For mutual information a kind is a pair (kind of x,
+    kind of y) among ("d", "d"), ("c", "d"), ("c", "c"): when one side is continuous it comes
+    first, and ``mutual_information`` swaps its arguments to match (I(X;Y) = I(Y;X)).
+
+    Attributes:
+        fn: for entropy ``fn(x, *, kind, unit, **settings)``; for mutual information
+            ``fn(x, y, *, kinds, unit, **settings)``. Returns an :class:`Estimate`. Every
+            setting of the method is passed, defaults filled in.
+        kinds: the kinds (entropy) or pairs of kinds (mutual information) it accepts.
+        default_for: those of ``kinds`` for which it is the default method.
+    """
+
+    fn: Callable[..., Estimate]
+    kinds: tuple
+    default_for: tuple = ()
+
+
+@dataclass(frozen=True)
+class Method:
+    """One ``method=`` name of the public functions: a registry entry (see ``_registry``).
+
+    Attributes:
+        name: the name users pass as ``method=``.
+        settings: every setting the method takes, mapped to its default (from
+            ``infoplane.defaults`` where one exists). Other names are an error.
+        entropy: how it estimates H(X), or None.
+        mutual_information: how it estimates I(X;Y), or None.
+        check: ``check(quantity, given)`` raises an InfoplaneError when the settings given by
+            the user do not suit the quantity ("entropy", "mutual_information", ...); None when
+            every setting suits every quantity.
+    """
+
+    name: str
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    entropy: Estimator | None = None
+    mutual_information: Estimator | None = None
+    check: Callable[[str, Mapping[str, Any]], None] | None = None
 
 
 def _jsonable(v):

@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._errors import InfoplaneError
+from ..defaults import ANCHOR_SEED, NOISE_VAR
 
 BOUNDS = ("upper", "lower")
 # The exponent is -||h_i - h_j||^2 / (c * s2): c = 2 for the KL divergence, 8 for Bhattacharyya.
@@ -153,7 +154,7 @@ def anchored_stderr(terms: jax.Array, n: int) -> jax.Array:
     return jnp.std(terms, axis=-1, ddof=1) * jnp.sqrt(max(0.0, 1.0 - m / n) / m)
 
 
-def anchor_rows(n: int, m: int, seed: int = 0) -> np.ndarray:
+def anchor_rows(n: int, m: int, seed: int = ANCHOR_SEED) -> np.ndarray:
     """m distinct row indices of n, uniform without replacement, sorted; seeded."""
     if isinstance(m, bool) or not isinstance(m, numbers.Integral) or not 1 < m <= n:
         raise InfoplaneError(f"anchors must be an integer with 1 < anchors <= n = {n}, "
@@ -166,7 +167,7 @@ def kde_information_batched(
     acts: jax.Array,
     labels: jax.Array,
     n_classes: int,
-    noise_var=0.1,
+    noise_var=NOISE_VAR,
     bound: str = "upper",
     *,
     rows: jax.Array | None = None,

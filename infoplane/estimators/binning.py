@@ -7,6 +7,11 @@ collision can never change a result. Everything here is jit-able and vmap-able.
 
 For a deterministic network and X uniform over N distinct inputs (Shwartz-Ziv & Tishby 2017):
     I(X;T) = H(T),    I(T;Y) = H(T) + H(Y) - H(T, Y).
+
+``binned_information`` is that pair for one layer, jit-able (training and the plane use it);
+``binning_entropy`` and ``binning_mutual_information`` are the method "binning" of the
+estimator API: the plug-in (``discrete``) estimates of binned samples, on the data's own range
+by default (``infoplane.defaults.DATA_BIN_RULE``).
 """
 
 from __future__ import annotations
@@ -19,7 +24,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._errors import InfoplaneError
-from .bins import IDNNS_BINS, Bins
+from ..defaults import BIN_HIGH, BIN_LOW, DATA_BIN_RULE, N_BINS
+from ._interface import Estimate, as_samples
+from .bins import Bins
+from .discrete import discrete_entropy, discrete_mutual_information
+
+_DEFAULT_BINS = Bins()  # infoplane.defaults: N_BINS edges on [BIN_LOW, BIN_HIGH], BIN_RULE
 
 
 def digitize(x: jax.Array, edges: jax.Array) -> jax.Array:
@@ -168,7 +178,7 @@ def codes_information(
 
 
 def binned_information(
-    activations: jax.Array, labels: jax.Array, bins: Bins = IDNNS_BINS, n_classes: int = 2
+    activations: jax.Array, labels: jax.Array, bins: Bins = _DEFAULT_BINS, n_classes: int = 2
 ) -> tuple[jax.Array, jax.Array]:
     """Binned (I(X;T), I(T;Y)) in bits for one layer, with X uniform over distinct inputs.
 
@@ -183,6 +193,54 @@ def binned_information(
     """
     codes = bin_codes(activations, bins)
     return codes_information(codes, bins.n_symbols, labels, n_classes)
+
+
+def _sample_codes(x, bins: Bins) -> np.ndarray:
+    """Bin indices (n, d) of samples x (n,) or (n, d), binned in float32 as activations are."""
+    arr = as_samples(x, "x").astype(np.float32)
+    return np.asarray(bin_codes(jnp.asarray(arr), bins))
+
+
+def binning_entropy(x, *, n_bins: int = N_BINS, rule: str = DATA_BIN_RULE, low: float = BIN_LOW,
+                    high: float = BIN_HIGH, unit: str = "bits") -> Estimate:
+    """Plug-in entropy of binned samples (method "binning"): a discrete entropy, not H(X).
+
+    Args:
+        x: (n,) or (n, d) continuous samples; each row's vector of bin indices is one symbol.
+        n_bins, rule, low, high: the discretisation, as in :class:`Bins`. The "layer" rule (the
+            default) spreads the edges over the min..max of all of x.
+        unit: "bits" or "nats".
+
+    Returns:
+        An Estimate, method "binning", quantity "entropy", settings {"bins": ...}.
+    """
+    bins = Bins(rule, n_bins, float(low), float(high)).validate()
+    est = discrete_entropy(_sample_codes(x, bins), method="plugin", unit=unit)
+    return Estimate(est.value, unit, "binning", "entropy", est.n, {"bins": bins._asdict()},
+                    est.stderr, est.warnings)
+
+
+def binning_mutual_information(x, y, *, bin_y: bool, n_bins: int = N_BINS,
+                               rule: str = DATA_BIN_RULE, low: float = BIN_LOW,
+                               high: float = BIN_HIGH, unit: str = "bits") -> Estimate:
+    """Plug-in I(X;Y) of binned samples (method "binning").
+
+    Args:
+        x: (n,) or (n, dx) continuous samples, binned.
+        y: (n,) or (n, dy) samples, binned (each on its own range under the "layer" rule) when
+            ``bin_y``, else used as discrete symbols.
+        bin_y: whether y is continuous and must be binned too.
+        n_bins, rule, low, high, unit: as for :func:`binning_entropy`.
+
+    Returns:
+        An Estimate, method "binning", quantity "mutual_information"; stderr None.
+    """
+    bins = Bins(rule, n_bins, float(low), float(high)).validate()
+    cy = _sample_codes(y, bins) if bin_y else y
+    est = discrete_mutual_information(_sample_codes(x, bins), cy, unit=unit)
+    settings = {"bins": bins._asdict(), "binned": "x and y" if bin_y else "x"}
+    return Estimate(est.value, unit, "binning", est.quantity, est.n, settings, None,
+                    est.warnings)
 
 
 def rows_entropy_reference(codes: np.ndarray) -> float:

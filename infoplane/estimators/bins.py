@@ -60,5 +60,3 @@ class Bins(NamedTuple):
         """The "fixed" edges: linspace(low, high, n_bins)."""
         return np.linspace(self.low, self.high, self.n_bins)
 
-
-IDNNS_BINS = Bins.idnns()

@@ -36,20 +36,7 @@ from ._interface import (
     negative_warning,
     saturation_warning,
 )
-
-# The NSB estimator (its moments and integral), importable from here as before (the tests
-# import both so).
-from ._nsb import _nsb_moments as _nsb_moments
-from ._nsb import _nsb_nats as _nsb_nats
-
-# The divergences, importable from here as before (``_api`` and the tests import them so).
-from .divergences import PROB_ATOL as PROB_ATOL
-from .divergences import _divergence as _divergence
-from .divergences import _probabilities as _probabilities
-from .divergences import _targets as _targets
-from .divergences import cross_entropy as cross_entropy
-from .divergences import cross_entropy_loss as cross_entropy_loss
-from .divergences import kl_divergence as kl_divergence
+from ._nsb import _nsb_nats
 
 ENTROPY_METHODS = ("plugin", "miller_madow", "chao_shen", "nsb")
 

@@ -40,6 +40,7 @@ import jax
 import numpy as np
 
 from .._errors import InfoplaneError, check_choice, check_positive_real
+from ..defaults import NOISE_VAR
 from ._interface import (
     Estimate,
     as_samples,
@@ -49,15 +50,17 @@ from ._interface import (
     negative_warning,
     saturation_warning,
 )
-from ._kde_core import (
+
+# TEMPORARY (issue 9): names that infoplane/plane/_methods.py imports from here; remove once it
+# imports them from ._kde_core (and check_noise_var under its public name).
+from ._kde_core import (  # noqa: F401
     _EXPONENT_SCALE,
     BOUNDS,
     anchor_rows,
     anchored_stderr,
-    default_chunk_size,
     kde_information,
     kde_information_batched,
-    kde_row_terms,
+    kde_row_terms,  # noqa: F401
 )
 
 
@@ -83,9 +86,13 @@ def kde_information_reference(
     return i_xt, i_xt - h_given_y
 
 
-def _check_noise_var(noise_var) -> float:
+def check_noise_var(noise_var) -> float:
+    """``noise_var`` as a float, or a clear error unless it is a finite positive number."""
     return check_positive_real("noise_var", noise_var, " (the variance s2 of the added Gaussian "
                                "noise; Saxe et al. use 0.1 or 1e-3)")
+
+
+_check_noise_var = check_noise_var  # TEMPORARY (issue 9): the name plane/_methods.py imports
 
 
 def _check_labels(labels, t: np.ndarray) -> tuple[np.ndarray, int]:
@@ -106,7 +113,7 @@ def _check_labels(labels, t: np.ndarray) -> tuple[np.ndarray, int]:
 def _prepare(x, noise_var, bound, unit) -> tuple[np.ndarray, float]:
     check_choice("bound", bound, BOUNDS)
     check_unit(unit)
-    noise_var = _check_noise_var(noise_var)
+    noise_var = check_noise_var(noise_var)
     return as_samples(x, "x", min_samples=2).astype(np.float64), noise_var
 
 
@@ -123,7 +130,9 @@ def _information64(t: np.ndarray, codes: np.ndarray, n_classes: int, noise_var, 
         return float(i_xt), float(i_ty)
 
 
-def kde_entropy(x, *, noise_var: float = 0.1, bound: str = "upper", unit: str = "bits") -> Estimate:
+def kde_entropy(
+    x, *, noise_var: float = NOISE_VAR, bound: str = "upper", unit: str = "bits"
+) -> Estimate:
     """Kolchinsky-Tracey bound on the differential entropy H(T + noise), noise ~ N(0, s2 I).
 
     Args:
@@ -146,7 +155,7 @@ def kde_entropy(x, *, noise_var: float = 0.1, bound: str = "upper", unit: str = 
 
 
 def kde_mutual_information(
-    x, labels=None, *, noise_var: float = 0.1, bound: str = "upper", unit: str = "bits"
+    x, labels=None, *, noise_var: float = NOISE_VAR, bound: str = "upper", unit: str = "bits"
 ) -> Estimate:
     """KDE bound on I(X;T) (labels=None) or estimate of I(T;Y) (integer labels), Saxe et al. 2018.
 
@@ -187,14 +196,8 @@ def kde_mutual_information(
 
 
 __all__ = [
-    "BOUNDS",
-    "default_chunk_size",
+    "check_noise_var",
     "kde_entropy",
-    "kde_information",
-    "kde_information_batched",
     "kde_information_reference",
     "kde_mutual_information",
-    "kde_row_terms",
-    "anchor_rows",
-    "anchored_stderr",
 ]

@@ -47,6 +47,7 @@ from scipy.linalg import eigvalsh
 from scipy.spatial.distance import cdist
 
 from .._errors import InfoplaneError, check_positive_int, check_positive_real
+from ..defaults import SEED
 from ._interface import (
     Estimate,
     as_samples,
@@ -152,7 +153,7 @@ def renyi_entropy(
     sigma: float | None = None,
     unit: str = "bits",
     subsample: int | None = None,
-    seed: int = 0,
+    seed: int = SEED,
 ) -> Estimate:
     """Matrix-based Renyi entropy S_alpha of samples x (Giraldo, Rao & Principe 2015).
 
@@ -190,7 +191,7 @@ def renyi_mutual_information(
     sigma: float | tuple[float | None, float | None] | None = None,
     unit: str = "bits",
     subsample: int | None = None,
-    seed: int = 0,
+    seed: int = SEED,
 ) -> Estimate:
     """Matrix-based Renyi mutual information I_alpha(X;Y) = S(A) + S(B) - S(A o B / tr).
 
