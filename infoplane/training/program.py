@@ -137,13 +137,13 @@ def train_until_next_log(trainer: Trainer, keys: jax.Array, epoch: jax.Array,
     flat, opt_state = carry
     flat, opt_state, g_mean, g_std = train_epoch(trainer, flat, opt_state, keys, epoch, True)
     _, flat, opt_state = jax.lax.while_loop(
-        partial(_before, epoch, length), partial(_next_epoch, trainer, keys),
+        partial(_before_next_log, epoch, length), partial(_next_epoch, trainer, keys),
         (epoch + 1, flat, opt_state),
     )
     return flat, opt_state, g_mean, g_std
 
 
-def _before(epoch, length, carry) -> jax.Array:
+def _before_next_log(epoch, length, carry) -> jax.Array:
     return carry[0] < epoch + length
 
 
