@@ -29,7 +29,6 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
 from ._errors import InfoplaneError
 
 
@@ -117,10 +116,18 @@ def write_information(run_dir, arrays: dict[str, np.ndarray]) -> None:
 
 
 def versions(devices: list[str]) -> dict:
-    """The versions a run was made with, and its ``devices`` (their names)."""
-    return {"infoplane": __version__, "jax": metadata.version("jax"),
-            "optax": metadata.version("optax"), "numpy": np.__version__,
-            "python": platform.python_version(), "devices": list(devices)}
+    """The versions a run was made with (as installed; read from the package metadata, so that
+    this module imports neither JAX nor the package root), and its ``devices`` (their names)."""
+    return {**{name: _installed_version(name) for name in ("infoplane", "jax", "optax")},
+            "numpy": np.__version__, "python": platform.python_version(),
+            "devices": list(devices)}
+
+
+def _installed_version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
 
 
 def write_config(run_dir, config: dict, *, logged_epochs, n_chunks: int, devices: list[str]
