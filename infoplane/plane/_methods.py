@@ -20,15 +20,15 @@ from jax.sharding import Mesh, PartitionSpec
 
 from .. import defaults
 from .._errors import InfoplaneError, check_choice
-from ..estimators.binning import Bins, binned_information
-from ..estimators.kde import (
-    _check_noise_var,
+from ..estimators._kde_core import (
     anchor_rows,
     anchored_stderr,
     kde_information_batched,
     kde_row_terms,
 )
-from ..estimators.knn import _block_rows, _kl_nats, _mixed_nats
+from ..estimators._knn_kernels import block_rows, kl_nats, mixed_nats
+from ..estimators.binning import Bins, binned_information
+from ..estimators.kde import check_noise_var
 
 PLANE_BIN_RULES = ("fixed", "layer", "quantile", "global")
 # Activation values held per compiled chunk: 2^24 float32 (64 MiB) for binning and KDE; the
@@ -71,7 +71,7 @@ def _kde_anchored_chunk(acts, rows, labels, *, n_classes: int, noise_var: float,
 
 def _knn_chunk(raw, standardised, labels, *, k: int, block: int):
     def one(a, b):
-        return _kl_nats(a, k, "chebyshev", block), _mixed_nats(b, labels, k, block)
+        return kl_nats(a, k, "chebyshev", block), mixed_nats(b, labels, k, block)
 
     return jax.vmap(one)(raw, standardised)
 
@@ -151,7 +151,7 @@ def _binning_layer(flat, lab, n_classes, settings, used, size, progress):
 def _kde_layer(flat, lab, n_classes, method, settings, used, n_seeds, size, progress):
     """KDE (I_XT, I_TY) in bits of items flat [B, n, w], and their standard errors when
     anchored."""
-    noise_var = _check_noise_var(settings.get("noise_var", defaults.NOISE_VAR))
+    noise_var = check_noise_var(settings.get("noise_var", defaults.NOISE_VAR))
     bound = method[4:]
     used.update(noise_var=noise_var, bound=bound)
     classes = 1 << (n_classes - 1).bit_length()  # fewer recompilations; empty = no-op
@@ -183,7 +183,7 @@ def _knn_layer(flat, codes, settings, used, li, progress):
         raise InfoplaneError(f"k must be an integer with 0 < k < n - 1 = {n - 1}, got {k!r}")
     used.update(k=k, jitter=jitter, seed=seed, I_XT="differential entropy h(T), KL")
     raw, standardised = _knn_prepare(flat, float(jitter), int(seed) + li)
-    block = _block_rows(n, _KNN_ITEMS)
+    block = block_rows(n, _KNN_ITEMS)
     with jax.enable_x64(True):
         xt, ty = _run_chunks(_knn_chunk, (raw, standardised), (jnp.asarray(codes),),
                              {"k": k, "block": block}, _KNN_ITEMS, progress, dtype=np.float64)
