@@ -50,18 +50,7 @@ from ._interface import (
     negative_warning,
     saturation_warning,
 )
-
-# TEMPORARY (issue 9): names that infoplane/plane/_methods.py imports from here; remove once it
-# imports them from ._kde_core (and check_noise_var under its public name).
-from ._kde_core import (  # noqa: F401
-    _EXPONENT_SCALE,
-    BOUNDS,
-    anchor_rows,
-    anchored_stderr,
-    kde_information,
-    kde_information_batched,
-    kde_row_terms,  # noqa: F401
-)
+from ._kde_core import _EXPONENT_SCALE, BOUNDS, kde_information
 
 
 def kde_information_reference(
@@ -90,9 +79,6 @@ def check_noise_var(noise_var) -> float:
     """``noise_var`` as a float, or a clear error unless it is a finite positive number."""
     return check_positive_real("noise_var", noise_var, " (the variance s2 of the added Gaussian "
                                "noise; Saxe et al. use 0.1 or 1e-3)")
-
-
-_check_noise_var = check_noise_var  # TEMPORARY (issue 9): the name plane/_methods.py imports
 
 
 def _check_labels(labels, t: np.ndarray) -> tuple[np.ndarray, int]:

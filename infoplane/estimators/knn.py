@@ -56,12 +56,6 @@ from ._interface import (
     negative_warning,
 )
 from ._knn_kernels import _kl_from_radii, _kl_jit, _ksg_jit, _ksg_vmapped, _mixed_jit, block_rows
-
-# TEMPORARY (issue 9): the old private names that infoplane/plane/_methods.py imports from here;
-# remove once it imports block_rows, kl_nats, mixed_nats from ._knn_kernels.
-from ._knn_kernels import block_rows as _block_rows  # noqa: F401
-from ._knn_kernels import kl_nats as _kl_nats  # noqa: F401
-from ._knn_kernels import mixed_nats as _mixed_nats  # noqa: F401
 from ._knn_prepare import asinh_transform, check_settings, jittered, standardised
 
 METRICS = ("chebyshev", "euclidean")
