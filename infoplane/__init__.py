@@ -27,7 +27,7 @@ from .estimators import (
 from .integrations import Recorder
 from .plane import plane_from_activations, plane_from_npz, plane_from_run
 from .runs import read_information
-from .training import PRESETS, RunConfig, TrainingDiverged, preset, train
+from .training import PRESETS, Model, RunConfig, TrainingDiverged, preset, train
 
 __all__ = [
     "PRESETS",
@@ -36,6 +36,7 @@ __all__ = [
     "Dataset",
     "Estimate",
     "InfoplaneError",
+    "Model",
     "RunConfig",
     "TrainingDiverged",
     "conditional_entropy",

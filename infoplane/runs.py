@@ -9,6 +9,8 @@ A run directory holds:
                       leaves ``leaf_0``, ``leaf_1``, ... and ``next_chunk``
     activations/      optional raw activations: ``chunk_NNNNN.npz``, one file per chunk, each
                       with ``epochs`` (k,) and ``layer_{li}`` [seed, k, n, units] arrays
+    labels.npz        for a run recorded from another framework (``integrations.Recorder``):
+                      the labels of the probe inputs, H_X, and a digest of the inputs
     information_<name>.npz   planes re-estimated from the activations (``infoplane plane``)
 
 Every file is written atomically (a temporary file, then a rename), so a reader or a crash
@@ -52,6 +54,9 @@ def atomic_write_bytes(path: Path, write) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+LABELS_FILE = "labels.npz"
 
 
 def write_npz(path, **arrays) -> None:

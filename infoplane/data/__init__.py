@@ -1,24 +1,14 @@
-"""Data sets: the 12-bit set of Shwartz-Ziv & Tishby, scikit-learn's digits, .mat / .npz files,
-MNIST-format IDX files (two files, or a folder through ``load_dataset``), and the train/test
-splits of the papers.
+"""Data sets: the 12-bit set of Shwartz-Ziv & Tishby, scikit-learn's digits, MNIST-1D, .mat /
+.npz files, MNIST-format IDX files (two files, or a folder through ``load_dataset``), and the
+train/test splits of the papers.
 
-Every ``load_*`` returns a :class:`Dataset` (inputs, integer labels, number of classes, name);
-``read_idx`` returns the raw array of one IDX file.
+Every ``load_*`` returns a :class:`Dataset` (inputs, integer labels, number of classes, name,
+example shape); ``read_idx`` returns the raw array of one IDX file.
 """
 
-from .datasets import (
-    SPLITS,
-    Dataset,
-    Split,
-    digits,
-    load_dataset,
-    load_idx,
-    load_mat,
-    load_npz,
-    split,
-    tishby12,
-)
+from .datasets import Dataset, digits, load_dataset, load_idx, load_mat, load_npz, mnist1d, tishby12
 from .idx import read_idx
+from .splits import SPLITS, Split, split
 
 __all__ = [
     "SPLITS",
@@ -29,6 +19,7 @@ __all__ = [
     "load_idx",
     "load_mat",
     "load_npz",
+    "mnist1d",
     "read_idx",
     "split",
     "tishby12",

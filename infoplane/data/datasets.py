@@ -16,8 +16,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._errors import InfoplaneError, check_choice, check_positive_int
+from .._errors import InfoplaneError, check_positive_int
 from .idx import find_idx_files, read_idx_pair
+from .mnist1d import mnist1d_arrays
 
 # The 12 bits are the vertices of an icosahedron: its 30 edges and 6 antipodal pairs.
 ICOSAHEDRON_EDGES = (
@@ -27,30 +28,29 @@ ICOSAHEDRON_EDGES = (
 )  # fmt: skip
 ICOSAHEDRON_ANTIPODES = ((0, 9), (1, 7), (2, 5), (3, 6), (4, 10), (8, 11))
 
-SPLITS = ("idnns", "random", "stratified")
-
-
 class Dataset(NamedTuple):
     """Inputs and integer labels.
 
     Attributes:
-        x: (n, d) float32 inputs.
+        x: (n, d) float32 inputs, one flattened example per row.
         y: (n,) int32 class labels in [0, n_classes).
         n_classes: the number of classes.
         name: a short name for figures and configs.
+        shape: the shape of one example before flattening, e.g. (8, 8) for the digits images
+            or (40,) for the MNIST-1D sequences (what a convolutional network reshapes a row
+            to); None means (d,).
     """
 
     x: np.ndarray
     y: np.ndarray
     n_classes: int
     name: str = "data"
+    shape: tuple[int, ...] | None = None
 
-
-class Split(NamedTuple):
-    """Indices of the training and test rows of a data set."""
-
-    train: np.ndarray
-    test: np.ndarray
+    @property
+    def example_shape(self) -> tuple[int, ...]:
+        """``shape``, or (d,) when it is None."""
+        return tuple(self.shape) if self.shape is not None else (int(self.x.shape[1]),)
 
 
 def tishby12() -> Dataset:
@@ -157,53 +157,28 @@ def load_npz(path, x_key: str = "X", y_key: str = "y") -> Dataset:
         return _make(f[x_key], f[y_key], path.stem, str(path))
 
 
-def split(data: Dataset, kind: str = "idnns", train_fraction: float = 0.8, seed: int = 0) -> Split:
-    """Training and test indices.
-
-    Args:
-        data: the data set.
-        kind: "idnns" (the first round(fraction * n) rows, unshuffled, as IDNNs does),
-            "random" (a seeded permutation) or "stratified" (the same fraction of every class).
-        train_fraction: in (0, 1]; Saxe et al. also train on 0.3. With 1.0 the test set is empty.
-        seed: seed of the permutation for "random" and "stratified".
-    """
-    check_choice("split", kind, SPLITS)
-    if not 0.0 < train_fraction <= 1.0:
-        raise InfoplaneError(f"train_fraction must be in (0, 1], got {train_fraction}")
-    n = data.x.shape[0]
-    n_train = int(round(train_fraction * n))
-    if n_train < 1:
-        raise InfoplaneError(f"train_fraction {train_fraction} leaves no training rows of {n}")
-    if kind == "idnns":
-        order = np.arange(n)
-    elif kind == "random":
-        order = np.random.default_rng(seed).permutation(n)
-    else:
-        rng = np.random.default_rng(seed)
-        train_parts, test_parts = [], []
-        for c in range(data.n_classes):
-            rows = rng.permutation(np.flatnonzero(data.y == c))
-            m = int(round(train_fraction * rows.size))
-            train_parts.append(rows[:m])
-            test_parts.append(rows[m:])
-        return Split(np.sort(np.concatenate(train_parts)), np.sort(np.concatenate(test_parts)))
-    return Split(np.sort(order[:n_train]) if kind == "random" else order[:n_train],
-                 np.sort(order[n_train:]) if kind == "random" else order[n_train:])
-
-
 def digits() -> Dataset:
     """scikit-learn's 8x8 handwritten digits (1797 x 64, 10 classes), pixels scaled to [0, 1]."""
     from sklearn.datasets import load_digits
 
     d = load_digits()
-    return Dataset((d.data / 16.0).astype(np.float32), d.target.astype(np.int32), 10, "digits")
+    return Dataset((d.data / 16.0).astype(np.float32), d.target.astype(np.int32), 10, "digits",
+                   (8, 8))
+
+
+def mnist1d() -> Dataset:
+    """MNIST-1D (Greydanus & Kobak 2024), built locally by the ``mnist1d`` package's generator:
+    5000 sequences of 40 points, 10 classes; the first 4000 rows are its training split, which
+    the "idnns" split (the first 80% of rows) keeps (``data.mnist1d``)."""
+    x, y = mnist1d_arrays()
+    return Dataset(x, y, 10, "mnist1d", (40,))
 
 
 def _idx_dataset(images: np.ndarray, labels: np.ndarray, name: str) -> Dataset:
     """uint8 images (n, rows, cols) and labels (n,) as a Dataset, pixels scaled to [0, 1]."""
     x = images.reshape(images.shape[0], -1).astype(np.float32) / np.float32(255.0)
     y = labels.astype(np.int32)
-    return Dataset(x, y, int(y.max()) + 1, name)
+    return Dataset(x, y, int(y.max()) + 1, name, tuple(images.shape[1:]))
 
 
 def load_idx(images_path, labels_path, *, limit: int | None = None) -> Dataset:
@@ -252,7 +227,7 @@ def load_dataset(name: str) -> Dataset:
     """A data set by name or path.
 
     Args:
-        name: "tishby12", "digits", a path to a .mat or .npz file (``load_mat``,
+        name: "tishby12", "digits", "mnist1d", a path to a .mat or .npz file (``load_mat``,
             ``load_npz``), or a folder of MNIST-format IDX files: ``train-images-idx3-ubyte``
             and ``train-labels-idx1-ubyte``, optionally ``t10k-images-idx3-ubyte`` and
             ``t10k-labels-idx1-ubyte``, each plain or ``.gz`` (``idx.find_idx_files``).
@@ -270,6 +245,8 @@ def load_dataset(name: str) -> Dataset:
         return tishby12()
     if name == "digits":
         return digits()
+    if name == "mnist1d":
+        return mnist1d()
     path = Path(name)
     if path.suffix == ".mat":
         return load_mat(path)
@@ -278,6 +255,6 @@ def load_dataset(name: str) -> Dataset:
     if path.is_dir() or "/" in name or os.sep in name:  # a folder, or meant as one
         return _load_idx_folder(path)
     raise InfoplaneError(
-        f"unknown dataset {name!r}; use 'tishby12', 'digits', a path to a .mat or .npz file, "
-        "or a folder of MNIST-format IDX files"
+        f"unknown dataset {name!r}; use 'tishby12', 'digits', 'mnist1d', a path to a .mat or "
+        ".npz file, or a folder of MNIST-format IDX files"
     )

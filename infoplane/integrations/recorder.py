@@ -27,29 +27,26 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import platform
-import time
 
 import numpy as np
 
-from .. import __version__
 from .._errors import InfoplaneError
 from ..defaults import DATA_BIN_RULE
 from ..estimators.bins import Bins
 from ..plane import plane_from_activations
 from ..runs import (
+    LABELS_FILE,
     activation_files,
     prepare_dir,
     read_config,
     read_npz,
     write_activations,
-    write_json,
+    write_config,
     write_npz,
 )
 from ._arrays import labels_array, layer_array, to_numpy
 
 DTYPES = ("float32", "float16", "float64")
-LABELS_FILE = "labels.npz"
 
 
 class Recorder:
@@ -182,17 +179,12 @@ class Recorder:
 
     def _write_config(self) -> None:
         names = self.layer_names or []
-        write_json(self.out / "config.json", {
-            "config": {"source": "recorder", "dataset": None, "n_inputs": self.n,
-                       "layer_names": names, "layer_widths": self._widths,
-                       "record_layers": list(range(len(names))),
-                       "record_dtype": self.dtype.name, "bin_rule": self.bins.rule,
-                       "n_bins": self.bins.n_bins, "bin_low": self.bins.low,
-                       "bin_high": self.bins.high},
-            "versions": {"infoplane": __version__, "numpy": np.__version__,
-                         "python": platform.python_version()},
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        })
+        write_config(self.out, {
+            "source": "recorder", "dataset": None, "n_inputs": self.n, "layer_names": names,
+            "layer_widths": self._widths, "record_layers": list(range(len(names))),
+            "record_dtype": self.dtype.name, "bin_rule": self.bins.rule,
+            "n_bins": self.bins.n_bins, "bin_low": self.bins.low, "bin_high": self.bins.high,
+        }, logged_epochs=self._epochs, n_chunks=len(self._epochs), devices=[])
 
     def _write_information(self, complete: bool) -> None:
         counts = np.bincount(self.labels) / self.labels.size

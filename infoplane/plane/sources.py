@@ -15,11 +15,9 @@ import numpy as np
 from .. import defaults
 from .._errors import InfoplaneError
 from ..data.datasets import load_dataset
-from ..runs import read_activations, read_config, read_npz, write_npz
+from ..runs import LABELS_FILE, read_activations, read_config, read_npz, write_npz
 from ._checks import check_out_name
 from .compute import plane_from_activations
-
-LABELS_FILE = "labels.npz"  # the labels of a run recorded by integrations.Recorder
 
 
 def _run_bins(config: dict) -> dict:

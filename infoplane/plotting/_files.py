@@ -103,7 +103,8 @@ def run_figures(info: Mapping[str, np.ndarray], out_dir, *, transition: bool = T
 
         if has_grad:
             fig = Figure(figsize=(6.0, 3.6), layout="constrained")
-            gradient_snr(fig.add_subplot(), e, info["grad_mean"], info["grad_std"], names,
+            gradient_snr(fig.add_subplot(), e, info["grad_mean"], info["grad_std"],
+                         info.get("weight_names", names),
                          transition_epoch=mark, transition_label=mark_label)
             written += save_figure(fig, out / f"{prefix}gradient_snr", formats)
     return written

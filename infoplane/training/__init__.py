@@ -10,7 +10,8 @@ write to the run folder when (its format is ``infoplane.runs``).
 
 from .config import PRESETS, RunConfig, preset
 from .loop import TrainingDiverged, train
+from .model import Model
 from .schedules import SCHEDULES, logged_epochs
 
-__all__ = ["PRESETS", "SCHEDULES", "RunConfig", "TrainingDiverged", "logged_epochs", "preset",
-           "train"]
+__all__ = ["PRESETS", "SCHEDULES", "Model", "RunConfig", "TrainingDiverged", "logged_epochs",
+           "preset", "train"]

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .._errors import InfoplaneError, check_choice, check_positive_int, check_positive_real
-from ..data.datasets import SPLITS
+from ..data.splits import SPLITS
 from ..defaults import BIN_HIGH, BIN_LOW, BIN_RULE, N_BINS
 from ..estimators.bins import BIN_RULES, Bins
 from .schedules import SCHEDULES
 
 # The names a configuration may choose from. They live here, not beside the JAX code that
 # implements them (models.py, epoch.py), so that a configuration is checked without JAX.
+MODELS = ("mlp", "cnn1d", "cnn2d")
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "softsign", "softplus", "linear")
 INITIALISERS = ("idnns", "zeros", "normal", "glorot_uniform", "glorot_normal", "he_normal",
                 "he_uniform")
@@ -35,8 +36,16 @@ class RunConfig:
     for training in fixed contiguous batches, 274 logged epochs, 30 bins on [-1, 1], 50 seeds.
 
     Attributes:
-        dataset: "tishby12", "digits", or a path to a .mat / .npz file.
-        hidden: hidden layer widths; input and output widths come from the data.
+        dataset: "tishby12", "digits", "mnist1d", a path to a .mat / .npz file, or a folder of
+            MNIST-format IDX files (see ``data.load_dataset``).
+        model: the built-in network, one of ``MODELS``: "mlp" (a multi-layer perceptron of
+            ``hidden`` widths, trained on the fast grouped path), "cnn1d" or "cnn2d" (a
+            convolutional network, ``training.cnn``: a block of convolution, activation and
+            max-pooling per entry of ``channels``, then dense layers of ``hidden`` widths).
+            A network of your own is passed to ``train(..., model=...)`` instead.
+        hidden: hidden (dense) layer widths; input and output widths come from the data.
+        channels, kernel_size, pool: the convolutional blocks of "cnn1d" / "cnn2d": output
+            channels of each block, the kernel's length (or side) and the pooling window.
         activation: one of ``ACTIVATIONS``, or a callable (not saved to JSON).
         init: weight initialiser, one of ``INITIALISERS``; ``init_std`` for "normal".
         optimiser: one of ``OPTIMISERS`` ("adam", "sgd", "momentum"); ``momentum`` for the
@@ -50,7 +59,11 @@ class RunConfig:
         split, train_fraction, split_seed: the training rows (see ``datasets.split``).
         bin_rule, n_bins, bin_low, bin_high: the binning of activations (see ``Bins``).
         dropout: dropout rate on hidden units during training (0 for none).
-        unit_noise: std of Gaussian noise added to every hidden unit during training.
+        unit_noise: std of Gaussian noise added to every hidden unit during training; for the
+            convolutional networks it is relative, a multiple of the root mean square of the
+            layer's activations (Goldfeld et al. 2019; Butakov et al. 2024).
+        noise_eval: keep the convolutional networks' noise on when the layers are measured (a
+            noisy network, whose I(X;T) is finite), not only in training.
         record_layers: layer indices whose raw activations are saved at logged epochs.
         record_dtype: "float16" or "float32" for saved activations.
         init_from: a run directory whose final training state (parameters and optimiser
@@ -61,7 +74,11 @@ class RunConfig:
     """
 
     dataset: str = "tishby12"
+    model: str = "mlp"
     hidden: tuple[int, ...] = (10, 7, 5, 4, 3)
+    channels: tuple[int, ...] = (16, 32)
+    kernel_size: int = 5
+    pool: int = 2
     activation: str = "tanh"
     init: str = "idnns"
     init_std: float = 0.01
@@ -85,6 +102,7 @@ class RunConfig:
     bin_high: float = BIN_HIGH
     dropout: float = 0.0
     unit_noise: float = 0.0
+    noise_eval: bool = False
     record_layers: tuple[int, ...] = field(default_factory=tuple)
     record_dtype: str = "float16"
     chunk_logs: int = 8
@@ -103,12 +121,25 @@ class RunConfig:
         """The binning of activations, as a ``Bins`` specification."""
         return Bins(self.bin_rule, self.n_bins, self.bin_low, self.bin_high)
 
+    @property
+    def n_layers(self) -> int:
+        """How many layers the built-in network's information plane has (the output included)."""
+        convs = len(self.channels) if self.model != "mlp" else 0
+        return convs + len(self.hidden) + 1
+
     def validate(self) -> RunConfig:
         """Raise an InfoplaneError naming the first bad field; return self."""
-        if not self.hidden:
+        check_choice("model", self.model, MODELS)
+        if not self.hidden and self.model == "mlp":
             raise InfoplaneError("hidden must list at least one hidden layer width")
         for i, w in enumerate(self.hidden):
             check_positive_int(f"hidden width {i}", w)
+        for i, c in enumerate(self.channels):
+            check_positive_int(f"channels {i}", c)
+        if self.model != "mlp" and not self.channels:
+            raise InfoplaneError(f"model {self.model!r} needs at least one entry in channels")
+        for name in ("kernel_size", "pool"):
+            check_positive_int(name, getattr(self, name))
         if not callable(self.activation):
             check_choice("activation", self.activation, ACTIVATIONS)
         check_choice("initialiser", self.init, INITIALISERS)
@@ -126,7 +157,7 @@ class RunConfig:
             check_positive_real(name, getattr(self, name), allow_zero=True)
         if not 0.0 <= self.dropout < 1.0:
             raise InfoplaneError(f"dropout must be in [0, 1), got {self.dropout}")
-        n_layers = len(self.hidden) + 1
+        n_layers = self.n_layers
         for li in self.record_layers:
             if not 0 <= li < n_layers:
                 raise InfoplaneError(
@@ -146,7 +177,7 @@ class RunConfig:
         if unknown:
             raise InfoplaneError(f"unknown configuration field(s): {', '.join(unknown)}")
         d = dict(d)
-        for k in ("hidden", "record_layers"):
+        for k in ("hidden", "channels", "record_layers"):
             if k in d and d[k] is not None:
                 d[k] = tuple(d[k])
         if isinstance(d.get("schedule_value"), list):
@@ -170,6 +201,24 @@ PRESETS: dict[str, RunConfig] = {
     "tishby2017": RunConfig(),
     # Saxe et al. (2018): a random 80% split, 10000 epochs, their logging schedule.
     "saxe2018": RunConfig(split="random", epochs=10000, schedule="saxe"),
+    # MNIST-1D (Greydanus & Kobak 2024) with the built-in 1-D CNN: two blocks of 16 and 32
+    # channels, a dense layer of 64 ReLU units; Adam 1e-3, batches of 100, 200 epochs, 50
+    # log-spaced logged epochs; bins over each layer's own range (ReLU is unbounded).
+    "mnist1d_cnn": RunConfig(dataset="mnist1d", model="cnn1d", hidden=(64,), activation="relu",
+                             init="he_normal", learning_rate=1e-3, batch_size=100, epochs=200,
+                             batch_order="shuffle", seeds=10, schedule="log",
+                             schedule_value=50, bin_rule="layer"),
+    # The same task with an MLP of the protocol's kind (the paper's MLP: 100-100 ReLU).
+    "mnist1d_mlp": RunConfig(dataset="mnist1d", hidden=(100, 100), activation="relu",
+                             init="he_normal", learning_rate=1e-3, batch_size=100, epochs=200,
+                             batch_order="shuffle", seeds=10, schedule="log",
+                             schedule_value=50, bin_rule="layer"),
+    # scikit-learn's 8x8 digits with the built-in 2-D CNN.
+    "digits_cnn": RunConfig(dataset="digits", model="cnn2d", channels=(8, 16), kernel_size=3,
+                            hidden=(32,), activation="relu", init="he_normal",
+                            learning_rate=1e-3, batch_size=64, epochs=100,
+                            batch_order="shuffle", seeds=5, split="stratified",
+                            schedule="log", schedule_value=30, bin_rule="layer"),
     # A few seconds: for trying things out and for smoke tests.
     "tiny": RunConfig(seeds=2, epochs=60, schedule="every", schedule_value=10),
 }

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from ..data.datasets import Dataset, Split
+from ..data import Dataset, Split
 from .config import RunConfig
 from .network import Network
 

@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._errors import InfoplaneError
-from ..data.datasets import Dataset, load_dataset, split
+from ..data import Dataset, load_dataset, split
 from ..runs import (
     prepare_dir,
     read_checkpoint,
@@ -29,6 +29,8 @@ from ..runs import (
     write_information,
 )
 from .config import RunConfig
+from .model import Model
+from .network import Network
 from .program import RunState, Schedule, build_program
 from .schedules import logged_epochs
 
@@ -68,20 +70,18 @@ def plan_chunks(logged: np.ndarray, epochs: int, max_logs: int, max_epochs: int
     return chunks
 
 
-def layer_names(config: RunConfig, data: Dataset) -> list[str]:
-    """Names like "L1 (10)" for hidden layers and "out (2)" for the softmax output."""
-    names = [f"L{i + 1} ({w})" for i, w in enumerate(config.hidden)]
-    return names + [f"out ({data.n_classes})"]
-
-
-def run_constants(config: RunConfig, data: Dataset, logged: np.ndarray) -> dict[str, np.ndarray]:
+def run_constants(config: RunConfig, data: Dataset, network: Network, logged: np.ndarray
+                  ) -> dict[str, np.ndarray]:
     """The arrays of information.npz that training does not change: the logged epochs, layer
-    names and widths, seeds, and H(X), H(Y) in bits (X uniform over the distinct inputs)."""
+    names (like "L1 (10)" for a hidden layer of 10 units, "out (2)" for the softmax output)
+    and widths, the names of the weights whose gradients are recorded, seeds, and H(X), H(Y)
+    in bits (X uniform over the distinct inputs)."""
     p_y = np.bincount(data.y, minlength=data.n_classes) / data.y.size
     return {
         "epochs": logged,
-        "layer_names": np.array(layer_names(config, data)),
-        "layer_widths": np.array((*config.hidden, data.n_classes)),
+        "layer_names": np.array(network.layer_names),
+        "layer_widths": np.array(network.layer_widths),
+        "weight_names": np.array(network.weight_names),
         "seeds": np.arange(config.seed, config.seed + config.seeds),
         "H_X": np.float64(math.log2(len(np.unique(data.x, axis=0)))),
         "H_Y": np.float64(-(p_y[p_y > 0] * np.log2(p_y[p_y > 0])).sum()),
@@ -101,7 +101,8 @@ def seed_keys(config: RunConfig, n_devices: int) -> jax.Array:
 
 
 def train(config: RunConfig, out=None, *, resume: bool = False, overwrite: bool = False,
-          progress: bool = True, data: Dataset | None = None) -> dict[str, np.ndarray]:
+          progress: bool = True, data: Dataset | None = None, model: Model | None = None
+          ) -> dict[str, np.ndarray]:
     """Train ``config.seeds`` networks while recording the information plane.
 
     Args:
@@ -112,28 +113,33 @@ def train(config: RunConfig, out=None, *, resume: bool = False, overwrite: bool 
         overwrite: replace an existing ``out``.
         progress: show a progress bar.
         data: a data set to use instead of ``config.dataset`` (the name is still recorded).
+        model: a network of your own (``Model(init, apply)``) to train instead of the built-in
+            one ``config.model`` names; its name is recorded in config.json, and resuming the
+            run needs the same model again.
 
     Returns:
         The arrays of information.npz: I_XT and I_TY [seed, logged_epoch, layer] in bits,
         epochs, layer_names, H_X, H_Y, losses (bits) and accuracies [seed, logged_epoch],
-        grad_mean, grad_std and weight_norm [seed, logged_epoch, layer].
+        grad_mean, grad_std and weight_norm [seed, logged_epoch, weight] (weight_names).
 
     Raises:
         InfoplaneError: for a bad configuration or directory.
         TrainingDiverged: when the loss becomes NaN; the records up to then are saved.
     """
-    config = config.validate()
+    # A model of one's own has its own layers: record_layers is checked against them below.
+    (config if model is None else config.replace(record_layers=())).validate()
     data = data if data is not None else load_dataset(config.dataset)
     rows = split(data, config.split, config.train_fraction, config.split_seed)
     logged = logged_epochs(config.schedule, config.epochs, config.schedule_value)
     chunks = plan_chunks(logged, config.epochs, config.chunk_logs, config.chunk_epochs)
     devices = jax.devices()
-    program = build_program(config, data, rows, devices)
+    program = build_program(config, data, rows, devices, model=model)
+    _check_recorded_layers(config, program.network)
     state = program.init(seed_keys(config, len(devices)))
     if config.init_from:
         state = _continue_from(Path(config.init_from), state)
 
-    static = run_constants(config, data, logged)
+    static = run_constants(config, data, program.network, logged)
     records: dict[str, list[np.ndarray]] = {}
     done, run_dir = 0, None
     if out is not None:
@@ -141,7 +147,8 @@ def train(config: RunConfig, out=None, *, resume: bool = False, overwrite: bool 
         if resume:
             done, state, records = _restore(run_dir, config, state, chunks)
         else:
-            write_config(run_dir, config.to_dict(), logged_epochs=logged, n_chunks=len(chunks),
+            saved = dict(config.to_dict(), **({"user_model": model.name} if model else {}))
+            write_config(run_dir, saved, logged_epochs=logged, n_chunks=len(chunks),
                          devices=[str(d) for d in devices])
     if done < len(chunks):  # else a finished run was resumed: nothing to train or compile
         _train_chunks(program.chunk, state, chunks, done, config, static, records, run_dir,
@@ -191,6 +198,14 @@ def _train_chunks(chunk_fn, state: RunState, chunks: list[Schedule], first: int,
             bar.close()
 
 
+def _check_recorded_layers(config: RunConfig, network: Network) -> None:
+    n = len(network.layer_names)
+    bad = [li for li in config.record_layers if not 0 <= li < n]
+    if bad:
+        raise InfoplaneError(f"record_layers: layer {bad[0]} does not exist; the network's "
+                             f"layers are 0..{n - 1} ({', '.join(network.layer_names)})")
+
+
 def _on_device(sched: Schedule) -> Schedule:
     return Schedule(*map(jnp.asarray, sched))
 
@@ -222,7 +237,8 @@ def _leaves(state: RunState) -> list[np.ndarray]:
 
 def _restore(run_dir: Path, config: RunConfig, fresh: RunState, chunks: list[Schedule]):
     """The chunks done, the state and the records of a run to resume."""
-    if RunConfig.from_dict(read_config(run_dir)) != config:
+    saved = {k: v for k, v in read_config(run_dir).items() if k != "user_model"}
+    if RunConfig.from_dict(saved) != config:
         raise InfoplaneError(
             f"cannot resume {run_dir}: its config.json differs from the configuration given; "
             "resume with the same settings, or use --overwrite"

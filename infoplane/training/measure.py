@@ -15,7 +15,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from ..data.datasets import Dataset, Split
+from ..data import Dataset, Split
 from ..estimators.binning import binned_information
 from .config import RunConfig
 from .network import Network
@@ -53,16 +53,14 @@ def masked_mean(v: jax.Array, mask: jax.Array) -> jax.Array:
     return jnp.sum(v * mask) / jnp.maximum(jnp.sum(mask), 1.0)
 
 
-def measure_outputs(logits: jax.Array, hidden: tuple[jax.Array, ...], probe: Probe,
+def measure_outputs(logits: jax.Array, layers: tuple[jax.Array, ...], probe: Probe,
                     config: RunConfig) -> dict[str, jax.Array]:
     """Everything recorded about one network's outputs on the probe rows.
 
-    The layers of the information plane are the hidden layers, then the output layer as
-    softmax(logits).
-
     Args:
         logits: (n, classes) the network's logits on ``probe.x``.
-        hidden: one (n, width) array per hidden layer, first to last.
+        layers: the layers of the information plane, one (n, width) array each, first to last
+            (the MLP's: its hidden layers, then the output layer as softmax(logits)).
         probe: the rows measured.
         config: the run's binning (``config.bins``) and recorded layers (``record_layers``,
             saved as ``record_dtype``).
@@ -71,7 +69,6 @@ def measure_outputs(logits: jax.Array, hidden: tuple[jax.Array, ...], probe: Pro
         I_XT, I_TY (layers,) in bits; train_loss, test_loss (cross-entropy in bits) and
         train_acc, test_acc as scalars; ``act_{li}`` (n, width) for each recorded layer li.
     """
-    layers = (*hidden, jax.nn.softmax(logits))
     n_classes = logits.shape[-1]
     pairs = [binned_information(h, probe.y, config.bins, n_classes) for h in layers]
     lp = jax.nn.log_softmax(logits)
@@ -102,7 +99,7 @@ def measure(network: Network, probe: Probe, config: RunConfig, flat: jax.Array
         config: the run's configuration (binning, recorded layers).
         flat: (P,) the seed's flat parameters.
     """
-    logits, hidden = network.forward(flat, probe.x)
-    rec = measure_outputs(logits, hidden, probe, config)
+    logits, layers = network.forward(flat, probe.x)
+    rec = measure_outputs(logits, layers, probe, config)
     rec["weight_norm"] = jnp.stack([jnp.sqrt(jnp.sum(w**2)) for w in network.weights(flat)])
     return rec

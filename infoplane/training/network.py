@@ -4,8 +4,9 @@ A ``Network`` is a record of pure functions over one flat float32 parameter vect
 (``jax.flatten_util.ravel_pytree`` of the parameter pytree): the optimiser then updates one
 array, not one per layer, which is measurably faster for networks this small, and a checkpoint
 is one array per seed. The training loss sees only ``group_logits`` and the measurement only
-``forward`` and ``weights``, so another model (issue 10's ``Model(init, apply)``, vmapped over
-seeds) slots in as another constructor beside ``mlp_network``.
+``forward`` and ``weights``. Two constructors: ``mlp_network``, the built-in perceptron on its
+fast grouped path, and ``model_network``, any :class:`Model` (the built-in convolutional
+networks and the user's own), vmapped over seeds. ``make_network`` picks one.
 """
 
 from __future__ import annotations
@@ -18,7 +19,11 @@ import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
+from .._errors import InfoplaneError
+from ..data import Dataset
+from .cnn import cnn
 from .config import RunConfig
+from .model import Model, check_model
 from .models import forward, group_logits, init_mlp, resolve_activation
 
 
@@ -28,13 +33,16 @@ class Network(NamedTuple):
     Attributes:
         init: ``init(key) -> flat`` (P,), one seed's initial parameters.
         unravel: ``unravel(flat) -> params``, the parameter pytree of one seed.
-        forward: ``forward(flat, x) -> (logits, hidden)`` for one seed on inputs x (n, d):
-            logits (n, classes) and a tuple of (n, width) hidden-layer activations.
+        forward: ``forward(flat, x) -> (logits, layers)`` for one seed on inputs x (n, d) in
+            evaluation mode: logits (n, classes) and the layers of the information plane, a
+            tuple of (n, width) arrays (the MLP: its hidden layers, then softmax(logits)).
         group_logits: ``group_logits(flat, x, keys) -> (S, classes, B)`` for S seeds in
             training mode (dropout, unit noise): flat (S, P), x (B, d) shared or (S, B, d),
             keys (S,) one typed key per seed.
-        weights: ``weights(flat) -> (w_1, ..., w_L)``, one weight array per layer, whose norms
-            and gradient statistics are recorded.
+        weights: ``weights(flat) -> (w_1, ..., w_L)``, the weight arrays (matrices and
+            convolution kernels) whose norms and gradient statistics are recorded.
+        layer_names, layer_widths: the plane's layers, e.g. "L1 (10)", and their units.
+        weight_names: a name per entry of ``weights``.
     """
 
     init: Callable
@@ -42,6 +50,9 @@ class Network(NamedTuple):
     forward: Callable
     group_logits: Callable
     weights: Callable
+    layer_names: tuple[str, ...]
+    layer_widths: tuple[int, ...]
+    weight_names: tuple[str, ...]
 
 
 def perturb(li: int, h: jax.Array, keys: jax.Array, *, dropout: float, unit_noise: float
@@ -83,7 +94,8 @@ def mlp_network(config: RunConfig, widths: tuple[int, ...]) -> Network:
         return ravel_pytree(init_mlp(key, widths, config.init, config.init_std))[0]
 
     def one_forward(flat, x):
-        return forward(unravel(flat), x, activation)
+        logits, hidden = forward(unravel(flat), x, activation)
+        return logits, (*hidden, jax.nn.softmax(logits))
 
     def many_logits(flat, x, keys):
         hook = None
@@ -95,5 +107,64 @@ def mlp_network(config: RunConfig, widths: tuple[int, ...]) -> Network:
     def weights(flat):
         return tuple(layer.w for layer in unravel(flat))
 
-    return Network(init, unravel, one_forward, many_logits, weights)
+    names = (*(f"L{i + 1} ({w})" for i, w in enumerate(widths[1:-1])), f"out ({widths[-1]})")
+    return Network(init, unravel, one_forward, many_logits, weights, names, widths[1:], names)
+
+
+def model_network(model: Model, x_sample: jax.Array, n_classes: int) -> Network:
+    """Any :class:`Model` as a ``Network``, its seeds vmapped.
+
+    The model is traced once on ``x_sample`` (a few inputs) to check what ``apply`` returns
+    (``check_model``). In training ``apply`` gets ``train=True`` and each seed's key for the
+    batch; when the layers are measured it gets ``train=False`` and a fixed key (used only by
+    noise the model keeps at evaluation), so every logged epoch sees the same draw.
+    """
+    names, widths = check_model(model, x_sample, n_classes)
+    template = jax.eval_shape(model.init, jax.random.key(0), x_sample)
+    zeros = jax.tree.map(lambda a: jnp.zeros(a.shape, a.dtype), template)
+    _, unravel = ravel_pytree(zeros)
+    paths = [(jax.tree_util.keystr(path, simple=True, separator="."), leaf) for path, leaf in
+             jax.tree_util.tree_flatten_with_path(zeros)[0]]
+    weight_names = tuple(path for path, leaf in paths if leaf.ndim >= 2)
+
+    def init(key):
+        return ravel_pytree(model.init(key, x_sample))[0]
+
+    def one_forward(flat, x):
+        logits, layers = model.apply(unravel(flat), x, key=jax.random.key(0), train=False)
+        return logits, tuple(a.reshape(a.shape[0], -1) for a in layers.values())
+
+    def many_logits(flat, x, keys):
+        def one(f, xb, key):
+            return model.apply(unravel(f), xb, key=key, train=True)[0].T  # (classes, B)
+        return jax.vmap(one, in_axes=(0, None if x.ndim == 2 else 0, 0))(flat, x, keys)
+
+    def weights(flat):
+        return tuple(leaf for leaf in jax.tree.leaves(unravel(flat)) if leaf.ndim >= 2)
+
+    labels = tuple(f"{n} ({w})" for n, w in zip(names, widths, strict=True))
+    return Network(init, unravel, one_forward, many_logits, weights, labels, tuple(widths),
+                   weight_names)
+
+
+def make_network(config: RunConfig, data: Dataset, model: Model | None = None) -> Network:
+    """The network of a run: ``model`` if given, else the built-in one ``config.model`` names,
+    for inputs of ``data`` (its example shape) and its classes."""
+    x_sample = jnp.asarray(data.x[:2])
+    if model is not None:
+        return model_network(model, x_sample, data.n_classes)
+    if config.model == "mlp":
+        return mlp_network(config, (data.x.shape[1], *config.hidden, data.n_classes))
+    dims = 1 if config.model == "cnn1d" else 2
+    shape = data.example_shape
+    if len(shape) != dims:
+        raise InfoplaneError(
+            f"model {config.model!r} needs examples of {dims} dimension(s), but the data set "
+            f"{data.name!r} has examples of shape {shape}; use "
+            f"{'cnn2d' if len(shape) == 2 else 'cnn1d'} or a data set of that shape")
+    net = cnn(shape, data.n_classes, channels=config.channels, kernel_size=config.kernel_size,
+              pool=config.pool, hidden=config.hidden,
+              activation=resolve_activation(config.activation), noise=config.unit_noise,
+              noise_eval=config.noise_eval, dropout=config.dropout)
+    return model_network(net, x_sample, data.n_classes)
 

@@ -18,11 +18,12 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from ..data.datasets import Dataset, Split
+from ..data import Dataset, Split
 from .config import RunConfig
 from .epoch import Trainer, make_optimiser, train_epoch, training_rows
 from .measure import measure, probe_rows
-from .network import Network, mlp_network
+from .model import Model
+from .network import Network, make_network
 from .sharding import in_groups, over_devices
 
 
@@ -59,23 +60,26 @@ class Program(NamedTuple):
         chunk: ``chunk(state, schedule) -> (state, records)``; records is a dict of arrays with
             leading axes (seeds, K). The state is donated.
         unravel: ``unravel(flat) -> params``, one seed's parameter pytree.
+        network: the network trained (its layer and weight names among others).
     """
 
     init: Callable
     chunk: Callable
     unravel: Callable
+    network: Network
 
 
 def build_program(config: RunConfig, data: Dataset, split: Split, devices: list | None = None,
-                  group: int | None = None) -> Program:
+                  group: int | None = None, model: Model | None = None) -> Program:
     """Build the compiled programs of a run of ``config`` on ``data``, training on ``split``.
 
     Seeds are spread over ``devices`` (default: all); the seed axis must be a multiple of their
     number. On each device they are trained in groups of ``group`` seeds, one group after
     another; a group is one batched, feature-major forward and backward pass
-    (``models.group_logits``). ``group=None`` means all of a device's seeds.
+    (``models.group_logits``; a ``model`` of one's own, or a built-in convolutional network,
+    is vmapped over the group's seeds instead). ``group=None`` means all of a device's seeds.
     """
-    network = mlp_network(config, (data.x.shape[1], *config.hidden, data.n_classes))
+    network = make_network(config, data, model)
     trainer = Trainer(network, make_optimiser(config),
                       training_rows(data, split, config.batch_size),
                       config.batch_order == "shuffle")
@@ -85,6 +89,7 @@ def build_program(config: RunConfig, data: Dataset, split: Split, devices: list 
         init=jax.jit(partial(init_group, network, trainer.optimiser)),
         chunk=jax.jit(over_devices(chunk, devices or jax.devices()), donate_argnums=0),
         unravel=network.unravel,
+        network=network,
     )
 
 

@@ -1,0 +1,121 @@
+"""Convolutional networks as a :class:`Model`: 1-D convolutions for sequences (MNIST-1D) and
+2-D ones for images (digits, MNIST), with pooling, and optional dropout and additive Gaussian
+noise layers.
+
+The network: for each entry of ``channels`` a convolution ("same" padding, stride 1), the
+activation, optional noise, and a max-pooling of ``pool`` (window and stride); then the
+flattened feature maps pass through dense layers of ``hidden`` widths (activation, optional
+noise and dropout) to the logits. Every convolutional block and dense layer is a recorded
+layer ("conv1", "conv2", ..., "dense1", ...), and so is the softmax output ("out"): the
+information plane has one point per block.
+
+Noise (``noise`` > 0) is additive Gaussian noise of standard deviation ``noise`` times the
+root mean square of the layer's activations on the batch (held constant for the gradient), a
+relative scale that keeps the signal-to-noise ratio fixed as activations grow or shrink. It
+makes I(X;T) finite for a continuous layer (Goldfeld et al., ICML 2019). During training it is
+always on; with ``noise_eval`` it is also on when the layers are measured (the noisy networks of
+Goldfeld et al. 2019 and Butakov et al. 2024, where the noise is part of the network), else
+measurement sees the clean layers. Dropout acts in training only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import jax
+import jax.numpy as jnp
+
+from .._errors import InfoplaneError, check_positive_int
+from .model import Model
+
+
+def _conv_numbers(dims: int) -> tuple[str, str, str]:
+    return ("NCH", "OIH", "NCH") if dims == 1 else ("NCHW", "OIHW", "NCHW")
+
+
+def _he(key, shape, fan_in: int) -> jax.Array:
+    return jnp.sqrt(2.0 / fan_in) * jax.random.normal(key, shape)
+
+
+def _perturb(h, key, index: int, *, noise: float, dropout: float, train: bool, noisy: bool):
+    """Relative Gaussian noise (when ``noisy``) and dropout (when ``train``) on a layer."""
+    if key is None:
+        return h
+    k_noise, k_drop = jax.random.split(jax.random.fold_in(key, index))
+    if noise and noisy:
+        scale = jax.lax.stop_gradient(jnp.sqrt(jnp.mean(h**2)))
+        h = h + noise * scale * jax.random.normal(k_noise, h.shape)
+    if dropout and train:
+        keep = jax.random.bernoulli(k_drop, 1.0 - dropout, h.shape)
+        h = jnp.where(keep, h / (1.0 - dropout), 0.0)
+    return h
+
+
+def cnn(input_shape: Sequence[int], n_classes: int, *, channels: Sequence[int] = (16, 32),
+        kernel_size: int = 5, pool: int = 2, hidden: Sequence[int] = (64,),
+        activation: Callable[[jax.Array], jax.Array] = jax.nn.relu, noise: float = 0.0,
+        noise_eval: bool = False, dropout: float = 0.0) -> Model:
+    """A convolutional network for inputs of ``input_shape`` ((length,) or (height, width),
+    one channel; inputs may come flattened, (n, prod(input_shape))).
+
+    Returns:
+        A :class:`Model` whose ``apply(params, x, key=None, train=False)`` returns the logits
+        (n, n_classes) and ``{"conv1": (n, c1 * l1), ..., "dense1": ..., "out": softmax}``.
+    """
+    shape = tuple(int(s) for s in input_shape)
+    dims = len(shape)
+    if dims not in (1, 2):
+        raise InfoplaneError(f"input_shape must be (length,) or (height, width), got {shape}")
+    for name, values in (("channels", channels), ("hidden", hidden)):
+        for v in values:
+            check_positive_int(name, v)
+    kernel_size, pool = check_positive_int("kernel_size", kernel_size), check_positive_int(
+        "pool", pool)
+    sizes = [shape]
+    for _ in channels:
+        sizes.append(tuple(s // pool for s in sizes[-1]))
+    if min(sizes[-1]) < 1:
+        raise InfoplaneError(f"{len(channels)} poolings of {pool} shrink inputs of shape {shape} "
+                             "to nothing; use fewer channels entries or pool=1")
+    flat = channels[-1] * math.prod(sizes[-1]) if channels else math.prod(shape)
+    numbers = _conv_numbers(dims)
+
+    def init(key, x=None):
+        keys = iter(jax.random.split(key, len(channels) + len(hidden) + 1))
+        convs, c_in = [], 1
+        for c in channels:
+            k_shape = (c, c_in) + (kernel_size,) * dims
+            convs.append({"w": _he(next(keys), k_shape, c_in * kernel_size**dims),
+                          "b": jnp.zeros((c,))})
+            c_in = c
+        dense, d_in = [], flat
+        for w in (*hidden, n_classes):
+            dense.append({"w": _he(next(keys), (d_in, w), d_in), "b": jnp.zeros((w,))})
+            d_in = w
+        return {"conv": convs, "dense": dense}
+
+    def apply(params, x, *, key=None, train=False):
+        h = jnp.reshape(x, (x.shape[0], 1) + shape)
+        noisy = train or noise_eval
+        layers, index = {}, 0
+        for i, p in enumerate(params["conv"]):
+            h = jax.lax.conv_general_dilated(h, p["w"], (1,) * dims, "SAME",
+                                             dimension_numbers=numbers)
+            h = activation(h + p["b"].reshape((1, -1) + (1,) * dims))
+            h = _perturb(h, key, index, noise=noise, dropout=0.0, train=train, noisy=noisy)
+            window = (1, 1) + (pool,) * dims
+            h = jax.lax.reduce_window(h, -jnp.inf, jax.lax.max, window, window, "VALID")
+            layers[f"conv{i + 1}"] = h.reshape(h.shape[0], -1)
+            index += 1
+        h = h.reshape(h.shape[0], -1)
+        for i, p in enumerate(params["dense"][:-1]):
+            h = activation(h @ p["w"] + p["b"])
+            h = _perturb(h, key, index, noise=noise, dropout=dropout, train=train, noisy=noisy)
+            layers[f"dense{i + 1}"] = h
+            index += 1
+        logits = h @ params["dense"][-1]["w"] + params["dense"][-1]["b"]
+        layers["out"] = jax.nn.softmax(logits)
+        return logits, layers
+
+    return Model(init, apply, name=f"cnn{dims}d")
