@@ -4,13 +4,14 @@ Train networks in JAX while recording every layer's information plane, estimate 
 mutual information with estimators that state their bias, draw the figures of the
 information-bottleneck papers, and reproduce them.
 
-The public API, in pipeline order (data -> training -> estimators -> plane -> figures):
+The public API, in pipeline order (data -> training -> estimators -> plane -> figures);
+``docs/ARCHITECTURE.md`` shows where each stage lives.
 """
 
 __version__ = "0.1.0"
 
 from ._errors import InfoplaneError
-from .data import Dataset, digits, load_dataset, load_mat, load_npz, split, tishby12
+from .data import Dataset, digits, load_dataset, load_idx, load_mat, load_npz, split, tishby12
 from .estimators import (
     Bins,
     Estimate,
@@ -31,12 +32,12 @@ from .training import PRESETS, Model, RunConfig, TrainingDiverged, preset, train
 
 __all__ = [
     "PRESETS",
-    "Recorder",
     "Bins",
     "Dataset",
     "Estimate",
     "InfoplaneError",
     "Model",
+    "Recorder",
     "RunConfig",
     "TrainingDiverged",
     "conditional_entropy",
@@ -48,6 +49,7 @@ __all__ = [
     "joint_entropy",
     "kl_divergence",
     "load_dataset",
+    "load_idx",
     "load_mat",
     "load_npz",
     "mutual_information",

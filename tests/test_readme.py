@@ -21,6 +21,17 @@ def section_blocks(heading: str) -> list[str]:
     return re.findall(r"```python\n(.*?)```", section, flags=re.S)
 
 
+def test_what_you_can_do_example_runs(tmp_path, monkeypatch):
+    (block,) = section_blocks("What you can do with it")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(block, str(README), "exec"), namespace)  # noqa: S102
+    info = namespace["info"]
+    assert info["I_XT"].shape == (10, 254, 6)  # the README's "254 log-spaced epochs"
+    assert (tmp_path / "runs" / "tanh" / "plane.png").is_file()
+    assert namespace["r"].unit == "bits" and float(namespace["r"]) > 0
+
+
 def test_your_own_network_examples_run(tmp_path, monkeypatch, capsys):
     blocks = section_blocks("Your own network")
     assert len(blocks) == 5  # plain JAX, Flax NNX, Equinox, Keras, PyTorch
