@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._errors import InfoplaneError
+from .estimators.bins import Bins
 
 
 def check_epochs(epochs) -> np.ndarray:
@@ -218,3 +219,82 @@ def find_snr_transition(epochs, grad_mean, grad_std) -> tuple[int | None, str]:
                 "SNR drop midpoint")
     except InfoplaneError as err:
         return None, str(err)
+
+
+def seed_interval(values, level: float = 0.95) -> dict:
+    """The mean over seeds (axis 0) and its Student-t confidence interval.
+
+    ``mean +- t_{(1+level)/2, S-1} * std(ddof=1) / sqrt(S)`` for S seeds; with one seed the
+    interval is the value itself (no spread can be estimated), said by ``seeds`` = 1.
+
+    Args:
+        values: [seed, ...] one number (or array) per seed.
+        level: the confidence level, in (0, 1).
+
+    Returns:
+        "mean", "low", "high" (arrays of the trailing shape, floats for scalars) and "seeds".
+    """
+    from scipy.stats import t as student_t
+
+    v = np.asarray(values, dtype=float)
+    if v.ndim == 0 or v.shape[0] == 0:
+        raise InfoplaneError(f"values must have a seed axis first with >= 1 seed, got {v.shape}")
+    if not 0.0 < level < 1.0:
+        raise InfoplaneError(f"level must be in (0, 1), got {level}")
+    mean = v.mean(axis=0)
+    s = v.shape[0]
+    half = (student_t.ppf(0.5 + level / 2, s - 1) * v.std(axis=0, ddof=1) / np.sqrt(s)
+            if s > 1 else np.zeros_like(mean))
+    return {"mean": mean, "low": mean - half, "high": mean + half, "seeds": s}
+
+
+def _unit_codes(a: np.ndarray, bins: Bins) -> np.ndarray:
+    """Bin indices of one layer's activations a (n, units), as training bins them: the
+    "fixed" edges, or the same number of edges over the layer's own min..max ("layer")."""
+    if bins.rule == "fixed":
+        edges = bins.edges()
+    elif bins.rule == "layer":
+        edges = np.linspace(a.min(), a.max(), bins.n_bins)
+    else:
+        raise InfoplaneError(f"total_correlation bins rule must be 'fixed' or 'layer', got "
+                             f"{bins.rule!r}")
+    # Edges in the activations' dtype, as the training-time estimator compares them.
+    return np.digitize(a, edges.astype(a.dtype))
+
+
+def _plugin_bits(counts: np.ndarray) -> float:
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log2(p)).sum())
+
+
+def total_correlation(activations, bins: Bins | None = None) -> dict:
+    """Redundancy of a binned layer: the total correlation of its units, in bits.
+
+    ``TC(T) = sum_i H(T_i) - H(T_1, ..., T_d)`` (Watanabe 1960), plug-in entropies of each
+    unit's bin index and of the layer's vector of bin indices over the n inputs (X uniform over
+    them, as the plane). TC >= 0, and 0 exactly when the binned units are independent over the
+    inputs; ``H(T)`` is the layer's binned I(X;T) of the plane.
+
+    Args:
+        activations: [..., n, units] one layer's activations (e.g. [seed, epoch, n, units]).
+        bins: the binning, "fixed" or "layer" rule (default: ``Bins()``, from
+            ``infoplane.defaults``, 30 edges on [-1, 1]).
+
+    Returns:
+        "total_correlation", "sum_unit_entropies", "joint_entropy": arrays of the leading
+        shape [...], bits.
+    """
+    bins = (bins or Bins()).validate()
+    a = np.asarray(activations)
+    if a.ndim < 2 or a.shape[-2] == 0 or a.shape[-1] == 0:
+        raise InfoplaneError(f"activations must be [..., n, units] with n, units >= 1, got "
+                             f"shape {a.shape}")
+    lead = a.shape[:-2]
+    flat = a.reshape(-1, *a.shape[-2:])
+    units, joint = np.empty(flat.shape[0]), np.empty(flat.shape[0])
+    for i, layer in enumerate(flat):
+        codes = _unit_codes(layer, bins)
+        units[i] = sum(_plugin_bits(np.bincount(c)) for c in codes.T)
+        joint[i] = _plugin_bits(np.unique(codes, axis=0, return_counts=True)[1])
+    return {"total_correlation": (units - joint).reshape(lead),
+            "sum_unit_entropies": units.reshape(lead), "joint_entropy": joint.reshape(lead)}

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from infoplane import InfoplaneError, analysis
+from infoplane.estimators.bins import Bins
 
 SEEDS, LAYERS = 3, 4
 EPOCHS = np.unique(np.logspace(0, np.log2(500), 60, base=2).astype(int)) - 1  # starts at 0
@@ -138,3 +139,63 @@ def test_find_snr_transition_falls_back_to_the_midpoint_then_explains():
     flat = np.ones((EPOCHS.size, 2))
     epoch, why = analysis.find_snr_transition(EPOCHS, flat, flat)
     assert epoch is None and "does not fall" in why
+
+
+def test_total_correlation_by_hand():
+    # Edges [-1, 0, 1]: -0.5 -> bin 1, 0.5 -> bin 2. Four inputs, X uniform over them.
+    bins = Bins("fixed", 3, -1.0, 1.0)
+    a = np.array([-0.5, -0.5, 0.5, 0.5], dtype=np.float32)
+    b = np.array([-0.5, 0.5, -0.5, 0.5], dtype=np.float32)
+    copies = analysis.total_correlation(np.stack([a, a, a], axis=1), bins)
+    # Three copies of a 1-bit unit: 3 bits of unit entropy, 1 bit jointly, TC = 2 bits.
+    assert copies["sum_unit_entropies"] == pytest.approx(3.0)
+    assert copies["joint_entropy"] == pytest.approx(1.0)
+    assert copies["total_correlation"] == pytest.approx(2.0)
+    # Two independent fair bits: TC = 0.
+    assert analysis.total_correlation(np.stack([a, b], 1), bins)["total_correlation"] == \
+        pytest.approx(0.0, abs=1e-12)
+
+
+def test_total_correlation_matches_the_binning_reference_on_leading_axes():
+    from infoplane.estimators.binning import binned_information_reference, rows_entropy_reference
+
+    rng = np.random.default_rng(3)
+    acts = np.tanh(rng.normal(size=(2, 3, 256, 4)) * [0.3, 1.0, 2.0, 0.1]).astype(np.float32)
+    bins = Bins()
+    tc = analysis.total_correlation(acts, bins)
+    assert tc["total_correlation"].shape == (2, 3)
+    labels = rng.integers(0, 2, 256)
+    for s in range(2):
+        for e in range(3):
+            joint, _ = binned_information_reference(acts[s, e], labels, bins.edges())
+            units = sum(rows_entropy_reference(np.digitize(acts[s, e][:, [j]], bins.edges()))
+                        for j in range(4))
+            # Plug-in entropies of the same codes: equal to float rounding.
+            assert tc["joint_entropy"][s, e] == pytest.approx(joint, abs=1e-9)
+            assert tc["total_correlation"][s, e] == pytest.approx(units - joint, abs=1e-9)
+    assert np.all(tc["total_correlation"] >= -1e-12)
+
+
+def test_total_correlation_layer_rule_and_bad_input():
+    x = np.array([[0.0, 10.0], [1.0, 11.0], [2.0, 12.0], [3.0, 13.0]])
+    # "layer" edges over the layer's own range 0..13: both units are 2 bins each -> correlated.
+    tc = analysis.total_correlation(x, Bins("layer", 3))
+    assert tc["total_correlation"] == pytest.approx(
+        tc["sum_unit_entropies"] - tc["joint_entropy"])
+    with pytest.raises(InfoplaneError, match=r"\[\.\.\., n, units\]"):
+        analysis.total_correlation(np.zeros(5))
+    with pytest.raises(InfoplaneError, match="'fixed' or 'layer'"):
+        analysis.total_correlation(x, Bins("quantile", 4))
+
+
+def test_seed_interval_by_hand():
+    r = analysis.seed_interval([1.0, 2.0, 3.0])
+    # std (ddof 1) = 1, t_{0.975, 2} = 4.302653: half width 4.302653 / sqrt(3) = 2.484138.
+    assert r["mean"] == pytest.approx(2.0)
+    assert r["high"] - r["mean"] == pytest.approx(2.484138, abs=1e-6)
+    assert r["low"] == pytest.approx(2.0 - 2.484138, abs=1e-6)
+    one = analysis.seed_interval([[4.0, 5.0]])
+    np.testing.assert_allclose(one["low"], [4.0, 5.0])
+    assert one["seeds"] == 1
+    with pytest.raises(InfoplaneError, match="level"):
+        analysis.seed_interval([1.0, 2.0], level=1.5)
