@@ -1,6 +1,9 @@
-"""The `infoplane` command: train, plot, plane, reproduce. It parses, then calls the library.
+"""The `infoplane` command: train, plot, plane, reproduce, sweep. It parses, then calls the
+library.
 
-Bad input ends with one line, ``infoplane: error: ...``, and exit status 2.
+Bad input ends with one line, ``infoplane: error: ...``, and exit status 2. ``train``,
+``reproduce`` and ``sweep`` run over several processes with ``--coordinator HOST:PORT
+--num-processes N --process-id I`` (or ``--distributed auto`` under SLURM or Open MPI).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ def _parse_value(text: str):
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seeds", type=int, help="number of networks trained at once")
     p.add_argument("--epochs", type=int, help="training epochs")
+    p.add_argument("--model", help="the built-in network: mlp, cnn1d or cnn2d")
     p.add_argument("--activation", help="tanh, relu, sigmoid, softsign, softplus or linear")
     p.add_argument("--optimiser", "--optimizer", dest="optimiser", help="adam, sgd or momentum")
     p.add_argument("--learning-rate", "--lr", dest="learning_rate", type=float)
@@ -48,13 +52,43 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _add_distributed_options(p)
+
+
+def _add_distributed_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("distributed run (every process runs the same command)")
+    g.add_argument("--coordinator", metavar="HOST:PORT",
+                   help="address of process 0, where it listens for the others")
+    g.add_argument("--num-processes", type=int, metavar="N", help="number of processes")
+    g.add_argument("--process-id", type=int, metavar="I", help="this process, 0..N-1")
+    g.add_argument("--distributed", choices=["auto"],
+                   help="auto: detect the three above (SLURM, Open MPI, TPU pods)")
+    g.add_argument("--connect-timeout", type=int, default=None, metavar="S",
+                   help="seconds to wait for every process to connect (default 60)")
+    g.add_argument("--heartbeat", type=int, default=None, metavar="S",
+                   help="seconds after which a silent process counts as dead (default 10)")
+
+
+def _start_distributed(args) -> bool:
+    """Join a distributed run when asked to; True if this is one."""
+    flags = (getattr(args, "coordinator", None), getattr(args, "num_processes", None),
+             getattr(args, "process_id", None))
+    auto = getattr(args, "distributed", None) == "auto"
+    if not auto and all(v is None for v in flags):
+        return False
+    from .training import distributed
+
+    timing = {k: v for k, v in (("timeout", args.connect_timeout),
+                                ("heartbeat", args.heartbeat)) if v is not None}
+    distributed.initialize(*flags, auto=auto, **timing)
+    return True
 
 
 def _overrides(args) -> dict:
     """The RunConfig field changes the user asked for: the named options, then ``--set``."""
     changes = {k: getattr(args, k) for k in
-               ("seeds", "epochs", "activation", "optimiser", "learning_rate", "batch_size",
-                "schedule") if getattr(args, k, None) is not None}
+               ("seeds", "epochs", "model", "activation", "optimiser", "learning_rate",
+                "batch_size", "schedule") if getattr(args, k, None) is not None}
     for item in args.set:
         if "=" not in item:
             raise InfoplaneError(f"--set takes FIELD=VALUE, got {item!r}")
@@ -64,20 +98,38 @@ def _overrides(args) -> dict:
     return changes
 
 
+def _base_config(args):
+    from .training import RunConfig, preset
+
+    config = RunConfig.from_json(args.config) if args.config else preset(args.preset)
+    return config.replace(**_overrides(args))
+
+
 def _cmd_train(args) -> None:
     from .plotting import run_figures
-    from .training import RunConfig, preset, train
+    from .training import distributed, train
 
-    if args.config:
-        config = RunConfig.from_json(args.config)
-    else:
-        config = preset(args.preset)
-    config = config.replace(**_overrides(args))
+    config = _base_config(args)
     out = Path(args.out or f"runs/{args.preset if not args.config else Path(args.config).stem}")
     info = train(config, out, resume=args.resume, overwrite=args.overwrite,
                  progress=not args.no_progress)
-    paths = run_figures(info, out)
-    print(f"wrote {out / 'information.npz'} and {', '.join(p.name for p in paths)}")
+    if distributed.is_writer():
+        paths = run_figures(info, out)
+        print(f"wrote {out / 'information.npz'} and {', '.join(p.name for p in paths)}")
+
+
+def _cmd_sweep(args) -> None:
+    from .sweeps import parse_grid, sweep
+    from .training import distributed
+
+    if not args.grid:
+        raise InfoplaneError("sweep needs at least one --grid FIELD=V1,V2,...")
+    if not args.out:
+        raise InfoplaneError("sweep needs --out DIR, the folder of its runs and summary")
+    sweep(_base_config(args), parse_grid(args.grid), args.out, resume=args.resume,
+          overwrite=args.overwrite, progress=not args.no_progress)
+    if distributed.is_writer():
+        print(f"wrote {Path(args.out) / 'summary.csv'}, summary.json and overview.png")
 
 
 def _cmd_plot(args) -> None:
@@ -203,6 +255,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="a seconds-long smoke setting")
     _add_run_options(p)
     p.set_defaults(func=_cmd_reproduce)
+
+    p = sub.add_parser("sweep", help="one run per point of a grid of settings, and a summary")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--preset", default="tishby2017", help="tishby2017, saxe2018 or tiny")
+    src.add_argument("--config", help="a JSON configuration file")
+    p.add_argument("--grid", action="append", default=[], metavar="FIELD=V1,V2,...",
+                   help="values of one configuration field; repeat for more fields, e.g. "
+                   "--grid activation=tanh,relu --grid learning_rate=4e-4,1e-3")
+    _add_run_options(p)
+    p.set_defaults(func=_cmd_sweep)
     return parser
 
 
@@ -212,15 +274,25 @@ def main(argv: list[str] | None = None) -> int:
     use_all_cpu_cores()
     parser = build_parser()
     args = parser.parse_args(argv)
+    distributed = False
     try:
+        distributed = _start_distributed(args)
         args.func(args)
     except InfoplaneError as err:
-        print(f"infoplane: error: {err}", file=sys.stderr)
-        return 2
+        return _stop(distributed, 2, f"infoplane: error: {err}")
     except KeyboardInterrupt:
-        print("infoplane: interrupted", file=sys.stderr)
-        return 130
+        return _stop(distributed, 130, "infoplane: interrupted")
     return 0
+
+
+def _stop(distributed: bool, code: int, message: str) -> int:
+    """Print ``message``; in a distributed run, end the process at once: JAX's shutdown would
+    otherwise wait for the other processes, which may be gone, and then abort."""
+    print(message, file=sys.stderr, flush=True)
+    if distributed:
+        sys.stdout.flush()
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":

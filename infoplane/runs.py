@@ -8,7 +8,11 @@ A run directory holds:
     checkpoint.npz    the training state after the last saved chunk, for ``resume``: its
                       leaves ``leaf_0``, ``leaf_1``, ... and ``next_chunk``
     activations/      optional raw activations: ``chunk_NNNNN.npz``, one file per chunk, each
-                      with ``epochs`` (k,) and ``layer_{li}`` [seed, k, n, units] arrays
+                      with ``epochs`` (k,) and ``layer_{li}`` [seed, k, n, units] arrays; a
+                      run over several processes writes each chunk in parts, one per process,
+                      ``chunk_NNNNN.seed_SSSSSS.npz`` (its seeds from SSSSSS on, with
+                      ``first_seed`` and ``n_seeds``), which the readers join along the seed
+                      axis
     labels.npz        for a run recorded from another framework (``integrations.Recorder``):
                       the labels of the probe inputs, H_X, and a digest of the inputs
     information_<name>.npz   planes re-estimated from the activations (``infoplane plane``)
@@ -176,18 +180,37 @@ def read_checkpoint(run_dir) -> tuple[int, list[np.ndarray]] | None:
     return int(saved["next_chunk"]), leaves
 
 
-def write_activations(run_dir, chunk: int, epochs, layers: dict[int, np.ndarray]) -> None:
+def write_activations(run_dir, chunk: int, epochs, layers: dict[int, np.ndarray],
+                      first_seed: int | None = None) -> None:
     """Write one chunk of recorded activations: ``layers`` maps a layer index to its
-    [seed, k, n, units] array for the k logged ``epochs`` of chunk number ``chunk``."""
+    [seed, k, n, units] array for the k logged ``epochs`` of chunk number ``chunk``.
+
+    With ``first_seed``, the arrays hold only the seeds from ``first_seed`` on, and are written
+    as one part of the chunk (by one process of a distributed run)."""
     folder = Path(run_dir) / "activations"
     folder.mkdir(exist_ok=True)
     arrays = {f"layer_{li}": np.asarray(a) for li, a in layers.items()}
-    write_npz(folder / f"chunk_{chunk:05d}.npz", epochs=np.asarray(epochs), **arrays)
+    if first_seed is None:
+        write_npz(folder / f"chunk_{chunk:05d}.npz", epochs=np.asarray(epochs), **arrays)
+        return
+    write_npz(folder / f"chunk_{chunk:05d}.seed_{first_seed:06d}.npz",
+              epochs=np.asarray(epochs), first_seed=np.int64(first_seed),
+              n_seeds=np.int64(len(next(iter(arrays.values())))), **arrays)
+
+
+def activation_chunks(run_dir) -> list[list[Path]]:
+    """A run's activation files grouped by chunk, in chunk order: each chunk's one file, or its
+    parts in seed order (empty when none were recorded)."""
+    chunks: dict[str, list[Path]] = {}
+    for path in sorted((Path(run_dir) / "activations").glob("chunk_*.npz")):
+        chunks.setdefault(path.name.split(".")[0], []).append(path)
+    return [chunks[name] for name in sorted(chunks)]
 
 
 def activation_files(run_dir) -> list[Path]:
-    """A run's activation chunk files in chunk order (empty when none were recorded)."""
-    return sorted((Path(run_dir) / "activations").glob("chunk_*.npz"))
+    """A run's activation chunk files in chunk order, one per chunk (its first part, for a
+    chunk written in parts; empty when none were recorded)."""
+    return [files[0] for files in activation_chunks(run_dir)]
 
 
 def _member(path: Path, key: str) -> np.ndarray:
@@ -234,8 +257,27 @@ def read_activations(run_dir, layers=None, dtype=None) -> tuple[np.ndarray, list
         )
     layers = recorded_layers(run_dir) if layers is None else list(layers)
     epochs = np.concatenate([_member(f, "epochs") for f in files]).astype(np.int64)
+    chunks = activation_chunks(run_dir)
+    for parts in chunks:
+        _check_parts(parts)
     acts = []
     for li in layers:
-        a = np.concatenate([_member(f, f"layer_{li}") for f in files], axis=1)
+        a = np.concatenate([np.concatenate([_member(f, f"layer_{li}") for f in parts])
+                            for parts in chunks], axis=1)
         acts.append(a if dtype is None else a.astype(dtype))
     return epochs, acts
+
+
+def _check_parts(parts: list[Path]) -> None:
+    """Raise unless a chunk's parts follow each other, seed after seed, from seed 0."""
+    if len(parts) == 1 and "." not in parts[0].stem:
+        return
+    expected = 0
+    for path in parts:
+        first = int(_member(path, "first_seed")) if "." in path.stem else -1
+        if first != expected:
+            raise InfoplaneError(
+                f"{path.parent} mixes activation files of differently split runs near "
+                f"{path.name} (expected seeds from {expected}); delete the activations of that "
+                "chunk and resume the run to write them again")
+        expected += int(_member(path, "n_seeds"))

@@ -28,11 +28,13 @@ from ..runs import (
     write_config,
     write_information,
 )
+from . import distributed
 from .config import RunConfig
 from .model import Model
 from .network import Network
 from .program import RunState, Schedule, build_program
 from .schedules import logged_epochs
+from .sharding import on_mesh, seed_keys
 
 PER_LOG = ("I_XT", "I_TY", "train_loss", "test_loss", "train_acc", "test_acc",
            "grad_mean", "grad_std", "weight_norm")
@@ -88,18 +90,6 @@ def run_constants(config: RunConfig, data: Dataset, network: Network, logged: np
     }
 
 
-def seed_keys(config: RunConfig, n_devices: int) -> jax.Array:
-    """Raw keys (n, 2) uint32 of seeds config.seed, config.seed + 1, ...
-
-    Each device trains all of its seeds as one batched group (on a 2-core CPU, groups of 5 and
-    of 25 seeds ran within 10% of each other). The seeds are padded to a multiple of
-    ``n_devices``; the extra seeds are dropped from the records.
-    """
-    n_run = -(-config.seeds // n_devices) * n_devices
-    return jax.random.key_data(jax.vmap(jax.random.key)(
-        jnp.arange(config.seed, config.seed + n_run)))
-
-
 def train(config: RunConfig, out=None, *, resume: bool = False, overwrite: bool = False,
           progress: bool = True, data: Dataset | None = None, model: Model | None = None
           ) -> dict[str, np.ndarray]:
@@ -132,7 +122,11 @@ def train(config: RunConfig, out=None, *, resume: bool = False, overwrite: bool 
     rows = split(data, config.split, config.train_fraction, config.split_seed)
     logged = logged_epochs(config.schedule, config.epochs, config.schedule_value)
     chunks = plan_chunks(logged, config.epochs, config.chunk_logs, config.chunk_epochs)
-    devices = jax.devices()
+    devices = jax.devices()  # with several processes, the devices of all of them
+    saved = dict(config.to_dict(), **({"user_model": model.name} if model else {}))
+    distributed.check_same_everywhere(
+        "configuration, --out, --resume or --overwrite",
+        [saved, str(out), resume, overwrite, len(devices)])
     program = build_program(config, data, rows, devices, model=model)
     _check_recorded_layers(config, program.network)
     state = program.init(seed_keys(config, len(devices)))
@@ -143,17 +137,26 @@ def train(config: RunConfig, out=None, *, resume: bool = False, overwrite: bool 
     records: dict[str, list[np.ndarray]] = {}
     done, run_dir = 0, None
     if out is not None:
-        run_dir = prepare_dir(out, resume=resume, overwrite=overwrite)
+        distributed.writer_first(lambda: _start_dir(out, resume, overwrite, saved, logged,
+                                                    len(chunks), devices), "start " + str(out))
+        run_dir = Path(out)
         if resume:
             done, state, records = _restore(run_dir, config, state, chunks)
-        else:
-            saved = dict(config.to_dict(), **({"user_model": model.name} if model else {}))
-            write_config(run_dir, saved, logged_epochs=logged, n_chunks=len(chunks),
-                         devices=[str(d) for d in devices])
+    if distributed.process_count() > 1:
+        state = on_mesh(jax.device_get(state), devices)
     if done < len(chunks):  # else a finished run was resumed: nothing to train or compile
         _train_chunks(program.chunk, state, chunks, done, config, static, records, run_dir,
                       progress)
     return _assemble(static, records, complete=True)
+
+
+def _start_dir(out, resume: bool, overwrite: bool, saved: dict, logged: np.ndarray,
+               n_chunks: int, devices: list) -> None:
+    """Create (or check, to resume) the run directory, and write a new run's config.json."""
+    run_dir = prepare_dir(out, resume=resume, overwrite=overwrite)
+    if not resume:
+        write_config(run_dir, saved, logged_epochs=logged, n_chunks=n_chunks,
+                     devices=[str(d) for d in devices])
 
 
 def _train_chunks(chunk_fn, state: RunState, chunks: list[Schedule], first: int,
@@ -168,20 +171,21 @@ def _train_chunks(chunk_fn, state: RunState, chunks: list[Schedule], first: int,
     compiled = chunk_fn.lower(state, _on_device(chunks[0])).compile()
     static["compile_seconds"] = np.float64(time.perf_counter() - t0)
     t0 = time.perf_counter()
-    bar = _progress(config, chunks, first, progress)
+    bar = _progress(config, chunks, first, progress and distributed.is_writer())
     try:
         for ci in range(first, len(chunks)):
             sched = chunks[ci]
-            state, rec = compiled(state, _on_device(sched))
-            rec = jax.device_get(rec)
+            state, rec = _run_chunk(compiled, state, sched, run_dir)
             k = int(sched.valid.sum())
             for name in PER_LOG:
                 records.setdefault(name, []).append(np.asarray(rec[name])[: config.seeds, :k])
             static["train_seconds"] = np.float64(time.perf_counter() - t0)
             if run_dir is not None:
                 _save_chunk(run_dir, ci, sched, rec, config)
-                write_information(run_dir, _assemble(static, records, ci == len(chunks) - 1))
-                write_checkpoint(run_dir, ci + 1, _leaves(state))
+                leaves = _leaves(state, run_dir)  # a collective: every process gathers
+                if distributed.is_writer():
+                    write_information(run_dir, _assemble(static, records, ci == len(chunks) - 1))
+                    write_checkpoint(run_dir, ci + 1, leaves)
             _check_finite(records, sched, run_dir)
             if bar is not None:
                 bar.update(int(sched.lengths[:k].sum()))
@@ -196,6 +200,16 @@ def _train_chunks(chunk_fn, state: RunState, chunks: list[Schedule], first: int,
     finally:
         if bar is not None:
             bar.close()
+
+
+def _run_chunk(compiled, state: RunState, sched: Schedule, run_dir: Path | None):
+    """One compiled chunk and its records on the host. With several processes, the
+    activations stay each process's own rows (``distributed.local_rows``) and everything else is
+    gathered; a process that is gone makes this fail at once, with ``distributed.lost_peer``."""
+    if distributed.process_count() == 1:
+        state, rec = compiled(state, _on_device(sched))
+        return state, jax.device_get(rec)
+    return distributed.run_collecting(compiled, state, _on_device(sched), run_dir)
 
 
 def _check_recorded_layers(config: RunConfig, network: Network) -> None:
@@ -231,8 +245,8 @@ def _assemble(static, records, complete: bool) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _leaves(state: RunState) -> list[np.ndarray]:
-    return [np.asarray(v) for v in jax.tree.leaves(jax.device_get(state))]
+def _leaves(state: RunState, run_dir=None) -> list[np.ndarray]:
+    return [np.asarray(v) for v in jax.tree.leaves(distributed.gather(state, run_dir))]
 
 
 def _restore(run_dir: Path, config: RunConfig, fresh: RunState, chunks: list[Schedule]):
@@ -286,9 +300,13 @@ def _save_chunk(run_dir: Path, ci: int, sched: Schedule, rec, config: RunConfig)
     if not config.record_layers:
         return
     k = int(sched.valid.sum())
-    write_activations(run_dir, ci, sched.epochs[:k],
-                      {li: np.asarray(rec[f"act_{li}"])[: config.seeds, :k]
-                       for li in config.record_layers})
+    if distributed.process_count() == 1:
+        write_activations(run_dir, ci, sched.epochs[:k],
+                          {li: np.asarray(rec[f"act_{li}"])[: config.seeds, :k]
+                           for li in config.record_layers})
+        return
+    distributed.write_local_activations(run_dir, ci, sched.epochs[:k], rec,
+                                        config.record_layers, config.seeds)
 
 
 def _progress(config: RunConfig, chunks, done: int, enabled: bool):

@@ -1,0 +1,215 @@
+"""One run over many processes and hosts, on JAX's own multi-controller runtime.
+
+Every process runs the same program; ``jax.distributed`` connects them (one coordinator,
+process 0) and the seed axis is split over the devices of all processes (``sharding.py``).
+``initialize`` must run before JAX touches a device: from Python, call it first, then
+``train``. On CPU hosts the collectives go through gloo.
+
+Which process writes: process 0 alone writes config.json, information.npz, checkpoints and
+figures (``is_writer``); each process writes the activations of the seeds it holds
+(``infoplane.runs.write_activations``, one part per process).
+
+Faults: JAX's heartbeat (``heartbeat`` seconds) stops the survivors when a process dies, and a
+collective whose peer is gone fails at once; ``train`` turns either into one InfoplaneError.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+
+import jax
+import numpy as np
+
+from .._errors import InfoplaneError
+from ..runs import write_activations
+
+# Short enough that a lost peer or a wrong address is reported within a minute, long enough
+# for processes started a few seconds apart by a scheduler (seconds).
+CONNECT_TIMEOUT = 60
+HEARTBEAT_TIMEOUT = 10
+
+
+def initialize(coordinator: str | None = None, num_processes: int | None = None,
+               process_id: int | None = None, *, auto: bool = False,
+               timeout: int = CONNECT_TIMEOUT, heartbeat: int = HEARTBEAT_TIMEOUT) -> None:
+    """Join (or start, as process 0) a distributed run.
+
+    Args:
+        coordinator: "HOST:PORT" of process 0, where it listens for the others.
+        num_processes: how many processes take part.
+        process_id: this process's number, 0 <= process_id < num_processes.
+        auto: detect all three on SLURM, Open MPI or TPU pods (``jax.distributed``'s own
+            detection); the explicit arguments must then be left out.
+        timeout: seconds to wait for all processes to connect.
+        heartbeat: seconds after which a silent process counts as dead.
+
+    Raises:
+        InfoplaneError: bad arguments, a port already in use, or processes that did not all
+            connect within ``timeout`` seconds.
+    """
+    explicit = (coordinator, num_processes, process_id)
+    if auto and any(v is not None for v in explicit):
+        raise InfoplaneError("--distributed auto detects the coordinator, the number of "
+                             "processes and the process id: leave out those flags")
+    if not auto:
+        host, port = check_arguments(coordinator, num_processes, process_id)
+        if process_id == 0:
+            check_port_free(host, port)
+    if jax.distributed.is_initialized():
+        raise InfoplaneError("jax.distributed is already initialised in this process")
+    # gloo must be chosen before the CPU backend starts; it is ignored on GPUs and TPUs.
+    jax.config.update("jax_cpu_collectives_implementation", "gloo")
+    try:
+        jax.distributed.initialize(
+            *explicit, initialization_timeout=int(timeout),
+            heartbeat_timeout_seconds=int(heartbeat), shutdown_timeout_seconds=int(timeout))
+    except (RuntimeError, ValueError) as err:
+        where = "auto-detected coordinator" if auto else f"coordinator {coordinator}"
+        raise InfoplaneError(
+            f"could not join the distributed run at the {where} within {timeout} s "
+            f"(is process 0 running there, with the same --num-processes?): {_first_line(err)}"
+        ) from None
+
+
+def check_arguments(coordinator, num_processes, process_id) -> tuple[str, int]:
+    """The coordinator's host and port, after checking all three arguments agree."""
+    if coordinator is None or num_processes is None or process_id is None:
+        raise InfoplaneError("a distributed run needs --coordinator HOST:PORT, "
+                             "--num-processes N and --process-id I (or --distributed auto)")
+    host, sep, port = str(coordinator).rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise InfoplaneError(f"--coordinator must be HOST:PORT, e.g. 10.0.0.1:8476, got "
+                             f"{coordinator!r}")
+    if not isinstance(num_processes, int) or num_processes < 1:
+        raise InfoplaneError(f"--num-processes must be a positive integer, got {num_processes}")
+    if not isinstance(process_id, int) or not 0 <= process_id < num_processes:
+        raise InfoplaneError(f"--process-id must be in 0..{num_processes - 1} for "
+                             f"--num-processes {num_processes}, got {process_id}")
+    return host, int(port)
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Raise when process 0 could not listen on ``port`` (another program holds it)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        try:
+            s.bind((host.strip("[]"), port))
+        except OSError as err:
+            raise InfoplaneError(f"the coordinator cannot listen on {host}:{port} ({err.strerror}"
+                                 "); pick another port in --coordinator") from None
+
+
+def process_index() -> int:
+    """This process's number (0 when not distributed)."""
+    return jax.process_index()
+
+
+def process_count() -> int:
+    """The number of processes of the run (1 when not distributed)."""
+    return jax.process_count()
+
+
+def is_writer() -> bool:
+    """True in the one process that writes the run's shared files (process 0)."""
+    return jax.process_index() == 0
+
+
+def check_same_everywhere(what: str, obj) -> None:
+    """Raise unless every process passes the same ``obj`` (JSON-serialisable), e.g. its run
+    configuration: processes started with different flags would train different things."""
+    if jax.process_count() == 1:
+        return
+    from jax.experimental import multihost_utils
+
+    digest = hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).digest()
+    mine = np.frombuffer(digest[:8], dtype=np.int32)
+    every = np.asarray(multihost_utils.process_allgather(mine)).reshape(jax.process_count(), -1)
+    differ = [i for i in range(len(every)) if not np.array_equal(every[i], every[0])]
+    if differ:
+        raise InfoplaneError(f"process {differ[0]} was started with a different {what} than "
+                             "process 0; start every process with the same flags")
+
+
+def writer_first(fn, what: str):
+    """Run ``fn()`` on the writer (process 0) while the others wait, and return its result there
+    (None elsewhere). An InfoplaneError on process 0 is raised on every process, so that all
+    stop together (e.g. process 0 refused to overwrite the run directory)."""
+    if jax.process_count() == 1:
+        return fn()
+    from jax.experimental import multihost_utils
+
+    result, failed = None, None
+    if is_writer():
+        try:
+            result = fn()
+        except InfoplaneError as err:
+            failed = err
+    status = multihost_utils.broadcast_one_to_all(np.int32(failed is not None))
+    if failed is not None:
+        raise failed
+    if int(status):
+        raise InfoplaneError(f"process 0 could not {what}; see its message")
+    return result
+
+
+def gather(tree, run_dir=None):
+    """Global arrays split over the processes' devices as host arrays (numpy), whole, on every
+    process (a collective: every process must call it); host arrays in one process. Fails with
+    ``lost_peer`` (naming ``run_dir``) when another process is gone."""
+    if jax.process_count() == 1:
+        return jax.device_get(tree)
+    from jax.experimental import multihost_utils
+
+    try:
+        return multihost_utils.process_allgather(tree, tiled=True)
+    except (RuntimeError, ValueError) as err:
+        raise lost_peer(err, run_dir) from None
+
+
+def run_collecting(compiled, state, schedule, run_dir):
+    """``compiled(state, schedule)`` over all processes: the new state (still split), and its
+    records on the host: the activations ``act_*`` as ``local_rows`` (this process's seeds),
+    everything else gathered whole."""
+    try:
+        state, rec = compiled(state, schedule)
+        acts = {k: local_rows(v) for k, v in rec.items() if k.startswith("act_")}
+    except (RuntimeError, ValueError) as err:
+        raise lost_peer(err, run_dir) from None
+    return state, dict(gather({k: v for k, v in rec.items() if k not in acts}, run_dir), **acts)
+
+
+def write_local_activations(run_dir, chunk: int, epochs, rec: dict, layers, n_seeds: int):
+    """Write this process's part of a chunk's activations (``rec["act_{li}"]`` from
+    ``run_collecting``), without the padding seeds beyond ``n_seeds``."""
+    first, block = rec[f"act_{layers[0]}"]
+    n = min(len(block), n_seeds - first)
+    if n > 0:
+        write_activations(run_dir, chunk, epochs,
+                          {li: rec[f"act_{li}"][1][:n, :len(epochs)] for li in layers},
+                          first_seed=first)
+
+
+def local_rows(a: jax.Array) -> tuple[int, np.ndarray]:
+    """The rows of a seed-sharded global array that this process holds: ``(first, rows)``, the
+    index of its first seed and its contiguous block of seeds (host array)."""
+    shards = sorted(a.addressable_shards, key=lambda s: s.index[0].start or 0)
+    starts = [s.index[0].start or 0 for s in shards]
+    blocks = [np.asarray(s.data) for s in shards]
+    if any(b != s + len(x) for s, x, b in zip(starts, blocks, starts[1:], strict=False)):
+        raise InfoplaneError("this process's devices hold seeds that are not contiguous; "
+                             "keep jax.devices() in its default order")
+    return starts[0], np.concatenate(blocks)
+
+
+def lost_peer(err: BaseException, run_dir) -> InfoplaneError:
+    """The error a process raises when a collective fails because another process is gone."""
+    where = f"; what was saved is intact in {run_dir}" if run_dir is not None else ""
+    return InfoplaneError(
+        f"process {jax.process_index()} lost contact with another process of the distributed "
+        f"run ({_first_line(err)}){where}; restart every process with --resume")
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0][:200] if text else type(err).__name__
