@@ -30,12 +30,15 @@ from ._conventions import EPOCH_LABEL, LAYER_MARKERS, MARK_COLOUR, REF_COLOUR, p
 from ._curves import gradient_snr, loss_accuracy
 from ._files import run_figures, save_figure
 from ._plane import information_plane, layer_trajectories
+from .animate import animate_plane, animate_run
 
 __all__ = [
     "EPOCH_LABEL",
     "LAYER_MARKERS",
     "MARK_COLOUR",
     "REF_COLOUR",
+    "animate_plane",
+    "animate_run",
     "gradient_snr",
     "ib_curve",
     "information_plane",
