@@ -30,6 +30,8 @@ STUDIES = {
     "ib_bound": "the information-bottleneck curve of noisy tishby12 under the trajectories",
     "data_drift": "switching to shifted data mid-training: forgetting and re-fitting",
     "digits": "scikit-learn's 8x8 digits with a wider MLP; binning and KDE",
+    "optimiser_noise": "SGD batch 32 and 256, full-batch GD and Adam: does compression need "
+                       "SGD noise?",
 }
 
 
