@@ -1,4 +1,5 @@
-"""Does compression need the noise of SGD? SGD batch 32 and 256, full-batch GD and Adam, tanh and relu.
+"""Does compression need the noise of SGD? SGD batch 32 and 256, full-batch GD and Adam, on
+tanh and relu networks.
 
     python analyses/optimiser_noise.py [--quick | --full] [--seeds N] [--epochs E] [--out DIR]
 """
