@@ -16,6 +16,13 @@ row); an integer m averages m rows' terms, drawn with ``ANCHOR_SEED``.
 
 kNN. ``K`` = 3 neighbours (Kraskov et al. 2004 recommend 2-4), ``JITTER`` the tie-breaking
 noise as a multiple of each column's standard deviation, drawn with ``SEED``.
+``KL_WEIGHTED_K`` = 5 neighbours for the weighted Kozachenko-Leonenko entropy (the k of
+Butakov et al. 2024; Berrett, Samworth & Yuan 2019 need k > d/4 weights' worth of neighbours).
+
+Compression (method "compressed"). Each side keeps the fewest principal components that explain
+``COMPRESS_VARIANCE`` of its variance, at most ``compress_cap(n)`` of them
+(``estimators/compressed.py``). ``AUTO_COMPRESS_DIM``: the default continuous MI switches to
+"compressed" when dx + dy exceeds it (or when a side is near low-rank).
 """
 
 from __future__ import annotations
@@ -34,3 +41,7 @@ ANCHOR_SEED = 0
 K = 3
 JITTER = 1e-10
 SEED = 0
+KL_WEIGHTED_K = 5
+
+COMPRESS_VARIANCE = 0.95
+AUTO_COMPRESS_DIM = 64

@@ -52,9 +52,11 @@ def entropy(x, *, method: str | None = None, unit: str = "bits", discrete: bool 
             continuous (float) rows are points, and the result is a differential entropy.
         method: discrete: "plugin" (default), "miller_madow", "chao_shen", "nsb" (setting
             alphabet_size), "renyi". Continuous: "kl" (default; settings k, metric, transform,
-            jitter, seed), "binning" (n_bins, rule, low, high; the plug-in entropy of the bins,
-            a discrete entropy), "gaussian", "kde_upper"/"kde_lower" (noise_var: the entropy of
-            x plus Gaussian noise), "renyi" (alpha, sigma, subsample, seed).
+            jitter, seed), "kl_weighted" (k, jitter, seed; Berrett, Samworth & Yuan 2019, less
+            biased in d >= 4, with a standard error), "binning" (n_bins, rule, low, high; the
+            plug-in entropy of the bins, a discrete entropy), "gaussian",
+            "kde_upper"/"kde_lower" (noise_var: the entropy of x plus Gaussian noise), "renyi"
+            (alpha, sigma, subsample, seed).
         unit: "bits" (default) or "nats".
         discrete: override the detected data type.
 

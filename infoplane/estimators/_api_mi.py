@@ -6,13 +6,16 @@ the functions below refer to); the methods are the entries of ``_registry``.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from .._errors import InfoplaneError
 from . import _registry
+from ._auto import ceiling_warnings, choose_default, dimension_warning
 from ._combine import combine
 from ._interface import Estimate, as_samples, check_same_n, check_unit
-from ._kinds import data_kind, integer_ids
+from ._kinds import data_kind, integer_ids, labels_1d
 from .discrete import ENTROPY_METHODS, discrete_conditional_mutual_information
 
 
@@ -23,23 +26,30 @@ def mutual_information(x, y, *, method: str | None = None, unit: str = "bits",
 
     Args:
         x, y: (n,) or (n, d) samples, same n; each discrete or continuous (module docstring).
-        method: by data types (the first listed is the default):
+        method: None chooses by the kinds of data and their dimension (``_auto``): the first
+            listed below for low-dimensional data, "compressed" when the continuous
+            dimensions add up to more than 64 or a side is near low rank (the reason is in
+            ``settings["chosen_by"]``). By data types:
             discrete/discrete: "plugin", "miller_madow", "chao_shen", "nsb" (alphabet_sizes),
                 "renyi";
             continuous/discrete (either order): "knn_mixed" (k, transform, jitter, seed),
                 "binning" (n_bins, rule, low, high: the continuous side is binned),
                 "kde_upper"/"kde_lower" (noise_var; Saxe et al.'s I(T;Y) of a noisy layer),
-                "renyi", "mine"/"nwj"/"infonce" (the labels as numbers);
+                "renyi", "mine"/"nwj"/"infonce" (the labels as numbers), "compressed" (x
+                compressed, then knn_mixed);
             continuous/continuous: "copula" (k, jitter, seed; see the module docstring),
                 "ksg1"/"ksg2" (k, transform, jitter, seed), "gaussian", "gaussian_copula",
                 "binning" (both sides binned), "renyi" (alpha, sigma, subsample, seed),
-                "mine"/"nwj"/"infonce" (critic, steps, batch_size, ..., seed).
+                "mine"/"nwj"/"infonce" (critic, steps, batch_size, ..., seed), "compressed"
+                (compressor, estimator, dim_x, dim_y, variance, k, steps, jitter, seed; PCA
+                or an autoencoder, then copula / kl_weighted / ksg: ``compressed``).
         unit: "bits" (default) or "nats".
         discrete_x, discrete_y: override the detected data types.
 
     Returns:
         An Estimate with quantity "mutual_information". A negative value always carries a
-        warning. I(X;Y) = I(Y;X) for every method up to the tie-breaking jitter.
+        warning, and so does a value above log2 n or (discrete y) above the plug-in H(Y).
+        I(X;Y) = I(Y;X) for every method up to the tie-breaking jitter.
 
     Raises:
         InfoplaneError: unknown method, a method that does not fit the data types, unknown
@@ -49,9 +59,22 @@ def mutual_information(x, y, *, method: str | None = None, unit: str = "bits",
     kx, ky = data_kind(x, discrete_x, "x"), data_kind(y, discrete_y, "y")
     if (kx, ky) == ("d", "c"):  # the continuous side first; I(X;Y) = I(Y;X)
         x, y, kx, ky = y, x, ky, kx
+    chosen_by, extra = None, ()
+    if method is None and kx == "c":
+        x = as_samples(x, "x")
+        y = as_samples(y, "y") if ky == "c" else y
+        method, chosen_by = choose_default(x, y, (kx, ky))
+        if method is None:
+            extra = dimension_warning(x.shape[1] + (y.shape[1] if ky == "c" else 0), len(x))
     entry = _registry.choose("mutual_information", (kx, ky), method)
     used = _registry.settings_for(entry, "mutual_information", settings)
-    return entry.mutual_information.fn(x, y, kinds=(kx, ky), unit=unit, **used)
+    est = entry.mutual_information.fn(x, y, kinds=(kx, ky), unit=unit, **used)
+    labels = integer_ids(labels_1d(y)) if ky == "d" and kx == "c" else None
+    extra += ceiling_warnings(est, labels)
+    if chosen_by is None and not extra:
+        return est
+    settings = est.settings if chosen_by is None else {**est.settings, "chosen_by": chosen_by}
+    return replace(est, settings=settings, warnings=est.warnings + extra)
 
 
 def conditional_mutual_information(x, y, z, *, method: str | None = None, unit: str = "bits",

@@ -19,9 +19,11 @@ from ._copula import copula_mutual_information
 from ._interface import Estimator, Method
 from ._kinds import integer_ids, labels_1d
 from .binning import binning_entropy, binning_mutual_information
+from .compressed import compressed_mutual_information
 from .discrete import discrete_entropy, discrete_mutual_information
 from .gaussian import gaussian_entropy, gaussian_mutual_information
 from .kde import kde_entropy, kde_mutual_information
+from .kl_weighted import weighted_kl_entropy
 from .knn import knn_entropy, ksg_mutual_information, mixed_mutual_information
 from .neural import neural_mutual_information
 from .renyi import renyi_entropy, renyi_mutual_information
@@ -71,6 +73,19 @@ def _counting(name: str, settings: dict, default: bool = False) -> Method:
 
 def _kl_entropy(x, *, kind, unit, **settings):
     return knn_entropy(x, unit=unit, **settings)
+
+
+def _kl_weighted_entropy(x, *, kind, unit, **settings):
+    return weighted_kl_entropy(x, unit=unit, **settings)
+
+
+def _compressed_mi(x, y, *, kinds, unit, **settings):
+    if kinds[1] == D:
+        y = integer_ids(labels_1d(y))
+        if settings["estimator"] != "copula" or settings["dim_y"] is not None:
+            raise InfoplaneError("with discrete y, compressed MI compresses x only and uses "
+                                 "knn_mixed: estimator= and dim_y= do not apply")
+    return compressed_mutual_information(x, y, discrete_y=kinds[1] == D, unit=unit, **settings)
 
 
 def _knn_mixed_mi(x, y, *, kinds, unit, **settings):
@@ -129,6 +144,8 @@ def _neural_mi(x, y, *, kinds, unit, method, **settings):
 # ---------------------------------------------------------------- the entries
 
 _KNN = ("k", "transform", "jitter", "seed")
+_COMPRESSED = ("compressor", "estimator", "dim_x", "dim_y", "variance", "k", "steps", "jitter",
+               "seed")
 _NEURAL = ("critic", "steps", "batch_size", "hidden", "embedding_dim", "learning_rate",
            "eval_fraction", "ema_rate", "seed")
 
@@ -153,6 +170,8 @@ BUILTIN_METHODS = (
               | defaults_of(discrete_mutual_information, "alphabet_sizes")),
     Method("kl", defaults_of(knn_entropy, *_KNN, "metric"),
            entropy=Estimator(_kl_entropy, (C,), default_for=(C,))),
+    Method("kl_weighted", defaults_of(weighted_kl_entropy, "k", "jitter", "seed"),
+           entropy=Estimator(_kl_weighted_entropy, (C,))),
     Method("knn_mixed", defaults_of(mixed_mutual_information, *_KNN),
            mutual_information=Estimator(_knn_mixed_mi, (CD,), default_for=(CD,))),
     Method("copula", defaults_of(copula_mutual_information, "k", "jitter", "seed"),
@@ -162,6 +181,8 @@ BUILTIN_METHODS = (
            mutual_information=Estimator(partial(_ksg_mi, variant=1), (CC,))),
     Method("ksg2", defaults_of(ksg_mutual_information, *_KNN),
            mutual_information=Estimator(partial(_ksg_mi, variant=2), (CC,))),
+    Method("compressed", defaults_of(compressed_mutual_information, *_COMPRESSED),
+           mutual_information=Estimator(_compressed_mi, (CD, CC))),
     Method("gaussian", {}, entropy=Estimator(_gaussian_entropy, (C,)),
            mutual_information=Estimator(_gaussian_mi, (CC,))),
     Method("gaussian_copula", {},

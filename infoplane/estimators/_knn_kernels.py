@@ -106,8 +106,8 @@ def _row_blocks(fn, x_list, k: int, block: int):
     return jax.tree.map(lambda o: o.reshape((n_blocks * block,) + o.shape[2:])[:n], out)
 
 
-def _ksg_counts(x, y, k: int, variant: int, block: int):
-    """Marginal neighbour counts (n_x, n_y), int32 (N,), for KSG estimator 1 or 2."""
+def ksg_counts(x, y, k: int, variant: int, block: int):
+    """Marginal neighbour counts (n_x, n_y), int32 (N,), for KSG estimator 1 or 2; vmap-able."""
 
     def fn(ids, rows, cols_t, init):
         dx = _distances(rows[0], cols_t[0], init, "chebyshev")
@@ -126,7 +126,7 @@ def _ksg_counts(x, y, k: int, variant: int, block: int):
 def _ksg_nats(x: jax.Array, y: jax.Array, k: int, variant: int, block: int) -> jax.Array:
     """KSG mutual information I(X;Y) in nats for x (N, dx), y (N, dy); pure and vmap-able."""
     n = x.shape[0]
-    nx, ny = _ksg_counts(x, y, k, variant, block)
+    nx, ny = ksg_counts(x, y, k, variant, block)
     nx, ny = nx.astype(x.dtype), ny.astype(x.dtype)
     if variant == 1:
         return digamma(k) + digamma(n) - jnp.mean(digamma(nx + 1) + digamma(ny + 1))
@@ -142,7 +142,17 @@ def _kl_radii(x: jax.Array, k: int, metric: str, block: int) -> jax.Array:
     return _row_blocks(fn, [x], k, block)
 
 
-def _log_unit_ball(d: int, metric: str) -> float:
+def knn_radii(x: jax.Array, k: int, metric: str, block: int) -> jax.Array:
+    """Distances (N, k) from each sample to its 1st, ..., k-th nearest neighbour; vmap-able."""
+
+    def fn(ids, rows, cols_t, init):
+        return k_smallest(_distances(rows[0], cols_t[0], init, metric), k)[0]
+
+    return _row_blocks(fn, [x], k, block)
+
+
+def log_unit_ball(d: int, metric: str) -> float:
+    """log of the volume of the unit ball of R^d in the max-norm or the Euclidean norm."""
     if metric == "chebyshev":
         return d * math.log(2.0)
     return 0.5 * d * math.log(math.pi) - float(gammaln(0.5 * d + 1.0))
@@ -150,7 +160,7 @@ def _log_unit_ball(d: int, metric: str) -> float:
 
 def _kl_from_radii(r: jax.Array, d: int, k: int, metric: str) -> jax.Array:
     n = r.shape[0]
-    return digamma(n) - digamma(k) + _log_unit_ball(d, metric) + d * jnp.mean(jnp.log(r))
+    return digamma(n) - digamma(k) + log_unit_ball(d, metric) + d * jnp.mean(jnp.log(r))
 
 
 def kl_nats(x: jax.Array, k: int, metric: str, block: int) -> jax.Array:
@@ -189,6 +199,8 @@ def mixed_nats(x: jax.Array, codes: jax.Array, k: int, block: int) -> jax.Array:
 _ksg_jit = jax.jit(_ksg_nats, static_argnames=("k", "variant", "block"))
 _kl_jit = jax.jit(_kl_radii, static_argnames=("k", "metric", "block"))
 _mixed_jit = jax.jit(mixed_nats, static_argnames=("k", "block"))
+radii_jit = jax.jit(knn_radii, static_argnames=("k", "metric", "block"))
+ksg_counts_jit = jax.jit(ksg_counts, static_argnames=("k", "variant", "block"))
 
 
 @partial(jax.jit, static_argnames=("k", "variant", "block"))
