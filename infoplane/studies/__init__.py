@@ -32,6 +32,8 @@ STUDIES = {
     "digits": "scikit-learn's 8x8 digits with a wider MLP; binning and KDE",
     "optimiser_noise": "SGD batch 32 and 256, full-batch GD and Adam: does compression need "
                        "SGD noise?",
+    "redundancy": "total correlation and irrelevant information I(X;T|Y) of each layer, with and "
+                  "without dropout and unit noise",
 }
 
 
