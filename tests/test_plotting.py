@@ -10,7 +10,7 @@ from matplotlib.collections import LineCollection, PathCollection, PolyCollectio
 from matplotlib.colors import LogNorm  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from infoplane import InfoplaneError, plotting  # noqa: E402
+from infoplane import InfoplaneError, analysis, plotting  # noqa: E402
 
 SEEDS, LAYERS = 3, 4
 EPOCHS = np.unique(np.logspace(0, np.log2(500), 60, base=2).astype(int)) - 1  # starts at 0
@@ -50,16 +50,18 @@ def _points(ax):
 def test_information_plane_points_lines_and_log_colour_bar(ax):
     d = _info()
     out = plotting.information_plane(ax, d["I_XT"], d["I_TY"], d["epochs"], H_X=12, H_Y=0.999,
-                                     layer_names=NAMES)
+                                     layer_names=NAMES, max_markers=None)
     assert out is ax
     points = _points(ax)
     assert len(points) == LAYERS  # one collection (one marker) per layer
     assert all(p.get_offsets().shape == (EPOCHS.size, 2) for p in points)  # mean over seeds
     np.testing.assert_allclose(np.sort(points[0].get_offsets()[:, 0]),
                                np.sort(d["I_XT"].mean(axis=0)[:, 0]))
-    (lines,) = [c for c in ax.collections if isinstance(c, LineCollection)]
+    paths, lines = [c for c in ax.collections if isinstance(c, LineCollection)]
     assert len(lines.get_segments()) == EPOCHS.size  # one line through the layers per epoch
     assert all(len(s) == LAYERS for s in lines.get_segments())
+    # ... and each layer's path through all logged epochs, one segment per step.
+    assert len(paths.get_segments()) == LAYERS * (EPOCHS.size - 1)
     cbar = points[0].colorbar
     assert isinstance(cbar.norm, LogNorm)
     # Epoch 0 (the initialisation) is drawn as epoch + 1 = 1, the bottom of the scale.
@@ -76,14 +78,31 @@ def test_information_plane_points_lines_and_log_colour_bar(ax):
 
 def test_information_plane_without_seed_axis_all_seeds_and_no_colour_bar(ax):
     d = _info()
-    plotting.information_plane(ax, d["I_XT"][0], d["I_TY"][0], EPOCHS, colorbar=False)
+    plotting.information_plane(ax, d["I_XT"][0], d["I_TY"][0], EPOCHS, colorbar=False,
+                               max_markers=None)
     assert len(ax.figure.axes) == 1
     assert _points(ax)[0].get_offsets().shape == (EPOCHS.size, 2)
     ax2 = Figure().add_subplot()
-    plotting.information_plane(ax2, d["I_XT"], d["I_TY"], EPOCHS, mean_over_seeds=False)
+    plotting.information_plane(ax2, d["I_XT"], d["I_TY"], EPOCHS, mean_over_seeds=False,
+                               max_markers=None)
     assert _points(ax2)[0].get_offsets().shape == (SEEDS * EPOCHS.size, 2)
-    (lines,) = [c for c in ax2.collections if isinstance(c, LineCollection)]
+    _, lines = [c for c in ax2.collections if isinstance(c, LineCollection)]
     assert len(lines.get_segments()) == SEEDS * EPOCHS.size
+
+
+def test_information_plane_thins_markers_labels_layers_and_ticks_the_ends(ax):
+    d = _info()
+    plotting.information_plane(ax, d["I_XT"], d["I_TY"], EPOCHS, layer_names=NAMES,
+                               max_markers=20)
+    shown = _points(ax)[0].get_array()  # the colours of the marked epochs: epoch + 1
+    assert 10 <= shown.size <= 22 and shown.min() == EPOCHS[0] + 1
+    assert shown.max() == EPOCHS[-1] + 1  # the first and the last epoch keep their markers
+    paths, _ = [c for c in ax.collections if isinstance(c, LineCollection)]
+    assert len(paths.get_segments()) == LAYERS * (EPOCHS.size - 1)  # the paths are whole
+    labels = {t.get_text() for t in ax.texts}
+    assert {"L1", "L2", "L3", "out"} <= labels  # names without their widths
+    ticks = _points(ax)[0].colorbar.get_ticks()
+    assert ticks[0] == 1 and ticks[-1] == EPOCHS[-1] + 1
 
 
 def test_information_plane_marks_the_nearest_logged_epoch(ax):
@@ -137,7 +156,7 @@ def test_loss_accuracy_twin_axes_bands_and_log_epochs(ax):
     np.testing.assert_allclose(ax.lines[0].get_xdata(), EPOCHS + 1)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["train loss", "test loss", "train accuracy", "test accuracy",
-                      "marked epoch (epoch 100)"]
+                      "marked epoch (epoch 100)", f"band: min-max of {SEEDS} runs"]
 
 
 def test_loss_accuracy_single_run_has_no_band_and_checks_shapes(ax):
@@ -156,7 +175,7 @@ def test_loss_accuracy_single_run_has_no_band_and_checks_shapes(ax):
 def test_gradient_snr_mean_and_std_per_layer_log_log(ax):
     d = _info()
     out = plotting.gradient_snr(ax, EPOCHS, d["grad_mean"], d["grad_std"], NAMES,
-                                transition_epoch=100)
+                                transition_epoch=100, smoothing=1)
     assert out is ax
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     curves = [line for line in ax.lines if np.size(line.get_xdata()) == EPOCHS.size]
@@ -169,6 +188,18 @@ def test_gradient_snr_mean_and_std_per_layer_log_log(ax):
     with pytest.raises(InfoplaneError, match="grad_std"):
         plotting.gradient_snr(Figure().add_subplot(), EPOCHS, d["grad_mean"],
                               d["grad_std"][:, :-1])
+
+
+def test_gradient_snr_smooths_in_log_space_over_the_raw_curves(ax):
+    d = _info()
+    plotting.gradient_snr(ax, EPOCHS, d["grad_mean"], d["grad_std"], NAMES, smoothing=5)
+    curves = [line for line in ax.lines if np.size(line.get_xdata()) == EPOCHS.size]
+    assert len(curves) == 4 * LAYERS  # raw (faint) and smoothed, mean and std, per layer
+    raw, smoothed = curves[0].get_ydata(), curves[1].get_ydata()
+    np.testing.assert_allclose(raw, d["grad_mean"].mean(axis=0)[:, 0])
+    # The smoothed curve is the geometric moving average of the raw one (window 5).
+    np.testing.assert_allclose(smoothed, np.exp(analysis.smooth(np.log(raw), 5)), rtol=1e-12)
+    assert curves[0].get_alpha() < 0.5
 
 
 def test_information_plane_grid_shares_one_log_colour_scale():

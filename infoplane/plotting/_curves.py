@@ -6,9 +6,10 @@ from __future__ import annotations
 import matplotlib
 import numpy as np
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from .._errors import InfoplaneError
-from ..analysis import check_epochs, check_runs, check_same_shape
+from ..analysis import check_epochs, check_runs, check_same_shape, smooth
 from ._conventions import EPOCH_LABEL, _names, _plain_log_ticks
 
 
@@ -67,25 +68,41 @@ def loss_accuracy(ax, epochs, train_loss, test_loss, train_acc, test_acc, *, mar
     if mark_epoch is not None:
         ax.axvline(float(mark_epoch) + 1, color="0.2", ls=":", lw=1.0,
                    label=f"{mark_label} (epoch {int(mark_epoch)})")
-    # Columns fill first: losses, then accuracies, then the marked epoch.
+    # Columns fill first: losses, then accuracies, then the marked epoch and the bands.
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = twin.get_legend_handles_labels()
     handles = h1[:2] + h2 + h1[2:]
     labels = l1[:2] + l2 + l1[2:]
+    n_runs = arrays["train_loss"].shape[0]
+    if n_runs > 1:
+        what = "min-max" if band == "range" else "+-1 std"
+        handles.append(Patch(color="0.5", alpha=0.3, lw=0))
+        labels.append(f"band: {what} of {n_runs} runs")
     ax.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 1.0),
               ncols=-(-len(handles) // 2), frameon=False, borderaxespad=0.2,
               columnspacing=1.5)
     return ax, twin
 
 
+def _smoothed_log(v: np.ndarray, window: int) -> np.ndarray:
+    """A centred moving average of log v over ``window`` logged epochs (a geometric mean, as
+    suits a log axis); v unchanged where it has gaps (NaN) or the window is 1."""
+    if window <= 1 or not np.all(np.isfinite(v)):
+        return v
+    return np.exp(smooth(np.log(v), window))
+
+
 def gradient_snr(ax, epochs, grad_mean, grad_std, layer_names=None, *, transition_epoch=None,
-                 transition_label: str = "transition", colors=None, legend: bool = True):
+                 transition_label: str = "transition", colors=None, legend: bool = True,
+                 smoothing: int = 9):
     """Per-layer gradient mean and fluctuation, log-log, as Shwartz-Ziv & Tishby (2017) Fig. 4.
 
     For each layer, the norm of the mean weight gradient over an epoch's batches (solid) and
     the root of the trace of their covariance (dashed), in the same colour; averaged over
     seeds. Their ratio is the gradient signal-to-noise ratio: high in the "drift" phase,
-    about 1 or below in the "diffusion" phase.
+    about 1 or below in the "diffusion" phase. The curves are smoothed over ``smoothing``
+    logged epochs (a centred geometric moving average); the raw values are drawn faintly
+    beneath.
 
     Args:
         ax: the Axes to draw on.
@@ -97,6 +114,7 @@ def gradient_snr(ax, epochs, grad_mean, grad_std, layer_names=None, *, transitio
         transition_label: its legend text; the epoch number is appended.
         colors: one colour per layer; default the "tab10" cycle.
         legend: draw the legend (layers, then line styles) to the right of the axes.
+        smoothing: the moving-average window in logged epochs (1: no smoothing).
 
     Returns:
         ax.
@@ -114,8 +132,11 @@ def gradient_snr(ax, epochs, grad_mean, grad_std, layer_names=None, *, transitio
     gs_mean = np.where(gs.mean(axis=0) > 0, gs.mean(axis=0), np.nan)
     layers = []
     for l, name in enumerate(names):
-        ax.plot(x, gm_mean[:, l], color=colors[l], lw=1.2)
-        ax.plot(x, gs_mean[:, l], color=colors[l], lw=1.0, ls="--")
+        for values, style in ((gm_mean[:, l], "-"), (gs_mean[:, l], "--")):
+            if smoothing > 1:
+                ax.plot(x, values, color=colors[l], lw=0.5, ls=style, alpha=0.25)
+            ax.plot(x, _smoothed_log(values, smoothing), color=colors[l], ls=style,
+                    lw=1.2 if style == "-" else 1.0)
         layers.append(Line2D([], [], color=colors[l], lw=1.5, label=name))
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -125,6 +146,9 @@ def gradient_snr(ax, epochs, grad_mean, grad_std, layer_names=None, *, transitio
     ax.set_ylabel("gradient of the loss (nats) per weight")
     styles = [Line2D([], [], color="0.3", lw=1.2, label="mean (norm)"),
               Line2D([], [], color="0.3", lw=1.0, ls="--", label="std (fluctuation)")]
+    if smoothing > 1:
+        styles.append(Line2D([], [], color="0.3", lw=0.5, alpha=0.4,
+                             label=f"raw (bold: smoothed\nover {smoothing} logged epochs)"))
     if transition_epoch is not None:
         ax.axvline(float(transition_epoch) + 1, color="0.15", ls=":", lw=1.2)
         styles.append(Line2D([], [], color="0.15", ls=":", lw=1.2,

@@ -33,6 +33,29 @@ def layer_handles(names: Sequence[str], markers: Sequence[str]) -> list[Line2D]:
                    label=name) for l, name in enumerate(names)]
 
 
+def marker_epochs(n_epochs: int, max_markers: int | None) -> np.ndarray:
+    """Indices of the logged epochs that get markers: all, or at most ``max_markers`` spread
+    evenly on a log scale of the index (so early, fast-moving epochs keep their share), the
+    first and the last always among them."""
+    if max_markers is None or n_epochs <= max_markers:
+        return np.arange(n_epochs)
+    picked = np.unique(np.round(np.geomspace(1, n_epochs, max_markers)).astype(int) - 1)
+    return np.union1d(picked, [0, n_epochs - 1])
+
+
+def _draw_paths(ax, ixt, ity, c, cm, norm) -> None:
+    """Each layer's path through its logged epochs, every segment in the colour of the epoch
+    it ends at, so that a layer's trajectory reads as one line."""
+    n_runs, n_epochs, n_layers = ixt.shape
+    if n_epochs < 2:
+        return
+    xy = np.stack([ixt, ity], axis=-1).transpose(0, 2, 1, 3)  # (run, layer, epoch, 2)
+    segments = np.stack([xy[:, :, :-1], xy[:, :, 1:]], axis=3).reshape(-1, 2, 2)
+    colour = np.tile(c[1:], n_runs * n_layers)
+    ax.add_collection(LineCollection(segments, colors=cm(norm(colour)), linewidths=1.1,
+                                     alpha=0.9, zorder=1.5))
+
+
 def _draw_points(ax, ixt, ity, c, cm, norm, *, names, markers, size) -> list:
     """A thin line through the layers of each (run, epoch), under one point collection per
     layer coloured by ``c`` = epoch + 1; returns the point collections."""
@@ -40,7 +63,7 @@ def _draw_points(ax, ixt, ity, c, cm, norm, *, names, markers, size) -> list:
     colour = np.tile(c, n_runs)
     segments = np.stack([ixt, ity], axis=-1).reshape(n_runs * n_epochs, n_layers, 2)
     ax.add_collection(LineCollection(segments, colors=cm(norm(colour)), linewidths=0.5,
-                                     alpha=0.45, zorder=1))
+                                     alpha=0.35, zorder=1))
     order = np.argsort(colour, kind="stable")  # later epochs on top, as in the paper
     return [ax.scatter(ixt[:, :, l].ravel()[order], ity[:, :, l].ravel()[order],
                        c=colour[order], cmap=cm, norm=norm, s=size,
@@ -51,11 +74,30 @@ def _draw_points(ax, ixt, ity, c, cm, norm, *, names, markers, size) -> list:
 def _draw_marked_epoch(ax, ixt, ity, e, i: int, *, size: float, label: str) -> Line2D:
     """Ring the seed-mean layers of logged epoch ``i`` in red; returns its legend entry."""
     mx, my = ixt[:, i].mean(axis=0), ity[:, i].mean(axis=0)
-    ax.plot(mx, my, color=MARK_COLOUR, lw=1.0, zorder=3)
-    ax.scatter(mx, my, s=size * 5, facecolors="none", edgecolors=MARK_COLOUR, linewidths=1.2,
+    ax.plot(mx, my, color=MARK_COLOUR, lw=0.8, ls="--", zorder=3)
+    # Rings a little wider than a marker, thin: the layers' own markers stay visible inside.
+    ax.scatter(mx, my, s=size * 3, facecolors="none", edgecolors=MARK_COLOUR, linewidths=0.9,
                zorder=4)
-    return Line2D([], [], color=MARK_COLOUR, marker="o", mfc="none", markersize=7, lw=1.0,
-                  label=f"{label} (epoch {int(e[i])})")
+    return Line2D([], [], color=MARK_COLOUR, marker="o", mfc="none", markersize=6, lw=0.8,
+                  ls="--", label=f"{label} (epoch {int(e[i])})")
+
+
+def _label_layers(ax, ixt, ity, names) -> None:
+    """Each layer's name beside its last point (seed mean), nudged down where labels would
+    overlap, so that trajectories can be told apart without the legend."""
+    x, y = ixt[:, -1].mean(axis=0), ity[:, -1].mean(axis=0)
+    to_pixels = ax.transData.transform
+    placed: list[tuple[float, float]] = []
+    step = 9.0 * ax.figure.dpi / 72.0  # one line of small text, in pixels
+    for l in np.argsort(-y, kind="stable"):
+        px, py = to_pixels((x[l], y[l]))
+        dy = 0.0
+        while any(abs(px - qx) < 4 * step and abs(py + dy - qy) < step for qx, qy in placed):
+            dy -= step
+        placed.append((px, py + dy))
+        ax.annotate(names[l].split(" (")[0], (x[l], y[l]), xytext=(-4, dy * 72.0 /
+                    ax.figure.dpi - 3), textcoords="offset points", ha="right", va="top",
+                    fontsize="x-small", color="0.15", zorder=5)
 
 
 def _draw_entropies(ax, ixt, ity, H_X, H_Y) -> None:
@@ -83,18 +125,28 @@ def _draw_colorbar(ax, points, colorbar) -> None:
     cbar = ax.figure.colorbar(points, **kw)
     cbar.set_label(EPOCH_LABEL)
     _plain_log_ticks(cbar.ax.yaxis)
+    low, high = points.norm.vmin, points.norm.vmax
+    decades = 10.0 ** np.arange(0, np.floor(np.log10(high)) + 1)
+    ticks = np.union1d(decades[(decades >= low) & (decades <= high)], [low, high])
+    # A decade closer to the last epoch than a fifth of a decade would print on top of it.
+    keep = (ticks == high) | (np.log10(high) - np.log10(ticks) > 0.2)
+    cbar.set_ticks(ticks[keep])
 
 
 def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names=None,
                       cmap="viridis", norm: LogNorm | None = None, colorbar=True,
                       mean_over_seeds: bool = True, markers: Sequence[str] = LAYER_MARKERS,
                       size: float = 14.0, mark_epoch=None, mark_label: str = "marked epoch",
-                      legend: bool = True):
+                      legend: bool = True, max_markers: int | None = 40,
+                      label_layers: bool = True):
     """The information plane in the style of Shwartz-Ziv & Tishby (2017), Figs. 2-3.
 
     One point per (layer, logged epoch) at (I(X;T), I(T;Y)), coloured by ``epoch + 1`` on a
     logarithmic colour scale (epoch 0, the initialisation, is then 1); each layer has its own
-    marker; a thin line in the epoch's colour joins the layers of one epoch.
+    marker; a thin line in the epoch's colour joins the layers of one epoch. Each layer's path
+    through all logged epochs is drawn as a line; markers (and the lines across layers) are
+    shown at ``max_markers`` of the logged epochs, so that hundreds of them do not merge into
+    bands.
 
     Args:
         ax: the Axes to draw on.
@@ -117,6 +169,9 @@ def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names
         mark_label: the legend text of the marked epoch; its epoch number is appended.
         legend: draw a legend of the layers above the axes (titled "mean of N runs" when
             averaged over more than one run).
+        max_markers: at most this many logged epochs get markers (log-spaced, the first and
+            last included); None marks every logged epoch.
+        label_layers: write each layer's name beside its last point.
 
     Returns:
         ax.
@@ -125,13 +180,17 @@ def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names
     ixt, ity, e = plane_runs(I_XT, I_TY, epochs, mean_over_seeds=mean_over_seeds)
     names = _names(layer_names, ixt.shape[2])
     norm = norm if norm is not None else _epoch_norm(e)
-    points = _draw_points(ax, ixt, ity, e + 1.0, _cmap(cmap), norm, names=names,
-                          markers=markers, size=size)
+    shown = marker_epochs(e.size, max_markers)
+    _draw_paths(ax, ixt, ity, e + 1.0, _cmap(cmap), norm)
+    points = _draw_points(ax, ixt[:, shown], ity[:, shown], e[shown] + 1.0, _cmap(cmap), norm,
+                          names=names, markers=markers, size=size)
     handles = layer_handles(names, markers)
     if mark_epoch is not None:
         i = nearest_logged_epoch(e, mark_epoch, "mark_epoch")
         handles.append(_draw_marked_epoch(ax, ixt, ity, e, i, size=size, label=mark_label))
     _draw_entropies(ax, ixt, ity, H_X, H_Y)
+    if label_layers:
+        _label_layers(ax, ixt, ity, names)
     ax.set_xlabel("I(X;T) (bits)")
     ax.set_ylabel("I(T;Y) (bits)")
     if legend:
