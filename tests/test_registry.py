@@ -105,3 +105,17 @@ def test_every_setting_reaches_the_adapters(method):
         extra = {"kind": "c"} if quantity == "entropy" else {"kinds": ("c", "c")}
         args = (None,) if quantity == "entropy" else (None, None)
         signature.bind(*args, unit="bits", **extra, **method.settings)
+
+
+def test_issue_11_methods_are_registered_with_their_defaults():
+    from infoplane.defaults import COMPRESS_VARIANCE, KL_WEIGHTED_K
+
+    names = method_names()
+    assert {"kl_weighted", "compressed"} <= set(names)
+    entry = next(m for m in BUILTIN_METHODS if m.name == "compressed")
+    assert entry.settings["variance"] == COMPRESS_VARIANCE
+    assert entry.settings["compressor"] == "pca" and entry.settings["estimator"] == "copula"
+    assert next(m for m in BUILTIN_METHODS if m.name == "kl_weighted").settings["k"] == (
+        KL_WEIGHTED_K)
+    with pytest.raises(InfoplaneError, match="does not take setting"):
+        mutual_information(*_gauss(), method="compressed", bins=3)

@@ -59,7 +59,7 @@ def gaussian_task(dx: int, dy: int, bits: float, pairs: int | None = None) -> Ta
     pairs = min(dx, dy) if pairs is None else pairs
     rho = rho_for(bits, pairs) if bits > 0 else 0.0
     name = f"Gaussian {dx}+{dy}-d" + (f", {pairs} pairs rho={rho:.2f}" if bits else ", independent")
-    return Task(name, -0.5 * pairs * math.log2(1 - rho * rho),
+    return Task(name, -0.5 * pairs * math.log2(1 - rho * rho) if bits > 0 else 0.0,
                 lambda rng, n: _pairs(rng, n, dx, dy, rho, pairs))
 
 

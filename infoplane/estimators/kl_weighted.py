@@ -52,8 +52,12 @@ def kl_weights(d: int, k: int) -> np.ndarray:
     Raises:
         InfoplaneError: when k allows fewer neighbour orders than there are equations.
     """
-    allowed = sorted({(i * k) // d for i in range(1, d + 1)} - {0} | {k})
     n_terms = d // 4
+    w = np.zeros(k)
+    if n_terms == 0:
+        w[-1] = 1.0
+        return w
+    allowed = sorted({(i * k) // d for i in range(1, d + 1)} - {0} | {k})
     if len(allowed) < n_terms + 1:
         need = next(kk for kk in range(k + 1, 10 * d + 2)
                     if len({(i * kk) // d for i in range(1, d + 1)} - {0} | {kk}) > n_terms)
@@ -65,7 +69,6 @@ def kl_weights(d: int, k: int) -> np.ndarray:
     rhs = np.zeros(len(rows))
     rhs[0] = 1.0
     w_allowed = np.linalg.lstsq(np.stack(rows), rhs, rcond=None)[0]  # least norm: underdetermined
-    w = np.zeros(k)
     w[np.asarray(allowed) - 1] = w_allowed
     return w
 
