@@ -30,10 +30,15 @@ STUDIES = {
     "ib_bound": "the information-bottleneck curve of noisy tishby12 under the trajectories",
     "data_drift": "switching to shifted data mid-training: forgetting and re-fitting",
     "digits": "scikit-learn's 8x8 digits with a wider MLP; binning and KDE",
+    "capacity": "one hidden layer of 1 to 64 units: accuracy and the plane against width; "
+                "Barron's rate",
+    "uncertainty": "predictive entropy, the loss against H(Y|T), calibration as a network overfits",
     "optimiser_noise": "SGD batch 32 and 256, full-batch GD and Adam: does compression need "
                        "SGD noise?",
     "redundancy": "total correlation and irrelevant information I(X;T|Y) of each layer, with and "
                   "without dropout and unit noise",
+    "online_drift": "a gradually rotating stream: online updates against a frozen and a "
+                    "periodically retrained model",
 }
 
 
