@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import socket
+import time
 
 import jax
 import numpy as np
@@ -57,6 +58,8 @@ def initialize(coordinator: str | None = None, num_processes: int | None = None,
         host, port = check_arguments(coordinator, num_processes, process_id)
         if process_id == 0:
             check_port_free(host, port)
+        else:  # JAX itself would abort the process after its timeout, with a stack trace
+            wait_for_coordinator(host, port, timeout)
     if jax.distributed.is_initialized():
         raise InfoplaneError("jax.distributed is already initialised in this process")
     # gloo must be chosen before the CPU backend starts; it is ignored on GPUs and TPUs.
@@ -71,6 +74,8 @@ def initialize(coordinator: str | None = None, num_processes: int | None = None,
             f"could not join the distributed run at the {where} within {timeout} s "
             f"(is process 0 running there, with the same --num-processes?): {_first_line(err)}"
         ) from None
+    if not auto:
+        check_same_everywhere("--num-processes", num_processes)
 
 
 def check_arguments(coordinator, num_processes, process_id) -> tuple[str, int]:
@@ -98,6 +103,24 @@ def check_port_free(host: str, port: int) -> None:
         except OSError as err:
             raise InfoplaneError(f"the coordinator cannot listen on {host}:{port} ({err.strerror}"
                                  "); pick another port in --coordinator") from None
+
+
+def wait_for_coordinator(host: str, port: int, timeout: float) -> None:
+    """Wait until something listens at ``host:port`` (process 0 may start a little later);
+    raise after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection((host.strip("[]"), port), timeout=1).close()
+            return
+        except socket.gaierror:
+            raise InfoplaneError(f"--coordinator {host}:{port}: unknown host {host!r}") from None
+        except OSError:
+            if time.monotonic() > deadline:
+                raise InfoplaneError(
+                    f"nothing listens at --coordinator {host}:{port} after {timeout:g} s; start "
+                    "process 0 there first, or correct the address") from None
+            time.sleep(0.2)
 
 
 def process_index() -> int:

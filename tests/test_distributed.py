@@ -1,0 +1,178 @@
+"""Runs over several processes (jax.distributed, gloo on CPU): two processes on 127.0.0.1, one
+CPU device each, against one process holding two devices (this one, see conftest.py).
+
+Every process is started with a timeout; a test that would hang fails instead.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from infoplane.cli import main
+from infoplane.plane import plane_from_run
+from infoplane.runs import read_activations, read_checkpoint, read_information
+from infoplane.training import preset, train
+
+TIMING = ("compile_seconds", "train_seconds")
+# 3 seeds over 2 devices: one padding seed, dropped from the records.
+SMALL = ["--preset", "tiny", "--seeds", "3", "--set", "record_layers=[1,5]",
+         "--set", "chunk_logs=2", "--no-progress"]
+SMALL_CONFIG = preset("tiny").replace(seeds=3, record_layers=(1, 5), chunk_logs=2)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(argv: list[str], port: int, pid: int, n: int = 2, extra=()) -> subprocess.Popen:
+    """``infoplane ARGV`` as process ``pid`` of ``n``, with one CPU device."""
+    env = dict(os.environ, JAX_PLATFORMS="cpu",
+               XLA_FLAGS="--xla_force_host_platform_device_count=1")
+    cmd = [sys.executable, "-m", "infoplane.cli", *argv, "--coordinator", f"127.0.0.1:{port}",
+           "--num-processes", str(n), "--process-id", str(pid), "--connect-timeout", "30",
+           *extra]
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def finish(procs, timeout=240) -> list[tuple[int, str]]:
+    """Wait for every process (killing all on timeout); their (exit status, stderr)."""
+    deadline = time.monotonic() + timeout
+    results = []
+    for p in procs:
+        try:
+            _, err = p.communicate(timeout=max(1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            for q in procs:
+                q.kill()
+            pytest.fail(f"a process did not finish within {timeout} s (a hang)")
+        results.append((p.returncode, err))
+    return results
+
+
+def run_both(argv, timeout=240):
+    port = free_port()
+    return finish([start(argv, port, i) for i in range(2)], timeout)
+
+
+def assert_same_information(a: dict, b: dict) -> None:
+    assert set(a) == set(b)
+    for key in a:
+        if key not in TIMING:
+            np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+def test_two_processes_equal_one_process_with_two_devices(tmp_path):
+    out = tmp_path / "two"
+    results = run_both(["train", *SMALL, "--out", str(out)])
+    assert [code for code, _ in results] == [0, 0], results
+    reference = train(SMALL_CONFIG, tmp_path / "one", progress=False)
+    # Array for array, not within a tolerance: each device runs the same program on the same
+    # seeds, whichever process it belongs to.
+    assert_same_information(read_information(out), reference)
+    epochs, acts = read_activations(out)
+    epochs_ref, acts_ref = read_activations(tmp_path / "one")
+    np.testing.assert_array_equal(epochs, epochs_ref)
+    for a, b in zip(acts, acts_ref, strict=True):
+        assert a.shape[0] == 3
+        np.testing.assert_array_equal(a, b)
+    # Each process wrote its own seeds as one part of each chunk; one process, whole chunks.
+    assert {p.name for p in (out / "activations").iterdir()} >= {
+        "chunk_00000.seed_000000.npz", "chunk_00000.seed_000002.npz"}
+    plane = plane_from_run(out, method="binning", out_name=None)
+    np.testing.assert_array_equal(plane["I_XT"],
+                                  plane_from_run(tmp_path / "one", method="binning", out_name=None)
+                                  ["I_XT"])
+    saved, ref_saved = read_checkpoint(out), read_checkpoint(tmp_path / "one")
+    assert saved[0] == ref_saved[0]
+    for a, b in zip(saved[1], ref_saved[1], strict=True):
+        np.testing.assert_array_equal(a, b)
+    # Only process 0 wrote the figures and said so.
+    assert (out / "information_plane.png").is_file()
+
+
+def test_a_killed_process_stops_the_other_and_the_run_resumes(tmp_path):
+    out = tmp_path / "run"
+    argv = ["train", "--preset", "tiny", "--seeds", "2", "--epochs", "3000",
+            "--set", "chunk_epochs=40", "--no-progress", "--out", str(out)]
+    port = free_port()
+    procs = [start(argv, port, i, extra=["--heartbeat", "5"]) for i in range(2)]
+    deadline = time.monotonic() + 180
+    while read_checkpoint(out) is None if out.is_dir() else True:
+        assert time.monotonic() < deadline and procs[0].poll() is None, "no chunk was saved"
+        time.sleep(0.02)
+    procs[1].send_signal(signal.SIGKILL)
+    t0 = time.monotonic()
+    (code, err), _ = finish(procs, timeout=60)
+    assert time.monotonic() - t0 < 30  # heartbeat 5 s; a lost collective fails at once
+    assert code == 2, err
+    assert err.strip().splitlines()[-1].startswith("infoplane: error: process 0 lost contact")
+    assert "--resume" in err
+    # What was written before is intact: readable, consistent, not complete.
+    info = read_information(out)
+    next_chunk, _ = read_checkpoint(out)
+    assert not info["complete"] and 1 <= next_chunk
+    assert info["I_XT"].shape[1] == info["epochs"].size > 0
+    # Both processes restarted with --resume finish it, as one uninterrupted run would.
+    results = run_both([*argv, "--resume"])
+    assert [c for c, _ in results] == [0, 0], results
+    reference = train(preset("tiny").replace(seeds=2, epochs=3000, chunk_epochs=40), None,
+                      progress=False)
+    assert_same_information(read_information(out), reference)
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--coordinator", "127.0.0.1:1234", "--num-processes", "2", "--process-id", "2"],
+         "--process-id must be in 0..1 for --num-processes 2, got 2"),
+        (["--coordinator", "localhost", "--num-processes", "2", "--process-id", "0"],
+         "--coordinator must be HOST:PORT"),
+        (["--coordinator", "127.0.0.1:1234", "--process-id", "0"], "a distributed run needs"),
+        (["--distributed", "auto", "--process-id", "0"], "leave out those flags"),
+    ],
+)
+def test_bad_distributed_flags_are_one_line(flags, message, capsys, tmp_path):
+    assert main(["train", "--preset", "tiny", "--out", str(tmp_path / "o"), *flags]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_a_port_in_use_is_one_line(capsys, tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code = main(["train", "--preset", "tiny", "--out", str(tmp_path / "o"), "--coordinator",
+                     f"127.0.0.1:{port}", "--num-processes", "2", "--process-id", "0"])
+    err = capsys.readouterr().err
+    assert code == 2 and f"cannot listen on 127.0.0.1:{port}" in err and err.count("\n") == 1
+
+
+def test_a_wrong_coordinator_address_fails_within_the_timeout(tmp_path):
+    t0 = time.monotonic()
+    (code, err), = finish([start(["train", "--preset", "tiny", "--out", str(tmp_path / "o"),
+                                  "--connect-timeout", "3"], free_port(), 1)], timeout=60)
+    assert time.monotonic() - t0 < 45
+    assert code == 2 and err.strip().count("\n") == 0
+    assert "nothing listens at --coordinator 127.0.0.1:" in err
+
+
+@pytest.mark.parametrize(("first", "second", "what"), [
+    (["--seeds", "2"], ["--seeds", "4"], "different configuration"),
+    (["--num-processes", "2"], ["--num-processes", "3"], "different --num-processes"),
+])
+def test_processes_started_with_different_flags_all_stop(first, second, what, tmp_path):
+    port = free_port()
+    base = ["train", "--preset", "tiny", "--no-progress", "--out", str(tmp_path / "o")]
+    procs = [start(base, port, 0, extra=first), start(base, port, 1, extra=second)]
+    for code, err in finish(procs, timeout=120):
+        assert code == 2 and what in err and err.strip().count("\n") == 0, err
