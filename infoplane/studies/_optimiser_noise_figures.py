@@ -28,8 +28,9 @@ def planes_figure(out: Path, infos: dict, titles: dict) -> list[Path]:
         fig = Figure(figsize=(3.3 * ncols + 0.8, 3.1 * len(acts) + 0.6), layout="constrained")
         information_plane_grid(fig, planes, ncols=ncols, H_X=first["H_X"], H_Y=first["H_Y"],
                                layer_names=first["layer_names"], size=9.0)
-        fig.suptitle(f"mean of {first['I_XT'].shape[0]} seeds; tanh: 30 bins on [-1, 1], "
-                     "relu: 100 bins over each layer's range", fontsize="small")
+        fig.supxlabel(f"mean of {first['I_XT'].shape[0]} seeds; tanh: 30 bins on [-1, 1]; relu: "
+                      "100 bins over each layer's range across epochs and seeds (Saxe et al.)",
+                      fontsize="small")
         return save_figure(fig, out / "optimiser_noise_planes")
 
 
