@@ -36,23 +36,84 @@ def out_dir(out, study: str) -> Path:
     return Path(out) if out else Path("results") / study
 
 
-def write_results(out: Path, study: str, numbers: dict, claims: list[dict], started: float
-                  ) -> dict:
-    """Write results.json: the numbers, each published claim with ours beside it, wall time."""
-    results = {
-        "study": study,
+SMOKE_NOTE = ("not findings: smoke settings are not expected to reproduce the paper; each "
+              "claim is checked only to exercise its rule")
+
+
+def claim(text: str, ours, rule: str, agree: bool, *, published=None, **extra) -> dict:
+    """One published claim beside our number, with the rule that judged it.
+
+    Args:
+        text: the claim, as the paper makes it (with where it comes from).
+        ours: our number (or numbers), the quantity the rule is applied to.
+        rule: how ``agree`` was decided, stated so that a reader can check it, e.g.
+            "agree if ours is within [15, 35]"; fixed before looking at the runs.
+        agree: the rule's verdict; it must be able to come out False.
+        published: the paper's number, where it gives one.
+        **extra: more detail (per layer, per estimator, ...).
+    """
+    return {"claim": text, "published": published, "ours": ours, "rule": rule,
+            "agree": bool(agree), **extra}
+
+
+def within(text: str, ours, low: float, high: float, *, published=None, why: str = "",
+           **extra) -> dict:
+    """A claim that holds when ``ours`` (a number, or every number of a list) lies in
+    [low, high] (either end may be infinite); a missing number (None, NaN) never agrees.
+    ``why`` says where the range comes from; it is appended to the rule."""
+    if np.isinf(low):
+        rule = f"agree if ours <= {high:g}"
+    elif np.isinf(high):
+        rule = f"agree if ours >= {low:g}"
+    else:
+        rule = f"agree if ours is within [{low:g}, {high:g}]"
+    rule += f" ({why})" if why else ""
+    return claim(text, ours, rule, in_range(ours, low, high), published=published, **extra)
+
+
+def near(text: str, ours, target: float, tol: float, *, published=None, **extra) -> dict:
+    """A claim that holds when ``ours`` is within ``tol`` of ``target``."""
+    rule = f"agree if |ours - {target:g}| <= {tol:g}"
+    return claim(text, ours, rule, in_range(ours, target - tol, target + tol),
+                 published=published if published is not None else target, **extra)
+
+
+def in_range(value, low: float, high: float) -> bool:
+    """Whether a number (or every number of a list) lies in [low, high]; None or NaN is
+    never in range."""
+    values = np.atleast_1d(np.asarray(value if value is not None else np.nan, dtype=float))
+    return bool(values.size and np.all((values >= low) & (values <= high)))
+
+
+def write_results(out: Path, study: str, numbers: dict, claims: list[dict], started: float,
+                  *, scale: str = "default") -> dict:
+    """Write results.json (the numbers, each published claim with ours and its rule beside
+    it, the wall time; at the quick scale marked as a smoke test) and print its claims."""
+    results = {"study": study, "scale": scale}
+    if scale == "quick":
+        results["verdicts"] = SMOKE_NOTE
+    results |= {
         "wall_time_s": round(time.time() - started, 1),
         "numbers": _plain(numbers),
         "claims": _plain(claims),
     }
     write_json(out / "results.json", results)
+    print_claims(results)
     return results
 
 
 def print_claims(results: dict) -> None:
-    """One line per claim: agree or DISAGREE, the claim, our number."""
+    """The claims table: one line per claim with its verdict, our number and the rule; at the
+    quick scale no verdicts, only that it is a smoke test."""
+    smoke = results.get("scale") == "quick"
+    if smoke:
+        print(f"{results['study']} at the quick scale is a smoke test: {SMOKE_NOTE}")
+    else:
+        print(f"{results['study']}: {len(results['claims'])} published claims, ours beside")
     for c in results["claims"]:
-        print(f"[{'agree' if c['agree'] else 'DISAGREE'}] {c['claim']}: {c['ours']}")
+        verdict = "smoke" if smoke else "agree" if c["agree"] else "DISAGREE"
+        rule = f" ({c['rule']})" if c.get("rule") else ""
+        print(f"  [{verdict}] {c['claim']}: {c['ours']}{rule}")
 
 
 def _plain(obj):

@@ -12,10 +12,12 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from ..defaults import GLOBAL_N_BINS, N_BINS, NOISE_VAR
+from ..defaults import BIN_HIGH, BIN_LOW, GLOBAL_N_BINS, N_BINS, NOISE_VAR
 from ..plotting import EPOCH_LABEL, information_plane_grid, paper_style, save_figure
+from ..plotting._compare import place_reference_labels
 
 ESTIMATOR_TITLES = {"binning": "binning", "kde_upper": "KDE upper", "kde_lower": "KDE lower"}
+BOUNDED = ("tanh", "softsign")  # units in [-1, 1], binned on fixed edges
 
 
 def _layer_curves(ax, planes: dict, epochs: np.ndarray, layer: int, ylabel: str):
@@ -37,6 +39,15 @@ def _layer_curves(ax, planes: dict, epochs: np.ndarray, layer: int, ylabel: str)
     return ax
 
 
+def settings_text(method: str, activation: str) -> str:
+    """The estimator and its settings for a panel of ``activation`` units, in words."""
+    if method != "binning":
+        return f"{ESTIMATOR_TITLES[method]} bound, noise variance {NOISE_VAR:g}"
+    if activation in BOUNDED:
+        return f"binning, {N_BINS} bins on [{BIN_LOW:g}, {BIN_HIGH:g}]"
+    return f"binning, {GLOBAL_N_BINS} bins over each layer's range"
+
+
 def figures(planes: dict, info: dict, out, acts) -> list:
     """Draw and save both figures in ``out`` for the activations ``acts``; the written
     paths."""
@@ -47,34 +58,35 @@ def figures(planes: dict, info: dict, out, acts) -> list:
     with paper_style():
         grid = {f"{m}|{a}": (planes[m][a][0], planes[m][a][1], epochs)
                 for m in estimators for a in acts}
-        fig = Figure(figsize=(1.9 * len(acts) + 0.9, 2.0 * len(estimators) + 0.7),
+        fig = Figure(figsize=(2.3 * len(acts) + 1.0, 2.35 * len(estimators) + 0.8),
                      layout="constrained")
+        # One estimator per row, each row on its own axes: the KDE's bits are not binning's.
         axes = information_plane_grid(fig, grid, ncols=len(acts), H_X=info["H_X"],
-                                      H_Y=info["H_Y"], layer_names=names, size=9.0)
+                                      H_Y=info["H_Y"], layer_names=names, size=9.0, share="row")
         for r, m in enumerate(estimators):
             for c, a in enumerate(acts):
                 ax = axes[r, c]
-                ax.set_title(a if r == 0 else "", fontsize=10, fontweight="bold")
+                head = f"{a}\n" if r == 0 else ""
+                ax.set_title(f"{head}{settings_text(m, a)}", fontsize="small")
+                if r == 0:
+                    ax.title.set_fontweight("bold")
                 if c == 0:
-                    what = (f"{N_BINS} | {GLOBAL_N_BINS} bins" if m == "binning"
-                            else f"s2 = {NOISE_VAR}")
-                    ax.set_ylabel(f"{ESTIMATOR_TITLES[m]} ({what})\nI(T;Y) (bits)")
-                if r < len(estimators) - 1:
-                    ax.set_xlabel("")
+                    ax.set_ylabel(f"{ESTIMATOR_TITLES[m]}\nI(T;Y) (bits)")
+        place_reference_labels(fig)
         written += save_figure(fig, out / "planes")
 
         hidden = len(names) - 2  # the last hidden layer
-        fig = Figure(figsize=(7.0, 2.6), layout="constrained")
-        axes = fig.subplots(1, len(estimators), sharey=True)
+        fig = Figure(figsize=(7.6, 2.9), layout="constrained")
+        axes = fig.subplots(1, len(estimators))  # each estimator on its own scale
         for ax, m in zip(axes, estimators, strict=True):
             _layer_curves(ax, {a: planes[m][a][0] for a in acts}, epochs, hidden,
                           f"I(X;T) of {names[hidden]} (bits)")
-            what = (f"{N_BINS} | {GLOBAL_N_BINS} global bins" if m == "binning"
-                    else f"noise var. {NOISE_VAR}")
-            ax.set_title(f"{ESTIMATOR_TITLES[m]} ({what})")
-        for ax in axes[1:]:
-            ax.set_ylabel("")
+            what = (f"{N_BINS} bins on [{BIN_LOW:g}, {BIN_HIGH:g}] (bounded units),\n"
+                    f"{GLOBAL_N_BINS} over the layer's range (unbounded)" if m == "binning"
+                    else f"noise variance {NOISE_VAR:g}")
+            ax.set_title(f"{ESTIMATOR_TITLES[m]}: {what}", fontsize="small")
         fig.legend(handles=axes[0].get_legend_handles_labels()[0], loc="outside right center",
-                   frameon=False, title="seed mean\n(band: min..max)", title_fontsize="small")
+                   frameon=False, title="activation:\nmean of seeds\n(band: min..max)",
+                   title_fontsize="small")
         written += save_figure(fig, out / "last_hidden_layer")
     return written

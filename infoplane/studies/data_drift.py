@@ -38,7 +38,7 @@ import numpy as np
 from ..data import split, tishby12
 from ..runs import read_activations, write_npz
 from ..training import preset, train
-from ._common import out_dir, scaled_config, write_results
+from ._common import claim, out_dir, scaled_config, within, write_results
 from ._data_drift_figures import SHIFTS, curves_figure, planes_figure
 from .ib_bound import flip_labels
 
@@ -155,40 +155,39 @@ def summarise(p1: dict, p2: dict, acc: dict, shifts: dict) -> dict:
 def claims(s: dict) -> list[dict]:
     f, p = s["flipped"], s["permuted"]
     drop = s["phase1_train_acc"] - p["final"]["old_train"]
+    before = s["phase1_final_I_TY"][-1]
+    moved = max(f["I_XT_change_at_switch"], p["I_XT_change_at_switch"])
     return [
-        {"claim": "catastrophic forgetting: training on permuted inputs alone destroys the old "
-                  "task (McCloskey & Cohen 1989; Goodfellow et al. 2013)",
-         "ours": f"old-input train accuracy {s['phase1_train_acc']:.3f} -> "
-                 f"{p['final']['old_train']:.3f}",
-         "agree": bool(drop > 0.1)},
-        {"claim": "the network re-fits the permuted task",
-         "ours": f"new train accuracy {p['at_switch']['new_train']:.3f} at the switch -> "
-                 f"{p['final']['new_train']:.3f} (steady from epoch "
-                 f"{p['refit_epoch']} of phase 2)",
-         "agree": bool(p["final"]["new_train"] >= s["phase1_train_acc"] - 0.05)},
-        {"claim": "clean structure is kept while label noise is fitted slowly (Zhang et al. "
-                  "2017; Arpit et al. 2017): test accuracy on the old (clean) labels stays "
-                  "above that on the flipped ones",
-         "ours": f"test accuracy at the end: old labels {f['final']['old_test']:.3f}, new "
-                 f"labels {f['final']['new_test']:.3f}; new train accuracy "
-                 f"{f['final']['new_train']:.3f}",
-         "agree": bool(f["final"]["old_test"] > f["final"]["new_test"])},
-        {"claim": "at the switch I(X;T) is unchanged (same inputs, or the same input set; "
-                  "the two measurements are one epoch of training apart) and only I(T;Y) "
-                  "drops: forgetting starts on the I(T;Y) axis",
-         "ours": "largest I(X;T) change "
-                 f"{max(f['I_XT_change_at_switch'], p['I_XT_change_at_switch']):.2e}"
-                 f" bits; last-layer I(T;Y) at switch {f['I_TY_at_switch'][-1]:.3f} (flipped), "
-                 f"{p['I_TY_at_switch'][-1]:.3f} (permuted) vs "
-                 f"{s['phase1_final_I_TY'][-1]:.3f} before",
-         "agree": bool(max(f["I_XT_change_at_switch"], p["I_XT_change_at_switch"]) < 0.01
-                       and p["I_TY_at_switch"][-1] < s["phase1_final_I_TY"][-1])},
-        {"claim": "fitting is followed by compression (Shwartz-Ziv & Tishby 2017), here after "
-                  "the switch: the 3-unit layer's I(X;T) falls >= 0.5 bits from its phase-2 peak",
-         "ours": f"flipped {f['last_hidden_compression_bits']:.2f} bits, permuted "
-                 f"{p['last_hidden_compression_bits']:.2f} bits",
-         "agree": bool(min(f["last_hidden_compression_bits"],
-                           p["last_hidden_compression_bits"]) >= 0.5)},
+        within("catastrophic forgetting: training on permuted inputs alone destroys the old "
+               "task (McCloskey & Cohen 1989; Goodfellow et al. 2013)", round(drop, 3), 0.1,
+               np.inf, why="ours: the drop in old-input train accuracy over phase 2",
+               detail=f"{s['phase1_train_acc']:.3f} -> {p['final']['old_train']:.3f}"),
+        within("the network re-fits the permuted task", round(p["final"]["new_train"], 3),
+               round(s["phase1_train_acc"] - 0.05, 3), 1.0,
+               why="ours: final train accuracy on the new task; at least phase 1's minus 0.05",
+               at_switch=round(p["at_switch"]["new_train"], 3), steady_from=p["refit_epoch"]),
+        claim("clean structure is kept while label noise is fitted slowly (Zhang et al. 2017; "
+              "Arpit et al. 2017)",
+              {"old_labels_test": round(f["final"]["old_test"], 3),
+               "new_labels_test": round(f["final"]["new_test"], 3),
+               "new_labels_train": round(f["final"]["new_train"], 3)},
+              "agree if the final test accuracy on the old (clean) labels is above that on the "
+              "flipped ones", f["final"]["old_test"] > f["final"]["new_test"]),
+        claim("at the switch I(X;T) is unchanged and only I(T;Y) drops: forgetting starts on "
+              "the I(T;Y) axis (same inputs, or the same input set; the two measurements are "
+              "one epoch of training apart)",
+              {"largest_I_XT_change": float(f"{moved:.3g}"),
+               "last_layer_I_TY": {"before": round(before, 3),
+                                   "flipped": round(f["I_TY_at_switch"][-1], 3),
+                                   "permuted": round(p["I_TY_at_switch"][-1], 3)}},
+              "agree if no layer's I(X;T) changes by 0.01 bit or more and the last layer's "
+              "I(T;Y) drops for the permuted data",
+              moved < 0.01 and p["I_TY_at_switch"][-1] < before),
+        within("fitting is followed by compression (Shwartz-Ziv & Tishby 2017), here after the "
+               "switch", [round(f["last_hidden_compression_bits"], 2),
+                          round(p["last_hidden_compression_bits"], 2)], 0.5, np.inf,
+               why="ours: the 3-unit layer's fall from its phase-2 peak, flipped and permuted, "
+                   "bits"),
     ]
 
 
@@ -214,7 +213,8 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     e1 = base.epochs
     numbers = summarise(p1, p2, acc, shifts)
     paths = planes_figure(out, p1, p2, e1) + curves_figure(out, p1, p2, acc, e1)
-    results = write_results(out, "data_drift", numbers, claims(numbers), started)
+    results = write_results(out, "data_drift", numbers, claims(numbers), started,
+                            scale=scale)
     print(f"wrote {', '.join(p.name for p in shifts['paths'].values())}, {out / 'runs'}, "
           f"{out / 'results.json'} and {', '.join(p.name for p in paths)} in "
           f"{results['wall_time_s']} s")

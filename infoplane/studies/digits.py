@@ -45,7 +45,7 @@ from ..defaults import BIN_HIGH, BIN_LOW, N_BINS, NOISE_VAR
 from ..plane import plane_from_run
 from ..plotting import information_plane_grid, loss_accuracy, paper_style, save_figure
 from ..training import preset, train
-from ._common import out_dir, scaled_config, write_results
+from ._common import near, out_dir, scaled_config, within, write_results
 
 N_DIGITS = 1797
 
@@ -78,29 +78,26 @@ def summarise(info: dict, kde: dict) -> dict:
 def claims(s: dict) -> list[dict]:
     b, ku = s["binning"], s["kde_upper"]
     last = len(s["layers"]) - 2  # the 8-unit layer
+    h_x = math.log2(N_DIGITS)
     return [
-        {"claim": "binning a deterministic network saturates at H(X) = log2 N: for the wide "
-                  f"first layer I(X;T) = log2 {N_DIGITS} = {math.log2(N_DIGITS):.2f} bits "
-                  "(Saxe et al. 2018; estimator pitfall)",
-         "ours": f"L1 final {b['final_I_XT'][0]:.3f} bits (every logged epoch: min "
-                 f"{s['L1_min_I_XT']:.3f})",
-         "agree": bool(abs(b["final_I_XT"][0] - math.log2(N_DIGITS)) < 0.05)},
-        {"claim": "fitting: the last hidden layer's I(T;Y) rises towards H(Y) "
-                  f"= {s['H_Y']:.3f} bits (Shwartz-Ziv & Tishby 2017)",
-         "ours": f"binning {b['initial_I_TY'][last]:.2f} -> {b['final_I_TY'][last]:.2f}, "
-                 f"KDE upper {ku['initial_I_TY'][last]:.2f} -> {ku['final_I_TY'][last]:.2f} bits",
-         "agree": bool(b["final_I_TY"][last] >= 0.9 * s["H_Y"])},
-        {"claim": "compression with tanh: the last hidden layer's I(X;T) falls after its peak "
-                  "under binning and under KDE (Shwartz-Ziv & Tishby 2017; Saxe et al. 2018), "
-                  ">= 0.5 bits",
-         "ours": f"binning {b['compression_bits'][last]:.2f} bits (peak "
-                 f"{b['peak_I_XT'][last]:.2f}), KDE upper {ku['compression_bits'][last]:.2f} "
-                 f"bits (peak {ku['peak_I_XT'][last]:.2f})",
-         "agree": bool(min(b["compression_bits"][last], ku["compression_bits"][last]) >= 0.5)},
-        {"claim": "sanity check (no paper): a small MLP classifies 8x8 digits with >= 0.95 "
-                  "test accuracy",
-         "ours": f"train {s['train_acc']:.3f}, test {s['test_acc']:.3f}",
-         "agree": bool(s["test_acc"] >= 0.95)},
+        near("binning a deterministic network saturates at H(X) = log2 N: for the wide first "
+             f"layer I(X;T) = log2 {N_DIGITS} bits (Saxe et al. 2018; estimator pitfall)",
+             round(b["final_I_XT"][0], 3), round(h_x, 3), 0.05,
+             every_epoch_min=round(s["L1_min_I_XT"], 3)),
+        within("fitting: the last hidden layer's I(T;Y) rises towards H(Y) (Shwartz-Ziv & "
+               "Tishby 2017)", round(b["final_I_TY"][last], 3), round(0.9 * s["H_Y"], 3),
+               np.inf, published=round(s["H_Y"], 3),
+               why="ours: the binned final I(T;Y); 90% of H(Y) or more",
+               binning=[round(b["initial_I_TY"][last], 2), round(b["final_I_TY"][last], 2)],
+               kde_upper=[round(ku["initial_I_TY"][last], 2),
+                          round(ku["final_I_TY"][last], 2)]),
+        within("compression with tanh: the last hidden layer's I(X;T) falls after its peak "
+               "under binning and under KDE (Shwartz-Ziv & Tishby 2017; Saxe et al. 2018)",
+               [round(b["compression_bits"][last], 2), round(ku["compression_bits"][last], 2)],
+               0.5, np.inf, why="ours: peak minus final, binning and KDE upper, bits"),
+        within("sanity check (no paper): a small MLP classifies 8x8 digits well",
+               round(s["test_acc"], 3), 0.95, 1.0, why="ours: test accuracy",
+               train_acc=round(s["train_acc"], 3)),
     ]
 
 
@@ -145,7 +142,8 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     numbers["kde_seconds"] = kde_seconds
     numbers["train_seconds"] = float(info["train_seconds"])
     paths = _figures(out, info, kde)
-    results = write_results(out, "digits", numbers, claims(numbers), started)
+    results = write_results(out, "digits", numbers, claims(numbers), started,
+                            scale=scale)
     print(f"wrote {run_dir}, {out / 'results.json'} and "
           f"{', '.join(p.name for p in paths)} in {results['wall_time_s']} s")
     return results

@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from ..analysis import compression
 from ..plotting import information_plane, loss_accuracy, paper_style, save_figure
 from ..training import preset, train
-from ._common import out_dir, scaled_config, write_results
+from ._common import claim, out_dir, scaled_config, within, write_results
 
 SCALES = {"default": {"seeds": 6, "epochs": 4000},
           "quick": {"seeds": 2, "epochs": 60},
@@ -78,25 +78,26 @@ def claims(s30: dict, s80: dict) -> list[dict]:
     """Saxe et al.'s claims with our numbers; thresholds fixed before looking at the runs."""
     rise = s30["test_loss_rise_bits"] / max(s30["min_test_loss_bits"], 1e-12)
     return [
-        {"claim": "the 30% network overfits: its test loss rises after its minimum "
-                  "(here: final test loss >= 10% above the minimum)",
-         "ours": f"minimum {s30['min_test_loss_bits']:.3f} bits at epoch "
-                 f"{s30['early_stopping_epoch']}, final {s30['test_loss_bits']:.3f} bits "
-                 f"(+{100 * rise:.0f}%)",
-         "agree": bool(rise >= 0.10)},
-        {"claim": "while it overfits, its layers compress (here: the last hidden layer's I(X;T) "
-                  "falls by >= 0.5 bit from the early-stopping epoch to the end)",
-         "ours": f"{s30['last_hidden_compression_since_stop_bits']:.2f} bits after epoch "
-                 f"{s30['early_stopping_epoch']} "
-                 f"({s30['last_hidden_compression_bits']:.2f} bits from its peak)",
-         "agree": bool(s30["last_hidden_compression_since_stop_bits"] >= 0.5)},
-        {"claim": "compression is not what generalises: the 30% network compresses (>= 0.5 bit "
-                  "from the peak) yet generalises worse than the 80% network",
-         "ours": f"compression 30%: {s30['last_hidden_compression_bits']:.2f} bits, 80%: "
-                 f"{s80['last_hidden_compression_bits']:.2f} bits; test accuracy 30%: "
-                 f"{s30['test_acc']:.3f}, 80%: {s80['test_acc']:.3f}",
-         "agree": bool(s30["last_hidden_compression_bits"] >= 0.5
-                       and s30["test_acc"] < s80["test_acc"])},
+        within("the 30% network overfits: its test loss rises after its minimum",
+               round(rise, 3), 0.10, np.inf,
+               why="ours: final test loss over its minimum, minus 1",
+               detail=f"minimum {s30['min_test_loss_bits']:.3f} bits at epoch "
+                      f"{s30['early_stopping_epoch']}, final {s30['test_loss_bits']:.3f} bits "
+                      f"(+{100 * rise:.0f}%)"),
+        within("while it overfits, its layers compress",
+               round(s30["last_hidden_compression_since_stop_bits"], 2), 0.5, np.inf,
+               why="ours: the last hidden layer's fall in I(X;T) from the early-stopping epoch "
+                   "to the end, bits",
+               detail=f"after epoch {s30['early_stopping_epoch']}; "
+                      f"{s30['last_hidden_compression_bits']:.2f} bits from its peak"),
+        claim("compression is not what generalises: the 30% network compresses yet generalises "
+              "worse than the 80% network",
+              {"compression_bits": {"30%": round(s30["last_hidden_compression_bits"], 2),
+                                    "80%": round(s80["last_hidden_compression_bits"], 2)},
+               "test_acc": {"30%": round(s30["test_acc"], 3), "80%": round(s80["test_acc"], 3)}},
+              "agree if the 30% network's last hidden layer loses >= 0.5 bit from its peak and "
+              "its test accuracy is below the 80% network's",
+              s30["last_hidden_compression_bits"] >= 0.5 and s30["test_acc"] < s80["test_acc"]),
     ]
 
 
@@ -140,7 +141,7 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
                            "schedule": base.schedule, "optimiser": base.optimiser,
                            "learning_rate": base.learning_rate, "batch_size": base.batch_size}
     results = write_results(out, "generalisation", numbers,
-                            claims(numbers["train30"], numbers["train80"]), started)
+                            claims(numbers["train30"], numbers["train80"]), started, scale=scale)
     print(f"wrote {out / 'results.json'} and {', '.join(p.name for p in paths)} in "
           f"{results['wall_time_s']} s")
     return results

@@ -47,7 +47,7 @@ from ..data import split, tishby12
 from ..ib import deterministic_ib_bound, ib_curve, noisy_labels_joint
 from ..runs import read_activations, write_npz
 from ..training import preset, train
-from ._common import out_dir, scaled_config, write_results
+from ._common import claim, near, out_dir, scaled_config, within, write_results
 from ._ib_bound_figure import ib_bound_figure
 
 FLIP_PROB = 0.1
@@ -181,26 +181,26 @@ def claims(s: dict) -> list[dict]:
     vd = s["violation_plugin_vs_min_r_HY"]
     gap = np.asarray(s["final_gap_below_curve"])
     return [
-        {"claim": "the IB curve bounds every representation: no layer's point lies above it "
-                  "(Tishby et al. 1999; data processing), within the curve's interpolation "
-                  f"({BOUND_TOL} bits)",
-         "ours": f"largest excess {v['bits']:+.2e} bits (layer {s['layers'][v['layer']]})",
-         "agree": bool(v["bits"] <= BOUND_TOL)},
-        {"claim": "with symmetric label noise the curve saturates at I(X;Y) = H(Y) - h2(p) "
-                  "(0.5305 bits for p = 0.1), not at H(Y)",
-         "ours": f"{s['I_XY_channel']:.4f} bits",
-         "agree": bool(abs(s["I_XY_channel"] - 0.5305) < 5e-4)},
-        {"claim": "the converged layers lie on or very close to the IB bound "
-                  "(Shwartz-Ziv & Tishby 2017)",
-         "ours": "gap below the curve at the end, per layer: "
-                 + ", ".join(f"{g:.3f}" for g in gap) + " bits; excess rate over the curve: "
-                 + ", ".join(f"{r:.2f}" for r in s["final_excess_rate"]) + " bits",
-         "agree": bool(np.all(gap <= 0.05))},
-        {"claim": "plug-in I(T;Y') on the fixed sampled labels obeys only min(r, H(Y')) "
-                  "(Kolchinsky et al. 2019): it is not bounded by the noisy channel's curve",
-         "ours": f"largest excess over min(r, H(Y')) {vd['bits']:+.2e} bits; over the channel "
-                 f"curve {vp['bits']:+.3f} bits (layer {s['layers'][vp['layer']]})",
-         "agree": bool(vd["bits"] <= 1e-9 and vp["bits"] > BOUND_TOL)},
+        within("the IB curve bounds every representation: no layer's point lies above it "
+               "(Tishby et al. 1999; data processing)", float(f"{v['bits']:.3g}"), -np.inf,
+               BOUND_TOL, published=0.0,
+               why="ours: the largest excess of any (seed, epoch, layer) point over the curve, "
+                   "bits; the tolerance is the curve's interpolation between betas",
+               layer=s["layers"][v["layer"]]),
+        near("with symmetric label noise the curve saturates at I(X;Y) = H(Y) - h2(p) "
+             "(0.5305 bits for p = 0.1), not at H(Y)", round(s["I_XY_channel"], 4), 0.5305,
+             5e-4),
+        within("the converged layers lie on or very close to the IB bound "
+               "(Shwartz-Ziv & Tishby 2017)", [round(float(g), 3) for g in gap], -np.inf, 0.05,
+               why="ours: each layer's vertical gap below the curve at the end, bits",
+               excess_rate_bits=[round(float(r), 2) for r in s["final_excess_rate"]]),
+        claim("plug-in I(T;Y') on the fixed sampled labels obeys only min(r, H(Y')) "
+              "(Kolchinsky et al. 2019): it is not bounded by the noisy channel's curve",
+              {"excess_over_min_r_HY": float(f"{vd['bits']:.3g}"),
+               "excess_over_channel_curve": round(vp["bits"], 3)},
+              "agree if no point exceeds min(r, H(Y')) by more than 1e-9 bits and some point "
+              f"exceeds the channel's curve by more than {BOUND_TOL} bits",
+              vd["bits"] <= 1e-9 and vp["bits"] > BOUND_TOL, layer=s["layers"][vp["layer"]]),
     ]
 
 
@@ -238,7 +238,8 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     paths = ib_bound_figure(out, info, channel[:2], curve, h_y_clean,
                             {"flip": FLIP_PROB, "seeds": config.seeds, "epochs": config.epochs,
                              "n_bins": config.n_bins})
-    results = write_results(out, "ib_bound", numbers, claims(numbers), started)
+    results = write_results(out, "ib_bound", numbers, claims(numbers), started,
+                            scale=scale)
     print(f"wrote {data_path.name}, {run_dir}, {out / 'results.json'} and "
           f"{', '.join(p.name for p in paths)} in {results['wall_time_s']} s")
     return results

@@ -40,7 +40,7 @@ from ..plane import plane_from_run
 from ..plotting import information_plane_grid, paper_style, save_figure
 from ..runs import read_activations
 from ..training import preset, train
-from ._common import out_dir, scaled_config, write_results
+from ._common import claim, near, out_dir, scaled_config, write_results
 
 SCALES = {"default": {"seeds": 3, "epochs": 2000, "schedule": "log", "schedule_value": 60},
           "quick": {"seeds": 2, "epochs": 40, "schedule": "log", "schedule_value": 12},
@@ -114,28 +114,25 @@ def claims(numbers: dict, majority: float) -> list[dict]:
         sym = zero["symmetry"]
         one_unit = math.log2(BINS[act]["n_bins"] + 1)
         hidden = sym["distinct_units_per_layer"][:-1]
-        out.append({
-            "claim": f"{act}, zero initialisation: all units of each hidden layer stay "
-                     f"identical (symmetry is never broken)",
-            "ours": f"distinct units per hidden layer (max over seeds and epochs): {hidden}",
-            "agree": bool(max(hidden) == 1)})
-        out.append({
-            "claim": f"{act}, zero initialisation: I(X;T) stays at the level of one unit "
-                     f"(<= log2 {BINS[act]['n_bins'] + 1} = {one_unit:.2f} bits with these bins)",
-            "ours": f"max I(X;T) {sym['max_I_XT_layer_bits']:.3f} bits; one unit alone "
-                    f"{sym['max_I_XT_one_unit_bits']:.3f} bits",
-            "agree": bool(sym["max_I_XT_layer_bits"] <= one_unit
-                          and sym["max_gap_layer_minus_unit_bits"] < 1e-6)})
+        out.append(claim(
+            f"{act}, zero initialisation: all units of each hidden layer stay identical "
+            "(symmetry is never broken)", hidden,
+            "agree if every hidden layer has 1 distinct unit (max over seeds and epochs)",
+            max(hidden) == 1, published=1))
+        out.append(claim(
+            f"{act}, zero initialisation: I(X;T) stays at the level of one unit",
+            round(sym["max_I_XT_layer_bits"], 3),
+            f"agree if every layer's I(X;T) is <= log2 {BINS[act]['n_bins'] + 1} = "
+            f"{one_unit:.2f} bits (one unit with these bins) and equals its first unit's to "
+            "1e-6 bits", sym["max_I_XT_layer_bits"] <= one_unit
+            and sym["max_gap_layer_minus_unit_bits"] < 1e-6,
+            one_unit_bits=round(sym["max_I_XT_one_unit_bits"], 3)))
         others = [v["test_acc"] for k, v in numbers.items()
                   if k.startswith(f"{act}/") and not k.endswith("zeros")]
-        out.append({
-            "claim": f"{act}, zero initialisation: accuracy stays poor (here: test accuracy "
-                     f"within 0.02 of always predicting the training majority class, "
-                     f"{majority:.3f})",
-            "ours": f"test accuracy {zero['test_acc']:.3f}"
-                    + (f"; other initialisations {min(others):.3f}-{max(others):.3f}"
-                       if others else ""),
-            "agree": bool(abs(zero["test_acc"] - majority) <= 0.02)})
+        out.append(near(
+            f"{act}, zero initialisation: accuracy stays poor (as always predicting the training "
+            "majority class)", round(zero["test_acc"], 3), round(majority, 3), 0.02,
+            other_inits=[round(min(others), 3), round(max(others), 3)] if others else None))
     return out
 
 
@@ -188,7 +185,8 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     numbers["binning"] = {act: BINS[act] for act in ACTIVATIONS}
     numbers["majority_class_test_acc"] = majority
     numbers["scale"] = {"seeds": base.seeds, "epochs": base.epochs, "schedule": base.schedule}
-    results = write_results(out, "initialisation", numbers, claims(numbers, majority), started)
+    results = write_results(out, "initialisation", numbers, claims(numbers, majority), started,
+                            scale=scale)
     print(f"wrote {out / 'results.json'} and {', '.join(p.name for p in paths)} in "
           f"{results['wall_time_s']} s")
     return results

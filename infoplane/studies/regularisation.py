@@ -34,7 +34,7 @@ from ..analysis import compression, run_summary
 from ..plane import plane_from_run
 from ..plotting import EPOCH_LABEL, information_plane_grid, paper_style, save_figure
 from ..training import preset, train
-from ._common import out_dir, scaled_config, write_results
+from ._common import claim, out_dir, scaled_config, within, write_results
 
 SCALES = {"default": {"seeds": 4, "epochs": 3000, "schedule": "log", "schedule_value": 40},
           "quick": {"seeds": 2, "epochs": 40, "schedule": "log", "schedule_value": 8},
@@ -78,20 +78,19 @@ def claims(numbers: dict) -> list[dict]:
     comp_kde = kde["last_hidden_compression_bits"]
     comp_bin = binned["last_hidden_compression_bits"]
     return [
-        {"claim": "Goldfeld et al. 2019: with Gaussian noise (std 0.1) on every unit, I(X;T) is "
-                  "finite and measurable (here: the KDE estimate at noise variance 0.01 is finite "
-                  "and, for the 3-unit layer, more than 1 bit below H(X))",
-         "ours": "final KDE I(X;T) per layer " + ", ".join(f"{v:.2f}" for v in final)
-                 + f" bits; H(X) = {kde['H_X']:.2f} bits",
-         "agree": measurable},
-        {"claim": "Goldfeld et al. 2019: the noisy tanh network compresses (here: the KDE "
-                  "I(X;T) of the last hidden layer falls >= 0.5 bit from its peak)",
-         "ours": f"{comp_kde:.2f} bits (peak at epoch {kde['last_hidden_peak_epoch']})",
-         "agree": bool(comp_kde >= 0.5)},
-        {"claim": "Goldfeld et al. 2019: binning tracks the same clustering as the noisy MI "
-                  "(here: both see the last hidden layer compress, or neither)",
-         "ours": f"binning {comp_bin:.2f} bits, KDE {comp_kde:.2f} bits",
-         "agree": bool((comp_bin >= 0.5) == (comp_kde >= 0.5))},
+        claim("Goldfeld et al. 2019: with Gaussian noise (std 0.1) on every unit, I(X;T) is "
+              "finite and measurable", [round(float(v), 2) for v in final],
+              "agree if the KDE estimate (noise variance 0.01) is finite in every layer and, for "
+              f"the 3-unit layer, more than 1 bit below H(X) = {kde['H_X']:.2f} bits",
+              measurable),
+        within("Goldfeld et al. 2019: the noisy tanh network compresses",
+               round(comp_kde, 2), 0.5, np.inf,
+               why="ours: the KDE I(X;T) of the last hidden layer, peak minus final, bits",
+               peak_epoch=kde["last_hidden_peak_epoch"]),
+        claim("Goldfeld et al. 2019: binning tracks the same clustering as the noisy MI",
+              {"binning": round(comp_bin, 2), "KDE": round(comp_kde, 2)},
+              "agree if binning and the KDE both see the last hidden layer lose >= 0.5 bit "
+              "from its peak, or neither does", (comp_bin >= 0.5) == (comp_kde >= 0.5)),
     ]
 
 
@@ -169,7 +168,8 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
                         "bins": f"{base.n_bins} edges on [{base.bin_low}, {base.bin_high}]",
                         "kde_noise_var": NOISE_STD**2,
                         "one_unit_bits": math.log2(base.n_bins + 1)}
-    results = write_results(out, "regularisation", numbers, claims(numbers), started)
+    results = write_results(out, "regularisation", numbers, claims(numbers), started,
+                            scale=scale)
     print(f"wrote {out / 'results.json'} and {', '.join(p.name for p in paths)} in "
           f"{results['wall_time_s']} s")
     return results
