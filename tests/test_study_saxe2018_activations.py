@@ -21,6 +21,15 @@ def test_quick_writes_planes_table_and_claims(tmp_path):
             assert (out / "runs" / act / f"plane_{m}.npz").is_file()
     results = json.loads((out / "results.json").read_text())
     assert results["claims"] and all("agree" in c for c in results["claims"])
+    assert results["scale"] == "quick" and results["verdicts"].startswith("not findings")
+    planes = {m: np.load(out / "runs" / "tanh" / f"plane_{m}.npz")["I_XT"]
+              for m in study.ESTIMATORS}
+    # A resumed study reads the planes it wrote instead of estimating them again.
+    assert main(["reproduce", "saxe2018_activations", "--quick", "--out", str(out),
+                 "--no-progress", "--resume"]) == 0
+    for m in study.ESTIMATORS:
+        np.testing.assert_array_equal(
+            np.load(out / "runs" / "tanh" / f"plane_{m}.npz")["I_XT"], planes[m])
     table = results["numbers"]["compression_bits"]
     assert set(table) == set(study.ESTIMATORS)
     assert all(min(v) >= 0 for by_act in table.values() for v in by_act.values())
@@ -81,3 +90,47 @@ def test_padding_units_does_not_change_the_plane(method, settings):
     # float32 kernels: sums of squares in a different order differ in the last bits.
     np.testing.assert_allclose(padded[0], direct["I_XT"], atol=1e-5)
     np.testing.assert_allclose(padded[1], direct["I_TY"], atol=1e-5)
+
+
+def _plane_grid(share):
+    from matplotlib.figure import Figure
+
+    from infoplane.plotting import information_plane_grid
+
+    epochs = np.array([0, 1, 3, 9])
+    ixt = np.array([[[11.8, 2.0], [11.8, 3.0], [11.8, 3.5], [11.8, 3.0]]])  # one seed
+    ity = np.array([[[0.02, 0.1], [0.3, 0.3], [0.6, 0.5], [1.0, 0.7]]])
+    planes = {"binning": (ixt, ity, epochs), "kde": (ixt / 4, ity / 2, epochs)}
+    fig = Figure(figsize=(5, 7), layout="constrained")
+    axes = information_plane_grid(fig, planes, ncols=1, H_X=12.0, H_Y=1.0, share=share)
+    return fig, axes[:, 0]
+
+
+def test_grid_rows_of_different_estimators_keep_their_own_axes():
+    _, (binning, kde) = _plane_grid("row")
+    # The binning row reaches H(X) = 12 bits; the KDE row (data up to 2.95 bits, 0.5 bit) is
+    # fitted to its data, 8% past it, and its H(X), H(Y) labels are hidden off the axes.
+    assert binning.get_xlim() == pytest.approx((0, 12.0 * 1.08))
+    assert kde.get_xlim() == pytest.approx((0, 2.95 * 1.08))
+    assert kde.get_ylim() == pytest.approx((0, 0.5 * 1.08))
+    assert not any(t.get_visible() for t in kde.texts if t.get_text().startswith("H("))
+    _, (first, second) = _plane_grid("all")
+    assert first.get_xlim() == second.get_xlim()
+
+
+def test_reference_labels_move_where_no_data_crosses():
+    from infoplane.plotting._compare import _data_pixels
+
+    fig, (binning, _) = _plane_grid("row")
+    renderer = fig.canvas.get_renderer()
+    data = _data_pixels(binning)
+    for text in binning.texts:
+        if text.get_text().startswith(("H(X) =", "H(Y) =")):
+            box = text.get_window_extent(renderer)
+            inside = ((data[:, 0] >= box.x0) & (data[:, 0] <= box.x1)
+                      & (data[:, 1] >= box.y0) & (data[:, 1] <= box.y1))
+            assert not inside.any(), text.get_text()
+    # L1 climbs from I(T;Y) = 0 to 1 bit just left of H(X) = 12 bits, crossing every spot on
+    # that side of the line: the label moved to its right.
+    hx = next(t for t in binning.texts if t.get_text().startswith("H(X)"))
+    assert hx.get_ha() == "left"
