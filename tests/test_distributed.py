@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from infoplane.plane import plane_from_run
 from infoplane.runs import read_activations, read_checkpoint, read_information
 from infoplane.training import preset, train
 
+CACHE = Path(__file__).resolve().parents[1] / ".pytest_cache" / "jax"  # as conftest.py's
 TIMING = ("compile_seconds", "train_seconds")
 # 3 seeds over 2 devices: one padding seed, dropped from the records.
 SMALL = ["--preset", "tiny", "--seeds", "3", "--set", "record_layers=[1,5]",
@@ -35,7 +37,8 @@ def free_port() -> int:
 def start(argv: list[str], port: int, pid: int, n: int = 2, extra=()) -> subprocess.Popen:
     """``infoplane ARGV`` as process ``pid`` of ``n``, with one CPU device."""
     env = dict(os.environ, JAX_PLATFORMS="cpu",
-               XLA_FLAGS="--xla_force_host_platform_device_count=1")
+               XLA_FLAGS="--xla_force_host_platform_device_count=1",
+               JAX_COMPILATION_CACHE_DIR=str(CACHE))
     cmd = [sys.executable, "-m", "infoplane.cli", *argv, "--coordinator", f"127.0.0.1:{port}",
            "--num-processes", str(n), "--process-id", str(pid), "--connect-timeout", "30",
            *extra]
@@ -101,8 +104,8 @@ def test_two_processes_equal_one_process_with_two_devices(tmp_path):
 
 def test_a_killed_process_stops_the_other_and_the_run_resumes(tmp_path):
     out = tmp_path / "run"
-    argv = ["train", "--preset", "tiny", "--seeds", "2", "--epochs", "3000",
-            "--set", "chunk_epochs=40", "--no-progress", "--out", str(out)]
+    argv = ["train", "--preset", "tiny", "--seeds", "2", "--epochs", "1200",
+            "--set", "chunk_epochs=20", "--no-progress", "--out", str(out)]
     port = free_port()
     procs = [start(argv, port, i, extra=["--heartbeat", "5"]) for i in range(2)]
     deadline = time.monotonic() + 180
@@ -124,7 +127,7 @@ def test_a_killed_process_stops_the_other_and_the_run_resumes(tmp_path):
     # Both processes restarted with --resume finish it, as one uninterrupted run would.
     results = run_both([*argv, "--resume"])
     assert [c for c, _ in results] == [0, 0], results
-    reference = train(preset("tiny").replace(seeds=2, epochs=3000, chunk_epochs=40), None,
+    reference = train(preset("tiny").replace(seeds=2, epochs=1200, chunk_epochs=20), None,
                       progress=False)
     assert_same_information(read_information(out), reference)
 
