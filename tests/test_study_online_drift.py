@@ -16,12 +16,14 @@ def test_rule_stream_flips_every_label_at_half_a_turn():
     assert 0.45 < y0.mean() < 0.55
 
 
-def test_inputs_stream_moves_round_the_circle_under_a_fixed_xor_rule():
+def test_inputs_stream_moves_round_a_fixed_ring_rule():
     rng = np.random.default_rng(2)
     for theta, centre in ((0.0, (2, 0)), (np.pi / 2, (0, 2)), (np.pi, (-2, 0))):
         x, y = sample("inputs", np.full(4000, theta), rng)
         np.testing.assert_allclose(x.mean(axis=0), centre, atol=0.05)  # 0.6 / sqrt(4000) x 5
-        np.testing.assert_array_equal(y, (x[:, 0] * x[:, 1] > 0).astype(np.int32))
+        np.testing.assert_array_equal(y, (np.hypot(x[:, 0], x[:, 1]) > 2).astype(np.int32))
+        # The ring passes through the centre: about half of each class (binomial sd 0.008).
+        assert 0.4 < y.mean() < 0.6
 
 
 def test_draw_shapes_and_angles():

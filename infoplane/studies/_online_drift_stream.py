@@ -6,10 +6,11 @@ theta from 0 to pi):
 * "rule" (concept drift): x ~ N(0, I); the label rule rotates. With u = R(-theta) x,
   y = 1 iff u_1 > 0.5 sin(2 u_2), a wavy boundary through the origin. At theta = pi every
   label is the opposite of the first one's (u = -x).
-* "inputs" (covariate drift): the rule is fixed, y = 1 iff x_1 x_2 > 0 (XOR of the signs), and
-  the inputs move: x ~ N(mu, 0.6^2 I), mu = 2 (cos theta, sin theta). At theta = 0 the label is
-  the sign of x_2; a quarter turn on it is the sign of x_1, a half turn on it is again
-  horizontal but flipped, so a model that stays put is wrong where the data now are.
+* "inputs" (covariate drift): the rule is fixed, y = 1 iff |x| > 2 (outside a ring), and the
+  inputs move round it: x ~ N(mu, 0.6^2 I), mu = 2 (cos theta, sin theta). The ring passes
+  through every centre, so the classes stay about balanced, while the boundary the data see
+  turns with them: at theta = 0 it is about x_1 = 2 (class 1 to the right), at a half turn
+  about x_1 = -2 (class 1 to the left), where the first stretch's boundary says nothing.
 
 Every seed has its own draws (``numpy.random.default_rng((seed, stream))``) and its own
 initial weights. The learners, one pass each over batches of ``batch`` samples as they arrive:
@@ -54,7 +55,7 @@ def sample(kind: str, theta: np.ndarray, rng: np.random.Generator) -> tuple:
         y = u1 > 0.5 * np.sin(2.0 * u2)
     elif kind == "inputs":
         x = 2.0 * np.stack([c, s], axis=1) + 0.6 * rng.normal(size=(theta.size, 2))
-        y = x[:, 0] * x[:, 1] > 0
+        y = np.hypot(x[:, 0], x[:, 1]) > 2.0
     else:
         raise ValueError(f"unknown stream {kind!r}; streams are {STREAMS}")
     return x.astype(np.float32), y.astype(np.int32)

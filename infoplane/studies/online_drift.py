@@ -4,7 +4,7 @@ data over time, and the information plane of the online model along the stream.
 
 Protocol (``_online_drift_stream``). Two streams of 2-D inputs and binary labels rotate
 gradually through a half turn: "rule", the labelling rule rotates (concept drift); "inputs",
-the inputs move round a circle under a fixed XOR rule (covariate drift). A warm-up of
+the inputs move round a fixed ring-shaped rule (covariate drift). A warm-up of
 ``warmup`` batches at angle 0 comes first, then ``stretches`` stretches of ``stretch`` batches
 over which the angle rises linearly to pi. Data arrive in batches of ``batch_size`` and each is
 seen once. After the warm-up and after every stretch, each learner is measured on 4096 fresh
@@ -47,7 +47,7 @@ from tqdm.auto import tqdm
 from ..analysis import seed_interval
 from ..runs import prepare_dir, read_npz, write_json, write_npz
 from ..training import RunConfig
-from ._common import out_dir, scaled_config, write_results
+from ._common import claim, out_dir, scaled_config, write_results
 from ._online_drift_figures import accuracy_figure, plane_figure
 from ._online_drift_stream import STREAMS, Learner, Stream, compile_learner, draw
 
@@ -159,21 +159,19 @@ def claims(numbers: dict) -> list[dict]:
         keep, decay = s["online_drift_minus_warmup"], s["frozen_warmup_minus_final"]
         gap = s["online_minus_frozen_second_half"]
         out += [
-            {"claim": f"{kind} stream: online updates keep accuracy on the current data",
-             "rule": f"online accuracy averaged over the drift minus after the warm-up: 95% "
-                     f"interval above -{KEEPS}",
-             "ours": f"{_fmt(keep)} (after warm-up {_fmt(s['online']['after_warmup'])}, over "
-                     f"the drift {_fmt(s['online']['over_drift'])})",
-             "agree": bool(keep["low"] > -KEEPS)},
-            {"claim": f"{kind} stream: a model frozen after its first stretch decays",
-             "rule": f"frozen accuracy after the warm-up minus at the end: 95% interval "
-                     f"above {DECAYS}",
-             "ours": f"{_fmt(decay)} (final {_fmt(s['frozen']['final'])})",
-             "agree": bool(decay["low"] > DECAYS)},
-            {"claim": f"{kind} stream: the online model beats the frozen one on the drifted data",
-             "rule": "online minus frozen accuracy, mean over the second half of the drift: "
-                     "95% interval above 0",
-             "ours": _fmt(gap), "agree": bool(gap["low"] > 0.0)}]
+            claim(f"{kind} stream: online updates keep accuracy on the current data",
+                  f"{_fmt(keep)} (after warm-up {_fmt(s['online']['after_warmup'])}, over the "
+                  f"drift {_fmt(s['online']['over_drift'])})",
+                  f"agree if the online accuracy averaged over the drift minus that after the "
+                  f"warm-up has its 95% interval above -{KEEPS}", keep["low"] > -KEEPS),
+            claim(f"{kind} stream: a model frozen after its first stretch decays",
+                  f"{_fmt(decay)} (final {_fmt(s['frozen']['final'])})",
+                  f"agree if the frozen accuracy after the warm-up minus at the end has its 95% "
+                  f"interval above {DECAYS}", decay["low"] > DECAYS),
+            claim(f"{kind} stream: the online model beats the frozen one on the drifted data",
+                  _fmt(gap), "agree if online minus frozen accuracy, averaged over the second "
+                             "half of the drift, has its 95% interval above 0",
+                  gap["low"] > 0.0)]
     return out
 
 
@@ -211,7 +209,8 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
         "interval": "95% Student-t over seeds, paired by seed", "loop": "own optax loop",
         "kind": ("a smoke test (quick scale), not a finding" if scale == "quick"
                  else f"the {scale} run")}
-    results = write_results(out, "online_drift", numbers, claims(numbers), started)
+    results = write_results(out, "online_drift", numbers, claims(numbers), started,
+                            scale=scale)
     print(f"wrote {out / 'results.json'} and {', '.join(p.name for p in paths)} in "
           f"{results['wall_time_s']} s")
     return results

@@ -51,7 +51,7 @@ from ..data import load_dataset, split
 from ..defaults import BIN_HIGH, BIN_LOW, BIN_RULE, GLOBAL_N_BINS, N_BINS
 from ..plane import plane_from_run
 from ..training import preset, train
-from ._common import out_dir, scaled_config, write_results
+from ._common import claim, out_dir, scaled_config, write_results
 from ._optimiser_noise_figures import compression_figure, planes_figure
 
 SCALES = {"default": {"seeds": 5, "epochs": 2000, "schedule": "log", "schedule_value": 40},
@@ -115,8 +115,8 @@ def summarise(info: dict, one_batch: bool) -> dict:
             "snr": snr_phases(info, one_batch)}
 
 
-def _judge(claim: str, rule: str, ours: str, agree: bool) -> dict:
-    return {"claim": claim, "rule": rule, "ours": ours, "agree": bool(agree)}
+def _judge(text: str, rule: str, ours: str, agree: bool) -> dict:
+    return claim(text, ours, rule, agree)
 
 
 def _last(n: dict, key: str) -> float:
@@ -180,8 +180,9 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
         print(f"{name}: {OPTIMISERS[optimiser]}, lr {config.learning_rate:g}, batch "
               f"{config.batch_size}; {config.seeds} seeds x {config.epochs} epochs")
         run_dir = out / "runs" / activation / optimiser
-        info = train(config, run_dir, resume=resume, overwrite=overwrite, progress=progress,
-                     data=data)
+        # A study stopped early has no folder yet for its later runs: start those afresh.
+        info = train(config, run_dir, resume=resume and (run_dir / "config.json").is_file(),
+                     overwrite=overwrite, progress=progress, data=data)
         if config.record_layers:
             info = globally_binned(info, run_dir)
         infos[name] = info
@@ -197,7 +198,8 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
                         "interval": "95% Student-t over seeds", "scale": scale,
                         "kind": ("a smoke test (quick scale), not a finding"
                                  if scale == "quick" else f"the {scale} run")}
-    results = write_results(out, "optimiser_noise", numbers, claims(numbers), started)
+    results = write_results(out, "optimiser_noise", numbers, claims(numbers), started,
+                            scale=scale)
     print(f"wrote {out / 'results.json'} and {', '.join(p.name for p in paths)} in "
           f"{results['wall_time_s']} s")
     return results

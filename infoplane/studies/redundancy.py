@@ -42,7 +42,7 @@ import numpy as np
 from ..analysis import seed_interval, total_correlation
 from ..runs import read_activations
 from ..training import preset, train
-from ._common import out_dir, scaled_config, write_results
+from ._common import claim, out_dir, scaled_config, write_results
 from ._redundancy_figures import curves_figure, finals_figure
 
 SCALES = {"default": {"seeds": 5, "epochs": 3000, "schedule": "log", "schedule_value": 40},
@@ -110,14 +110,14 @@ def claims(diffs: dict) -> list[dict]:
                  "Achille & Soatto 2018 (our reading, plain noise without their KL penalty): "
                  "noise in the units lowers")):
             x = d[key]
-            out.append({
-                "claim": f"{who} {what} a layer keeps ({title}, clean layers)",
-                "rule": "the paired (same seed) difference noisy - baseline of the final value, "
-                        "averaged over the hidden layers, has its 95% interval below 0",
-                "ours": f"{x['hidden_mean']:+.3f} bits [{x['hidden_low']:+.3f}, "
-                        f"{x['hidden_high']:+.3f}]; per hidden layer "
-                        + ", ".join(f"{v:+.2f}" for v in x["per_layer_mean"]),
-                "agree": bool(x["hidden_high"] < 0.0)})
+            out.append(claim(
+                f"{who} {what} a layer keeps ({title}, clean layers)",
+                f"{x['hidden_mean']:+.3f} bits [{x['hidden_low']:+.3f}, "
+                f"{x['hidden_high']:+.3f}]; per hidden layer "
+                + ", ".join(f"{v:+.2f}" for v in x["per_layer_mean"]),
+                "agree if the paired (same seed) difference noisy - baseline of the final "
+                "value, averaged over the hidden layers, has its 95% interval below 0",
+                x["hidden_high"] < 0.0))
     return out
 
 
@@ -136,8 +136,9 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
         config = base.replace(**changes)
         print(f"{title}: {config.seeds} seeds x {config.epochs} epochs")
         run_dir = out / "runs" / name
-        infos[name] = train(config, run_dir, resume=resume, overwrite=overwrite,
-                            progress=progress)
+        # A study stopped early has no folder yet for its later runs: start those afresh.
+        infos[name] = train(config, run_dir, resume=resume and (run_dir / "config.json").is_file(),
+                            overwrite=overwrite, progress=progress)
         measures[name] = layer_measures(run_dir, infos[name], config.bins)
         numbers[name] = summarise(infos[name], measures[name])
     diffs = {n: {k: paired(measures, n, k) for k in ("irrelevant", "TC")}
@@ -153,7 +154,7 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
                         "interval": "95% Student-t over seeds, paired by seed",
                         "kind": ("a smoke test (quick scale), not a finding"
                                  if scale == "quick" else f"the {scale} run")}
-    results = write_results(out, "redundancy", numbers, claims(diffs), started)
+    results = write_results(out, "redundancy", numbers, claims(diffs), started, scale=scale)
     print(f"wrote {out / 'results.json'} and {', '.join(p.name for p in paths)} in "
           f"{results['wall_time_s']} s")
     return results
