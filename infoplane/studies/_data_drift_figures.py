@@ -19,6 +19,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from ..plotting import EPOCH_LABEL, LAYER_MARKERS, information_plane, paper_style, save_figure
+from ..plotting._compare import place_reference_labels
 
 SHIFTS = {"flipped": "(a) 20% of labels flipped", "permuted": "(b) input bits permuted"}
 
@@ -56,6 +57,7 @@ def planes_figure(out: Path, p1: dict, p2: dict, e1: int) -> list[Path]:
         fig.legend(handles=handles, loc="outside upper center", ncols=len(handles),
                    title=f"mean of {p1['I_XT'].shape[0]} runs; blue: tishby12, orange: after "
                          "the switch", title_fontsize="small")
+        place_reference_labels(fig)
         return save_figure(fig, out / "drift_plane")
 
 

@@ -12,6 +12,7 @@ from matplotlib.lines import Line2D
 
 from ..ib import deterministic_ib_bound
 from ..plotting import ib_curve, information_plane_grid, paper_style, save_figure
+from ..plotting._compare import place_reference_labels
 
 
 def ib_bound_figure(out: Path, info, channel, curve, h_y_clean: float, config: dict
@@ -58,4 +59,5 @@ def ib_bound_figure(out: Path, info, channel, curve, h_y_clean: float, config: d
                             fontsize="small",
                             title=f"{config['seeds']} seeds, {config['epochs']} epochs, "
                                   f"{config['n_bins']} bins", title_fontsize="small")
+        place_reference_labels(fig)
         return save_figure(fig, out / "ib_bound_plane")

@@ -105,13 +105,14 @@ def _figures(out: Path, info: dict, kde: dict) -> list[Path]:
     planes = {f"(a) binning, {N_BINS} bins on [{BIN_LOW:g}, {BIN_HIGH:g}]":
               (info["I_XT"], info["I_TY"], info["epochs"])}
     for k, v in kde.items():
-        planes[f"({'bc'[len(planes) - 1]}) KDE {k[4:]} bound, noise var {NOISE_VAR}"] = (
+        planes[f"({'bc'[len(planes) - 1]}) KDE {k[4:]} bound, noise variance {NOISE_VAR}"] = (
             v["I_XT"], v["I_TY"], v["epochs"])
     written = []
     with paper_style():
         fig = Figure(figsize=(10.0, 3.9), layout="constrained")
+        # Each estimator on its own axes: their bits are not on one scale.
         information_plane_grid(fig, planes, H_X=info["H_X"], H_Y=info["H_Y"],
-                               layer_names=info["layer_names"])
+                               layer_names=info["layer_names"], share="none")
         written += save_figure(fig, out / "digits_plane")
         fig = Figure(figsize=(5.2, 3.2), layout="constrained")
         loss_accuracy(fig.add_subplot(), info["epochs"], info["train_loss"], info["test_loss"],

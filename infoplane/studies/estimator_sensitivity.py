@@ -40,10 +40,11 @@ from ..analysis import compression
 from ..data import load_dataset
 from ..defaults import BIN_HIGH, BIN_LOW, BIN_RULE, N_BINS, NOISE_VAR
 from ..plotting import EPOCH_LABEL, information_plane_grid, paper_style, save_figure
+from ..plotting._compare import place_reference_labels
 from ..runs import read_activations, write_npz
 from ..training import preset, train
 from ._common import claim, out_dir, scaled_config, within, write_results
-from .saxe2018_activations import estimate_plane
+from .saxe2018_activations import estimate_plane, saved_plane
 
 STUDY = "estimator_sensitivity"
 BIN_EDGES = (10, N_BINS, 100, 256)  # coarser and finer than the IDNNs paper's N_BINS
@@ -132,6 +133,15 @@ def claims(per: dict, names) -> list[dict]:
     return out
 
 
+def _display(label: str, short: bool = False) -> str:
+    """An estimator's label in words: "30 bins on [-1, 1]", "KDE upper bound, noise variance
+    0.01" (``short``: "KDE, noise var. 0.01")."""
+    if "bins" in label:
+        return f"{label} on [{BIN_LOW:g}, {BIN_HIGH:g}]"
+    value = label.split("=")[1]
+    return f"KDE, noise var. {value}" if short else f"KDE upper bound, noise variance {value}"
+
+
 def _plain_log(axis):
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
 
@@ -163,7 +173,7 @@ def _summary_axes(ax_final, ax_curve, planes: dict, per: dict, epochs, names, h_
     ax_curve.set_xlabel(EPOCH_LABEL)
     ax_curve.set_ylabel(f"I(X;T) of {names[last]} (bits)")
     ax_curve.set_title(f"(b) {names[last]} during training")
-    handles = [Line2D([], [], color=c, ls=s, lw=1.3, label=k)
+    handles = [Line2D([], [], color=c, ls=s, lw=1.3, label=_display(k, short=True))
                for k, c, s in zip(planes, colours, styles, strict=True)]
     handles.append(Line2D([], [], color="0.45", ls=":", lw=0.9,
                           label=f"H(X) = log2 n\n= {h_x:g} bits"))
@@ -181,13 +191,13 @@ def _figures(planes: dict, per: dict, info: dict, epochs, out) -> list:
                                       H_Y=info["H_Y"], layer_names=names, size=9.0)
         for c, label in enumerate(grid):
             ax = axes.flat[c]
-            ax.set_title(label if "bins" not in label
-                         else f"{label} on [{BIN_LOW:g}, {BIN_HIGH:g}]")
+            ax.set_title(_display(label))
             if c < len(BIN_EDGES) and len(grid) - c > len(BIN_EDGES) - 1 and \
                     c + len(BIN_EDGES) < len(grid):
                 ax.set_xlabel("")
         axes[0, 0].set_ylabel("binning\nI(T;Y) (bits)")
         axes[1, 0].set_ylabel("KDE upper bound\nI(T;Y) (bits)")
+        place_reference_labels(fig)
         written += save_figure(fig, out / "planes")
 
         fig = Figure(figsize=(7.0, 2.9), layout="constrained")
@@ -199,21 +209,29 @@ def _figures(planes: dict, per: dict, info: dict, epochs, out) -> list:
     return written
 
 
-def estimate_planes(run_dir, labels, info: dict) -> tuple[dict, np.ndarray]:
+def estimate_planes(run_dir, labels, info: dict, *, reuse: bool = False
+                    ) -> tuple[dict, np.ndarray]:
     """Every estimator's (I_XT, I_TY) [seed, logged_epoch, layer] in bits from the run's
-    recorded activations, each also written to ``run_dir/plane_LABEL.npz``; and the logged
+    recorded activations, each also written to ``run_dir/plane_LABEL.npz`` (with ``reuse``,
+    a resumed study, read from there when written with the same settings); and the logged
     epochs."""
-    epochs, layers = read_activations(run_dir)
+    epochs, layers = read_activations(run_dir) if not reuse else (info["epochs"], None)
     planes = {}
     for label, (method, settings) in estimators().items():
         t0 = time.time()
+        path = run_dir / f"plane_{label.replace(' ', '_').replace('=', '')}.npz"
+        saved = saved_plane(path, settings, epochs) if reuse else None
+        if saved is not None:
+            planes[label] = saved
+            continue
+        if layers is None:
+            epochs, layers = read_activations(run_dir)
         planes[label] = estimate_plane(layers, labels, method, settings)
-        write_npz(run_dir / f"plane_{label.replace(' ', '_').replace('=', '')}.npz",
-                  I_XT=planes[label][0], I_TY=planes[label][1], epochs=epochs,
+        write_npz(path, I_XT=planes[label][0], I_TY=planes[label][1], epochs=epochs,
                   layer_names=info["layer_names"], H_X=info["H_X"], H_Y=info["H_Y"],
                   method=np.array(method), settings=np.array(json.dumps(settings)))
         print(f"{label}: plane in {time.time() - t0:.1f} s")
-    return planes, epochs
+    return planes, np.asarray(epochs)
 
 
 def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
@@ -228,7 +246,7 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     run_dir = out / "runs" / str(config.activation)
     info = train(config, run_dir, resume=resume, overwrite=overwrite, progress=progress)
     labels = load_dataset(config.dataset).y
-    planes, epochs = estimate_planes(run_dir, labels, info)
+    planes, epochs = estimate_planes(run_dir, labels, info, reuse=resume)
     names = [str(n) for n in info["layer_names"]]
     per = summarise(planes, names, float(info["H_X"]))
     numbers = {

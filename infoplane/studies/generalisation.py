@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 
 from ..analysis import compression
 from ..plotting import information_plane, loss_accuracy, paper_style, save_figure
+from ..plotting._compare import place_reference_labels
 from ..training import preset, train
 from ._common import claim, out_dir, scaled_config, within, write_results
 
@@ -113,6 +114,7 @@ def figure(infos: dict[str, dict], stops: dict[str, int]) -> Figure:
                           mark_epoch=stops[title], mark_label="early stopping")
         loss_accuracy(right, e, info["train_loss"], info["test_loss"], info["train_acc"],
                       info["test_acc"], mark_epoch=stops[title], mark_label="early stopping")
+    place_reference_labels(fig)
     return fig
 
 

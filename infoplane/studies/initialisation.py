@@ -136,9 +136,18 @@ def claims(numbers: dict, majority: float) -> list[dict]:
     return out
 
 
+def _bins_text(activation: str) -> str:
+    """The binning of a panel, in words."""
+    b = BINS[activation]
+    if b["bin_rule"] == DATA_BIN_RULE:
+        return f"binning, {b['n_bins']} bins over each layer's range"
+    return f"binning, {b['n_bins']} bins on [{b['bin_low']:g}, {b['bin_high']:g}]"
+
+
 def figure(infos: dict, numbers: dict, ncols: int) -> Figure:
     """The grid of planes, each titled with its final test accuracy (mean over seeds)."""
-    planes = {f"{title}\ntest accuracy {numbers[key]['test_acc']:.3f}":
+    planes = {f"{title}, test accuracy {numbers[key]['test_acc']:.3f}\n"
+              f"{_bins_text(title.split(',')[0])}":
               (info["I_XT"], info["I_TY"], info["epochs"])
               for (title, info), key in zip(infos.items(), numbers, strict=True)}
     first = next(iter(infos.values()))

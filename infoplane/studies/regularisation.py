@@ -31,6 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from ..analysis import compression, run_summary
+from ..defaults import BIN_HIGH, BIN_LOW, N_BINS
 from ..plane import plane_from_run
 from ..plotting import EPOCH_LABEL, information_plane_grid, paper_style, save_figure
 from ..training import preset, train
@@ -116,7 +117,8 @@ def _accuracy_curves(ax, infos: dict):
 
 def figure(infos: dict, kde: tuple | None) -> Figure:
     """Binned planes of every run, the KDE plane of the noisy run, and test accuracy."""
-    planes = {f"{t}: binning": (i["I_XT"], i["I_TY"], i["epochs"]) for t, i in infos.items()}
+    planes = {f"{t}: binning,\n{N_BINS} bins on [{BIN_LOW:g}, {BIN_HIGH:g}]":
+              (i["I_XT"], i["I_TY"], i["epochs"]) for t, i in infos.items()}
     if kde is not None:
         planes[kde[0]] = kde[1:]
     # A grid with a free cell for the accuracy panel (5 planes: 3 + 2 and the accuracy).
@@ -159,8 +161,8 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
             print(f"KDE upper bound on {plane['I_XT'].size} (seed, epoch, layer) items in "
                   f"{time.time() - t0:.0f} s")
             numbers[name]["kde_upper"] = summarise_kde(plane, float(info["H_X"]))
-            kde = (f"{title}: KDE, noise var {NOISE_STD**2:g}", plane["I_XT"], plane["I_TY"],
-                   plane["epochs"])
+            kde = (f"{title}: KDE upper bound,\nnoise variance {NOISE_STD**2:g}",
+                   plane["I_XT"], plane["I_TY"], plane["epochs"])
     with paper_style():
         paths = save_figure(figure(infos, kde), out / "regularisation")
     numbers["scale"] = {"seeds": base.seeds, "epochs": base.epochs, "schedule": base.schedule,

@@ -154,7 +154,7 @@ def estimate_planes(run_dir, labels, activation: str, info: dict, *, reuse: bool
         t0 = time.time()
         settings = estimator_settings(m, activation)
         path = run_dir / f"plane_{m}.npz"
-        saved = _saved_plane(path, settings, info["epochs"]) if reuse else None
+        saved = saved_plane(path, settings, info["epochs"]) if reuse else None
         if saved is not None:
             planes[m] = saved
             print(f"{activation}: {m} plane read from {path}")
@@ -169,7 +169,7 @@ def estimate_planes(run_dir, labels, activation: str, info: dict, *, reuse: bool
     return planes
 
 
-def _saved_plane(path: Path, settings: dict, epochs) -> tuple | None:
+def saved_plane(path: Path, settings: dict, epochs) -> tuple | None:
     """(I_XT, I_TY) of a plane file written with ``settings`` at ``epochs``, else None."""
     if not path.exists():
         return None
