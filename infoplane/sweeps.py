@@ -147,15 +147,18 @@ def overview_figure(out, grid: dict[str, tuple], rows: list[dict], infos: list[d
     ncols = max(1, len(rows) // len(grid[first]))
     planes = {}
     for row, info in zip(rows, infos, strict=True):
-        title = (f"{_label(row['point'])}\ntest acc {row['test_acc']:.2f}, compression "
-                 f"{row['compression_I_XT'][-min(2, len(row['layers']))]:.2f} bits")
+        last = -min(2, len(row["layers"]))  # the last hidden layer
+        title = (f"{_label(row['point'])}\ntest acc {row['test_acc']:.2f}, "
+                 f"{row['layers'][last]} compresses {row['compression_I_XT'][last]:.2f} bits")
         planes[title] = (info["I_XT"], info["I_TY"], info["epochs"])
     nrows = -(-len(rows) // ncols)
     fig = Figure(figsize=(3.6 * ncols + 1.2, 3.3 * nrows + 0.4), layout="constrained")
     info = infos[0]
     information_plane_grid(fig, planes, ncols=ncols, H_X=float(info["H_X"]),
                            H_Y=float(info["H_Y"]), layer_names=list(info["layer_names"]))
-    fig.suptitle(f"sweep over {', '.join(grid)}: seed-mean information plane per point (bits)")
+    # The grid draws its layer legend along the top: the caption goes below.
+    fig.supxlabel(f"sweep over {', '.join(grid)}: the seed-mean information plane of each "
+                  "point", fontsize="medium")
     return save_figure(fig, Path(out) / "overview")
 
 
