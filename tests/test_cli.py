@@ -44,6 +44,10 @@ def test_reproduce_quick_writes_plane_npz_and_results(tmp_path, capsys):
         (["reproduce", "tishby2017", "--quick", "--full"], "choose either --quick or --full"),
         (["reproduce", "tishby2017", "--set", "seeds"], "--set takes FIELD=VALUE"),
         (["plot", "/nonexistent/run"], "no such file"),
+        (["train", "--preset", "tiny", "--model", "resnet"], "valid models are"),
+        (["sweep", "--preset", "tiny", "--out", "x"], "sweep needs at least one --grid"),
+        (["sweep", "--preset", "tiny", "--grid", "seed=0,1"], "sweep needs --out DIR"),
+        (["sweep", "--preset", "tiny", "--grid", "seeds", "--out", "x"], "--grid takes FIELD="),
     ],
 )
 def test_bad_input_is_one_line(argv, message, capsys, tmp_path):
@@ -56,4 +60,13 @@ def test_bad_input_is_one_line(argv, message, capsys, tmp_path):
 def test_console_script_entry_point_help():
     out = subprocess.run([sys.executable, "-m", "infoplane.cli", "--help"], capture_output=True,
                          text=True, check=True)
-    assert "reproduce" in out.stdout and "plane" in out.stdout
+    assert "reproduce" in out.stdout and "plane" in out.stdout and "sweep" in out.stdout
+
+
+def test_model_option_sets_the_config_field(tmp_path):
+    from infoplane.cli import _overrides, build_parser
+
+    args = build_parser().parse_args(["train", "--model", "cnn1d", "--seeds", "3"])
+    assert _overrides(args) == {"model": "cnn1d", "seeds": 3}
+    args = build_parser().parse_args(["reproduce", "tishby2017", "--model", "mlp"])
+    assert _overrides(args)["model"] == "mlp"
