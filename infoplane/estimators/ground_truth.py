@@ -97,7 +97,7 @@ def embedded_task(dx: int, dy: int, latent: int, bits: float, *, noise: float = 
     a = mats.standard_normal((dx, latent)) / math.sqrt(latent)
     b = mats.standard_normal((dy, latent)) / math.sqrt(latent)
     truth = bits
-    if noise > 0:  # the Gaussian MI of (A^T X, B^T Y); see the module docstring
+    if noise > 0 and bits > 0:  # the Gaussian MI of (A^T X, B^T Y); see the module docstring
         ga, gb = a.T @ a, b.T @ b
         cov = np.block([[ga @ ga + noise**2 * ga, rho * ga @ gb],
                         [rho * gb @ ga, gb @ gb + noise**2 * gb]])
