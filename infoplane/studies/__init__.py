@@ -33,6 +33,8 @@ STUDIES = {
     "capacity": "one hidden layer of 1 to 64 units: accuracy and the plane against width; "
                 "Barron's rate",
     "uncertainty": "predictive entropy, the loss against H(Y|T), calibration as a network overfits",
+    "random_labels": "Zhang et al. (2017): 0-100% random labels; the plane on true and "
+                     "trained labels",
     "optimiser_noise": "SGD batch 32 and 256, full-batch GD and Adam: does compression need "
                        "SGD noise?",
     "redundancy": "total correlation and irrelevant information I(X;T|Y) of each layer, with and "
