@@ -159,11 +159,11 @@ def claims(s: dict) -> list[dict]:
     moved = max(f["I_XT_change_at_switch"], p["I_XT_change_at_switch"])
     return [
         within("catastrophic forgetting: training on permuted inputs alone destroys the old "
-               "task (McCloskey & Cohen 1989; Goodfellow et al. 2013)", round(drop, 3), 0.1,
+               "task (McCloskey & Cohen 1989; Goodfellow et al. 2013)", drop, 0.1,
                np.inf, why="ours: the drop in old-input train accuracy over phase 2",
                detail=f"{s['phase1_train_acc']:.3f} -> {p['final']['old_train']:.3f}"),
-        within("the network re-fits the permuted task", round(p["final"]["new_train"], 3),
-               round(s["phase1_train_acc"] - 0.05, 3), 1.0,
+        within("the network re-fits the permuted task", p["final"]["new_train"],
+               s["phase1_train_acc"] - 0.05, 1.0,
                why="ours: final train accuracy on the new task; at least phase 1's minus 0.05",
                at_switch=round(p["at_switch"]["new_train"], 3), steady_from=p["refit_epoch"]),
         claim("clean structure is kept while label noise is fitted slowly (Zhang et al. 2017; "
@@ -184,8 +184,8 @@ def claims(s: dict) -> list[dict]:
               "I(T;Y) drops for the permuted data",
               moved < 0.01 and p["I_TY_at_switch"][-1] < before),
         within("fitting is followed by compression (Shwartz-Ziv & Tishby 2017), here after the "
-               "switch", [round(f["last_hidden_compression_bits"], 2),
-                          round(p["last_hidden_compression_bits"], 2)], 0.5, np.inf,
+               "switch", [f["last_hidden_compression_bits"],
+                          p["last_hidden_compression_bits"]], 0.5, np.inf,
                why="ours: the 3-unit layer's fall from its phase-2 peak, flipped and permuted, "
                    "bits"),
     ]

@@ -106,7 +106,7 @@ def claims(per: dict, names) -> list[dict]:
     bins = [f"{b} bins" for b in BIN_EDGES]
     kdes = [f"KDE s2={v:g}" for v in NOISE_VARS]
     last = names[len(names) - 2]
-    l5 = {k: round(v["last_hidden_compression_bits"], 2) for k, v in per.items()}
+    l5 = {k: v["last_hidden_compression_bits"] for k, v in per.items()}
     sat = {k: len(per[k]["saturated_layers"]) for k in bins}
     paper_bins, paper_kde = f"{N_BINS} bins", f"KDE s2={NOISE_VAR:g}"
     out = [

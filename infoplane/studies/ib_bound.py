@@ -188,10 +188,10 @@ def claims(s: dict) -> list[dict]:
                    "bits; the tolerance is the curve's interpolation between betas",
                layer=s["layers"][v["layer"]]),
         near("with symmetric label noise the curve saturates at I(X;Y) = H(Y) - h2(p) "
-             "(0.5305 bits for p = 0.1), not at H(Y)", round(s["I_XY_channel"], 4), 0.5305,
+             "(0.5305 bits for p = 0.1), not at H(Y)", s["I_XY_channel"], 0.5305,
              5e-4),
         within("the converged layers lie on or very close to the IB bound "
-               "(Shwartz-Ziv & Tishby 2017)", [round(float(g), 3) for g in gap], -np.inf, 0.05,
+               "(Shwartz-Ziv & Tishby 2017)", [float(g) for g in gap], -np.inf, 0.05,
                why="ours: each layer's vertical gap below the curve at the end, bits",
                excess_rate_bits=[round(float(r), 2) for r in s["final_excess_rate"]]),
         claim("plug-in I(T;Y') on the fixed sampled labels obeys only min(r, H(Y')) "

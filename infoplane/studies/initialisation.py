@@ -131,7 +131,7 @@ def claims(numbers: dict, majority: float) -> list[dict]:
                   if k.startswith(f"{act}/") and not k.endswith("zeros")]
         out.append(near(
             f"{act}, zero initialisation: accuracy stays poor (as always predicting the training "
-            "majority class)", round(zero["test_acc"], 3), round(majority, 3), 0.02,
+            "majority class)", zero["test_acc"], majority, 0.02,
             other_inits=[round(min(others), 3), round(max(others), 3)] if others else None))
     return out
 

@@ -85,7 +85,7 @@ def claims(numbers: dict) -> list[dict]:
               f"the 3-unit layer, more than 1 bit below H(X) = {kde['H_X']:.2f} bits",
               measurable),
         within("Goldfeld et al. 2019: the noisy tanh network compresses",
-               round(comp_kde, 2), 0.5, np.inf,
+               comp_kde, 0.5, np.inf,
                why="ours: the KDE I(X;T) of the last hidden layer, peak minus final, bits",
                peak_epoch=kde["last_hidden_peak_epoch"]),
         claim("Goldfeld et al. 2019: binning tracks the same clustering as the noisy MI",

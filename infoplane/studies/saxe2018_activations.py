@@ -114,14 +114,14 @@ def claims(table: dict, hidden: int) -> list[dict]:
     """Saxe's claims, judged on the largest compression of any hidden layer (bits), for each
     estimator. ``table`` is estimator -> activation -> [layer] compression."""
     def most(act):
-        return {m: round(float(np.max(table[m][act][:hidden])), 2) for m in table
-                if act in table[m]}
+        return {m: float(np.max(table[m][act][:hidden])) for m in table if act in table[m]}
 
     def judged(act, test, text, rule):
-        ours = most(act)
-        if not ours:
+        largest = most(act)
+        if not largest:
             return None
-        per = {m: bool(test(v, m)) for m, v in ours.items()}
+        per = {m: bool(test(v, m)) for m, v in largest.items()}  # on the unrounded numbers
+        ours = {m: round(v, 3) for m, v in largest.items()}
         return claim(text, ours, f"{rule}, under every estimator (per_estimator: each one)",
                      all(per.values()), per_estimator=per)
 
