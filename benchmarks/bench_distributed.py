@@ -71,12 +71,17 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--devices", type=int, nargs="+", default=[2, 8, 32, 128])
+    parser.add_argument("--cost-ms", type=float, help="only print the projection, from "
+                        "this cost per seed-epoch per device (ms)")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--coordinator", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         seeds, epochs, dump, pid = args.child
         child(int(seeds), int(epochs), dump, args.coordinator, int(pid))
+        return
+    if args.cost_ms:
+        projection(args.cost_ms / 1e3, args.devices)
         return
     import numpy as np
 
@@ -111,17 +116,17 @@ def projection(sec_per_seed_epoch_device: float, devices: list[int]) -> None:
     """Projected training time of the full studies: every run's seeds split over N devices
     (ceil(seeds / N) per device), runs one after another; compilation and figures apart. A
     device's cost per seed falls somewhat with more seeds per device (they are batched), so
-    the hours for few devices are an upper bound."""
-    print("\nprojected training time at --full (hours), from the 2-process cost per "
-          "seed-epoch per device\n")
+    the minutes for few devices are an upper bound."""
+    print("\nprojected training time at --full (minutes), compilation and estimation apart, "
+          f"at {1e3 * sec_per_seed_epoch_device:.3f} ms per seed-epoch per device\n")
     print("| study | runs x seeds x epochs | " + " | ".join(f"{n} devices" for n in devices)
           + " |")
     print("|---|---|" + "---:|" * len(devices))
     for name, runs, seeds, epochs in STUDIES:
-        hours = [runs * -(-seeds // n) * epochs * sec_per_seed_epoch_device / 3600
-                 for n in devices]
+        minutes = [runs * -(-seeds // n) * epochs * sec_per_seed_epoch_device / 60
+                   for n in devices]
         print(f"| {name} | {runs} x {seeds} x {epochs} | "
-              + " | ".join(f"{h:.2f}" for h in hours) + " |")
+              + " | ".join(f"{m:.1f}" for m in minutes) + " |")
 
 
 if __name__ == "__main__":
