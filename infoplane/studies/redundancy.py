@@ -27,8 +27,9 @@ their claim, not their method). Differences are paired by seed (the same initial
 95% Student-t intervals over seeds.
 
 Scales: the default trains 4 conditions x 5 seeds x 3000 epochs, 40 log-spaced logged epochs,
-every layer recorded in float32 (about 5 minutes on two CPU cores); ``--full`` 10 seeds x 8000
-epochs (about 15 minutes); ``--quick`` a smoke test (baseline and the stronger unit noise).
+every layer recorded in float32 (about 15 minutes on two CPU cores shared with other jobs);
+``--full`` 10 seeds x 4000 epochs, 50 logged epochs (not run here: about 3x the default);
+``--quick`` a smoke test (baseline and the stronger unit noise).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from ._redundancy_figures import curves_figure, finals_figure
 
 SCALES = {"default": {"seeds": 5, "epochs": 3000, "schedule": "log", "schedule_value": 40},
           "quick": {"seeds": 2, "epochs": 30, "schedule": "log", "schedule_value": 6},
-          "full": {"seeds": 10, "epochs": 8000, "schedule": "log", "schedule_value": 50}}
+          "full": {"seeds": 10, "epochs": 4000, "schedule": "log", "schedule_value": 50}}
 
 CONDITIONS = {
     "baseline": ("no noise", {}),
