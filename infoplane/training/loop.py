@@ -116,6 +116,9 @@ def train(config: RunConfig, out=None, *, resume: bool = False, overwrite: bool 
         InfoplaneError: for a bad configuration or directory.
         TrainingDiverged: when the loss becomes NaN; the records up to then are saved.
     """
+    if model is not None and not isinstance(model, Model):
+        raise InfoplaneError(f"model must be an infoplane Model(init, apply), got "
+                             f"{type(model).__name__}")
     # A model of one's own has its own layers: record_layers is checked against them below.
     (config if model is None else config.replace(record_layers=())).validate()
     data = data if data is not None else load_dataset(config.dataset)

@@ -109,23 +109,24 @@ def group_chunk(trainer: Trainer, measure_seed: Callable, state: RunState, sched
         statistics ``grad_mean``, ``grad_std`` (S, K, layers), all with leading axes (S, K).
     """
     keys = jax.vmap(lambda k: jax.random.fold_in(jax.random.wrap_key_data(k), 1))(state.key)
-    empty = jax.tree.map(jnp.zeros_like, jax.eval_shape(jax.vmap(measure_seed), state.params))
+    measure_all = trainer.network.over_seeds(measure_seed)
+    empty = jax.tree.map(jnp.zeros_like, jax.eval_shape(measure_all, state.params))
     one_seed = jax.ShapeDtypeStruct(state.params.shape[1:], state.params.dtype)
     n_layers = len(jax.eval_shape(trainer.network.weights, one_seed))
-    body = partial(logged_epoch, trainer, measure_seed, keys, empty, n_layers)
+    body = partial(logged_epoch, trainer, measure_all, keys, empty, n_layers)
     (flat, opt_state), records = jax.lax.scan(body, (state.params, state.opt_state), schedule)
     # scan stacks along the logged axis first: put the seeds first, (S, K, ...).
     records = jax.tree.map(lambda a: jnp.swapaxes(a, 0, 1), records)
     return RunState(flat, opt_state, state.key), records
 
 
-def logged_epoch(trainer: Trainer, measure_seed: Callable, keys: jax.Array, empty: dict,
+def logged_epoch(trainer: Trainer, measure_all: Callable, keys: jax.Array, empty: dict,
                  n_layers: int, carry, entry):
     """One logged epoch (the body of the chunk's ``lax.scan``): measure every seed, then train
     up to the next logged epoch. A padding entry (``valid`` False) records ``empty``."""
     flat, opt_state = carry
     epoch, length, valid = entry
-    rec = jax.lax.cond(valid, jax.vmap(measure_seed), lambda _: empty, flat)
+    rec = jax.lax.cond(valid, measure_all, lambda _: empty, flat)
     flat, opt_state, g_mean, g_std = jax.lax.cond(
         valid & (length > 0),
         partial(train_until_next_log, trainer, keys, epoch, length),

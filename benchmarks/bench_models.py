@@ -1,0 +1,186 @@
+"""Speed and memory of recording networks other than the built-in MLP.
+
+Part "cnn": the built-in 1-D CNN on MNIST-1D (preset mnist1d_cnn), 10 seeds x 200 epochs, every
+layer's activations recorded at 50 log-spaced logged epochs, in a fresh process (so that peak
+memory is its own). Target (issue 10): at most 10 minutes on two CPU cores, peak memory at most
+4 GB.
+
+Part "recorders": the cost of a recorder inside a Keras or PyTorch training loop, as a fraction
+of the training time at the same logging schedule (50 log-spaced epochs of 200, epoch 0
+included, as the CNN run): the MLP of the toy problem (12-10-7-5-4-3-2 tanh on tishby12, batch 512) and a CNN
+on MNIST-1D (two conv blocks of 16 and 32 channels, dense 64, batch 100). Each configuration is
+trained without and with the recorder, alternately, ``--repeats`` times; the table gives the
+medians. Target: at most 20%.
+
+    python benchmarks/bench_models.py --part cnn
+    python benchmarks/bench_models.py --part recorders --epochs 200 --repeats 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+
+def schedule(epochs: int, points: int = 72) -> list[int]:
+    """The logged epochs after training starts: infoplane's "log" schedule (the one the CNN
+    run uses), without epoch 0, which the recorders record before training."""
+    from infoplane.training import logged_epochs
+
+    return [int(e) for e in logged_epochs("log", epochs, points) if e > 0]
+
+
+def cnn_child(seeds: int, epochs: int) -> None:
+    import resource
+
+    import infoplane as ip
+
+    config = ip.preset("mnist1d_cnn").replace(seeds=seeds, epochs=epochs,
+                                              record_layers=(0, 1, 2, 3))
+    with tempfile.TemporaryDirectory() as out:
+        t0 = time.perf_counter()
+        info = ip.train(config, f"{out}/run", progress=False)
+        wall = time.perf_counter() - t0
+        disk = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(out) for f in fs)
+    print(json.dumps({
+        "seeds": seeds, "epochs": epochs, "logged": int(info["epochs"].size),
+        "compile_s": float(info["compile_seconds"]), "train_s": float(info["train_seconds"]),
+        "wall_s": wall, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "disk_mb": disk / 2**20, "test_acc": float(info["test_acc"][:, -1].mean()),
+    }))
+
+
+def part_cnn(args) -> None:
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2")
+    out = subprocess.run([sys.executable, __file__, "--cnn-child", str(args.seeds),
+                          str(args.epochs)], env=env, capture_output=True, text=True, check=True)
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    print("| seeds | epochs | logged | compile (s) | train (s) | wall (s) | peak memory (MB) "
+          "| activations on disk (MB) | final test accuracy |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    print(f"| {r['seeds']} | {r['epochs']} | {r['logged']} | {r['compile_s']:.1f} | "
+          f"{r['train_s']:.1f} | {r['wall_s']:.1f} | {r['peak_mb']:.0f} | {r['disk_mb']:.0f} | "
+          f"{r['test_acc']:.3f} |")
+
+
+# ------------------------------------------------------------------------------- recorders
+
+def keras_run(kind: str, data, epochs: int, record: bool, out: str) -> float:
+    import keras
+
+    from infoplane.integrations.keras import Recorder
+
+    keras.utils.set_random_seed(0)
+    if kind == "mlp":
+        layers = [keras.Input((12,))] + [keras.layers.Dense(w, activation="tanh")
+                                         for w in (10, 7, 5, 4, 3)]
+        batch = 512
+    else:
+        layers = [keras.Input((40,)), keras.layers.Reshape((40, 1)),
+                  keras.layers.Conv1D(16, 5, padding="same", activation="relu"),
+                  keras.layers.MaxPooling1D(2),
+                  keras.layers.Conv1D(32, 5, padding="same", activation="relu"),
+                  keras.layers.MaxPooling1D(2), keras.layers.Flatten(),
+                  keras.layers.Dense(64, activation="relu")]
+        batch = 100
+    model = keras.Sequential(layers + [keras.layers.Dense(data.n_classes, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    n_train = int(0.8 * len(data.y))
+    callbacks = [Recorder(out, data.x, data.y, epochs=schedule(epochs))] if record else []
+    t0 = time.perf_counter()
+    model.fit(data.x[:n_train], data.y[:n_train], epochs=epochs, batch_size=batch, verbose=0,
+              callbacks=callbacks, shuffle=True)
+    return time.perf_counter() - t0
+
+
+def torch_run(kind: str, data, epochs: int, record: bool, out: str) -> float:
+    import torch
+
+    from infoplane.integrations.torch import Recorder
+
+    torch.manual_seed(0)
+    nn = torch.nn
+    if kind == "mlp":
+        widths, mods = (12, 10, 7, 5, 4, 3), []
+        for a, b in zip(widths[:-1], widths[1:], strict=True):
+            mods += [nn.Linear(a, b), nn.Tanh()]
+        net, batch = nn.Sequential(*mods, nn.Linear(3, data.n_classes)), 512
+    else:
+        net = nn.Sequential(nn.Unflatten(1, (1, 40)), nn.Conv1d(1, 16, 5, padding=2), nn.ReLU(),
+                            nn.MaxPool1d(2), nn.Conv1d(16, 32, 5, padding=2), nn.ReLU(),
+                            nn.MaxPool1d(2), nn.Flatten(), nn.Linear(320, 64), nn.ReLU(),
+                            nn.Linear(64, data.n_classes))
+        batch = 100
+    x, y = torch.as_tensor(data.x), torch.as_tensor(data.y, dtype=torch.long)
+    n_train = int(0.8 * len(y))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    rec = Recorder(net, out, x, y) if record else None
+    logged = set(schedule(epochs))
+    t0 = time.perf_counter()
+    if rec:
+        rec.record(0)
+    for epoch in range(1, epochs + 1):
+        net.train()
+        order = torch.randperm(n_train)
+        for i in range(0, n_train, batch):
+            idx = order[i:i + batch]
+            opt.zero_grad()
+            nn.functional.cross_entropy(net(x[idx]), y[idx]).backward()
+            opt.step()
+        if rec and epoch in logged:
+            rec.record(epoch)
+    if rec:
+        rec.close()
+    return time.perf_counter() - t0
+
+
+def part_recorders(args) -> None:
+    import importlib.util
+
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    import infoplane as ip
+
+    data = {"mlp": ip.load_dataset("tishby12"), "cnn": ip.load_dataset("mnist1d")}
+    runners = {"keras": keras_run}
+    if importlib.util.find_spec("torch"):
+        runners["pytorch"] = torch_run
+    print("| framework | network | epochs | logged | train without (s) | train with (s) "
+          "| recorder cost |")
+    print("|---|---|---|---|---|---|---|")
+    for framework, run in runners.items():
+        for kind in ("mlp", "cnn"):
+            plain, recorded = [], []
+            for _ in range(args.repeats):
+                with tempfile.TemporaryDirectory() as out:
+                    plain.append(run(kind, data[kind], args.epochs, False, f"{out}/a"))
+                    recorded.append(run(kind, data[kind], args.epochs, True, f"{out}/b"))
+            a, b = float(np.median(plain)), float(np.median(recorded))
+            print(f"| {framework} | {kind} | {args.epochs} | {len(schedule(args.epochs)) + 1} "
+                  f"| {a:.1f} | {b:.1f} | {100 * (b - a) / a:.1f}% |", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=("cnn", "recorders"), default="cnn")
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--epochs", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--cnn-child", nargs=2, type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.cnn_child:
+        cnn_child(*args.cnn_child)
+    elif args.part == "cnn":
+        part_cnn(args)
+    else:
+        part_recorders(args)
+
+
+if __name__ == "__main__":
+    main()
