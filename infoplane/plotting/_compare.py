@@ -89,24 +89,27 @@ def _check_planes(planes: Mapping[str, tuple]) -> None:
 def _share_limits(axes: list, *, fit: bool = False, H_X=None, H_Y=None) -> None:
     """The same limits on every panel, so the panels compare at a glance: the largest of
     their limits, or with ``fit`` the extent of their data, reaching out to H(X) or H(Y) only
-    where the data come within a quarter of it (else that line is off the axes)."""
+    where the data come within a quarter of it (else that line is off the axes). Above H(Y)
+    there is room for its label."""
     if fit:
         data = np.concatenate([_data_points(a) for a in axes], axis=0)
         top = np.nanmax(data, axis=0) if data.size else np.ones(2)
-        xmax, ymax = (_reach(float(t), ref) for t, ref in zip(top, (H_X, H_Y), strict=True))
+        xmax = _reach(float(top[0]), H_X, 1.08)
+        ymax = _reach(float(top[1]), H_Y, 1.15)
     else:
         xmax = max(a.get_xlim()[1] for a in axes)
-        ymax = max(a.get_ylim()[1] for a in axes)
+        ymax = max([a.get_ylim()[1] for a in axes] + ([float(H_Y) * 1.15] if H_Y else []))
     for a in axes:
         a.set_xlim(0, xmax)
         a.set_ylim(0, ymax)
 
 
-def _reach(top: float, ref) -> float:
-    """An axis limit past ``top`` (the data), and past ``ref`` (an entropy) when it is near."""
+def _reach(top: float, ref, room: float) -> float:
+    """An axis limit past ``top`` (the data), and past ``ref`` (an entropy) when it is near:
+    ``room`` times the larger."""
     top = max(top, 1e-3)
     if ref is not None and float(ref) <= 1.25 * top:
-        return max(top, float(ref)) * 1.08
+        return max(top, float(ref)) * room
     return top * 1.08
 
 
@@ -157,9 +160,9 @@ REFERENCE_LABELS = ("H(X) =", "H(Y) =")
 
 def place_reference_labels(fig) -> None:
     """Move each plane's "H(X) = ..." and "H(Y) = ..." labels to the spot along their dashed
-    line that the fewest data points and lines cross (ties: the usual spot), and hide those
-    whose line is off the axes. Call it once the figure is otherwise complete: it lays the
-    figure out to measure the labels."""
+    line that the fewest data points and lines cross (ties: the usual spot; where every spot
+    is crossed, on a white backing), and hide those whose line is off the axes. Call it once
+    the figure is otherwise complete: it lays the figure out to measure the labels."""
     labels = [(ax, t) for ax in fig.axes for t in ax.texts
               if t.get_text().startswith(REFERENCE_LABELS)]
     for ax, text in labels:
@@ -179,7 +182,11 @@ def place_reference_labels(fig) -> None:
             data[ax] = _data_pixels(ax)
         spots = _VERTICAL_SPOTS if text.get_text().startswith("H(X)") else _HORIZONTAL_SPOTS
         crossings = [_crossings(text, spot, data[ax], ax, renderer) for spot in spots]
-        _move(text, spots[int(np.argmin(crossings))])
+        best = int(np.argmin(crossings))
+        _move(text, spots[best])
+        if crossings[best] > 0:  # nowhere clear: keep it legible over the data
+            text.set_bbox({"facecolor": "white", "alpha": 0.75, "edgecolor": "none",
+                           "pad": 0.5})
 
 
 # Where a label may sit along its line: the point on the line in axes fraction (along it),

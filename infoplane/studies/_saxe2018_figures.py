@@ -58,7 +58,7 @@ def figures(planes: dict, info: dict, out, acts) -> list:
     with paper_style():
         grid = {f"{m}|{a}": (planes[m][a][0], planes[m][a][1], epochs)
                 for m in estimators for a in acts}
-        fig = Figure(figsize=(2.3 * len(acts) + 1.0, 2.35 * len(estimators) + 0.8),
+        fig = Figure(figsize=(2.55 * len(acts) + 1.0, 2.35 * len(estimators) + 0.8),
                      layout="constrained")
         # One estimator per row, each row on its own axes: the KDE's bits are not binning's.
         axes = information_plane_grid(fig, grid, ncols=len(acts), H_X=info["H_X"],

@@ -135,11 +135,11 @@ def claims(per: dict, names) -> list[dict]:
 
 def _display(label: str, short: bool = False) -> str:
     """An estimator's label in words: "30 bins on [-1, 1]", "KDE upper bound, noise variance
-    0.01" (``short``: "KDE, noise var. 0.01")."""
+    0.01" (``short``, where the row or legend says KDE: "noise variance 0.01")."""
     if "bins" in label:
         return f"{label} on [{BIN_LOW:g}, {BIN_HIGH:g}]"
     value = label.split("=")[1]
-    return f"KDE, noise var. {value}" if short else f"KDE upper bound, noise variance {value}"
+    return f"noise variance {value}" if short else f"KDE upper bound, noise variance {value}"
 
 
 def _plain_log(axis):
@@ -173,7 +173,8 @@ def _summary_axes(ax_final, ax_curve, planes: dict, per: dict, epochs, names, h_
     ax_curve.set_xlabel(EPOCH_LABEL)
     ax_curve.set_ylabel(f"I(X;T) of {names[last]} (bits)")
     ax_curve.set_title(f"(b) {names[last]} during training")
-    handles = [Line2D([], [], color=c, ls=s, lw=1.3, label=_display(k, short=True))
+    handles = [Line2D([], [], color=c, ls=s, lw=1.3,
+                      label=_display(k) if "bins" in k else f"KDE, noise var. {k.split('=')[1]}")
                for k, c, s in zip(planes, colours, styles, strict=True)]
     handles.append(Line2D([], [], color="0.45", ls=":", lw=0.9,
                           label=f"H(X) = log2 n\n= {h_x:g} bits"))
@@ -191,7 +192,7 @@ def _figures(planes: dict, per: dict, info: dict, epochs, out) -> list:
                                       H_Y=info["H_Y"], layer_names=names, size=9.0)
         for c, label in enumerate(grid):
             ax = axes.flat[c]
-            ax.set_title(_display(label))
+            ax.set_title(_display(label, short=True))
             if c < len(BIN_EDGES) and len(grid) - c > len(BIN_EDGES) - 1 and \
                     c + len(BIN_EDGES) < len(grid):
                 ax.set_xlabel("")
