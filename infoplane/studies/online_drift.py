@@ -28,8 +28,9 @@ concept drift adaptation", ACM Computing Surveys): online updates keep accuracy 
 data while a model frozen after its first stretch decays.
 
 Scales: the default streams 10 seeds, 500 warm-up batches and 40 stretches of 50 batches of 16
-(40,000 samples per stream; about a minute on two CPU cores); ``--full`` 30 seeds and 80
-stretches; ``--quick`` a smoke test.
+(40,000 samples per stream; 228 s on two CPU cores shared with other jobs); ``--full`` 30 seeds
+and 80 stretches of 25 batches, retraining every 16 stretches on the newest four; ``--quick`` a
+smoke test.
 """
 
 from __future__ import annotations
