@@ -69,7 +69,7 @@ def information_plane_grid(fig, planes: Mapping[str, tuple], *, ncols: int | Non
     cbar = fig.colorbar(mappable, ax=used, pad=0.02)
     cbar.set_label(EPOCH_LABEL)
     _plain_log_ticks(cbar.ax.yaxis)
-    cbar.set_ticks(_epoch_ticks(norm.vmin, norm.vmax))
+    cbar.set_ticks(epoch_ticks(norm.vmin, norm.vmax))
     names = _names(layer_names, np.shape(next(iter(planes.values()))[0])[-1])
     handles = layer_handles(names, plane_kw.get("markers", LAYER_MARKERS))
     fig.legend(handles=handles, loc="outside upper center", ncols=min(len(handles), 6),
@@ -113,7 +113,7 @@ def _reach(top: float, ref, room: float) -> float:
     return top * 1.08
 
 
-def _epoch_ticks(low: float, high: float) -> np.ndarray:
+def epoch_ticks(low: float, high: float) -> np.ndarray:
     """Colour-bar ticks of "epoch + 1" in [low, high]: the decades, the first and the last
     (a decade within a fifth of a decade of the last is dropped: it would print on it)."""
     decades = 10.0 ** np.arange(0, np.floor(np.log10(high)) + 1)

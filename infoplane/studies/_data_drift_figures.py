@@ -19,7 +19,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from ..plotting import EPOCH_LABEL, LAYER_MARKERS, information_plane, paper_style, save_figure
-from ..plotting._compare import place_reference_labels
+from ..plotting._compare import epoch_ticks, place_reference_labels
 
 SHIFTS = {"flipped": "(a) 20% of labels flipped", "permuted": "(b) input bits permuted"}
 
@@ -37,10 +37,13 @@ def planes_figure(out: Path, p1: dict, p2: dict, e1: int) -> list[Path]:
         fig = Figure(figsize=(9.0, 4.0), layout="constrained")
         axes = fig.subplots(1, len(p2), sharey=True, squeeze=False)[0]
         for ax, (name, info) in zip(axes, p2.items(), strict=True):
+            # Layers are named at phase 2's last points only: twice would overlap.
             information_plane(ax, p1["I_XT"], p1["I_TY"], p1["epochs"], cmap=c1, norm=n1,
-                              colorbar=False, legend=False, H_X=p1["H_X"], H_Y=p1["H_Y"])
+                              colorbar=False, legend=False, H_X=p1["H_X"], H_Y=p1["H_Y"],
+                              label_layers=False)
             information_plane(ax, info["I_XT"], info["I_TY"], info["epochs"], cmap=c2,
-                              norm=n2, colorbar=False, legend=False)
+                              norm=n2, colorbar=False, legend=False,
+                              layer_names=p1["layer_names"])
             ax.set_title(SHIFTS[name])
             ax.set_xlim(0, 12.9)
             ax.set_ylim(0, 1.1)
@@ -51,6 +54,7 @@ def planes_figure(out: Path, p1: dict, p2: dict, e1: int) -> list[Path]:
             cb.set_label(label)
             cb.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
             cb.ax.yaxis.set_minor_formatter(NullFormatter())
+            cb.set_ticks(epoch_ticks(norm.vmin, norm.vmax))
         names = [str(n) for n in p1["layer_names"]]
         handles = [Line2D([], [], ls="", marker=LAYER_MARKERS[li], color="0.35", markersize=5,
                           label=name) for li, name in enumerate(names)]
@@ -67,7 +71,7 @@ def curves_figure(out: Path, p1: dict, p2: dict, acc: dict, e1: int) -> list[Pat
     e_1 = p1["epochs"]
     names = [str(n) for n in p1["layer_names"]]
     with paper_style():
-        fig = Figure(figsize=(9.0, 6.2), layout="constrained")
+        fig = Figure(figsize=(9.0, 7.0), layout="constrained")
         axes = fig.subplots(3, len(p2), sharex=True, sharey="row", squeeze=False)
         for col, (name, info) in enumerate(p2.items()):
             e_2 = e1 + info["epochs"]
@@ -92,6 +96,11 @@ def curves_figure(out: Path, p1: dict, p2: dict, acc: dict, e1: int) -> list[Pat
             axes[2, col].set_xlabel(f"epoch (the data change at epoch {e1})")
         axes[0, 0].set_ylabel("accuracy")
         axes[0, 0].set_ylim(0.4, 1.02)
-        axes[0, 1].legend(loc="lower left", ncols=2, fontsize="x-small")
-        axes[2, 1].legend(loc="lower left", ncols=3, fontsize="x-small")
+        # Outside the panels: inside, every corner is crossed by some curve.
+        fig.legend(handles=axes[0, 1].get_legend_handles_labels()[0], ncols=3,
+                   loc="outside upper center", fontsize="small",
+                   title="accuracy (mean of seeds)", title_fontsize="small")
+        fig.legend(handles=axes[2, 1].get_legend_handles_labels()[0], ncols=len(names),
+                   loc="outside lower center", fontsize="small",
+                   title="layer (I(T;Y) and I(X;T) rows)", title_fontsize="small")
         return save_figure(fig, out / "drift_curves")

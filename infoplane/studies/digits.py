@@ -141,7 +141,9 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     numbers["L1_min_I_XT"] = float(info["I_XT"][:, 1:, 0].min()) if info["I_XT"].shape[1] > 1 \
         else float(info["I_XT"][:, 0, 0].min())
     numbers["kde_seconds"] = kde_seconds
-    numbers["train_seconds"] = float(info["train_seconds"])
+    # A finished run that is resumed trains nothing, and has no training time to report.
+    numbers["train_seconds"] = (float(info["train_seconds"]) if "train_seconds" in info
+                                else None)
     paths = _figures(out, info, kde)
     results = write_results(out, "digits", numbers, claims(numbers), started,
                             scale=scale)
