@@ -124,7 +124,7 @@ def _plain(obj):
     if isinstance(obj, np.ndarray):
         return _plain(obj.tolist())
     if isinstance(obj, np.generic):
-        return obj.item()
+        return _plain(obj.item())
     if isinstance(obj, float):
         return round(obj, 4)
     return obj
