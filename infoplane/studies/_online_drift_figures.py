@@ -39,6 +39,7 @@ def accuracy_figure(out: Path, runs: dict, stream, models) -> list[Path]:
             for k in range(0, stream.stretches + 1, stream.retrain_every):
                 ax.axvline(x[k], color=COLOURS["retrained"], ls=":", lw=0.8)
             ax.axhline(0.5, color=REF_COLOUR, lw=0.8, ls="--")
+            ax.set_xlim(x[0], x[-1])  # the rotation axis above maps this span to 0-180
             top = ax.secondary_xaxis("top", functions=(
                 lambda v, x=x: np.interp(v, x, np.linspace(0, 180, x.size)),
                 lambda d, x=x: np.interp(d, np.linspace(0, 180, x.size), x)))

@@ -33,10 +33,10 @@ tanh networks compress under full-batch gradient descent as under SGD, so the no
 not what causes compression; relu networks do not compress. Against it, the reading of
 Shwartz-Ziv & Tishby (2017) that compression is the diffusion phase driven by gradient noise.
 
-Scales: the default trains 8 runs of 5 seeds x 2000 epochs (7 to 14 minutes on two CPU cores
+Scales: the default trains 8 runs of 5 seeds x 2000 epochs (7 to 15 minutes on two CPU cores
 shared with other jobs, most of it SGD-32's 103 steps per epoch); ``--full`` 10 seeds x 4000
-epochs, four times the default's training (not run here: about 30 minutes at the default's
-7); ``--quick`` a smoke test (tanh SGD-32 and full batch, relu full batch).
+epochs, four times the default's training (not run here: about 30 minutes if the default
+takes 7); ``--quick`` a smoke test (tanh SGD-32 and full batch, relu full batch).
 """
 
 from __future__ import annotations
