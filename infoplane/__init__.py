@@ -25,6 +25,7 @@ from .estimators import (
     mutual_information,
     total_correlation,
 )
+from .estimators.trust import format_trust_table, trust_check
 from .integrations import Recorder
 from .plane import plane_from_activations, plane_from_npz, plane_from_run
 from .runs import read_information
@@ -45,6 +46,7 @@ __all__ = [
     "cross_entropy",
     "cross_entropy_loss",
     "digits",
+    "format_trust_table",
     "entropy",
     "joint_entropy",
     "kl_divergence",
@@ -62,4 +64,5 @@ __all__ = [
     "tishby12",
     "total_correlation",
     "train",
+    "trust_check",
 ]
