@@ -146,13 +146,13 @@ def _bins_text(activation: str) -> str:
 
 def figure(infos: dict, numbers: dict, ncols: int) -> Figure:
     """The grid of planes, each titled with its final test accuracy (mean over seeds)."""
-    planes = {f"{title}, test accuracy {numbers[key]['test_acc']:.3f}\n"
+    planes = {f"{title}, test acc. {numbers[key]['test_acc']:.3f}\n"
               f"{_bins_text(title.split(',')[0])}":
               (info["I_XT"], info["I_TY"], info["epochs"])
               for (title, info), key in zip(infos.items(), numbers, strict=True)}
     first = next(iter(infos.values()))
     rows = -(-len(planes) // ncols)
-    fig = Figure(figsize=(2.9 * ncols + 0.8, 2.8 * rows + 0.6), layout="constrained")
+    fig = Figure(figsize=(3.1 * ncols + 0.8, 2.8 * rows + 0.6), layout="constrained")
     axes = information_plane_grid(fig, planes, ncols=ncols, H_X=first["H_X"], H_Y=first["H_Y"],
                                   layer_names=first["layer_names"], size=9.0)
     for ax, info in zip(axes.flat, infos.values(), strict=False):
@@ -161,6 +161,9 @@ def figure(infos: dict, numbers: dict, ncols: int) -> Figure:
             ax.text(0.5, 0.5, "every layer is constant:\nI(X;T) = I(T;Y) = 0,\n"
                     "all points at the origin", transform=ax.transAxes, ha="center",
                     va="center", fontsize="small")
+            for text in list(ax.texts):  # the layer names, stacked at the origin, say nothing
+                if text.get_text() in [str(n).split(" (")[0] for n in info["layer_names"]]:
+                    text.remove()
     return fig
 
 
