@@ -41,7 +41,8 @@ STAGES = [
     # plane as they go: the plane's stage, above runs, below the figures.
     ("infoplane.plane", "infoplane.analysis", "infoplane.integrations"),
     ("infoplane.plotting",),
-    ("infoplane.studies",),
+    # a sweep runs grids of trainings and draws an overview, as a study does
+    ("infoplane.studies", "infoplane.sweeps"),
     ("infoplane.cli",),
     ("infoplane",),  # the root __init__.py, the public API
 ]

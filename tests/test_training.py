@@ -14,11 +14,11 @@ from infoplane import Bins, InfoplaneError
 from infoplane.data import Dataset, split, tishby12
 from infoplane.estimators import binned_information
 from infoplane.training.config import RunConfig, preset
-from infoplane.training.loop import TrainingDiverged, plan_chunks, train
+from infoplane.training.loop import TrainingDiverged, train
 from infoplane.training.measure import measure_outputs, probe_rows
 from infoplane.training.models import forward, group_logits, init_mlp
-from infoplane.training.program import Schedule, build_program
-from infoplane.training.schedules import logged_epochs
+from infoplane.training.program import build_program
+from infoplane.training.schedules import Schedule, logged_epochs, plan_chunks
 
 
 def _numpy_adam_step(params, x, y, lr, b1=0.9, b2=0.999, eps=1e-8):

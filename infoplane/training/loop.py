@@ -32,8 +32,8 @@ from . import distributed
 from .config import RunConfig
 from .model import Model
 from .network import Network
-from .program import RunState, Schedule, build_program
-from .schedules import logged_epochs
+from .program import RunState, build_program
+from .schedules import Schedule, logged_epochs, plan_chunks
 from .sharding import on_mesh, seed_keys
 
 PER_LOG = ("I_XT", "I_TY", "train_loss", "test_loss", "train_acc", "test_acc",
@@ -42,34 +42,6 @@ PER_LOG = ("I_XT", "I_TY", "train_loss", "test_loss", "train_acc", "test_acc",
 
 class TrainingDiverged(InfoplaneError):
     """The loss became NaN or infinite; what was recorded before is kept."""
-
-
-def plan_chunks(logged: np.ndarray, epochs: int, max_logs: int, max_epochs: int
-                ) -> list[Schedule]:
-    """Group logged epochs into chunks of at most ``max_logs``, each padded to that length.
-
-    A chunk closes early once the epochs it trains reach ``max_epochs``, so that results are
-    saved and progress is shown at a steady pace. The grouping depends only on the arguments,
-    so a resumed run replays exactly the same chunks.
-    """
-    lengths = np.diff(np.append(logged, epochs))
-    chunks, start = [], 0
-    while start < len(logged):
-        stop, covered = start, 0
-        while stop < len(logged) and stop - start < max_logs and (
-            covered < max_epochs or stop == start
-        ):
-            covered += lengths[stop]
-            stop += 1
-        k = stop - start
-        pad = max_logs - k
-        chunks.append(Schedule(
-            np.concatenate([logged[start:stop], np.full(pad, epochs)]).astype(np.int32),
-            np.concatenate([lengths[start:stop], np.zeros(pad)]).astype(np.int32),
-            np.arange(max_logs) < k,
-        ))
-        start = stop
-    return chunks
 
 
 def run_constants(config: RunConfig, data: Dataset, network: Network, logged: np.ndarray

@@ -24,6 +24,7 @@ from .epoch import Trainer, make_optimiser, train_epoch, training_rows
 from .measure import measure, probe_rows
 from .model import Model
 from .network import Network, make_network
+from .schedules import Schedule
 from .sharding import in_groups, over_devices
 
 
@@ -36,20 +37,6 @@ class RunState(NamedTuple):
     params: jax.Array
     opt_state: Any
     key: jax.Array  # (seeds, 2) uint32 raw keys, one stream per seed
-
-
-class Schedule(NamedTuple):
-    """A chunk of logged epochs, padded to a fixed length so that one program serves all chunks.
-
-    Attributes:
-        epochs: (K,) int32 logged epochs.
-        lengths: (K,) int32 epochs to train after each logged epoch, up to the next one.
-        valid: (K,) bool, False for padding entries (nothing is measured or trained).
-    """
-
-    epochs: jax.Array
-    lengths: jax.Array
-    valid: jax.Array
 
 
 class Program(NamedTuple):

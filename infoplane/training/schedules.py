@@ -7,6 +7,7 @@ epoch 0 is the initialisation.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -72,3 +73,45 @@ def logged_epochs(schedule: str, epochs: int, value: int | Sequence[int] | None 
     if schedule == "every":
         return every(epochs, step_or_points)
     return logspaced(epochs, step_or_points)
+
+
+class Schedule(NamedTuple):
+    """A chunk of logged epochs, padded to a fixed length so that one program serves all chunks.
+
+    Attributes (NumPy arrays here; the compiled program receives them as JAX arrays):
+        epochs: (K,) int32 logged epochs.
+        lengths: (K,) int32 epochs to train after each logged epoch, up to the next one.
+        valid: (K,) bool, False for padding entries (nothing is measured or trained).
+    """
+
+    epochs: np.ndarray
+    lengths: np.ndarray
+    valid: np.ndarray
+
+
+def plan_chunks(logged: np.ndarray, epochs: int, max_logs: int, max_epochs: int
+                ) -> list[Schedule]:
+    """Group logged epochs into chunks of at most ``max_logs``, each padded to that length.
+
+    A chunk closes early once the epochs it trains reach ``max_epochs``, so that results are
+    saved and progress is shown at a steady pace. The grouping depends only on the arguments,
+    so a resumed run replays exactly the same chunks.
+    """
+    lengths = np.diff(np.append(logged, epochs))
+    chunks, start = [], 0
+    while start < len(logged):
+        stop, covered = start, 0
+        while stop < len(logged) and stop - start < max_logs and (
+            covered < max_epochs or stop == start
+        ):
+            covered += lengths[stop]
+            stop += 1
+        k = stop - start
+        pad = max_logs - k
+        chunks.append(Schedule(
+            np.concatenate([logged[start:stop], np.full(pad, epochs)]).astype(np.int32),
+            np.concatenate([lengths[start:stop], np.zeros(pad)]).astype(np.int32),
+            np.arange(max_logs) < k,
+        ))
+        start = stop
+    return chunks
