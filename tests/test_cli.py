@@ -64,9 +64,26 @@ def test_console_script_entry_point_help():
 
 
 def test_model_option_sets_the_config_field(tmp_path):
-    from infoplane.cli import _overrides, build_parser
+    from infoplane.cli import build_parser
+    from infoplane.cli._run import _overrides
 
     args = build_parser().parse_args(["train", "--model", "cnn1d", "--seeds", "3"])
     assert _overrides(args) == {"model": "cnn1d", "seeds": 3}
     args = build_parser().parse_args(["reproduce", "tishby2017", "--model", "mlp"])
     assert _overrides(args)["model"] == "mlp"
+
+
+def test_animate_and_trust_commands(tmp_path, capsys):
+    run = tmp_path / "tiny"
+    assert main(["train", "--preset", "tiny", "--epochs", "20", "--out", str(run),
+                 "--no-progress"]) == 0
+    assert main(["animate", str(run)]) == 0
+    gif = run / "information_plane.gif"
+    assert gif.is_file() and gif.read_bytes()[:6] in (b"GIF87a", b"GIF89a")
+    capsys.readouterr()
+    assert main(["trust", "--estimator", "ksg1", "--n", "300", "--dx", "1", "--dy", "1",
+                 "--seeds", "1"]) == 0
+    table = capsys.readouterr().out
+    assert "truth" in table and "bias" in table
+    assert main(["trust", "--n", "1", "--dx", "1", "--dy", "1"]) == 2
+    assert capsys.readouterr().err.startswith("infoplane: error:")

@@ -1,0 +1,154 @@
+"""The commands that train: ``train``, ``reproduce`` and ``sweep``, with their run options and
+the flags that join a distributed run."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from .._errors import InfoplaneError
+
+
+def _parse_value(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seeds", type=int, help="number of networks trained at once")
+    p.add_argument("--epochs", type=int, help="training epochs")
+    p.add_argument("--model", help="the built-in network: mlp, cnn1d or cnn2d")
+    p.add_argument("--activation", help="tanh, relu, sigmoid, softsign, softplus or linear")
+    p.add_argument("--optimiser", "--optimizer", dest="optimiser", help="adam, sgd or momentum")
+    p.add_argument("--learning-rate", "--lr", dest="learning_rate", type=float)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--schedule", help="logged epochs: idnns, saxe, every, log or list")
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                   help="override any configuration field, e.g. --set hidden=[10,7,5]")
+    p.add_argument("--out", help="output (run) directory")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _add_distributed_options(p)
+
+
+def _add_distributed_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("distributed run (every process runs the same command)")
+    g.add_argument("--coordinator", metavar="HOST:PORT",
+                   help="address of process 0, where it listens for the others")
+    g.add_argument("--num-processes", type=int, metavar="N", help="number of processes")
+    g.add_argument("--process-id", type=int, metavar="I", help="this process, 0..N-1")
+    g.add_argument("--distributed", choices=["auto"],
+                   help="auto: detect the three above (SLURM, Open MPI, TPU pods)")
+    g.add_argument("--connect-timeout", type=int, default=None, metavar="S",
+                   help="seconds to wait for every process to connect (default 60)")
+    g.add_argument("--heartbeat", type=int, default=None, metavar="S",
+                   help="seconds after which a silent process counts as dead (default 10)")
+
+
+def _start_distributed(args) -> bool:
+    """Join a distributed run when asked to; True if this is one."""
+    flags = (getattr(args, "coordinator", None), getattr(args, "num_processes", None),
+             getattr(args, "process_id", None))
+    auto = getattr(args, "distributed", None) == "auto"
+    if not auto and all(v is None for v in flags):
+        return False
+    from ..training import distributed
+
+    timing = {k: v for k, v in (("timeout", args.connect_timeout),
+                                ("heartbeat", args.heartbeat)) if v is not None}
+    distributed.initialize(*flags, auto=auto, **timing)
+    return True
+
+
+def _overrides(args) -> dict:
+    """The RunConfig field changes the user asked for: the named options, then ``--set``."""
+    changes = {k: getattr(args, k) for k in
+               ("seeds", "epochs", "model", "activation", "optimiser", "learning_rate",
+                "batch_size", "schedule") if getattr(args, k, None) is not None}
+    for item in args.set:
+        if "=" not in item:
+            raise InfoplaneError(f"--set takes FIELD=VALUE, got {item!r}")
+        field, value = item.split("=", 1)
+        value = _parse_value(value)
+        changes[field.strip()] = tuple(value) if isinstance(value, list) else value
+    return changes
+
+
+def _base_config(args):
+    from ..training import RunConfig, preset
+
+    config = RunConfig.from_json(args.config) if args.config else preset(args.preset)
+    return config.replace(**_overrides(args))
+
+
+def _cmd_train(args) -> None:
+    from ..plotting import run_figures
+    from ..training import distributed, train
+
+    config = _base_config(args)
+    out = Path(args.out or f"runs/{args.preset if not args.config else Path(args.config).stem}")
+    info = train(config, out, resume=args.resume, overwrite=args.overwrite,
+                 progress=not args.no_progress)
+    if distributed.is_writer():
+        paths = run_figures(info, out)
+        print(f"wrote {out / 'information.npz'} and {', '.join(p.name for p in paths)}")
+
+
+def _cmd_sweep(args) -> None:
+    from ..sweeps import parse_grid, sweep
+    from ..training import distributed
+
+    if not args.grid:
+        raise InfoplaneError("sweep needs at least one --grid FIELD=V1,V2,...")
+    if not args.out:
+        raise InfoplaneError("sweep needs --out DIR, the folder of its runs and summary")
+    sweep(_base_config(args), parse_grid(args.grid), args.out, resume=args.resume,
+          overwrite=args.overwrite, progress=not args.no_progress)
+    if distributed.is_writer():
+        print(f"wrote {Path(args.out) / 'summary.csv'}, summary.json and overview.png")
+
+
+def _scale(args) -> str:
+    if args.quick and args.full:
+        raise InfoplaneError("choose either --quick or --full, not both")
+    return "quick" if args.quick else "full" if args.full else "default"
+
+
+def _cmd_reproduce(args) -> None:
+    from ..studies import run_study
+
+    run_study(args.study, _overrides(args), args.out, scale=_scale(args), resume=args.resume,
+              overwrite=args.overwrite, progress=not args.no_progress)
+
+
+def add_run_parsers(sub) -> None:
+    """The ``train``, ``reproduce`` and ``sweep`` sub-commands."""
+    from ..studies import STUDIES
+
+    p = sub.add_parser("train", help="train networks from a preset or a JSON config")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--preset", default="tishby2017", help="tishby2017, saxe2018 or tiny")
+    src.add_argument("--config", help="a JSON configuration file (a run's config.json works)")
+    _add_run_options(p)
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("reproduce", help="reproduce a published result")
+    p.add_argument("study", help=", ".join(sorted(STUDIES)))
+    p.add_argument("--full", action="store_true", help="the paper's full protocol")
+    p.add_argument("--quick", action="store_true", help="a seconds-long smoke setting")
+    _add_run_options(p)
+    p.set_defaults(func=_cmd_reproduce)
+
+    p = sub.add_parser("sweep", help="one run per point of a grid of settings, and a summary")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--preset", default="tishby2017", help="tishby2017, saxe2018 or tiny")
+    src.add_argument("--config", help="a JSON configuration file")
+    p.add_argument("--grid", action="append", default=[], metavar="FIELD=V1,V2,...",
+                   help="values of one configuration field; repeat for more fields, e.g. "
+                   "--grid activation=tanh,relu --grid learning_rate=4e-4,1e-3")
+    _add_run_options(p)
+    p.set_defaults(func=_cmd_sweep)
