@@ -7,10 +7,10 @@ memory is its own). Target (issue 10): at most 10 minutes on two CPU cores, peak
 
 Part "recorders": the cost of a recorder inside a Keras or PyTorch training loop, as a fraction
 of the training time at the same logging schedule (50 log-spaced epochs of 200, epoch 0
-included, as the CNN run): the MLP of the toy problem (12-10-7-5-4-3-2 tanh on tishby12, batch 512) and a CNN
-on MNIST-1D (two conv blocks of 16 and 32 channels, dense 64, batch 100). Each configuration is
-trained without and with the recorder, alternately, ``--repeats`` times; the table gives the
-medians. Target: at most 20%.
+included, as the CNN run): the MLP of the toy problem (12-10-7-5-4-3-2 tanh on tishby12, batch
+512) and a CNN on MNIST-1D (two conv blocks of 16 and 32 channels, dense 64, batch 100).
+Each configuration is trained without and with the recorder, alternately, ``--repeats``
+times; the table gives the medians. Target: at most 20%.
 
     python benchmarks/bench_models.py --part cnn
     python benchmarks/bench_models.py --part recorders --epochs 200 --repeats 3
