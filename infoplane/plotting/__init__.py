@@ -25,8 +25,15 @@ Reference: R. Shwartz-Ziv and N. Tishby, "Opening the black box of deep neural n
 information" (2017), Figs. 2-4.
 """
 
-from ._compare import ib_curve, information_plane_grid
-from ._conventions import EPOCH_LABEL, LAYER_MARKERS, MARK_COLOUR, REF_COLOUR, paper_style
+from ._compare import ib_curve, information_plane_grid, place_reference_labels
+from ._conventions import (
+    EPOCH_LABEL,
+    LAYER_MARKERS,
+    MARK_COLOUR,
+    REF_COLOUR,
+    epoch_ticks,
+    paper_style,
+)
 from ._curves import gradient_snr, loss_accuracy
 from ._files import run_figures, save_figure
 from ._plane import information_plane, layer_trajectories
@@ -39,6 +46,7 @@ __all__ = [
     "REF_COLOUR",
     "animate_plane",
     "animate_run",
+    "epoch_ticks",
     "gradient_snr",
     "ib_curve",
     "information_plane",
@@ -46,6 +54,7 @@ __all__ = [
     "layer_trajectories",
     "loss_accuracy",
     "paper_style",
+    "place_reference_labels",
     "run_figures",
     "save_figure",
 ]

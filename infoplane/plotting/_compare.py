@@ -18,6 +18,7 @@ from ._conventions import (
     _epoch_norm,
     _names,
     _plain_log_ticks,
+    epoch_ticks,
 )
 from ._plane import _plane_legend, information_plane, layer_handles
 
@@ -111,15 +112,6 @@ def _reach(top: float, ref, room: float) -> float:
     if ref is not None and float(ref) <= 1.25 * top:
         return max(top, float(ref)) * room
     return top * 1.08
-
-
-def epoch_ticks(low: float, high: float) -> np.ndarray:
-    """Colour-bar ticks of "epoch + 1" in [low, high]: the decades, the first and the last
-    (a decade within a fifth of a decade of the last is dropped: it would print on it)."""
-    decades = 10.0 ** np.arange(0, np.floor(np.log10(high)) + 1)
-    ticks = np.union1d(decades[(decades >= low) & (decades <= high)], [low, high])
-    keep = (ticks == high) | (np.log10(high) - np.log10(ticks) > 0.2)
-    return ticks[keep]
 
 
 def ib_curve(ax, r_bits, ty_bits, *, label: str = "IB curve", color="black", **line_kw):

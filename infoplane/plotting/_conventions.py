@@ -46,3 +46,12 @@ def _plain_log_ticks(axis) -> None:
     """Label a log axis 1, 10, 100, ... instead of 10^0, 10^1, ..."""
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     axis.set_minor_formatter(NullFormatter())
+
+
+def epoch_ticks(low: float, high: float) -> np.ndarray:
+    """Colour-bar ticks of "epoch + 1" in [low, high]: the decades, the first and the last
+    (a decade within a fifth of a decade of the last is dropped: it would print on it)."""
+    decades = 10.0 ** np.arange(0, np.floor(np.log10(high)) + 1)
+    ticks = np.union1d(decades[(decades >= low) & (decades <= high)], [low, high])
+    keep = (ticks == high) | (np.log10(high) - np.log10(ticks) > 0.2)
+    return ticks[keep]

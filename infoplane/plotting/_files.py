@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from .._errors import InfoplaneError
 from ..analysis import find_snr_transition
 from ..runs import atomic_write_bytes
+from ._compare import place_reference_labels
 from ._conventions import paper_style
 from ._curves import gradient_snr, loss_accuracy
 from ._plane import information_plane
@@ -92,6 +93,7 @@ def run_figures(info: Mapping[str, np.ndarray], out_dir, *, transition: bool = T
         information_plane(ax, info["I_XT"], info["I_TY"], e, H_X=info.get("H_X"),
                           H_Y=info.get("H_Y"), layer_names=names, mark_epoch=mark,
                           mark_label=mark_label)
+        place_reference_labels(fig)
         written += save_figure(fig, out / f"{prefix}information_plane", formats)
 
         if all(k in info for k in ("train_loss", "test_loss", "train_acc", "test_acc")):

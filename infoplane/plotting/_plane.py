@@ -20,6 +20,7 @@ from ._conventions import (
     _epoch_norm,
     _names,
     _plain_log_ticks,
+    epoch_ticks,
 )
 
 
@@ -94,6 +95,7 @@ def _label_layers(ax, ixt, ity, names) -> None:
         dy = 0.0
         while any(abs(px - qx) < 4 * step and abs(py + dy - qy) < step for qx, qy in placed):
             dy -= step
+        dy = max(dy, ax.bbox.y0 + 1.5 * step - py)  # never below the axes' bottom
         placed.append((px, py + dy))
         ax.annotate(names[l].split(" (")[0], (x[l], y[l]), xytext=(-4, dy * 72.0 /
                     ax.figure.dpi - 3), textcoords="offset points", ha="right", va="top",
@@ -125,12 +127,7 @@ def _draw_colorbar(ax, points, colorbar) -> None:
     cbar = ax.figure.colorbar(points, **kw)
     cbar.set_label(EPOCH_LABEL)
     _plain_log_ticks(cbar.ax.yaxis)
-    low, high = points.norm.vmin, points.norm.vmax
-    decades = 10.0 ** np.arange(0, np.floor(np.log10(high)) + 1)
-    ticks = np.union1d(decades[(decades >= low) & (decades <= high)], [low, high])
-    # A decade closer to the last epoch than a fifth of a decade would print on top of it.
-    keep = (ticks == high) | (np.log10(high) - np.log10(ticks) > 0.2)
-    cbar.set_ticks(ticks[keep])
+    cbar.set_ticks(epoch_ticks(points.norm.vmin, points.norm.vmax))
 
 
 def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names=None,

@@ -18,8 +18,15 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from ..plotting import EPOCH_LABEL, LAYER_MARKERS, information_plane, paper_style, save_figure
-from ..plotting._compare import epoch_ticks, place_reference_labels
+from ..plotting import (
+    EPOCH_LABEL,
+    LAYER_MARKERS,
+    epoch_ticks,
+    information_plane,
+    paper_style,
+    place_reference_labels,
+    save_figure,
+)
 
 SHIFTS = {"flipped": "(a) 20% of labels flipped", "permuted": "(b) input bits permuted"}
 

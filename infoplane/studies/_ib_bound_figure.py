@@ -11,8 +11,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..ib import deterministic_ib_bound
-from ..plotting import ib_curve, information_plane_grid, paper_style, save_figure
-from ..plotting._compare import place_reference_labels
+from ..plotting import (
+    ib_curve,
+    information_plane_grid,
+    paper_style,
+    place_reference_labels,
+    save_figure,
+)
 
 
 def ib_bound_figure(out: Path, info, channel, curve, h_y_clean: float, config: dict

@@ -13,8 +13,13 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from ..defaults import BIN_HIGH, BIN_LOW, GLOBAL_N_BINS, N_BINS, NOISE_VAR
-from ..plotting import EPOCH_LABEL, information_plane_grid, paper_style, save_figure
-from ..plotting._compare import place_reference_labels
+from ..plotting import (
+    EPOCH_LABEL,
+    information_plane_grid,
+    paper_style,
+    place_reference_labels,
+    save_figure,
+)
 
 ESTIMATOR_TITLES = {"binning": "binning", "kde_upper": "KDE upper", "kde_lower": "KDE lower"}
 BOUNDED = ("tanh", "softsign")  # units in [-1, 1], binned on fixed edges

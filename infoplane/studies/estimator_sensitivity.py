@@ -39,8 +39,13 @@ from matplotlib.ticker import FuncFormatter
 from ..analysis import compression
 from ..data import load_dataset
 from ..defaults import BIN_HIGH, BIN_LOW, BIN_RULE, N_BINS, NOISE_VAR
-from ..plotting import EPOCH_LABEL, information_plane_grid, paper_style, save_figure
-from ..plotting._compare import place_reference_labels
+from ..plotting import (
+    EPOCH_LABEL,
+    information_plane_grid,
+    paper_style,
+    place_reference_labels,
+    save_figure,
+)
 from ..runs import read_activations, write_npz
 from ..training import preset, train
 from ._common import claim, out_dir, scaled_config, within, write_results

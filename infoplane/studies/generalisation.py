@@ -23,8 +23,13 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..analysis import compression
-from ..plotting import information_plane, loss_accuracy, paper_style, save_figure
-from ..plotting._compare import place_reference_labels
+from ..plotting import (
+    information_plane,
+    loss_accuracy,
+    paper_style,
+    place_reference_labels,
+    save_figure,
+)
 from ..training import preset, train
 from ._common import claim, out_dir, scaled_config, within, write_results
 
