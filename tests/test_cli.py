@@ -87,3 +87,21 @@ def test_animate_and_trust_commands(tmp_path, capsys):
     assert "truth" in table and "bias" in table
     assert main(["trust", "--n", "1", "--dx", "1", "--dy", "1"]) == 2
     assert capsys.readouterr().err.startswith("infoplane: error:")
+
+
+def test_resume_alone_uses_the_runs_own_configuration(tmp_path, capsys):
+    run = tmp_path / "run"
+    first = ["train", "--preset", "tiny", "--epochs", "20", "--activation", "relu",
+             "--out", str(run), "--no-progress"]
+    assert main(first) == 0
+    before = np.load(run / "information.npz")["I_XT"]
+    # --resume with nothing else continues the run with its own config.json (relu, 20 epochs).
+    assert main(["train", "--out", str(run), "--resume", "--no-progress"]) == 0
+    np.testing.assert_array_equal(np.load(run / "information.npz")["I_XT"], before)
+    capsys.readouterr()
+    # Given settings that differ, the error names each differing field.
+    assert main(["train", "--preset", "tiny", "--epochs", "30", "--out", str(run),
+                 "--resume", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "epochs: the run has 20, given 30" in err
+    assert "activation: the run has 'relu', given 'tanh'" in err

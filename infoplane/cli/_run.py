@@ -81,7 +81,13 @@ def _overrides(args) -> dict:
 def _base_config(args):
     from ..training import RunConfig, preset
 
-    config = RunConfig.from_json(args.config) if args.config else preset(args.preset)
+    own = Path(args.out or "") / "config.json"
+    if args.config:
+        config = RunConfig.from_json(args.config)
+    elif args.preset is None and args.resume and args.out and own.is_file():
+        config = RunConfig.from_json(own)  # --resume alone: the run's own configuration
+    else:
+        config = preset(args.preset or "tishby2017")
     return config.replace(**_overrides(args))
 
 
@@ -90,7 +96,8 @@ def _cmd_train(args) -> None:
     from ..training import distributed, train
 
     config = _base_config(args)
-    out = Path(args.out or f"runs/{args.preset if not args.config else Path(args.config).stem}")
+    name = Path(args.config).stem if args.config else args.preset or "tishby2017"
+    out = Path(args.out or f"runs/{name}")
     info = train(config, out, resume=args.resume, overwrite=args.overwrite,
                  progress=not args.no_progress)
     if distributed.is_writer():
@@ -131,7 +138,9 @@ def add_run_parsers(sub) -> None:
 
     p = sub.add_parser("train", help="train networks from a preset or a JSON config")
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--preset", default="tishby2017", help="tishby2017, saxe2018 or tiny")
+    src.add_argument("--preset", help="a preset (default tishby2017; with --resume and no "
+                     "preset or config, the run's own config.json): tishby2017, saxe2018, "
+                     "mnist1d_cnn, mnist1d_mlp, digits_cnn or tiny")
     src.add_argument("--config", help="a JSON configuration file (a run's config.json works)")
     _add_run_options(p)
     p.set_defaults(func=_cmd_train)
@@ -145,7 +154,9 @@ def add_run_parsers(sub) -> None:
 
     p = sub.add_parser("sweep", help="one run per point of a grid of settings, and a summary")
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--preset", default="tishby2017", help="tishby2017, saxe2018 or tiny")
+    src.add_argument("--preset", help="a preset (default tishby2017; with --resume and no "
+                     "preset or config, the run's own config.json): tishby2017, saxe2018, "
+                     "mnist1d_cnn, mnist1d_mlp, digits_cnn or tiny")
     src.add_argument("--config", help="a JSON configuration file")
     p.add_argument("--grid", action="append", default=[], metavar="FIELD=V1,V2,...",
                    help="values of one configuration field; repeat for more fields, e.g. "

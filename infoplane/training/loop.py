@@ -226,11 +226,16 @@ def _leaves(state: RunState, run_dir=None) -> list[np.ndarray]:
 
 def _restore(run_dir: Path, config: RunConfig, fresh: RunState, chunks: list[Schedule]):
     """The chunks done, the state and the records of a run to resume."""
-    saved = {k: v for k, v in read_config(run_dir).items() if k != "user_model"}
-    if RunConfig.from_dict(saved) != config:
+    saved = RunConfig.from_dict({k: v for k, v in read_config(run_dir).items()
+                                 if k != "user_model"})
+    if saved != config:
+        given, run = config.to_dict(), saved.to_dict()
+        diff = "; ".join(f"{k}: the run has {run[k]!r}, given {given[k]!r}"
+                         for k in run if run[k] != given[k])
         raise InfoplaneError(
-            f"cannot resume {run_dir}: its config.json differs from the configuration given; "
-            "resume with the same settings, or use --overwrite"
+            f"cannot resume {run_dir}: the configuration given differs from its config.json "
+            f"({diff}); resume with the run's own settings (the command line's --resume alone "
+            "uses them), or overwrite the run"
         )
     saved = read_checkpoint(run_dir)
     if saved is None:
