@@ -132,16 +132,20 @@ def _cmd_reproduce(args) -> None:
               overwrite=args.overwrite, progress=not args.no_progress)
 
 
+def _add_config_source(p: argparse.ArgumentParser, resume_note: str) -> None:
+    """--preset or --config: where the base configuration comes from."""
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--preset", help=f"a preset (default tishby2017{resume_note}): tishby2017, "
+                     "saxe2018, mnist1d_cnn, mnist1d_mlp, digits_cnn or tiny")
+    src.add_argument("--config", help="a JSON configuration file (a run's config.json works)")
+
+
 def add_run_parsers(sub) -> None:
     """The ``train``, ``reproduce`` and ``sweep`` sub-commands."""
     from ..studies import STUDIES
 
     p = sub.add_parser("train", help="train networks from a preset or a JSON config")
-    src = p.add_mutually_exclusive_group()
-    src.add_argument("--preset", help="a preset (default tishby2017; with --resume and no "
-                     "preset or config, the run's own config.json): tishby2017, saxe2018, "
-                     "mnist1d_cnn, mnist1d_mlp, digits_cnn or tiny")
-    src.add_argument("--config", help="a JSON configuration file (a run's config.json works)")
+    _add_config_source(p, "; with --resume and neither, the run's own config.json")
     _add_run_options(p)
     p.set_defaults(func=_cmd_train)
 
@@ -153,11 +157,7 @@ def add_run_parsers(sub) -> None:
     p.set_defaults(func=_cmd_reproduce)
 
     p = sub.add_parser("sweep", help="one run per point of a grid of settings, and a summary")
-    src = p.add_mutually_exclusive_group()
-    src.add_argument("--preset", help="a preset (default tishby2017; with --resume and no "
-                     "preset or config, the run's own config.json): tishby2017, saxe2018, "
-                     "mnist1d_cnn, mnist1d_mlp, digits_cnn or tiny")
-    src.add_argument("--config", help="a JSON configuration file")
+    _add_config_source(p, "")
     p.add_argument("--grid", action="append", default=[], metavar="FIELD=V1,V2,...",
                    help="values of one configuration field; repeat for more fields, e.g. "
                    "--grid activation=tanh,relu --grid learning_rate=4e-4,1e-3")
