@@ -132,6 +132,20 @@ def versions(devices: list[str]) -> dict:
             "devices": list(devices)}
 
 
+def provenance(*, method: str | None = None, settings: dict | None = None,
+               source: str | None = None, devices: list[str] | None = None) -> dict:
+    """What an output was made from, for every file and figure that carries numbers: the
+    estimator ``method`` and every setting it used (defaults included), the data ``source``
+    (a run folder, a file, a data set name) and the versions (``versions``)."""
+    return {"method": method, "settings": dict(settings or {}), "source": source,
+            "versions": versions(devices or [])}
+
+
+def provenance_fields(prov: dict) -> dict[str, np.ndarray]:
+    """``provenance`` as .npz members: one JSON string array named "provenance"."""
+    return {"provenance": np.array(json.dumps(prov, default=str))}
+
+
 def _installed_version(name: str) -> str:
     try:
         return metadata.version(name)
