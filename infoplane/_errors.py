@@ -9,7 +9,16 @@ class InfoplaneError(ValueError):
 
     A subclass of ``ValueError`` so that callers who already catch ``ValueError`` keep working.
     The command line prints these as a single line, without a traceback.
+
+    Args:
+        message: the message in the Python API's words (keyword arguments: ``key=...``).
+        cli: the same message in the command line's words (flags: ``--labels-key``), when
+            they differ; the command line prints it instead of ``message``.
     """
+
+    def __init__(self, message: str = "", *, cli: str | None = None):
+        super().__init__(message)
+        self.cli = cli
 
 
 def check_choice(kind: str, value, options) -> None:

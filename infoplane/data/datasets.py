@@ -17,6 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._errors import InfoplaneError, check_positive_int
+from .files import labels_from_array, load_npz_arrays
 from .idx import find_idx_files, read_idx_pair
 from .mnist1d import mnist1d_arrays
 
@@ -74,29 +75,15 @@ def tishby12() -> Dataset:
     return Dataset(bits.astype(np.float32), y, 2, "tishby12")
 
 
-def _labels_from(raw: np.ndarray, where: str) -> np.ndarray:
-    """Integer labels from (n,), (1, n), (n, 1) or one-hot (n, c) arrays."""
-    raw = np.asarray(raw)
-    if raw.ndim == 2 and 1 in raw.shape:
-        raw = raw.reshape(-1)
-    if raw.ndim == 2:
-        if not np.all((raw == 0) | (raw == 1)) or not np.all(raw.sum(axis=1) == 1):
-            raise InfoplaneError(f"{where}: 2-D labels must be one-hot (one 1 per row)")
-        return raw.argmax(axis=1).astype(np.int32)
-    if raw.ndim != 1:
-        raise InfoplaneError(f"{where}: labels must be a vector or one-hot, got shape {raw.shape}")
-    if not np.all(np.equal(np.mod(raw, 1), 0)) or raw.min() < 0:
-        raise InfoplaneError(f"{where}: labels must be non-negative integers")
-    return raw.astype(np.int32)
-
-
 def _make(x: np.ndarray, y: np.ndarray, name: str, where: str) -> Dataset:
     x = np.asarray(x)
+    if x.dtype.kind not in "biuf":
+        raise InfoplaneError(f"{where}: inputs hold {x.dtype} values; expected numbers")
     if x.ndim == 1:
         x = x[:, None]
     if x.ndim > 2:
         x = x.reshape(x.shape[0], -1)
-    y = _labels_from(y, where)
+    y = labels_from_array(y, where)
     if x.shape[0] != y.shape[0]:
         raise InfoplaneError(
             f"{where}: {x.shape[0]} inputs but {y.shape[0]} labels; they must match"
@@ -144,17 +131,17 @@ def load_npz(path, x_key: str = "X", y_key: str = "y") -> Dataset:
     ibsgd) are joined, training rows first.
     """
     path = _open(path, ".npz")
-    with np.load(path) as f:
-        keys = set(f.files)
-        if {"X_train", "y_train", "X_test", "y_test"} <= keys and x_key not in keys:
-            x = np.concatenate([f["X_train"], f["X_test"]])
-            y = np.concatenate([_labels_from(f["y_train"], str(path)),
-                                _labels_from(f["y_test"], str(path))])
-            return _make(x, y, path.stem, str(path))
-        missing = [k for k in (x_key, y_key) if k not in keys]
-        if missing:
-            raise InfoplaneError(f"{path}: no array {missing[0]!r}; it has {sorted(keys)}")
-        return _make(f[x_key], f[y_key], path.stem, str(path))
+    f = load_npz_arrays(path, f"inputs {x_key!r} and labels {y_key!r}")
+    keys = set(f)
+    if {"X_train", "y_train", "X_test", "y_test"} <= keys and x_key not in keys:
+        x = np.concatenate([f["X_train"], f["X_test"]])
+        y = np.concatenate([labels_from_array(f["y_train"], f"{path}: array 'y_train'"),
+                            labels_from_array(f["y_test"], f"{path}: array 'y_test'")])
+        return _make(x, y, path.stem, str(path))
+    missing = [k for k in (x_key, y_key) if k not in keys]
+    if missing:
+        raise InfoplaneError(f"{path}: no array {missing[0]!r}; it has {sorted(keys)}")
+    return _make(f[x_key], f[y_key], path.stem, str(path))
 
 
 def digits() -> Dataset:

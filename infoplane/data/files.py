@@ -1,0 +1,301 @@
+"""A user's own files: class labels (``read_labels``) and recorded activations
+(``read_activations``), in the formats people have at hand.
+
+Labels come from a NumPy ``.npy`` file, an ``.npz`` archive (its one array, or the one named
+by ``key``), or text: one label per line or all on one line, separated by commas, semicolons
+or white space, with or without a header line (a CSV). One-hot rows count as their argmax.
+Activations come from an ``.npz`` with one array per layer, a folder of ``.npy`` files (one
+per layer), or a single ``.npy`` (one layer). The kind of a file is told by its first bytes,
+not its name. A file that cannot be used raises one ``InfoplaneError`` naming the file and
+what was expected: files are never unpickled (``allow_pickle=False``).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from .._errors import InfoplaneError
+
+LABEL_FORMS = "integer labels (.npy, .npz, or text/CSV: one column or one row)"
+LAYER_FORM = "one float array per layer, [epoch, n, units] or [seed, epoch, n, units]"
+NOT_LAYERS = ("epochs", "labels")  # names of an activations file that hold no layer
+
+
+def natural_key(name: str) -> list:
+    """Sort key that orders layer_2 before layer_10."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
+
+
+def _existing_file(path, expected: str) -> Path:
+    """``path`` as a Path, or one error line when it is missing, a folder or empty."""
+    path = Path(path)
+    if path.is_dir():
+        raise InfoplaneError(f"{path} is a folder; expected a file of {expected}")
+    if not path.is_file():
+        raise InfoplaneError(f"no such file: {path} (expected {expected})")
+    if path.stat().st_size == 0:
+        raise InfoplaneError(f"{path} is empty; expected {expected}")
+    return path
+
+
+def _kind(path: Path) -> str:
+    """"npy", "npz" or "text", from the file's first bytes."""
+    with open(path, "rb") as f:
+        head = f.read(6)
+    if head == b"\x93NUMPY":
+        return "npy"
+    return "npz" if head.startswith(b"PK") else "text"
+
+
+def _unreadable(path: Path, kind: str, err: Exception, expected: str) -> InfoplaneError:
+    if "allow_pickle" in str(err):
+        return InfoplaneError(f"{path} holds Python objects (pickled data), which infoplane "
+                              f"never loads; expected {expected}")
+    detail = str(err).splitlines()[0] if str(err) else type(err).__name__
+    return InfoplaneError(f"{path} is not a readable .{kind} file, truncated or corrupt "
+                          f"({detail}); expected {expected}")
+
+
+def _load_npy(path: Path, expected: str) -> np.ndarray:
+    try:
+        return np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as err:
+        raise _unreadable(path, "npy", err, expected) from None
+
+
+def load_npz_arrays(path: Path, expected: str) -> dict[str, np.ndarray]:
+    """Every array of an .npz archive, by name; one error line naming ``path`` and the
+    ``expected`` contents when it cannot be read."""
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            return {name: f[name] for name in f.files}
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as err:
+        raise _unreadable(path, "npz", err, expected) from None
+
+
+def labels_from_array(raw, where: str) -> np.ndarray:
+    """(n,) int32 labels from (n,), (1, n), (n, 1) or one-hot (n, c) numbers.
+
+    Args:
+        raw: the array as read.
+        where: the file (and array) it came from, for the messages.
+
+    Raises:
+        InfoplaneError: no labels, values that are not numbers (strings, objects), negative
+            or fractional values, NaN, other shapes, 2-D rows that are not one-hot.
+    """
+    raw = np.asarray(raw)
+    if raw.dtype.kind not in "biuf":
+        raise InfoplaneError(f"{where} holds {raw.dtype} values; expected {LABEL_FORMS}")
+    if raw.size == 0:
+        raise InfoplaneError(f"{where} holds no labels; expected {LABEL_FORMS}")
+    if raw.ndim == 2 and 1 in raw.shape:
+        raw = raw.reshape(-1)
+    if raw.ndim == 2:
+        if not np.all((raw == 0) | (raw == 1)) or not np.all(raw.sum(axis=1) == 1):
+            raise InfoplaneError(f"{where} holds a {raw.shape[0]} x {raw.shape[1]} table that "
+                                 "is not one-hot (one 1 per row); expected one column or one "
+                                 "row of integer labels, or one-hot rows")
+        return raw.argmax(axis=1).astype(np.int32)
+    if raw.ndim != 1:
+        raise InfoplaneError(f"{where} holds labels of shape {raw.shape}; expected a vector "
+                             "(n,) or one-hot rows (n, classes)")
+    if not np.all(np.isfinite(raw)) or not np.all(np.mod(raw, 1) == 0) or raw.min() < 0:
+        raise InfoplaneError(f"{where}: labels must be non-negative integers (class numbers)")
+    return raw.astype(np.int32)
+
+
+def _choose_message(path: Path, names: list[str], what: str) -> InfoplaneError:
+    listed = ", ".join(names)
+    return InfoplaneError(f"{path} holds several arrays ({listed}); say which holds the {what} "
+                          "with key=NAME",
+                          cli=f"{path} holds several arrays ({listed}); say which holds the "
+                          f"{what} with --labels-key NAME")
+
+
+def _npz_labels(path: Path, key: str | None) -> np.ndarray:
+    arrays = load_npz_arrays(path, LABEL_FORMS)
+    if key is not None:
+        if key not in arrays:
+            raise InfoplaneError(f"{path} has no array {key!r}; it holds {', '.join(arrays)}")
+        return labels_from_array(arrays[key], f"{path}: array {key!r}")
+    if len(arrays) == 1:
+        name = next(iter(arrays))
+    elif "labels" in arrays:
+        name = "labels"
+    elif not arrays:
+        raise InfoplaneError(f"{path} holds no arrays; expected {LABEL_FORMS}")
+    else:
+        raise _choose_message(path, list(arrays), "labels")
+    return labels_from_array(arrays[name], f"{path}: array {name!r}")
+
+
+def _is_number(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
+def _text_rows(path: Path) -> tuple[list[str] | None, list[list[str]]]:
+    """A text table: its header (None if the first line is all numbers) and its rows of
+    tokens; blank lines and lines starting with # are skipped."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InfoplaneError(f"{path} is neither text nor an .npy/.npz file; expected "
+                             f"{LABEL_FORMS}") from None
+    rows = [[t.strip("\"'") for t in re.split(r"[,;\s]+", line.strip(",; \t"))]
+            for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    header = rows.pop(0) if rows and not all(map(_is_number, rows[0])) else None
+    for i, row in enumerate(rows):
+        bad = next((t for t in row if not _is_number(t)), None)
+        if bad is not None:
+            raise InfoplaneError(f"{path}: {bad!r} in data row {i + 1} is not a number; "
+                                 f"expected {LABEL_FORMS}")
+        if len(row) != len(rows[0]):
+            raise InfoplaneError(f"{path}: data row {i + 1} has {len(row)} values but row 1 "
+                                 f"has {len(rows[0])}; expected one column or one row")
+    return header, rows
+
+
+def _text_labels(path: Path, key: str | None) -> np.ndarray:
+    header, rows = _text_rows(path)
+    if not rows:
+        raise InfoplaneError(f"{path} holds no labels; expected {LABEL_FORMS}")
+    table = np.array([[float(t) for t in row] for row in rows])
+    if key is not None:
+        if header is None or key not in header:
+            have = f"its columns are {', '.join(header)}" if header else "it has no header line"
+            raise InfoplaneError(f"{path} has no column {key!r}; {have}")
+        table = table[:, header.index(key)]
+    elif header is not None and table.shape[1] > 1 and len(header) == table.shape[1]:
+        if not (np.all((table == 0) | (table == 1)) and np.all(table.sum(axis=1) == 1)):
+            raise _choose_message(path, header, "labels")
+    return labels_from_array(table, str(path))
+
+
+def read_labels(path, key: str | None = None) -> np.ndarray:
+    """Integer class labels from a file.
+
+    Args:
+        path: an ``.npy`` file; an ``.npz`` archive (its one array, else the array named
+            ``key``, else one named "labels"); or a text or CSV file with one label per line
+            or all labels on one line, separated by commas, semicolons or white space, with or
+            without a header line. One-hot rows (n, classes) count as their argmax.
+        key: the array of an ``.npz``, or the column of a CSV with a header, to read.
+
+    Returns:
+        (n,) int32 labels, in the order of the file.
+
+    Raises:
+        InfoplaneError: one line naming the file and what was expected, when it is missing,
+            a folder, empty, truncated or corrupt, holds strings or Python objects, holds
+            several arrays or columns and ``key`` does not say which, or holds values that
+            are not non-negative integers.
+    """
+    path = _existing_file(path, LABEL_FORMS)
+    kind = _kind(path)
+    if kind == "npy":
+        return labels_from_array(_load_npy(path, LABEL_FORMS), str(path))
+    if kind == "npz":
+        return _npz_labels(path, key)
+    return _text_labels(path, key)
+
+
+def _check_layers(where: Path, layers: dict[str, np.ndarray]) -> None:
+    """One error line unless every layer is a float array [(seed,) epoch, n, units] and all
+    share (seed, epoch, n)."""
+    if not layers:
+        raise InfoplaneError(f"{where} holds no layer arrays; expected {LAYER_FORM}")
+    first = next(iter(layers))
+    for name, a in layers.items():
+        if a.dtype.kind != "f":
+            raise InfoplaneError(f"{where}: array {name!r} holds {a.dtype} values; expected "
+                                 f"{LAYER_FORM}")
+        if a.ndim not in (3, 4) or a.size == 0:
+            raise InfoplaneError(f"{where}: array {name!r} has shape {a.shape}; expected "
+                                 f"{LAYER_FORM}, not empty")
+        if a.shape[:-1] != layers[first].shape[:-1]:
+            raise InfoplaneError(
+                f"{where}: array {name!r} has shape {a.shape} but {first!r} has "
+                f"{layers[first].shape}; every layer needs the same (seed,) epoch and n")
+
+
+def _layer_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of an activations source, by name: an .npz's members, a folder's .npy files
+    (by file stem), or one .npy file."""
+    if path.is_dir():
+        if (path / "config.json").is_file():
+            raise InfoplaneError(f"{path} is a run folder; read its plane with "
+                                 "infoplane.plane_from_run (infoplane plane RUN)")
+        files = sorted(path.glob("*.npy"), key=lambda p: natural_key(p.stem))
+        if not files:
+            raise InfoplaneError(f"{path} holds no .npy files; expected one .npy file per "
+                                 "layer (layers in natural order of the names), or a run folder")
+        return {f.stem: _load_npy(_existing_file(f, LAYER_FORM), LAYER_FORM) for f in files}
+    path = _existing_file(path, f"activations: {LAYER_FORM}")
+    kind = _kind(path)
+    if kind == "npz":
+        return load_npz_arrays(path, LAYER_FORM)
+    if kind == "npy":
+        return {path.stem: _load_npy(path, LAYER_FORM)}
+    raise InfoplaneError(f"{path} is neither an .npz nor an .npy file; expected {LAYER_FORM}")
+
+
+def read_activations(path, *, labels_key: str = "labels"
+                     ) -> tuple[list[str], list[np.ndarray], dict[str, np.ndarray]]:
+    """Recorded activations from an ``.npz``, a folder of ``.npy`` files, or one ``.npy``.
+
+    Every array is one layer, except "epochs" (the logged epoch numbers), "labels" and
+    ``labels_key`` (the class labels of the n inputs). Layers are ordered by the natural sort
+    of their names (``layer_2`` before ``layer_10``). A run folder written by
+    ``infoplane.train`` is read by ``infoplane.plane_from_run`` instead.
+
+    Args:
+        path: the file or folder.
+        labels_key: the name of the array holding labels, if not "labels".
+
+    Returns:
+        ``(names, layers, extras)``: the layer names; one float array per layer,
+        [epoch, n, units] or [seed, epoch, n, units], all sharing (seed, epoch, n); and a dict
+        with "epochs" ((epoch,) int64) and "labels" ((n,) int32) when the source holds them.
+
+    Raises:
+        InfoplaneError: one line naming the file and what was expected: missing, empty,
+            truncated or corrupt files, pickled objects, non-float layers, layers of different
+            (seed, epoch, n), epochs or labels of the wrong length.
+    """
+    path = Path(path)
+    arrays = _layer_arrays(path)
+    special = {*NOT_LAYERS, labels_key}
+    names = sorted((k for k in arrays if k not in special), key=natural_key)
+    layers = {k: arrays[k] for k in names}
+    _check_layers(path, layers)
+    shape = layers[names[0]].shape
+    extras = {}
+    if "epochs" in arrays:
+        epochs = np.asarray(arrays["epochs"]).reshape(-1)
+        if epochs.dtype.kind not in "iuf" or len(epochs) != shape[-3]:
+            raise InfoplaneError(f"{path}: 'epochs' holds {len(epochs)} {epochs.dtype} values; "
+                                 f"expected {shape[-3]} epoch numbers, one per logged epoch")
+        extras["epochs"] = epochs.astype(np.int64)
+    key = labels_key if labels_key in arrays else "labels" if "labels" in arrays else None
+    if key is not None:
+        labels = labels_from_array(arrays[key], f"{path}: array {key!r}")
+        check_label_count(labels, shape[-2], f"{path}: array {key!r}", str(path))
+        extras["labels"] = labels
+    return names, [layers[k] for k in names], extras
+
+
+def check_label_count(labels: np.ndarray, n: int, labels_from: str, acts_from: str) -> None:
+    """One error line unless there is one label per input."""
+    if len(labels) != n:
+        raise InfoplaneError(f"{labels_from} holds {len(labels)} labels but {acts_from} holds "
+                             f"activations of n = {n} inputs; expected one label per input, "
+                             "in the same order")
