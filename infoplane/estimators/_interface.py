@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .._errors import InfoplaneError, check_choice
+from ._warnings import saturation_warning  # noqa: F401  (kde, renyi and discrete use it)
 
 LN2 = math.log(2.0)
 UNITS = ("bits", "nats")
@@ -195,16 +196,6 @@ def check_same_n(**arrays: np.ndarray) -> int:
         listed = ", ".join(f"{k} has {v}" for k, v in sizes.items())
         raise InfoplaneError(f"inputs must have the same number of samples: {listed}")
     return next(iter(sizes.values()))
-
-
-def saturation_warning(value_bits: float, n: int, what: str = "the estimate") -> tuple[str, ...]:
-    """A warning when a value is within 0.1 bit of log2(n), the most n samples can show."""
-    if n > 1 and value_bits >= math.log2(n) - 0.1:
-        return (
-            f"saturated: {what} is within 0.1 bit of log2 n = {math.log2(n):.2f} bits, "
-            "so it measures the sample size, not the data",
-        )
-    return ()
 
 
 def negative_warning(value: float, method: str) -> tuple[str, ...]:

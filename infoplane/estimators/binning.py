@@ -12,6 +12,14 @@ For a deterministic network and X uniform over N distinct inputs (Shwartz-Ziv & 
 ``binning_entropy`` and ``binning_mutual_information`` are the method "binning" of the
 estimator API: the plug-in (``discrete``) estimates of binned samples, on the data's own range
 by default (``infoplane.defaults.DATA_BIN_RULE``).
+
+Saturation. A binned estimate is a count of how n samples fall into bins; with m occupied
+(joint) bins its plug-in entropy is biased by about (m - 1) / (2 n ln 2) bits (Miller 1955). The
+estimates of this module warn (rule and derivation in ``_warnings``) when that exceeds 0.1 bits
+(m > 1 + 0.139 n: "saturated" from m >= n / 2, where the value measures log2 n, not the data;
+"under-sampled" below), when the first-order bias of the MI exceeds a quarter of it, and, for
+I(T;Y) with discrete y, when a value at H(Y) comes from bins that hold one sample each. The
+plane, which has only H(T), can call ``_warnings.saturation_warning`` with ``occupied=2 ** H``.
 """
 
 from __future__ import annotations
@@ -26,8 +34,9 @@ import numpy as np
 from .._errors import InfoplaneError
 from ..defaults import BIN_HIGH, BIN_LOW, DATA_BIN_RULE, N_BINS
 from ._interface import Estimate, as_samples
+from ._warnings import BINNED_ADVICE, COUNTING_ADVICE
 from .bins import Bins
-from .discrete import discrete_entropy, discrete_mutual_information
+from .discrete import _combination, discrete_entropy
 
 _DEFAULT_BINS = Bins()  # infoplane.defaults: N_BINS edges on [BIN_LOW, BIN_HIGH], BIN_RULE
 
@@ -216,8 +225,9 @@ def binning_entropy(x, *, n_bins: int = N_BINS, rule: str = DATA_BIN_RULE, low: 
     """
     bins = Bins(rule, n_bins, float(low), float(high)).validate()
     est = discrete_entropy(_sample_codes(x, bins), method="plugin", unit=unit)
+    warnings = tuple(w.replace(COUNTING_ADVICE, BINNED_ADVICE) for w in est.warnings)
     return Estimate(est.value, unit, "binning", "entropy", est.n, {"bins": bins._asdict()},
-                    est.stderr, est.warnings)
+                    est.stderr, warnings)
 
 
 def binning_mutual_information(x, y, *, bin_y: bool, n_bins: int = N_BINS,
@@ -237,7 +247,9 @@ def binning_mutual_information(x, y, *, bin_y: bool, n_bins: int = N_BINS,
     """
     bins = Bins(rule, n_bins, float(low), float(high)).validate()
     cy = _sample_codes(y, bins) if bin_y else y
-    est = discrete_mutual_information(_sample_codes(x, bins), cy, unit=unit)
+    terms = [(1, ("x",)), (1, ("y",)), (-1, ("x", "y"))]
+    est = _combination({"x": _sample_codes(x, bins), "y": cy}, None, "plugin", unit, terms,
+                       "mutual_information", advice=BINNED_ADVICE)
     settings = {"bins": bins._asdict(), "binned": "x and y" if bin_y else "x"}
     return Estimate(est.value, unit, "binning", est.quantity, est.n, settings, None,
                     est.warnings)

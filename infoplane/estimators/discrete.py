@@ -34,9 +34,9 @@ from ._interface import (
     check_unit,
     from_nats,
     negative_warning,
-    saturation_warning,
 )
 from ._nsb import _nsb_nats
+from ._warnings import COUNTING_ADVICE, combination_bias_bits, saturation_warning, undersampled
 
 ENTROPY_METHODS = ("plugin", "miller_madow", "chao_shen", "nsb")
 
@@ -154,12 +154,15 @@ def _variables(named: dict, alphabet_sizes) -> tuple[dict, dict, int]:
     return ids, alpha, n
 
 
-def _combination(named, alphabet_sizes, method, unit, terms, quantity):
-    """Estimate sum_s sign_s H(joint of subset s) for terms [(sign, subset of names)]."""
+def _combination(named, alphabet_sizes, method, unit, terms, quantity, advice=COUNTING_ADVICE):
+    """Estimate sum_s sign_s H(joint of subset s) for terms [(sign, subset of names)].
+
+    ``advice`` ends the saturation warnings (binning passes its own: fewer bins, ...).
+    """
     check_choice("entropy method", method, ENTROPY_METHODS)
     check_unit(unit)
     ids, alpha, n = _variables(named, alphabet_sizes)
-    total, settings = 0.0, {"entropy_method": method}
+    total, settings, parts = 0.0, {"entropy_method": method}, []
     for sign, subset in terms:
         joint = _joint_ids([ids[s] for s in subset])
         label = ",".join(subset)
@@ -169,12 +172,31 @@ def _combination(named, alphabet_sizes, method, unit, terms, quantity):
             settings[f"alphabet_size[{label}]"] = k
         h, _ = _entropy_nats(joint, method, k)
         total += sign * h
+        parts.append((sign, subset, int(joint.max()) + 1, h / math.log(2)))
     value = float(from_nats(total, unit))
-    bits = from_nats(total, "bits")
     warnings = negative_warning(value, method)
     if method in ("plugin", "miller_madow"):
-        warnings += saturation_warning(bits, n, quantity.replace("_", " "))
+        warnings += _counting_warnings(from_nats(total, "bits"), n, method, quantity, parts,
+                                       advice)
     return Estimate(value, unit, method, quantity, n, settings, None, warnings)
+
+
+def _counting_warnings(bits, n, method, quantity, parts, advice) -> tuple[str, ...]:
+    """The saturation rule (``_warnings``) for sum_s sign_s H_s, parts [(sign, subset, occupied
+    symbols, H_s in bits)]: judged on the largest joint; for a mutual information, against the
+    smaller marginal entropy when that marginal is itself well sampled."""
+    occupied = max(m for _, _, m, _ in parts)
+    bias = combination_bias_bits([(sign, m) for sign, _, m, _ in parts], n)
+    ceiling = None
+    if quantity == "mutual_information":
+        subset, m, h = min(((s, m, h) for sign, s, m, h in parts if len(s) == 1),
+                           key=lambda t: t[2])
+        if not undersampled(m, n):
+            ceiling = (f"H({subset[0]})", h)
+    what = quantity.replace("_", " ") if method == "plugin" else f"{method} {quantity}"
+    return saturation_warning(bits, n, what, occupied=occupied,
+                              bias_bits=bias if method == "plugin" else 0.0,
+                              ceiling=ceiling, advice=advice)
 
 
 # ---------------------------------------------------------------- public: entropies and MI
@@ -220,7 +242,9 @@ def discrete_entropy(
             "none its posterior runs to H = log K, so the value reflects alphabet_size",
         )
     if method in ("plugin", "miller_madow"):
-        warnings += saturation_warning(_plugin_nats(_counts(ids)) / math.log(2), n, "the entropy")
+        warnings += saturation_warning(
+            _plugin_nats(_counts(ids)) / math.log(2), n, "entropy", occupied=m,
+            bias_bits=None if method == "plugin" else 0.0, advice=COUNTING_ADVICE)
     stderr = None if stderr is None else from_nats(stderr, unit)
     return Estimate(from_nats(h, unit), unit, method, "entropy", n, settings, stderr, warnings)
 
