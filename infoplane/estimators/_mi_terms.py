@@ -8,6 +8,8 @@ The estimate is the mean of the terms t_i (nats) and ``std(t) / sqrt(n)`` its st
   H(X) + H(Y) - H(X, Y).
 - KSG estimator 1 (Kraskov et al. 2004, eq. 8): t_i = psi(k) + psi(n) - psi(n_x,i + 1) -
   psi(n_y,i + 1), max-norm, the same counts as ``knn.ksg_mutual_information``.
+- Ross (2014), continuous x and class labels: the terms of ``knn.mixed_mutual_information``
+  (``ross_mi_terms``), counted with k-d trees (the dimension here is small).
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from scipy import special
+from scipy.spatial import cKDTree
 
 from ._knn_kernels import block_rows, ksg_counts_jit
-from ._knn_prepare import jittered
+from ._knn_prepare import jittered, standardised
 from .kl_weighted import kl_weights, weighted_kl_terms
 
 
@@ -44,3 +47,29 @@ def ksg_mi_terms(x: np.ndarray, y: np.ndarray, k: int, jitter: float,
     nx, ny = np.asarray(nx, np.float64), np.asarray(ny, np.float64)
     return (special.digamma(k) + special.digamma(n) - special.digamma(nx + 1)
             - special.digamma(ny + 1))
+
+
+def ross_mi_terms(x: np.ndarray, codes: np.ndarray, k: int, jitter: float,
+                  rng: np.random.Generator) -> np.ndarray:
+    """Per-sample terms in nats of the Ross (2014) estimator for continuous x (n, d) and integer
+    class codes (n,), one per sample of a class with at least two members.
+
+    t_i = psi(N') + psi(k_i) - psi(N_y,i) - psi(m_i) (N' the samples left, k_i = min(k, N_y,i -
+    1), m_i the samples of any class within the max-norm distance to the k_i-th neighbour of
+    the same class, itself excluded); their mean is ``knn.mixed_mutual_information`` of the
+    same prepared x (columns standardised, then the jitter), computed here with k-d trees.
+    """
+    x = standardised(x, None, jitter, rng)
+    sizes = np.bincount(codes)
+    valid = sizes[codes] > 1
+    k_i = np.clip(sizes[codes] - 1, 1, k)
+    radius = np.zeros(x.shape[0])
+    for c in np.flatnonzero(sizes > 1):
+        rows = np.flatnonzero(codes == c)
+        kc = min(k, rows.size - 1)
+        dist = cKDTree(x[rows]).query(x[rows], k=kc + 1, p=np.inf)[0]
+        radius[rows] = dist[:, kc]
+    kept = x[valid]
+    m = cKDTree(kept).query_ball_point(kept, radius[valid], p=np.inf, return_length=True) - 1
+    return (special.digamma(kept.shape[0]) + special.digamma(k_i[valid])
+            - special.digamma(sizes[codes][valid]) - special.digamma(np.maximum(m, 1)))

@@ -24,7 +24,8 @@ with optax (``_autoencoder``) at the same dimension. Then, on the whitened codes
   8 joint dimensions at k = 5: a warning says so).
 - ``estimator="ksg"``: KSG estimator 1 (k = 3); standard error from its per-sample terms.
 
-With discrete y only x is compressed and the Ross (2014) estimator ("knn_mixed") is used.
+With discrete y only x is compressed and the Ross (2014) estimator ("knn_mixed") is used;
+standard error std_i(t_i) / sqrt(n) of its per-sample terms (``_mi_terms.ross_mi_terms``).
 Settings report the dimensions, the variance each side keeps, the loss of each compression
 (reconstruction error relative to the total variance, and for the autoencoder relative to PCA
 at the same dimension); warnings flag a capped dimension and an autoencoder worse than PCA.
@@ -41,15 +42,16 @@ from ..defaults import COMPRESS_VARIANCE, JITTER, KL_WEIGHTED_K, SEED, K
 from ._compress import Compression, compress_cap, pca_compress
 from ._copula import copula_mutual_information, normal_scores
 from ._interface import Estimate, as_samples, check_same_n, check_unit, from_nats
-from ._mi_terms import kl_weighted_mi_terms, ksg_mi_terms
-from .knn import mixed_mutual_information
+from ._mi_terms import kl_weighted_mi_terms, ksg_mi_terms, ross_mi_terms
 
 COMPRESSORS = ("pca", "autoencoder")
 ESTIMATORS = ("copula", "kl_weighted", "ksg")
 
 
-def _side(a: np.ndarray, name: str, dim, cap: int, compressor: str, variance: float,
-          seed: int, steps: int) -> tuple[Compression, tuple[str, ...]]:
+def compress_side(a: np.ndarray, name: str, dim, cap: int, compressor: str, variance: float,
+                  seed: int, steps: int) -> tuple[Compression, tuple[str, ...]]:
+    """One side (n, D) float64 compressed and whitened (constant columns dropped, with a
+    warning), and the warnings; raises when every column is constant."""
     keep = np.ptp(a, axis=0) > 0
     warnings = ()
     if not keep.all():
@@ -80,7 +82,7 @@ def _gaussian_stderr_nats(zx: np.ndarray, zy: np.ndarray) -> float:
     return math.sqrt(float(np.sum(np.clip(rho2, 0, 1))) / n + dx * sy.shape[1] / (2 * n * n))
 
 
-def _estimate_cc(zx, zy, estimator: str, k: int | None, jitter: float, seed: int):
+def codes_mi_nats(zx, zy, estimator: str, k: int | None, jitter: float, seed: int):
     """(value in nats, stderr in nats, settings, warnings) of I between whitened codes."""
     if estimator == "copula":
         est = copula_mutual_information(zx, zy, k=k or K, jitter=jitter, seed=seed, unit="nats")
@@ -97,6 +99,41 @@ def _estimate_cc(zx, zy, estimator: str, k: int | None, jitter: float, seed: int
         return float(t.mean()), float(t.std(ddof=1) / math.sqrt(len(t))), {}, warn
     t = ksg_mi_terms(zx, zy, k or K, jitter, rng)
     return float(t.mean()), float(t.std(ddof=1) / math.sqrt(len(t))), {}, ()
+
+
+def check_compression(compressor: str, estimator: str, variance, **dims) -> float:
+    """Raise unless the compression settings are valid; return ``variance`` as a float."""
+    check_choice("compressor", compressor, COMPRESSORS)
+    check_choice("estimator", estimator, ESTIMATORS)
+    variance = check_positive_real("variance", variance)
+    if variance > 1:
+        raise InfoplaneError(f"variance is a fraction of the variance in (0, 1], got {variance}")
+    for name, d in dims.items():
+        if d is not None:
+            check_positive_int(name, d)
+    return variance
+
+
+def discrete_mi_nats(z: np.ndarray, labels, k: int, jitter: float, seed: int):
+    """(value in nats, stderr in nats, warnings) of the Ross (2014) estimator on codes z (n, m)
+    and (n,) labels: the mean of the per-sample terms (equal to
+    ``knn.mixed_mutual_information`` of the same data) and their s.d. / sqrt(terms)."""
+    labels = np.asarray(labels).reshape(z.shape[0])
+    if labels.dtype.kind == "f" and not np.all(np.isfinite(labels)):
+        raise InfoplaneError("labels contain NaN or inf; remove those samples")
+    codes, sizes = np.unique(labels, return_inverse=True, return_counts=True)[1:]
+    if sizes.max() < 2:
+        raise InfoplaneError("every label occurs once, so no within-class distance exists; "
+                             "labels must be discrete classes with at least 2 samples each")
+    if k >= z.shape[0]:
+        raise InfoplaneError(f"k={k} must be smaller than the number of samples n={z.shape[0]}")
+    warnings = ()
+    if sizes.min() <= k:
+        warnings = (f"{int(np.sum(sizes <= k))} class(es) have <= k={k} members: they use "
+                    f"k = size - 1 and {int(np.sum(sizes == 1))} singleton class(es) are "
+                    "left out",)
+    t = ross_mi_terms(z, codes.reshape(-1), k, jitter, np.random.default_rng(seed))
+    return float(t.mean()), float(t.std(ddof=1) / math.sqrt(t.size)), warnings
 
 
 def compressed_mutual_information(
@@ -122,22 +159,15 @@ def compressed_mutual_information(
         unit: "bits" or "nats".
 
     Returns:
-        An Estimate, method "compressed", with a standard error (not for discrete y) and the
-        compression in its settings (dims, explained variance, loss).
+        An Estimate, method "compressed", with a standard error and the compression in its
+        settings (dims, explained variance, loss).
 
     Raises:
         InfoplaneError: NaN or inf, mismatched n, fewer than 32 samples, a fixed dimension
             above the rank, k too large for n, an autoencoder that diverges.
     """
     check_unit(unit)
-    check_choice("compressor", compressor, COMPRESSORS)
-    check_choice("estimator", estimator, ESTIMATORS)
-    variance = check_positive_real("variance", variance)
-    if variance > 1:
-        raise InfoplaneError(f"variance is a fraction of the variance in (0, 1], got {variance}")
-    for name, d in (("dim_x", dim_x), ("dim_y", dim_y)):
-        if d is not None:
-            check_positive_int(name, d)
+    variance = check_compression(compressor, estimator, variance, dim_x=dim_x, dim_y=dim_y)
     xa = np.asarray(as_samples(x, "x"), dtype=np.float64)
     ya = as_samples(y, "y")
     n = check_same_n(x=xa, y=ya)
@@ -145,23 +175,22 @@ def compressed_mutual_information(
         raise InfoplaneError(f"{n} samples are too few to compress and estimate MI; the "
                              "compressed estimator needs at least 32 (preferably thousands)")
     cap = compress_cap(n)
-    cx, warnings = _side(xa, "x", dim_x, cap, compressor, variance, seed, steps)
+    cx, warnings = compress_side(xa, "x", dim_x, cap, compressor, variance, seed, steps)
     settings = {"compressor": compressor, "cap": cap, "variance": variance, "dim_x": cx.dim,
                 "explained_x": cx.explained, "loss_x": cx.loss}
     if compressor == "autoencoder":
         settings["loss_x_vs_pca"] = cx.loss / max(cx.pca_loss, 1e-12)
     if discrete_y:
-        est = mixed_mutual_information(cx.z, np.asarray(y).reshape(n), k=k or K, jitter=jitter,
-                                       seed=seed, unit="nats")
-        nats, stderr, extra, more = est.value, None, {"estimator": "knn_mixed"}, est.warnings
+        nats, stderr, more = discrete_mi_nats(cx.z, y, k or K, jitter, seed)
+        extra = {"estimator": "knn_mixed"}
     else:
-        cy, wy = _side(np.asarray(ya, dtype=np.float64), "y", dim_y, cap, compressor, variance,
-                       seed + 1, steps)
+        cy, wy = compress_side(np.asarray(ya, dtype=np.float64), "y", dim_y, cap, compressor,
+                               variance, seed + 1, steps)
         warnings += wy
         settings.update(dim_y=cy.dim, explained_y=cy.explained, loss_y=cy.loss)
         if compressor == "autoencoder":
             settings["loss_y_vs_pca"] = cy.loss / max(cy.pca_loss, 1e-12)
-        nats, stderr, extra, more = _estimate_cc(cx.z, cy.z, estimator, k, jitter, seed)
+        nats, stderr, extra, more = codes_mi_nats(cx.z, cy.z, estimator, k, jitter, seed)
         extra["estimator"] = estimator
     default_k = KL_WEIGHTED_K if estimator == "kl_weighted" and not discrete_y else K
     settings.update(extra, k=k or default_k, jitter=jitter, seed=seed)

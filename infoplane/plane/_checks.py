@@ -10,13 +10,15 @@ import numpy as np
 
 from .._errors import InfoplaneError, check_choice
 
-PLANE_METHODS = ("binning", "kde_upper", "kde_lower", "knn")
+PLANE_METHODS = ("binning", "kde_upper", "kde_lower", "knn", "compressed")
 # The settings each method takes; their defaults are in infoplane/defaults.py.
 SETTINGS = {
     "binning": ("rule", "n_bins", "low", "high"),
     "kde_upper": ("noise_var", "anchors", "anchor_seed"),
     "kde_lower": ("noise_var", "anchors", "anchor_seed"),
     "knn": ("k", "jitter", "seed"),
+    "compressed": ("compressor", "estimator", "variance", "dim_x", "dim_t", "k", "steps",
+                   "jitter", "seed"),
 }
 
 

@@ -27,6 +27,19 @@ over the n inputs and the network is deterministic. Methods:
   (compression shows as a fall) but is not I(X;T) and may be negative. Ties are broken by a
   seeded jitter (``jitter`` x column std, drawn from ``default_rng(seed + layer index)``), as
   in ``knn.py``.
+- "compressed": Butakov et al. (ICLR 2024), mutual information through lossy compression
+  (``_compressed.py``): the network ``inputs`` X (flattened per example) and each layer T
+  compressed to a few whitened dimensions (PCA by default), then I(X;T) by compressed MI of
+  the two codes and I(T;Y) by the Ross kNN estimator on the code of T, each with a standard
+  error (I_XT_stderr, I_TY_stderr), and the compressed width of T at every point (dim_T).
+  X is compressed once per call. Settings ``compressor`` ("pca", "autoencoder"),
+  ``estimator`` ("copula", "kl_weighted", "ksg"), ``variance``, ``dim_x``, ``dim_t`` (fixed
+  widths), ``k``, ``steps``, ``jitter``, ``seed``, as ``compressed_mutual_information``.
+  Meaningful for networks with noise in their layers (else the true I(X;T) is infinite).
+
+Only "compressed" takes ``inputs``; the other methods reject them (they see only T and Y).
+Standard errors: anchored KDE and compressed give them; binning (an exact plug-in value of
+the binned layer), exact KDE (a deterministic bound) and knn give none.
 
 All values are in bits unless ``unit="nats"``. The items of each chunk are split over all
 local devices (the command line makes every CPU core one). Settings not given take their
@@ -41,56 +54,72 @@ import math
 import numpy as np
 from tqdm.auto import tqdm
 
+from .._errors import InfoplaneError
 from ..estimators._interface import check_unit
 from ._checks import check_labels, check_layers, check_method
+from ._compressed import compress_inputs, compressed_layer
 from ._methods import layer_plane
 
-RESULT_NAMES = ("I_XT", "I_TY", "I_XT_stderr", "I_TY_stderr")
+RESULT_NAMES = ("I_XT", "I_TY", "I_XT_stderr", "I_TY_stderr", "dim_T")
 
 
 def plane_from_activations(activations, labels, *, method: str = "binning", unit: str = "bits",
-                           progress: bool = False, **settings) -> dict:
+                           progress: bool = False, inputs=None, **settings) -> dict:
     """I(X;T) and I(T;Y) of every layer, epoch (and seed) from raw activations.
 
     Args:
         activations: a list with one array per layer, each [epoch, n, units] or
             [seed, epoch, n, units] (all layers alike), the activations for all n inputs.
         labels: (n,) integer class labels of those inputs.
-        method: "binning", "kde_upper", "kde_lower" or "knn" (see the module docstring).
+        method: "binning", "kde_upper", "kde_lower", "knn" or "compressed" (see the module
+            docstring).
         unit: "bits" (default) or "nats".
         progress: show a progress bar over the (seed, epoch, layer) estimates.
+        inputs: for "compressed" only (required there): (n, ...) the network inputs the
+            activations were recorded on, in the same order; flattened per example.
         **settings: the method's settings: binning rule, n_bins, low, high; KDE noise_var,
             anchors (average the terms of that many rows, drawn with anchor_seed, instead of
             all n: cost anchors / n of the exact value, with a standard error); knn k,
+            jitter, seed; compressed compressor, estimator, variance, dim_x, dim_t, k, steps,
             jitter, seed.
 
     Returns:
         A dict with "I_XT" and "I_TY" shaped [(seed,) epoch, layer] (float64), for anchored
-        KDE also "I_XT_stderr" and "I_TY_stderr" (same shape), and "method", "settings" (as
-        used), "unit".
+        KDE and compressed also "I_XT_stderr" and "I_TY_stderr" (same shape), for
+        compressed "dim_T" (int, same shape: the compressed width of each layer, 0 for a
+        constant layer), and "method", "settings" (as used; for compressed also dim_x, the
+        cap, and the counts "capped_points" and "constant_points"), "unit".
 
     Raises:
         InfoplaneError: unknown method or settings, bad shapes, labels of the wrong length,
-            NaN or inf activations.
+            NaN or inf activations, inputs missing for "compressed" or given to another method.
     """
     check_method(method, settings)
+    if inputs is not None and method != "compressed":
+        raise InfoplaneError(f"method {method!r} does not take inputs (it sees only the layers "
+                             "and the labels); only method 'compressed' uses them")
     check_unit(unit)
     layers, has_seeds = check_layers(activations)
     n_seeds, n_epochs, n = layers[0].shape[:3]
     codes, n_classes = check_labels(labels, n)
     used: dict = {}
+    if method == "compressed":
+        cx = compress_inputs(inputs, n, settings, used)
     per_layer = []
     with tqdm(total=n_seeds * n_epochs * len(layers), desc=f"{method} plane", unit="estimate",
               disable=not progress, leave=False) as bar:
         for li, layer in enumerate(layers):
             flat = layer.reshape((-1,) + layer.shape[2:])
-            outs = layer_plane(flat, codes, n_classes, method, settings, li, used, n_seeds,
-                               bar)
-            per_layer.append([np.asarray(v, np.float64).reshape(n_seeds, n_epochs)
-                              for v in outs])
+            if method == "compressed":
+                outs = compressed_layer(flat, codes, cx, settings, used, bar)
+            else:
+                outs = layer_plane(flat, codes, n_classes, method, settings, li, used, n_seeds,
+                                   bar)
+            per_layer.append([np.asarray(v).reshape(n_seeds, n_epochs) for v in outs])
     scale = math.log(2) if unit == "nats" else 1.0
     result = {}
     for i, name in enumerate(RESULT_NAMES[:len(per_layer[0])]):
-        value = np.stack([outs[i] for outs in per_layer], axis=-1) * scale
+        value = np.stack([outs[i] for outs in per_layer], axis=-1)
+        value = value if name == "dim_T" else value.astype(np.float64) * scale
         result[name] = value if has_seeds else value[0]
     return dict(result, method=method, settings=used, unit=unit)

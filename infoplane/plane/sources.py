@@ -28,19 +28,26 @@ def _run_bins(config: dict) -> dict:
             "high": config.get("bin_high", defaults.BIN_HIGH)}
 
 
-def _run_labels(run_dir: Path, config: dict) -> tuple[np.ndarray, np.float64]:
-    """The (n,) labels of a run's inputs and H(X) in bits (X uniform over the distinct inputs):
-    from ``labels.npz`` for a run recorded elsewhere (``integrations.Recorder``), else from
-    the run's data set."""
+def _run_data(run_dir: Path, config: dict, need_inputs: bool):
+    """The (n,) labels of a run's inputs, H(X) in bits (X uniform over the distinct inputs) and,
+    when ``need_inputs``, the inputs (n, ...) the activations were recorded on (else None):
+    from ``labels.npz`` for a run recorded elsewhere (``integrations.Recorder``; the inputs in
+    its "inputs" member), else from the run's data set (training measures every row of
+    ``load_dataset(config["dataset"]).x``, in order: ``training.measure.probe_rows``)."""
     stored = run_dir / LABELS_FILE
     if stored.is_file():
         labels = read_npz(stored)
-        return labels["labels"], np.float64(labels.get("H_X", np.nan))
+        if need_inputs and "inputs" not in labels:
+            raise InfoplaneError(f"{stored} holds no inputs: the recorder stored no inputs, "
+                                 "which method 'compressed' needs; record again with inputs")
+        return (labels["labels"], np.float64(labels.get("H_X", np.nan)),
+                labels["inputs"] if need_inputs else None)
     if config.get("dataset") is None:
         raise InfoplaneError(f"{run_dir} has no {LABELS_FILE} and its config names no data set; "
                              "the labels of its inputs are unknown")
     data = load_dataset(config["dataset"])
-    return data.y, np.float64(math.log2(len(np.unique(data.x, axis=0))))
+    return (data.y, np.float64(math.log2(len(np.unique(data.x, axis=0)))),
+            data.x if need_inputs else None)
 
 
 def _entropies(info: dict, labels: np.ndarray, h_x: np.float64) -> dict:
@@ -58,14 +65,18 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progres
     Reads ``run_dir/activations/chunk_*.npz`` (``epochs`` and ``layer_{li}`` [seed, k, n, w]
     for the layers in ``config.record_layers``) and the labels of the inputs: those of
     ``run_dir/labels.npz`` for a run recorded from another framework, else those of the run's
-    data set. For "binning" without bin settings, the run's own bins (config) are used.
+    data set. For "binning" without bin settings, the run's own bins (config) are used. For
+    "compressed" the inputs X are those the activations were recorded on: every row of the
+    run's data set, in order (as training measures them), or the "inputs" member of
+    ``labels.npz`` for a run recorded by ``integrations.Recorder``.
 
     Args:
         run_dir: a run directory written by ``infoplane.train``.
         method, **settings: as for :func:`plane_from_activations`.
         out_name: if given, also write ``run_dir/<out_name>.npz`` atomically, with I_XT, I_TY
             [seed, epoch, layer] in bits, epochs, layer_names, layers (indices), H_X, H_Y,
-            method and settings (JSON), like information.npz.
+            method and settings (JSON), like information.npz; and the method's I_XT_stderr,
+            I_TY_stderr and dim_T where it gives them.
 
     Returns:
         The dict that is (or would be) written.
@@ -76,11 +87,11 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progres
     config = read_config(run_dir)
     record = list(config.get("record_layers") or [])
     epochs, acts = read_activations(run_dir, record or None)
-    labels, h_x = _run_labels(run_dir, config)
+    labels, h_x, inputs = _run_data(run_dir, config, method == "compressed")
     if method == "binning" and not settings:
         settings = _run_bins(config)
     plane = plane_from_activations(acts, labels, method=method, unit="bits", progress=progress,
-                                   **settings)
+                                   inputs=inputs, **settings)
     info_path = run_dir / "information.npz"
     info = read_npz(info_path) if info_path.is_file() else {}
     if "layer_names" in info:
@@ -90,7 +101,7 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progres
     out = {"I_XT": plane["I_XT"], "I_TY": plane["I_TY"], "epochs": epochs,
            "layer_names": names, "layers": np.asarray(record), **_entropies(info, labels, h_x),
            "method": np.array(method), "settings": np.array(json.dumps(plane["settings"]))}
-    out.update({k: plane[k] for k in ("I_XT_stderr", "I_TY_stderr") if k in plane})
+    out.update({k: plane[k] for k in ("I_XT_stderr", "I_TY_stderr", "dim_T") if k in plane})
     if out_name is not None:
         write_npz(run_dir / f"{out_name}.npz", **out)
     return out
@@ -102,19 +113,25 @@ def _natural_key(name: str):
 
 
 def plane_from_npz(path, labels=None, *, labels_key: str = "labels", method: str,
-                   progress: bool = False, **settings) -> dict:
+                   inputs=None, inputs_key: str = "inputs", progress: bool = False,
+                   **settings) -> dict:
     """The information plane from an .npz of activations written by any framework.
 
     The file holds one array per layer, [epoch, n, units] (or [seed, epoch, n, units]), under
     any names; layers are ordered by natural sort of their names (layer_2 before layer_10).
-    Two names are not layers: ``labels_key`` (the (n,) integer labels, unless ``labels`` is
-    given) and "epochs" (optional epoch numbers, else 0, 1, ...).
+    Three names are not layers: ``labels_key`` (the (n,) integer labels, unless ``labels`` is
+    given), ``inputs_key`` (the (n, ...) network inputs, for method "compressed", unless
+    ``inputs`` is given; ignored by the other methods) and "epochs" (optional epoch numbers,
+    else 0, 1, ...).
 
     Args:
         path: the .npz file.
         labels: (n,) integer labels; None reads them from the file.
         labels_key: the name of the labels in the file.
         method, **settings: as for :func:`plane_from_activations`.
+        inputs: (n, ...) the network inputs, for method "compressed"; None reads them from
+            the file's ``inputs_key``.
+        inputs_key: the name of the inputs in the file.
 
     Returns:
         The dict of :func:`plane_from_activations` plus "layer_names" and "epochs".
@@ -126,11 +143,17 @@ def plane_from_npz(path, labels=None, *, labels_key: str = "labels", method: str
                 f"{path} has no {labels_key!r} array; pass labels=... or labels_key=<its name>"
             )
         labels = arrays[labels_key]
-    names = sorted((k for k in arrays if k not in (labels_key, "epochs")), key=_natural_key)
+    if method == "compressed" and inputs is None:
+        if inputs_key not in arrays:
+            raise InfoplaneError(f"{path} has no {inputs_key!r} array, which method "
+                                 "'compressed' needs; pass inputs=... or inputs_key=<its name>")
+        inputs = arrays[inputs_key]
+    names = sorted((k for k in arrays if k not in (labels_key, inputs_key, "epochs")),
+                   key=_natural_key)
     if not names:
         raise InfoplaneError(f"{path} holds no layer arrays")
     plane = plane_from_activations([arrays[k] for k in names], labels, method=method,
-                                   progress=progress, **settings)
+                                   progress=progress, inputs=inputs, **settings)
     n_epochs = plane["I_XT"].shape[-2]
     epochs = arrays.get("epochs", np.arange(n_epochs))
     if len(epochs) != n_epochs:
