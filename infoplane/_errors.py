@@ -14,11 +14,15 @@ class InfoplaneError(ValueError):
         message: the message in the Python API's words (keyword arguments: ``key=...``).
         cli: the same message in the command line's words (flags: ``--labels-key``), when
             they differ; the command line prints it instead of ``message``.
+        usage: the error is in the arguments given (a value out of range, an unknown name,
+            options that contradict each other), not in a file or a computation; the command
+            line exits with status 2 for these, 1 for the others.
     """
 
-    def __init__(self, message: str = "", *, cli: str | None = None):
+    def __init__(self, message: str = "", *, cli: str | None = None, usage: bool = False):
         super().__init__(message)
         self.cli = cli
+        self.usage = usage
 
 
 def check_choice(kind: str, value, options) -> None:
@@ -31,16 +35,16 @@ def check_choice(kind: str, value, options) -> None:
     """
     if value not in options:
         valid = ", ".join(sorted(map(str, options)))
-        raise InfoplaneError(f"unknown {kind} {value!r}; valid {kind}s are: {valid}")
+        raise InfoplaneError(f"unknown {kind} {value!r}; valid {kind}s are: {valid}", usage=True)
 
 
 def check_positive_int(name: str, value) -> int:
     """Return ``value`` as an int, or raise unless it is a positive integer."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise InfoplaneError(f"{name} must be a positive integer, got {value!r}")
+        raise InfoplaneError(f"{name} must be a positive integer, got {value!r}", usage=True)
     value = int(value)
     if value <= 0:
-        raise InfoplaneError(f"{name} must be a positive integer, got {value}")
+        raise InfoplaneError(f"{name} must be a positive integer, got {value}", usage=True)
     return value
 
 
@@ -52,5 +56,6 @@ def check_positive_real(name: str, value, hint: str = "", *, allow_zero: bool = 
         ok = math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
     if not ok:
         kind = "non-negative" if allow_zero else "positive"
-        raise InfoplaneError(f"{name} must be a finite {kind} number{hint}, got {value!r}")
+        raise InfoplaneError(f"{name} must be a finite {kind} number{hint}, got {value!r}",
+                             usage=True)
     return float(value)

@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from ._errors import InfoplaneError
+from .data._formats import open_npz
 
 
 def atomic_write_bytes(path: Path, write) -> None:
@@ -75,11 +76,12 @@ def write_json(path, obj) -> None:
 
 
 def read_npz(path) -> dict[str, np.ndarray]:
-    """All arrays of an .npz file as a dict (the file is closed on return)."""
+    """All arrays of an .npz file as a dict (the file is closed on return); a truncated or
+    corrupt file is one error line (``data._formats.open_npz``)."""
     path = Path(path)
     if not path.is_file():
         raise InfoplaneError(f"no such file: {path}")
-    with np.load(path, allow_pickle=False) as f:
+    with open_npz(path, "an .npz archive of arrays") as f:
         return {k: f[k] for k in f.files}
 
 
@@ -91,19 +93,21 @@ def prepare_dir(out, *, resume: bool, overwrite: bool) -> Path:
     """
     out = Path(out)
     if resume and overwrite:
-        raise InfoplaneError("choose either --resume or --overwrite, not both")
+        raise InfoplaneError("choose either resume=True or overwrite=True, not both", usage=True,
+                             cli="choose either --resume or --overwrite, not both")
     exists = out.exists() and any(out.iterdir()) if out.is_dir() else out.exists()
     if out.exists() and not out.is_dir():
         raise InfoplaneError(f"{out} exists and is not a directory")
     if resume:
         if not (out / "config.json").is_file():
-            raise InfoplaneError(f"cannot resume: {out} holds no run (no config.json)")
+            raise InfoplaneError(f"cannot resume: {out} holds no run (no config.json)", usage=True)
         return out
     if exists:
         if not overwrite:
-            raise InfoplaneError(
-                f"{out} already exists; pass --resume to continue it or --overwrite to replace it"
-            )
+            raise InfoplaneError(f"{out} already exists; pass resume=True to continue it or "
+                                 "overwrite=True to replace it", usage=True, cli=f"{out} already"
+                                 " exists; pass --resume to continue it or --overwrite to replace"
+                                 " it")
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
     return out
@@ -164,14 +168,16 @@ def write_config(run_dir, config: dict, *, logged_epochs, n_chunks: int, devices
     })
 
 
-def read_config(run_dir) -> dict:
-    """The ``config`` entry of a run's config.json (a plain dict of configuration fields)."""
+def read_config(run_dir, entry: str = "config"):
+    """An entry of a run's config.json: by default ``config`` (a plain dict of configuration
+    fields); "logged_epochs", "n_chunks", "versions", "created" as ``write_config`` wrote them."""
     path = Path(run_dir) / "config.json"
     if not path.is_file():
         raise InfoplaneError(f"{run_dir} is not a run directory (no config.json)")
     try:
-        return json.loads(path.read_text())["config"]
-    except (json.JSONDecodeError, KeyError) as err:
+        saved = json.loads(path.read_text(encoding="utf-8"))[entry]
+        return dict(saved) if entry == "config" else saved
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError) as err:
         raise InfoplaneError(f"{path} is not an infoplane config.json ({err})") from None
 
 
@@ -229,7 +235,7 @@ def activation_files(run_dir) -> list[Path]:
 
 def _member(path: Path, key: str) -> np.ndarray:
     """One array of an .npz file, read without loading the others."""
-    with np.load(path, allow_pickle=False) as f:
+    with open_npz(path, "a chunk of recorded activations") as f:
         if key not in f.files:
             raise InfoplaneError(f"{path} has no array {key!r}; was it written by this run?")
         return f[key]
@@ -237,11 +243,10 @@ def _member(path: Path, key: str) -> np.ndarray:
 
 def recorded_layers(run_dir) -> list[int]:
     """The indices of the layers whose activations a run recorded (from its first chunk)."""
-    files = activation_files(run_dir)
-    if not files:
-        return []
-    with np.load(files[0], allow_pickle=False) as f:
-        return sorted(int(k[6:]) for k in f.files if k.startswith("layer_"))
+    for first in activation_files(run_dir)[:1]:
+        with open_npz(first, "a chunk of recorded activations") as f:
+            return sorted(int(k[6:]) for k in f.files if k.startswith("layer_"))
+    return []
 
 
 def read_activations(run_dir, layers=None, dtype=None) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -264,11 +269,9 @@ def read_activations(run_dir, layers=None, dtype=None) -> tuple[np.ndarray, list
     """
     files = activation_files(run_dir)
     if not files:
-        raise InfoplaneError(
-            f"{run_dir} has no recorded activations (no activations/chunk_*.npz); re-run "
-            "training with record_layers listing the layers to record, e.g. "
-            "record_layers=(0, 1, 2, 3, 4, 5)"
-        )
+        raise InfoplaneError(f"{run_dir} has no recorded activations (no activations/chunk_"
+                             "*.npz); re-run training with record_layers listing the layers to "
+                             "record, e.g. record_layers=(0, 1, 2, 3, 4, 5)")
     layers = recorded_layers(run_dir) if layers is None else list(layers)
     epochs = np.concatenate([_member(f, "epochs") for f in files]).astype(np.int64)
     chunks = activation_chunks(run_dir)

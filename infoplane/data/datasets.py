@@ -17,7 +17,8 @@ from typing import NamedTuple
 import numpy as np
 
 from .._errors import InfoplaneError, check_positive_int
-from .files import labels_from_array, load_npz_arrays
+from ._formats import load_npz_arrays
+from .files import labels_from_array
 from .idx import find_idx_files, read_idx_pair
 from .mnist1d import mnist1d_arrays
 

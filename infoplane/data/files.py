@@ -13,14 +13,16 @@ what was expected: files are never unpickled (``allow_pickle=False``).
 from __future__ import annotations
 
 import re
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from .._errors import InfoplaneError
+from ._formats import existing_file, file_kind, load_npy, load_npz_arrays
+from ._text import read_table
 
 LABEL_FORMS = "integer labels (.npy, .npz, or text/CSV: one column or one row)"
+INPUT_FORM = "numeric inputs, one example per row (.npy, .npz or a text table)"
 LAYER_FORM = "one float array per layer, [epoch, n, units] or [seed, epoch, n, units]"
 NOT_LAYERS = ("epochs", "labels")  # names of an activations file that hold no layer
 
@@ -28,53 +30,6 @@ NOT_LAYERS = ("epochs", "labels")  # names of an activations file that hold no l
 def natural_key(name: str) -> list:
     """Sort key that orders layer_2 before layer_10."""
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
-
-
-def _existing_file(path, expected: str) -> Path:
-    """``path`` as a Path, or one error line when it is missing, a folder or empty."""
-    path = Path(path)
-    if path.is_dir():
-        raise InfoplaneError(f"{path} is a folder; expected a file of {expected}")
-    if not path.is_file():
-        raise InfoplaneError(f"no such file: {path} (expected {expected})")
-    if path.stat().st_size == 0:
-        raise InfoplaneError(f"{path} is empty; expected {expected}")
-    return path
-
-
-def _kind(path: Path) -> str:
-    """"npy", "npz" or "text", from the file's first bytes."""
-    with open(path, "rb") as f:
-        head = f.read(6)
-    if head == b"\x93NUMPY":
-        return "npy"
-    return "npz" if head.startswith(b"PK") else "text"
-
-
-def _unreadable(path: Path, kind: str, err: Exception, expected: str) -> InfoplaneError:
-    if "allow_pickle" in str(err):
-        return InfoplaneError(f"{path} holds Python objects (pickled data), which infoplane "
-                              f"never loads; expected {expected}")
-    detail = str(err).splitlines()[0] if str(err) else type(err).__name__
-    return InfoplaneError(f"{path} is not a readable .{kind} file, truncated or corrupt "
-                          f"({detail}); expected {expected}")
-
-
-def _load_npy(path: Path, expected: str) -> np.ndarray:
-    try:
-        return np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as err:
-        raise _unreadable(path, "npy", err, expected) from None
-
-
-def load_npz_arrays(path: Path, expected: str) -> dict[str, np.ndarray]:
-    """Every array of an .npz archive, by name; one error line naming ``path`` and the
-    ``expected`` contents when it cannot be read."""
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            return {name: f[name] for name in f.files}
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as err:
-        raise _unreadable(path, "npz", err, expected) from None
 
 
 def labels_from_array(raw, where: str) -> np.ndarray:
@@ -109,75 +64,69 @@ def labels_from_array(raw, where: str) -> np.ndarray:
     return raw.astype(np.int32)
 
 
-def _choose_message(path: Path, names: list[str], what: str) -> InfoplaneError:
+def _ambiguous(path: Path, names: list[str], what: str, flag: str) -> InfoplaneError:
     listed = ", ".join(names)
-    return InfoplaneError(f"{path} holds several arrays ({listed}); say which holds the {what} "
-                          "with key=NAME",
-                          cli=f"{path} holds several arrays ({listed}); say which holds the "
-                          f"{what} with --labels-key NAME")
+    return InfoplaneError(f"{path} holds several arrays or columns ({listed}); say which holds "
+                          f"the {what} with key=NAME", usage=True,
+                          cli=f"{path} holds several arrays or columns ({listed}); say which "
+                          f"holds the {what} with {flag} NAME")
 
 
-def _npz_labels(path: Path, key: str | None) -> np.ndarray:
-    arrays = load_npz_arrays(path, LABEL_FORMS)
+def _npz_member(path: Path, arrays: dict, key: str | None, what: str, names: tuple[str, ...],
+                flag: str) -> str:
+    """The name of the array to read from an .npz (see ``read_array``)."""
     if key is not None:
         if key not in arrays:
-            raise InfoplaneError(f"{path} has no array {key!r}; it holds {', '.join(arrays)}")
-        return labels_from_array(arrays[key], f"{path}: array {key!r}")
+            raise InfoplaneError(f"{path} has no array {key!r}; it holds "
+                                 f"{', '.join(arrays) or 'no arrays'}", usage=True)
+        return key
     if len(arrays) == 1:
-        name = next(iter(arrays))
-    elif "labels" in arrays:
-        name = "labels"
-    elif not arrays:
-        raise InfoplaneError(f"{path} holds no arrays; expected {LABEL_FORMS}")
+        return next(iter(arrays))
+    if not arrays:
+        raise InfoplaneError(f"{path} holds no arrays; expected the {what}")
+    found = [name for name in names if name in arrays]
+    if not found:
+        raise _ambiguous(path, list(arrays), what, flag)
+    return found[0]
+
+
+def read_array(path, key: str | None, *, what: str, expected: str, names: tuple[str, ...],
+               flag: str, one_column: bool = False) -> np.ndarray:
+    """One numeric array from an .npy, an .npz (the array ``key``, else its only array, else
+    the first of ``names`` it holds) or a text table (the column headed ``key``, else the
+    whole table), with one error line naming the file otherwise.
+
+    Args:
+        path: the file.
+        key: the array or column to read, or None.
+        what: what the array holds ("labels"), for the messages.
+        expected: the forms it may take, for the messages.
+        names: the array names taken without ``key``.
+        flag: the command-line flag that sets ``key``, for the command line's message.
+        one_column: a text table with a header line of several columns needs ``key``.
+    """
+    path = existing_file(path, expected)
+    kind = file_kind(path)
+    if kind == "npy":
+        raw = load_npy(path, expected)
+    elif kind == "npz":
+        arrays = load_npz_arrays(path, expected)
+        name = _npz_member(path, arrays, key, what, names, flag)
+        raw, path = arrays[name], f"{path}: array {name!r}"
     else:
-        raise _choose_message(path, list(arrays), "labels")
-    return labels_from_array(arrays[name], f"{path}: array {name!r}")
-
-
-def _is_number(token: str) -> bool:
-    try:
-        float(token)
-    except ValueError:
-        return False
-    return True
-
-
-def _text_rows(path: Path) -> tuple[list[str] | None, list[list[str]]]:
-    """A text table: its header (None if the first line is all numbers) and its rows of
-    tokens; blank lines and lines starting with # are skipped."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InfoplaneError(f"{path} is neither text nor an .npy/.npz file; expected "
-                             f"{LABEL_FORMS}") from None
-    rows = [[t.strip("\"'") for t in re.split(r"[,;\s]+", line.strip(",; \t"))]
-            for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    header = rows.pop(0) if rows and not all(map(_is_number, rows[0])) else None
-    for i, row in enumerate(rows):
-        bad = next((t for t in row if not _is_number(t)), None)
-        if bad is not None:
-            raise InfoplaneError(f"{path}: {bad!r} in data row {i + 1} is not a number; "
-                                 f"expected {LABEL_FORMS}")
-        if len(row) != len(rows[0]):
-            raise InfoplaneError(f"{path}: data row {i + 1} has {len(row)} values but row 1 "
-                                 f"has {len(rows[0])}; expected one column or one row")
-    return header, rows
-
-
-def _text_labels(path: Path, key: str | None) -> np.ndarray:
-    header, rows = _text_rows(path)
-    if not rows:
-        raise InfoplaneError(f"{path} holds no labels; expected {LABEL_FORMS}")
-    table = np.array([[float(t) for t in row] for row in rows])
-    if key is not None:
-        if header is None or key not in header:
-            have = f"its columns are {', '.join(header)}" if header else "it has no header line"
-            raise InfoplaneError(f"{path} has no column {key!r}; {have}")
-        table = table[:, header.index(key)]
-    elif header is not None and table.shape[1] > 1 and len(header) == table.shape[1]:
-        if not (np.all((table == 0) | (table == 1)) and np.all(table.sum(axis=1) == 1)):
-            raise _choose_message(path, header, "labels")
-    return labels_from_array(table, str(path))
+        header, raw = read_table(path, expected)
+        if key is not None:
+            if header is None or key not in header:
+                have = f"its columns are {', '.join(header)}" if header else "it has no header"
+                raise InfoplaneError(f"{path} has no column {key!r}; {have}", usage=True)
+            raw = raw[:, header.index(key)]
+        elif one_column and header is not None and len(header) > 1 < raw.shape[1]:
+            raise _ambiguous(path, header, what, flag)
+    if raw.dtype.kind not in "biuf":
+        raise InfoplaneError(f"{path} holds {raw.dtype} values; expected {expected}")
+    if raw.size == 0:
+        raise InfoplaneError(f"{path} holds no {what}; expected {expected}")
+    return raw
 
 
 def read_labels(path, key: str | None = None) -> np.ndarray:
@@ -187,7 +136,8 @@ def read_labels(path, key: str | None = None) -> np.ndarray:
         path: an ``.npy`` file; an ``.npz`` archive (its one array, else the array named
             ``key``, else one named "labels"); or a text or CSV file with one label per line
             or all labels on one line, separated by commas, semicolons or white space, with or
-            without a header line. One-hot rows (n, classes) count as their argmax.
+            without a header line (with several named columns, ``key`` picks one). One-hot
+            rows (n, classes) count as their argmax.
         key: the array of an ``.npz``, or the column of a CSV with a header, to read.
 
     Returns:
@@ -199,13 +149,24 @@ def read_labels(path, key: str | None = None) -> np.ndarray:
             several arrays or columns and ``key`` does not say which, or holds values that
             are not non-negative integers.
     """
-    path = _existing_file(path, LABEL_FORMS)
-    kind = _kind(path)
-    if kind == "npy":
-        return labels_from_array(_load_npy(path, LABEL_FORMS), str(path))
-    if kind == "npz":
-        return _npz_labels(path, key)
-    return _text_labels(path, key)
+    raw = read_array(path, key, what="labels", expected=LABEL_FORMS, names=("labels",),
+                     flag="--labels-key", one_column=True)
+    return labels_from_array(raw, f"{path}" + (f": {key!r}" if key else ""))
+
+
+def read_inputs(path, key: str | None = None) -> np.ndarray:
+    """The network inputs the activations were recorded on, (n, ...) float64, one example per
+    row (for the plane's method "compressed"), from an ``.npy``, an ``.npz`` (its one array,
+    else ``key``, else "inputs", "x" or "X") or a text table (one example per line).
+
+    Raises:
+        InfoplaneError: as :func:`read_labels`, and for values that are NaN or inf.
+    """
+    raw = read_array(path, key, what="inputs", expected=INPUT_FORM,
+                     names=("inputs", "x", "X"), flag="--inputs-key")
+    if not np.all(np.isfinite(raw)):
+        raise InfoplaneError(f"{path} holds NaN or inf; expected {INPUT_FORM}")
+    return raw.astype(np.float64)
 
 
 def _check_layers(where: Path, layers: dict[str, np.ndarray]) -> None:
@@ -238,13 +199,13 @@ def _layer_arrays(path: Path) -> dict[str, np.ndarray]:
         if not files:
             raise InfoplaneError(f"{path} holds no .npy files; expected one .npy file per "
                                  "layer (layers in natural order of the names), or a run folder")
-        return {f.stem: _load_npy(_existing_file(f, LAYER_FORM), LAYER_FORM) for f in files}
-    path = _existing_file(path, f"activations: {LAYER_FORM}")
-    kind = _kind(path)
+        return {f.stem: load_npy(existing_file(f, LAYER_FORM), LAYER_FORM) for f in files}
+    path = existing_file(path, f"activations: {LAYER_FORM}")
+    kind = file_kind(path)
     if kind == "npz":
         return load_npz_arrays(path, LAYER_FORM)
     if kind == "npy":
-        return {path.stem: _load_npy(path, LAYER_FORM)}
+        return {path.stem: load_npy(path, LAYER_FORM)}
     raise InfoplaneError(f"{path} is neither an .npz nor an .npy file; expected {LAYER_FORM}")
 
 

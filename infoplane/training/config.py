@@ -113,7 +113,8 @@ class RunConfig:
         """A copy with some fields changed; unknown names are an error."""
         unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(self)})
         if unknown:
-            raise InfoplaneError(f"unknown configuration field(s): {', '.join(unknown)}")
+            raise InfoplaneError(f"unknown configuration field(s): {', '.join(unknown)}",
+                                 usage=True)
         return dataclasses.replace(self, **changes)
 
     @property
@@ -130,14 +131,20 @@ class RunConfig:
     def validate(self) -> RunConfig:
         """Raise an InfoplaneError naming the first bad field; return self."""
         check_choice("model", self.model, MODELS)
+        for name in ("hidden", "channels", "record_layers"):
+            value = getattr(self, name)
+            if not isinstance(value, (tuple, list)):
+                raise InfoplaneError(f"{name} must be a list of integers such as [10, 7, 5], "
+                                     f"got {value!r}", usage=True)
         if not self.hidden and self.model == "mlp":
-            raise InfoplaneError("hidden must list at least one hidden layer width")
+            raise InfoplaneError("hidden must list at least one hidden layer width", usage=True)
         for i, w in enumerate(self.hidden):
             check_positive_int(f"hidden width {i}", w)
         for i, c in enumerate(self.channels):
             check_positive_int(f"channels {i}", c)
         if self.model != "mlp" and not self.channels:
-            raise InfoplaneError(f"model {self.model!r} needs at least one entry in channels")
+            raise InfoplaneError(f"model {self.model!r} needs at least one entry in channels",
+                                 usage=True)
         for name in ("kernel_size", "pool"):
             check_positive_int(name, getattr(self, name))
         if not callable(self.activation):
@@ -156,13 +163,13 @@ class RunConfig:
         for name in ("weight_decay", "unit_noise", "momentum"):
             check_positive_real(name, getattr(self, name), allow_zero=True)
         if not 0.0 <= self.dropout < 1.0:
-            raise InfoplaneError(f"dropout must be in [0, 1), got {self.dropout}")
+            raise InfoplaneError(f"dropout must be in [0, 1), got {self.dropout}", usage=True)
         n_layers = self.n_layers
         for li in self.record_layers:
             if not 0 <= li < n_layers:
                 raise InfoplaneError(
-                    f"record_layers: layer {li} does not exist; layers are 0..{n_layers - 1}"
-                )
+                    f"record_layers: layer {li} does not exist; layers are 0..{n_layers - 1}",
+                    usage=True)
         self.bins.validate()
         return self
 
@@ -175,10 +182,11 @@ class RunConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(d) - known)
         if unknown:
-            raise InfoplaneError(f"unknown configuration field(s): {', '.join(unknown)}")
+            raise InfoplaneError(f"unknown configuration field(s): {', '.join(unknown)}",
+                                 usage=True)
         d = dict(d)
         for k in ("hidden", "channels", "record_layers"):
-            if k in d and d[k] is not None:
+            if isinstance(d.get(k), list):
                 d[k] = tuple(d[k])
         if isinstance(d.get("schedule_value"), list):
             d["schedule_value"] = tuple(d["schedule_value"])
@@ -188,12 +196,17 @@ class RunConfig:
     def from_json(cls, path) -> RunConfig:
         path = Path(path)
         if not path.is_file():
-            raise InfoplaneError(f"no such configuration file: {path}")
+            raise InfoplaneError(f"{path} is a folder, not a JSON configuration file"
+                                 if path.is_dir() else f"no such configuration file: {path}")
         try:
-            d = json.loads(path.read_text())
-        except json.JSONDecodeError as err:
+            d = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
             raise InfoplaneError(f"{path}: not valid JSON ({err})") from None
-        return cls.from_dict(d.get("config", d))
+        d = d.get("config", d) if isinstance(d, dict) else d
+        if not isinstance(d, dict):
+            raise InfoplaneError(f"{path}: expected a JSON object of configuration fields, "
+                                 f"got a {type(d).__name__}")
+        return cls.from_dict(d)
 
 
 PRESETS: dict[str, RunConfig] = {

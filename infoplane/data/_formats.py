@@ -1,0 +1,72 @@
+"""The file formats behind ``files``: a file that must exist and hold something, its kind told
+by its first bytes (.npy, .npz, else text), and .npy / .npz archives read without ever
+unpickling, where anything unreadable is one error line naming the file and what was
+expected."""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from .._errors import InfoplaneError
+
+
+def existing_file(path, expected: str) -> Path:
+    """``path`` as a Path, or one error line when it is missing, a folder or empty."""
+    path = Path(path)
+    if path.is_dir():
+        raise InfoplaneError(f"{path} is a folder; expected a file of {expected}")
+    if not path.is_file():
+        raise InfoplaneError(f"no such file: {path} (expected {expected})")
+    if path.stat().st_size == 0:
+        raise InfoplaneError(f"{path} is empty; expected {expected}")
+    return path
+
+
+def file_kind(path: Path) -> str:
+    """"npy", "npz" or "text", from the file's first bytes."""
+    with open(path, "rb") as f:
+        head = f.read(6)
+    if head == b"\x93NUMPY":
+        return "npy"
+    return "npz" if head.startswith(b"PK") else "text"
+
+
+def _unreadable(path: Path, kind: str, err: Exception, expected: str) -> InfoplaneError:
+    if "allow_pickle" in str(err):
+        return InfoplaneError(f"{path} holds Python objects (pickled data), which infoplane "
+                              f"never loads; expected {expected}")
+    detail = str(err).splitlines()[0] if str(err) else type(err).__name__
+    return InfoplaneError(f"{path} is not a readable .{kind} file, truncated or corrupt "
+                          f"({detail}); expected {expected}")
+
+
+def load_npy(path: Path, expected: str) -> np.ndarray:
+    try:
+        return np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as err:
+        raise _unreadable(path, "npy", err, expected) from None
+
+
+@contextmanager
+def open_npz(path, expected: str):
+    """``np.load(path)`` of an .npz archive as a context, never unpickling; a file that cannot
+    be read (a member truncated or corrupt, pickled objects) is one error line naming ``path``
+    and the ``expected`` contents."""
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            yield f
+    except InfoplaneError:
+        raise
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as err:
+        raise _unreadable(Path(path), "npz", err, expected) from None
+
+
+def load_npz_arrays(path, expected: str) -> dict[str, np.ndarray]:
+    """Every array of an .npz archive, by name (``open_npz``)."""
+    with open_npz(path, expected) as f:
+        return {name: f[name] for name in f.files}
