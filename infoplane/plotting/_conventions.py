@@ -6,6 +6,7 @@ from __future__ import annotations
 import matplotlib
 import numpy as np
 from matplotlib.colors import LogNorm
+from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from .._errors import InfoplaneError
@@ -55,3 +56,26 @@ def epoch_ticks(low: float, high: float) -> np.ndarray:
     ticks = np.union1d(decades[(decades >= low) & (decades <= high)], [low, high])
     keep = (ticks == high) | (np.log10(high) - np.log10(ticks) > 0.2)
     return ticks[keep]
+
+
+def _h_y_label_spot(ax, ixt, ity, h_y: float, label: str) -> tuple[float, str, float, str]:
+    """(x in axes fraction, ha, offset in points, va) of the H(Y) label: the first of left
+    above, right above, left below, right below whose box (estimated from the font size and
+    the axes' size) holds no data point; left above when every box does."""
+    size = FontProperties(size="small").get_size_in_points()
+    points_w = ax.bbox.width * 72.0 / ax.figure.dpi
+    points_h = ax.bbox.height * 72.0 / ax.figure.dpi
+    box_w = 0.55 * size * len(label) / max(points_w, 1.0)  # axes fraction
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    box_h = (1.2 * size + 2.0) / max(points_h, 1.0) * (y1 - y0)  # data units
+    fx = (np.ravel(ixt) - x0) / (x1 - x0)
+    y = np.ravel(ity)
+    for left, above in ((True, True), (False, True), (True, False), (False, False)):
+        in_x = fx <= 0.01 + box_w if left else fx >= 0.99 - box_w
+        in_y = (y >= h_y) & (y <= h_y + box_h) if above else (y <= h_y) & (y >= h_y - box_h)
+        if not np.any(in_x & in_y):
+            break
+    else:
+        left, above = True, True
+    return ((0.01, "left") if left else (0.99, "right")) + (
+        (2.0, "bottom") if above else (-2.0, "top"))

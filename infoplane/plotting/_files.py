@@ -16,6 +16,9 @@ from ._compare import place_reference_labels
 from ._conventions import paper_style
 from ._curves import gradient_snr, loss_accuracy
 from ._plane import information_plane
+from ._uncertainty import estimator_caption
+
+UNCERTAINTY = ("I_XT_ci95", "I_TY_ci95", "I_XT_stderr", "I_TY_stderr")
 
 
 def save_figure(fig, path_without_suffix, formats: Sequence[str] = ("png", "pdf"),
@@ -59,7 +62,10 @@ def run_figures(info: Mapping[str, np.ndarray], out_dir, *, transition: bool = T
     * ``information_plane``: the plane (mean over seeds) with H(X), H(Y) and, if
       ``transition``, the gradient-SNR transition epoch ringed (``detect_snr_transition``
       with ``method="crossing"``, labelled "SNR transition", falling back to
-      ``"midpoint"``, labelled "SNR drop midpoint").
+      ``"midpoint"``, labelled "SNR drop midpoint"); with the seed 95% intervals
+      ("I_XT_ci95", "I_TY_ci95") or standard errors ("I_XT_stderr", "I_TY_stderr") of
+      ``info`` drawn as a band, and a caption naming the estimator and its settings when
+      ``info`` names them ("provenance", or "method" and "settings"; ``estimator_caption``).
     * ``loss_accuracy``: losses (bits) and accuracies, with the transition marked.
     * ``gradient_snr``: per-layer gradient mean and std, with the transition marked.
 
@@ -92,7 +98,10 @@ def run_figures(info: Mapping[str, np.ndarray], out_dir, *, transition: bool = T
         ax = fig.add_subplot()
         information_plane(ax, info["I_XT"], info["I_TY"], e, H_X=info.get("H_X"),
                           H_Y=info.get("H_Y"), layer_names=names, mark_epoch=mark,
-                          mark_label=mark_label)
+                          mark_label=mark_label, **{k: info[k] for k in UNCERTAINTY if k in info})
+        caption = estimator_caption(info)
+        if caption:
+            fig.supxlabel(caption, fontsize="small", color="0.3")
         place_reference_labels(fig)
         written += save_figure(fig, out / f"{prefix}information_plane", formats)
 

@@ -18,10 +18,12 @@ from ._conventions import (
     MARK_COLOUR,
     REF_COLOUR,
     _epoch_norm,
+    _h_y_label_spot,
     _names,
     _plain_log_ticks,
     epoch_ticks,
 )
+from ._uncertainty import draw_ellipses, plane_uncertainty
 
 
 def _cmap(cmap) -> Colormap:
@@ -103,11 +105,13 @@ def _label_layers(ax, ixt, ity, names) -> None:
 
 
 def _draw_entropies(ax, ixt, ity, H_X, H_Y) -> None:
-    """Axes from 0 to past the data and H(X), H(Y), which are drawn as labelled dashed lines."""
+    """Axes from 0 to past the data and H(X), H(Y), which are drawn as labelled dashed lines;
+    the y axis leaves 15% headroom above the data and H(Y), and the H(Y) label goes to an end
+    of its line (above it, else below) where no data point lies under it."""
     xmax = max(float(np.nanmax(ixt)), float(H_X) if H_X is not None else 0.0, 1e-3)
     ymax = max(float(np.nanmax(ity)), float(H_Y) if H_Y is not None else 0.0, 1e-3)
     ax.set_xlim(0, xmax * 1.06)
-    ax.set_ylim(0, ymax * 1.1)
+    ax.set_ylim(0, ymax * 1.15)
     text = {"textcoords": "offset points", "fontsize": "small", "color": REF_COLOUR}
     if H_X is not None:
         ax.axvline(float(H_X), color=REF_COLOUR, ls="--", lw=0.8, zorder=0)
@@ -115,10 +119,11 @@ def _draw_entropies(ax, ixt, ity, H_X, H_Y) -> None:
                     xycoords=ax.get_xaxis_transform(), xytext=(-2, 0), rotation=90,
                     ha="right", va="bottom", **text)
     if H_Y is not None:
+        label = f"H(Y) = {float(H_Y):.3g} bits"
         ax.axhline(float(H_Y), color=REF_COLOUR, ls="--", lw=0.8, zorder=0)
-        ax.annotate(f"H(Y) = {float(H_Y):.3g} bits", (0.01, float(H_Y)),
-                    xycoords=ax.get_yaxis_transform(), xytext=(0, 2), ha="left",
-                    va="bottom", **text)
+        x, ha, dy, va = _h_y_label_spot(ax, ixt, ity, float(H_Y), label)
+        ax.annotate(label, (x, float(H_Y)), xycoords=ax.get_yaxis_transform(),
+                    xytext=(0, dy), ha=ha, va=va, **text)
 
 
 def _draw_colorbar(ax, points, colorbar) -> None:
@@ -135,7 +140,8 @@ def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names
                       mean_over_seeds: bool = True, markers: Sequence[str] = LAYER_MARKERS,
                       size: float = 14.0, mark_epoch=None, mark_label: str = "marked epoch",
                       legend: bool = True, max_markers: int | None = 40,
-                      label_layers: bool = True):
+                      label_layers: bool = True, I_XT_ci95=None, I_TY_ci95=None,
+                      I_XT_stderr=None, I_TY_stderr=None):
     """The information plane in the style of Shwartz-Ziv & Tishby (2017), Figs. 2-3.
 
     One point per (layer, logged epoch) at (I(X;T), I(T;Y)), coloured by ``epoch + 1`` on a
@@ -169,6 +175,14 @@ def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names
         max_markers: at most this many logged epochs get markers (log-spaced, the first and
             last included); None marks every logged epoch.
         label_layers: write each layer's name beside its last point.
+        I_XT_ci95, I_TY_ci95: [2, logged_epoch, layer] low and high ends of a 95% interval
+            over seeds (bits): drawn, for the seed mean, as translucent grey ellipses around
+            every logged epoch's point, which merge into a band along each trajectory
+            ("95% interval over S seeds" in the legend).
+        I_XT_stderr, I_TY_stderr: [seed, logged_epoch, layer] (or [logged_epoch, layer])
+            standard errors of the estimates (bits), drawn the same way (+-1 standard error;
+            of the seed mean, sqrt(sum of squares) / S, when averaged) when no interval is
+            given. Without any of these, nothing is drawn around the points.
 
     Returns:
         ax.
@@ -182,10 +196,18 @@ def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names
     points = _draw_points(ax, ixt[:, shown], ity[:, shown], e[shown] + 1.0, _cmap(cmap), norm,
                           names=names, markers=markers, size=size)
     handles = layer_handles(names, markers)
+    unc = plane_uncertainty(I_XT, I_TY, I_XT_ci95=I_XT_ci95, I_TY_ci95=I_TY_ci95,
+                            I_XT_stderr=I_XT_stderr, I_TY_stderr=I_TY_stderr,
+                            mean_over_seeds=mean_over_seeds)
+    top_x, top_y = ixt, ity
+    if unc is not None:
+        cx, cy, hx, hy, band = unc
+        handles.append(draw_ellipses(ax, cx, cy, hx, hy, label=band))
+        top_x, top_y = np.fmax(ixt, cx + hx), np.fmax(ity, cy + hy)
     if mark_epoch is not None:
         i = nearest_logged_epoch(e, mark_epoch, "mark_epoch")
         handles.append(_draw_marked_epoch(ax, ixt, ity, e, i, size=size, label=mark_label))
-    _draw_entropies(ax, ixt, ity, H_X, H_Y)
+    _draw_entropies(ax, top_x, top_y, H_X, H_Y)
     if label_layers:
         _label_layers(ax, ixt, ity, names)
     ax.set_xlabel("I(X;T) (bits)")
