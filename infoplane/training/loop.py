@@ -150,14 +150,13 @@ def _train_chunks(chunk_fn, state: RunState, chunks: list[Schedule], first: int,
     try:
         for ci in range(first, len(chunks)):
             sched = chunks[ci]
-            state, rec = _run_chunk(compiled, state, sched, run_dir)
+            state, rec, leaves = _run_chunk(compiled, state, sched, run_dir)
             k = int(sched.valid.sum())
             for name in PER_LOG:
                 records.setdefault(name, []).append(np.asarray(rec[name])[: config.seeds, :k])
             static["train_seconds"] = np.float64(time.perf_counter() - t0)
             if run_dir is not None:
                 _save_chunk(run_dir, ci, sched, rec, config)
-                leaves = _leaves(state, run_dir)  # a collective: every process gathers
                 if distributed.is_writer():
                     write_information(run_dir, _assemble(static, records, ci == len(chunks) - 1))
                     write_checkpoint(run_dir, ci + 1, leaves)
@@ -178,13 +177,19 @@ def _train_chunks(chunk_fn, state: RunState, chunks: list[Schedule], first: int,
 
 
 def _run_chunk(compiled, state: RunState, sched: Schedule, run_dir: Path | None):
-    """One compiled chunk and its records on the host. With several processes, the
-    activations stay each process's own rows (``distributed.local_rows``) and everything else is
-    gathered; a process that is gone makes this fail at once, with ``distributed.lost_peer``."""
+    """One compiled chunk: the new state, its records on the host and, when there is a run
+    directory to checkpoint in, the state's leaves on the host (else None). With several
+    processes, the activations stay each process's own rows (``distributed.local_rows``) and the
+    rest, with the state, is gathered in one all-gather; a process that is gone makes this fail
+    at once, with ``distributed.lost_peer``."""
     if distributed.process_count() == 1:
         state, rec = compiled(state, _on_device(sched))
-        return state, jax.device_get(rec)
-    return distributed.run_collecting(compiled, state, _on_device(sched), run_dir)
+        rec, whole = jax.device_get((rec, state if run_dir is not None else None))
+    else:
+        state, rec, whole = distributed.run_collecting(
+            compiled, state, _on_device(sched), run_dir, with_state=run_dir is not None)
+    leaves = None if whole is None else [np.asarray(v) for v in jax.tree.leaves(whole)]
+    return state, rec, leaves
 
 
 def _check_recorded_layers(config: RunConfig, network: Network) -> None:
@@ -218,10 +223,6 @@ def _assemble(static, records, complete: bool) -> dict[str, np.ndarray]:
     arrays["epochs"] = static["epochs"][:n_logged]
     arrays["complete"] = np.bool_(complete)
     return arrays
-
-
-def _leaves(state: RunState, run_dir=None) -> list[np.ndarray]:
-    return [np.asarray(v) for v in jax.tree.leaves(distributed.gather(state, run_dir))]
 
 
 def _restore(run_dir: Path, config: RunConfig, fresh: RunState, chunks: list[Schedule]):

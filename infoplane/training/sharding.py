@@ -10,7 +10,7 @@ with ``shard_map`` (several CPU devices or a GPU, in one process or over many: s
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
+from functools import cache, partial
 
 import jax
 import jax.numpy as jnp
@@ -78,3 +78,43 @@ def on_mesh(tree, devices: list):
 def _place(sharding: NamedSharding, a) -> jax.Array:
     a = np.asarray(a)
     return jax.make_array_from_callback(a.shape, sharding, a.__getitem__)
+
+
+def packable(a, first) -> bool:
+    """Whether ``a`` can travel in ``packed_whole`` beside ``first``: a global array of a 4-byte
+    type with a leading seed axis, split over the devices as ``first`` is."""
+    return (isinstance(a, jax.Array) and a.ndim >= 1 and np.dtype(a.dtype).itemsize == 4
+            and isinstance(a.sharding, NamedSharding) and a.sharding == first.sharding)
+
+
+def packed_whole(leaves: list[jax.Array]) -> np.ndarray:
+    """``leaves`` (``packable``) as one host array (seeds, columns) of uint32, every seed of every
+    process: a single all-gather, however many leaves (each one costs a round trip through
+    gloo). ``unpack`` splits it again."""
+    mesh = leaves[0].sharding.mesh
+    out = _pack_jit(NamedSharding(mesh, PartitionSpec()))(leaves)
+    return np.asarray(out.addressable_data(0))
+
+
+@cache
+def _pack_jit(replicated: NamedSharding):
+    def pack(leaves):
+        cols = [a.reshape(a.shape[0], -1) for a in leaves]
+        cols = [c if c.dtype == jnp.uint32 else jax.lax.bitcast_convert_type(c, jnp.uint32)
+                for c in cols]
+        # Joined while still split, then replicated: one all-gather of the joined array.
+        return jax.lax.with_sharding_constraint(
+            jnp.concatenate(cols, axis=1), NamedSharding(replicated.mesh, PartitionSpec("seeds")))
+
+    return jax.jit(pack, out_shardings=replicated)
+
+
+def unpack(whole: np.ndarray, like: list) -> list[np.ndarray]:
+    """The arrays ``packed_whole`` joined, with the shapes and dtypes of ``like``."""
+    blocks, start = [], 0
+    for a in like:
+        width = int(np.prod(a.shape[1:], dtype=np.int64))
+        block = np.ascontiguousarray(whole[:, start:start + width]).view(np.dtype(a.dtype))
+        blocks.append(block.reshape(a.shape))
+        start += width
+    return blocks
