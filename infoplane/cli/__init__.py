@@ -1,10 +1,11 @@
 """The `infoplane` command: train, plot, plane, animate, reproduce, sweep,
-trust. It parses, then calls the
-library.
+trust. It parses, then calls the library.
 
-Bad input ends with one line, ``infoplane: error: ...``, and exit status 2. ``train``,
-``reproduce`` and ``sweep`` run over several processes with ``--coordinator HOST:PORT
---num-processes N --process-id I`` (or ``--distributed auto`` under SLURM or Open MPI).
+Every failure ends with one line on stderr, ``infoplane: error: ...`` (never a traceback), and
+an exit status: 2 for a command that cannot run as typed (``USAGE``), 130 when interrupted, 1
+for every other error. ``train``, ``reproduce`` and ``sweep`` run over several processes with
+``--coordinator HOST:PORT --num-processes N --process-id I`` (or ``--distributed auto`` under
+SLURM or Open MPI).
 """
 
 from __future__ import annotations
@@ -31,12 +32,32 @@ def use_all_cpu_cores() -> None:
         os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={n or 1}".strip()
 
 
+EXIT_CODES = """exit status:
+  0    done
+  1    an error in a file or in the work: a missing, unreadable, truncated or corrupt file,
+       a file of the wrong kind, a run that failed
+  2    the command cannot run as typed: an unknown command or flag, a bad flag value, flags
+       that contradict each other or the output folder (e.g. --out exists without --resume
+       or --overwrite)
+  130  interrupted (Ctrl-C); a run keeps what it recorded: continue it with --resume
+Every error is one line on stderr, "infoplane: error: ...". INFOPLANE_DEBUG=1 shows the
+traceback of an unexpected error."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line, like every other error."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``infoplane`` command's parser, one sub-command per task."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="infoplane",
         description="Train networks while recording their information plane; estimate "
         "entropy and mutual information in bits; reproduce the information-bottleneck papers.",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
     add_run_parsers(sub)
@@ -45,20 +66,46 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command ``argv`` (default: the process's arguments); return the exit status: 0,
-    2 after bad input (one line on stderr), 130 when interrupted."""
+    """Run the command ``argv`` (default: the process's arguments); return the exit status:
+    0, 1 after an error in a file or the work, 2 after a command that cannot run as typed,
+    130 when interrupted; every error is one line on stderr."""
     use_all_cpu_cores()
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # --help (0) or a usage error, already printed (2)
+        return stop.code if isinstance(stop.code, int) else int(stop.code is not None)
     distributed = False
     try:
         distributed = _start_distributed(args)
         args.func(args)
     except InfoplaneError as err:
-        return _stop(distributed, 2, f"infoplane: error: {err}")
+        code = exit_code(err)
+        words = "" if code == 130 else "error: "
+        return _stop(distributed, code, f"infoplane: {words}{one_line(err.cli or str(err))}")
     except KeyboardInterrupt:
         return _stop(distributed, 130, "infoplane: interrupted")
+    except OSError as err:  # disk full, permission denied, ...: the system's own words
+        return _stop(distributed, 1, f"infoplane: error: {one_line(str(err))}")
+    except Exception as err:
+        if os.environ.get("INFOPLANE_DEBUG"):
+            raise
+        return _stop(distributed, 1, f"infoplane: error: unexpected {type(err).__name__}: "
+                     f"{one_line(str(err))} (a bug: please report it with the traceback that "
+                     "INFOPLANE_DEBUG=1 shows)")
     return 0
+
+
+def exit_code(err: InfoplaneError) -> int:
+    """130 for an error raised by an interrupt (a run that saved its work), 2 for a usage
+    error (``err.usage``), else 1."""
+    if isinstance(err.__context__, KeyboardInterrupt):
+        return 130
+    return 2 if getattr(err, "usage", False) else 1
+
+
+def one_line(message: str) -> str:
+    """``message`` on one line: its lines joined with "; "."""
+    return "; ".join(line.strip() for line in message.splitlines() if line.strip())
 
 
 def _stop(distributed: bool, code: int, message: str) -> int:

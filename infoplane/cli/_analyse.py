@@ -3,10 +3,12 @@ trust check)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from .._errors import InfoplaneError
-from ._run import _parse_value
+from ._plane import add_plane_parser
+from ._run import parse_settings
 
 
 def _cmd_plot(args) -> None:
@@ -15,78 +17,29 @@ def _cmd_plot(args) -> None:
 
     run = Path(args.run_dir)
     info = read_information(run)
+    _warn_if_incomplete(run, info)
     out = Path(args.out) if args.out else (run if run.is_dir() else run.parent)
     paths = run_figures(info, out)
     print("wrote " + ", ".join(str(p) for p in paths))
 
 
-def _plane_settings(args) -> dict:
-    settings = {}
-    for item in args.set:
-        key, _, value = item.partition("=")
-        settings[key] = _parse_value(value)
-    for name in ("noise_var", "n_bins", "k", "anchors"):
-        if getattr(args, name) is not None:
-            settings[name] = getattr(args, name)
-    return settings
+def _warn_if_incomplete(run: Path, info: dict) -> None:
+    """One warning line on stderr when a run folder holds fewer logged epochs than planned
+    (an interrupted run, or one still training)."""
+    from ..runs import read_config
 
-
-def _labels(args):
-    """The labels of an .npz source: from an .npz file's ``--labels-key``, or a text file."""
-    import numpy as np
-
-    from ..data.datasets import _labels_from
-    from ..runs import read_npz
-
-    if not args.labels:
-        return None
-    if args.labels.endswith(".npz"):
-        return read_npz(args.labels)[args.labels_key]
-    return _labels_from(np.loadtxt(args.labels), args.labels)
-
-
-def _cmd_plane(args) -> None:
-    from ..plane import plane_from_npz, plane_from_run
-    from ..plotting import run_figures
-    from ..runs import write_npz
-
-    settings = _plane_settings(args)
-    source = Path(args.source)
-    name = args.name or f"information_{args.estimator}"
-    if source.is_dir():
-        result = plane_from_run(source, method=args.estimator, out_name=name,
-                                progress=True, **settings)
-        out = source
-    else:
-        result = plane_from_npz(source, _labels(args), method=args.estimator, progress=True,
-                                **settings)
-        out = Path(args.out or source.with_suffix(""))
-        out.mkdir(parents=True, exist_ok=True)
-        write_npz(out / f"{name}.npz", **{k: v for k, v in result.items()
-                                         if not isinstance(v, (dict, str))})
-    paths = run_figures(result, out, prefix=name.removeprefix("information_") + "_",
-                        transition=False)
-    print(f"wrote {out / (name + '.npz')} and {', '.join(p.name for p in paths)}")
-
-
-def _add_plane_parser(sub) -> None:
-    p = sub.add_parser("plane", help="recompute an information plane with another estimator")
-    p.add_argument("source", help="a run directory with recorded activations, or an .npz file "
-                   "with one [epoch, n, units] array per layer")
-    p.add_argument("--estimator", default="binning",
-                   help="binning, kde_upper, kde_lower, knn_mixed, ...")
-    p.add_argument("--noise-var", type=float, help="KDE noise variance")
-    p.add_argument("--n-bins", type=int, help="number of bins")
-    p.add_argument("--k", type=int, help="neighbours for kNN estimators")
-    p.add_argument("--anchors", type=int, help="KDE: average over this many random rows "
-                   "instead of all n (cost anchors/n; standard errors are written too)")
-    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                   help="any other estimator setting")
-    p.add_argument("--labels", help="labels for an .npz source (.npz or text file)")
-    p.add_argument("--labels-key", default="labels")
-    p.add_argument("--name", help="output name (default information_<estimator>)")
-    p.add_argument("--out", help="output directory for an .npz source")
-    p.set_defaults(func=_cmd_plane)
+    if not (run.is_dir() and (run / "config.json").is_file()):
+        return
+    try:
+        planned = list(read_config(run, "logged_epochs"))
+    except (InfoplaneError, TypeError):  # recorded elsewhere: no plan to compare with
+        return
+    done = len(info["epochs"])
+    if planned and done < len(planned):
+        print(f"infoplane: warning: {run} is incomplete: {done} of {len(planned)} logged epochs "
+              f"recorded (up to epoch {int(info['epochs'][-1]) if done else 0} of "
+              f"{planned[-1]}); the figures show only those; continue the run with "
+              f"infoplane train --out {run} --resume", file=sys.stderr)
 
 
 def _cmd_animate(args) -> None:
@@ -99,15 +52,14 @@ def _cmd_animate(args) -> None:
 def _cmd_trust(args) -> None:
     from ..estimators.trust import format_trust_table, trust_check
 
-    settings = {}
-    for item in args.set:
-        if "=" not in item:
-            raise InfoplaneError(f"--set takes NAME=VALUE, got {item!r}")
-        key, _, value = item.partition("=")
-        settings[key.strip()] = _parse_value(value)
+    settings = parse_settings(args.set, "--set")
     method = None if args.estimator in (None, "default") else args.estimator
-    table = trust_check(method, args.n, args.dx, args.dy, settings=settings or None,
-                        seeds=tuple(range(args.seeds)))
+    try:
+        table = trust_check(method, args.n, args.dx, args.dy, settings=settings or None,
+                            seeds=tuple(range(args.seeds)))
+    except InfoplaneError as err:  # its every input is a flag: a usage error
+        err.usage = True
+        raise
     print(format_trust_table(table))
 
 
@@ -118,7 +70,7 @@ def add_analysis_parsers(sub) -> None:
     p.add_argument("--out", help="where to write the figures (default: the run directory)")
     p.set_defaults(func=_cmd_plot)
 
-    _add_plane_parser(sub)
+    add_plane_parser(sub)
 
     p = sub.add_parser("animate", help="the information plane over the logged epochs, as a GIF")
     p.add_argument("run_dir")

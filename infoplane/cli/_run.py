@@ -7,14 +7,41 @@ import argparse
 import json
 from pathlib import Path
 
-from .._errors import InfoplaneError
+from .._errors import InfoplaneError, check_choice
+
+_CLOSERS = {"[": ("]", "list"), "{": ("}", "object"), '"': ('"', "string")}
 
 
-def _parse_value(text: str):
+def parse_value(text: str, where: str):
+    """A flag's value as JSON (a number, a list, true/false, null), else as the plain string.
+
+    A value that starts like a JSON list, object or string but does not parse is an error
+    naming ``where`` (e.g. "--set hidden=[10,7"): a list that is not closed, or bad JSON.
+    """
     try:
         return json.loads(text)
-    except json.JSONDecodeError:
-        return text
+    except json.JSONDecodeError as err:
+        start = text.strip()[:1]
+        if start not in _CLOSERS:
+            return text
+        closer, kind = _CLOSERS[start]
+        if not text.strip().endswith(closer) or len(text.strip()) == 1:
+            problem = f"the {kind} is not closed (no {closer!r} at its end)"
+        else:
+            problem = f"not valid JSON ({err.msg} at character {err.pos})"
+        raise InfoplaneError(f"{where}: {problem}; quote the whole value for the shell, e.g. "
+                             "--set 'hidden=[10, 7, 5]'", usage=True) from None
+
+
+def parse_settings(items: list[str], flag: str, name: str = "NAME") -> dict:
+    """``NAME=VALUE`` items of a repeated flag (``--set``) as a dict of parsed values."""
+    settings = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InfoplaneError(f"{flag} takes {name}=VALUE, got {item!r}", usage=True)
+        settings[key.strip()] = parse_value(value, f"{flag} {item}")
+    return settings
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
@@ -27,7 +54,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int)
     p.add_argument("--schedule", help="logged epochs: idnns, saxe, every, log or list")
     p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                   help="override any configuration field, e.g. --set hidden=[10,7,5]")
+                   help="override any configuration field, e.g. --set 'hidden=[10,7,5]' "
+                   "(values are JSON; quote lists for the shell)")
     p.add_argument("--out", help="output (run) directory")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
@@ -69,12 +97,8 @@ def _overrides(args) -> dict:
     changes = {k: getattr(args, k) for k in
                ("seeds", "epochs", "model", "activation", "optimiser", "learning_rate",
                 "batch_size", "schedule") if getattr(args, k, None) is not None}
-    for item in args.set:
-        if "=" not in item:
-            raise InfoplaneError(f"--set takes FIELD=VALUE, got {item!r}")
-        field, value = item.split("=", 1)
-        value = _parse_value(value)
-        changes[field.strip()] = tuple(value) if isinstance(value, list) else value
+    for field, value in parse_settings(args.set, "--set", "FIELD").items():
+        changes[field] = tuple(value) if isinstance(value, list) else value
     return changes
 
 
@@ -82,13 +106,19 @@ def _base_config(args):
     from ..training import RunConfig, preset
 
     own = Path(args.out or "") / "config.json"
-    if args.config:
-        config = RunConfig.from_json(args.config)
-    elif args.preset is None and args.resume and args.out and own.is_file():
-        config = RunConfig.from_json(own)  # --resume alone: the run's own configuration
+    changes = _overrides(args)
+    if args.config or (args.preset is None and args.resume and args.out and own.is_file()):
+        # --config FILE, or --resume alone: the run's own configuration. A bad file is not a
+        # usage error (exit 1), and the message names the file.
+        path = Path(args.config or own)
+        try:
+            config = RunConfig.from_json(path).validate()
+        except InfoplaneError as err:
+            message = str(err) if str(path) in str(err) else f"{path}: {err}"
+            raise InfoplaneError(message) from None
     else:
         config = preset(args.preset or "tishby2017")
-    return config.replace(**_overrides(args))
+    return config.replace(**changes).validate()
 
 
 def _cmd_train(args) -> None:
@@ -110,10 +140,16 @@ def _cmd_sweep(args) -> None:
     from ..training import distributed
 
     if not args.grid:
-        raise InfoplaneError("sweep needs at least one --grid FIELD=V1,V2,...")
+        raise InfoplaneError("sweep needs at least one --grid FIELD=V1,V2,...", usage=True)
     if not args.out:
-        raise InfoplaneError("sweep needs --out DIR, the folder of its runs and summary")
-    sweep(_base_config(args), parse_grid(args.grid), args.out, resume=args.resume,
+        raise InfoplaneError("sweep needs --out DIR, the folder of its runs and summary",
+                             usage=True)
+    try:
+        grid = parse_grid(args.grid)
+    except InfoplaneError as err:  # the grid is typed on the command line
+        err.usage = True
+        raise
+    sweep(_base_config(args), grid, args.out, resume=args.resume,
           overwrite=args.overwrite, progress=not args.no_progress)
     if distributed.is_writer():
         print(f"wrote {Path(args.out) / 'summary.csv'}, summary.json and overview.png")
@@ -121,13 +157,14 @@ def _cmd_sweep(args) -> None:
 
 def _scale(args) -> str:
     if args.quick and args.full:
-        raise InfoplaneError("choose either --quick or --full, not both")
+        raise InfoplaneError("choose either --quick or --full, not both", usage=True)
     return "quick" if args.quick else "full" if args.full else "default"
 
 
 def _cmd_reproduce(args) -> None:
-    from ..studies import run_study
+    from ..studies import STUDIES, run_study
 
+    check_choice("study", args.study, STUDIES)
     run_study(args.study, _overrides(args), args.out, scale=_scale(args), resume=args.resume,
               overwrite=args.overwrite, progress=not args.no_progress)
 

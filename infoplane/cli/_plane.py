@@ -1,0 +1,164 @@
+"""``infoplane plane SOURCE``: the information plane re-estimated from recorded activations,
+from a run folder (``plane_from_run``, which writes into the folder) or from a user's own files
+(``data.read_activations``, ``read_labels``, ``read_inputs``), whose plane is written here with
+the method, every setting used (defaults included), the data source and the versions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .._errors import InfoplaneError
+from ..plane import PLANE_METHODS
+from ._run import parse_settings
+
+
+def _usage(message: str) -> InfoplaneError:
+    return InfoplaneError(message, usage=True)
+
+
+def _plane_settings(args) -> dict:
+    settings = parse_settings(args.set, "--set")
+    for name in ("noise_var", "n_bins", "k", "anchors"):
+        if getattr(args, name) is not None:
+            settings[name] = getattr(args, name)
+    return settings
+
+
+def _is_run(source: Path) -> bool:
+    return source.is_dir() and (source / "config.json").is_file()
+
+
+def _from_run(args, source: Path, name: str, settings: dict) -> Path:
+    """The plane of a run folder, written into it by ``plane_from_run``."""
+    from ..plane import plane_from_run
+
+    for flag, value in (("--labels", args.labels), ("--inputs", args.inputs),
+                        ("--out", args.out)):
+        if value:
+            raise _usage(f"{flag} is for activations in files; the run folder {source} holds "
+                         "its own labels and inputs, and its plane is written into it")
+    plane_from_run(source, method=args.estimator, out_name=name, progress=True, **settings)
+    return source
+
+
+def _labels(args, source: Path, extras: dict, n: int) -> np.ndarray:
+    from ..data.files import check_label_count, read_labels
+
+    if args.labels:
+        labels = read_labels(args.labels, args.labels_key)
+        check_label_count(labels, n, args.labels, str(source))
+        return labels
+    if "labels" not in extras:
+        raise _usage(f"{source} holds no labels; pass --labels FILE (.npy, .npz, text or CSV, "
+                     "one label per input)")
+    return extras["labels"]
+
+
+def _inputs(args, source: Path, extras: dict, n: int):
+    from ..data.files import read_inputs
+
+    if args.estimator != "compressed":
+        if args.inputs:
+            raise _usage(f"--inputs is used by --estimator compressed only; "
+                         f"{args.estimator} sees only the layers and the labels")
+        return None
+    if not args.inputs:
+        if "inputs" not in extras:
+            raise _usage(f"--estimator compressed needs the network inputs: {source} holds no "
+                         "'inputs' array; pass --inputs FILE (one input per row, in the order "
+                         "of the activations)")
+        return extras["inputs"]
+    inputs = read_inputs(args.inputs, args.inputs_key)
+    if len(inputs) != n:
+        raise InfoplaneError(f"{args.inputs} holds {len(inputs)} inputs but {source} holds "
+                             f"activations of n = {n} inputs; expected one row per input, in "
+                             "the same order")
+    return inputs
+
+
+def _entropy_bits(labels: np.ndarray) -> np.float64:
+    p = np.bincount(labels) / labels.size
+    p = p[p > 0]
+    return np.float64(-(p * np.log2(p)).sum())
+
+
+def _from_files(args, source: Path, name: str, settings: dict) -> Path:
+    """The plane of activations in files, written to ``--out`` with its provenance."""
+    import jax
+
+    from ..data.files import read_activations
+    from ..plane import plane_from_activations
+    from ..runs import provenance, provenance_fields, write_npz
+
+    names, layers, extras = read_activations(source, labels_key=args.labels_key or "labels")
+    n = layers[0].shape[-2]
+    labels = _labels(args, source, extras, n)
+    inputs = _inputs(args, source, extras, n)
+    plane = plane_from_activations(layers, labels, method=args.estimator, progress=True,
+                                   inputs=inputs, **settings)
+    epochs = extras.get("epochs", np.arange(plane["I_XT"].shape[-2]))
+    used = plane.pop("settings")
+    given = [f"activations {source}"] + [f"{what} {path}" for what, path in
+                                         (("labels", args.labels), ("inputs", args.inputs))
+                                         if path]
+    prov = provenance(method=args.estimator, settings=used, source="; ".join(given),
+                      devices=[str(d) for d in jax.devices()])
+    out = Path(args.out) if args.out else source if source.is_dir() else source.with_suffix("")
+    out.mkdir(parents=True, exist_ok=True)
+    write_npz(out / f"{name}.npz", **{k: np.asarray(v) for k, v in plane.items()},
+              settings=np.array(json.dumps(used, default=str)), epochs=np.asarray(epochs),
+              layer_names=np.array(names), H_Y=_entropy_bits(labels), **provenance_fields(prov))
+    return out
+
+
+def _cmd_plane(args) -> None:
+    from ..plotting import run_figures
+    from ..runs import read_npz
+
+    settings = _plane_settings(args)
+    source = Path(args.source)
+    name = args.name or f"information_{args.estimator}"
+    if _is_run(source):
+        out = _from_run(args, source, name, settings)
+    else:
+        out = _from_files(args, source, name, settings)
+    paths = run_figures(read_npz(out / f"{name}.npz"), out,
+                        prefix=name.removeprefix("information_") + "_", transition=False)
+    print(f"wrote {out / (name + '.npz')} and {', '.join(p.name for p in paths)}")
+
+
+def add_plane_parser(sub) -> None:
+    """The ``plane`` sub-command."""
+    p = sub.add_parser(
+        "plane", help="recompute an information plane with another estimator",
+        description="The information plane of recorded activations by another estimator: from "
+        "a run folder (written into it), or from your own files: an .npz with one array per "
+        "layer, a folder of .npy files (one per layer), or one .npy. Arrays named 'epochs', "
+        "'labels' and 'inputs' in the source are not layers.")
+    p.add_argument("source", help="a run folder with recorded activations, an .npz of "
+                   "[epoch, n, units] (or [seed, epoch, n, units]) arrays, one per layer, or a "
+                   "folder of .npy files, one per layer")
+    p.add_argument("--estimator", default="binning", choices=PLANE_METHODS,
+                   help=f"one of {', '.join(PLANE_METHODS)} (default binning)")
+    p.add_argument("--noise-var", type=float, help="KDE noise variance")
+    p.add_argument("--n-bins", type=int, help="number of bins")
+    p.add_argument("--k", type=int, help="neighbours for kNN estimators")
+    p.add_argument("--anchors", type=int, help="KDE: average over this many random rows "
+                   "instead of all n (cost anchors/n; standard errors are written too)")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="any other estimator setting")
+    p.add_argument("--labels", metavar="FILE", help="labels of the n inputs: .npy, .npz, or "
+                   "text/CSV (one column or one row, header optional); default: the source's "
+                   "'labels' array")
+    p.add_argument("--labels-key", metavar="NAME", help="the array (.npz) or column (CSV with "
+                   "a header) holding the labels")
+    p.add_argument("--inputs", metavar="FILE", help="--estimator compressed: the n network "
+                   "inputs, one per row (.npy, .npz or text); default: the source's 'inputs'")
+    p.add_argument("--inputs-key", metavar="NAME", help="the array of an --inputs .npz")
+    p.add_argument("--name", help="output name (default information_<estimator>)")
+    p.add_argument("--out", help="output folder for activations in files (default: the .npz "
+                   "path without its suffix, or the folder of .npy files)")
+    p.set_defaults(func=_cmd_plane)
