@@ -24,7 +24,7 @@ from ._text import read_table
 LABEL_FORMS = "integer labels (.npy, .npz, or text/CSV: one column or one row)"
 INPUT_FORM = "numeric inputs, one example per row (.npy, .npz or a text table)"
 LAYER_FORM = "one float array per layer, [epoch, n, units] or [seed, epoch, n, units]"
-NOT_LAYERS = ("epochs", "labels")  # names of an activations file that hold no layer
+NOT_LAYERS = ("epochs", "labels", "inputs")  # names in an activations source that are no layer
 
 
 def natural_key(name: str) -> list:
@@ -214,7 +214,8 @@ def read_activations(path, *, labels_key: str = "labels"
     """Recorded activations from an ``.npz``, a folder of ``.npy`` files, or one ``.npy``.
 
     Every array is one layer, except "epochs" (the logged epoch numbers), "labels" and
-    ``labels_key`` (the class labels of the n inputs). Layers are ordered by the natural sort
+    ``labels_key`` (the class labels of the n inputs), and "inputs" (the n network inputs,
+    (n, ...), for the plane's method "compressed"). Layers are ordered by the natural sort
     of their names (``layer_2`` before ``layer_10``). A run folder written by
     ``infoplane.train`` is read by ``infoplane.plane_from_run`` instead.
 
@@ -225,7 +226,8 @@ def read_activations(path, *, labels_key: str = "labels"
     Returns:
         ``(names, layers, extras)``: the layer names; one float array per layer,
         [epoch, n, units] or [seed, epoch, n, units], all sharing (seed, epoch, n); and a dict
-        with "epochs" ((epoch,) int64) and "labels" ((n,) int32) when the source holds them.
+        with "epochs" ((epoch,) int64), "labels" ((n,) int32) and "inputs" ((n, ...)) when
+        the source holds them.
 
     Raises:
         InfoplaneError: one line naming the file and what was expected: missing, empty,
@@ -251,6 +253,13 @@ def read_activations(path, *, labels_key: str = "labels"
         labels = labels_from_array(arrays[key], f"{path}: array {key!r}")
         check_label_count(labels, shape[-2], f"{path}: array {key!r}", str(path))
         extras["labels"] = labels
+    if "inputs" in arrays:
+        inputs = np.asarray(arrays["inputs"])
+        if inputs.dtype.kind not in "biuf" or inputs.ndim == 0 or len(inputs) != shape[-2]:
+            raise InfoplaneError(f"{path}: 'inputs' has shape {inputs.shape} and dtype "
+                                 f"{inputs.dtype}; expected {shape[-2]} numeric rows, one per "
+                                 "input")
+        extras["inputs"] = inputs
     return names, [layers[k] for k in names], extras
 
 
