@@ -8,18 +8,16 @@ A run directory holds:
     checkpoint.npz    the training state after the last saved chunk, for ``resume``: its
                       leaves ``leaf_0``, ``leaf_1``, ... and ``next_chunk``
     activations/      optional raw activations: ``chunk_NNNNN.npz``, one file per chunk, each
-                      with ``epochs`` (k,) and ``layer_{li}`` [seed, k, n, units] arrays; a
-                      run over several processes writes each chunk in parts, one per process,
+                      with ``epochs`` (k,) and ``layer_{li}`` [seed, k, n, units] arrays; a run
+                      over several processes writes each chunk in parts, one per process,
                       ``chunk_NNNNN.seed_SSSSSS.npz`` (its seeds from SSSSSS on, with
-                      ``first_seed`` and ``n_seeds``), which the readers join along the seed
-                      axis
+                      ``first_seed`` and ``n_seeds``), joined by the readers along the seeds
     labels.npz        for a run recorded from another framework (``integrations.Recorder``):
                       the labels of the probe inputs, H_X, and a digest of the inputs
     information_<name>.npz   planes re-estimated from the activations (``infoplane plane``)
 
-Every file is written atomically (a temporary file, then a rename), so a reader or a crash
-sees the old file or the new one, never half of one. Readers are ``read_*`` (they return
-dicts of arrays); writers are ``write_*``.
+Every file is written atomically (``atomic_write_bytes``). Readers are ``read_*`` (they
+return dicts of arrays, every file error one line); writers are ``write_*``.
 """
 
 from __future__ import annotations
@@ -40,10 +38,8 @@ from .data._formats import open_npz
 
 
 def atomic_write_bytes(path: Path, write) -> None:
-    """Write a file through ``write(file_object)`` into a temporary file, then rename it.
-
-    A reader (or a crash) sees either the old file or the new one, never half of one.
-    """
+    """Write a file through ``write(file_object)`` into a temporary file, then rename it: a
+    reader (or a crash) sees either the old file or the new one, never half of one."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -86,11 +82,8 @@ def read_npz(path) -> dict[str, np.ndarray]:
 
 
 def prepare_dir(out, *, resume: bool, overwrite: bool) -> Path:
-    """Create the run directory, or check that it may be reused.
-
-    An existing, non-empty directory is refused unless ``resume`` (continue it) or
-    ``overwrite`` (delete it first).
-    """
+    """Create the run directory, or check that it may be reused: an existing, non-empty
+    directory is refused unless ``resume`` (continue it) or ``overwrite`` (delete it first)."""
     out = Path(out)
     if resume and overwrite:
         raise InfoplaneError("choose either resume=True or overwrite=True, not both", usage=True,
@@ -120,6 +113,12 @@ def read_information(run_dir) -> dict[str, np.ndarray]:
     data = read_npz(path)
     if "I_XT" not in data or "I_TY" not in data:
         raise InfoplaneError(f"{path} has no I_XT / I_TY arrays; is it an infoplane run?")
+    xt, ty = data["I_XT"], data["I_TY"]
+    epochs = data.get("epochs", np.arange(xt.shape[-2]) if xt.ndim in (2, 3) else xt)
+    if (xt.ndim not in (2, 3) or ty.shape != xt.shape or epochs.shape != xt.shape[-2:-1]
+            or any(a.dtype.kind not in "iuf" for a in (xt, ty, epochs))):
+        raise InfoplaneError(f"{path} is not an infoplane information file: I_XT and I_TY must "
+                             "be numbers [(seed,) epoch, layer] and epochs one per logged epoch")
     return data
 
 

@@ -45,25 +45,44 @@ def _unreadable(path: Path, kind: str, err: Exception, expected: str) -> Infopla
                           f"({detail}); expected {expected}")
 
 
-def load_npy(path: Path, expected: str) -> np.ndarray:
+def _opened(path: Path, kind: str, expected: str):
+    """``path`` opened for reading after checking that its first bytes are those of ``kind``
+    ("npy" or "npz"); one error line otherwise."""
     try:
-        return np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as err:
-        raise _unreadable(path, "npy", err, expected) from None
+        fid = open(path, "rb")
+    except OSError as err:
+        raise InfoplaneError(f"cannot read {path} ({err.strerror}); expected {expected}") from None
+    if path.stat().st_size == 0 or file_kind(path) != kind:
+        fid.close()
+        if path.stat().st_size == 0:
+            raise InfoplaneError(f"{path} is empty; expected {expected}")
+        raise InfoplaneError(f"{path} is not an .{kind} file (its first bytes say otherwise); "
+                             f"expected {expected}")
+    return fid
+
+
+def load_npy(path: Path, expected: str) -> np.ndarray:
+    """The array of an .npy file, never unpickling; one error line when it cannot be read."""
+    with _opened(path, "npy", expected) as fid:
+        try:
+            return np.load(fid, allow_pickle=False)
+        except (ValueError, OSError, EOFError) as err:
+            raise _unreadable(path, "npy", err, expected) from None
 
 
 @contextmanager
 def open_npz(path, expected: str):
     """``np.load(path)`` of an .npz archive as a context, never unpickling; a file that cannot
-    be read (a member truncated or corrupt, pickled objects) is one error line naming ``path``
-    and the ``expected`` contents."""
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            yield f
-    except InfoplaneError:
-        raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as err:
-        raise _unreadable(Path(path), "npz", err, expected) from None
+    be read (not an archive, a member truncated or corrupt, pickled objects) is one error line
+    naming ``path`` and the ``expected`` contents."""
+    with _opened(Path(path), "npz", expected) as fid:
+        try:
+            with np.load(fid, allow_pickle=False) as f:
+                yield f
+        except InfoplaneError:
+            raise
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as err:
+            raise _unreadable(Path(path), "npz", err, expected) from None
 
 
 def load_npz_arrays(path, expected: str) -> dict[str, np.ndarray]:

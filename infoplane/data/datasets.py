@@ -100,7 +100,8 @@ def _make(x: np.ndarray, y: np.ndarray, name: str, where: str) -> Dataset:
 def _open(path, suffix: str) -> Path:
     path = Path(path)
     if not path.is_file():
-        raise InfoplaneError(f"no such file: {path}")
+        raise InfoplaneError(f"{path} is a folder; expected a {suffix} file" if path.is_dir()
+                             else f"no such file: {path}")
     if path.suffix != suffix:
         raise InfoplaneError(f"{path}: expected a {suffix} file")
     return path
