@@ -9,7 +9,8 @@ of the estimate, the bias, and the mean reported standard error, all in bits.
 :func:`format_trust_table` prints it as Markdown (which reads well in a terminal).
 
 A figure made with estimator M at n samples of layers with d units can carry the table of
-``trust_check(M, n, d_X, d_T)``: the bias there is what the estimator does to data whose answer
+``trust_check(M, n, d_X, d_T)`` for I(X;T), and of ``trust_check(M, n, d_T, 1, classes=K)`` for
+I(T;Y) against K class labels: the bias there is what the estimator does to data whose answer
 is known, at the same sizes.
 """
 
@@ -23,6 +24,7 @@ import numpy as np
 
 from .._errors import InfoplaneError, check_positive_int
 from ._api_mi import mutual_information
+from ._label_tasks import label_tasks
 from .ground_truth import standard_tasks
 
 
@@ -48,6 +50,7 @@ class TrustTable(NamedTuple):
     dy: int
     seeds: tuple[int, ...]
     settings: Mapping
+    classes: int | None = None
 
     @property
     def mean_absolute_bias(self) -> float:
@@ -56,15 +59,19 @@ class TrustTable(NamedTuple):
 
 
 def trust_check(method: str | None, n: int, dx: int, dy: int, settings: Mapping | None = None,
-                seeds: Sequence[int] = (0, 1, 2)) -> TrustTable:
+                seeds: Sequence[int] = (0, 1, 2), *, classes: int | None = None) -> TrustTable:
     """Run ``method`` on ground-truth tasks of n samples and dimensions dx, dy.
 
     Args:
-        method: a mutual-information method name (continuous x and y), or None for the default.
+        method: a mutual-information method name (continuous x and y, or continuous x and
+            labels with ``classes``), or None for the default.
         n: samples per draw (at least 32).
-        dx, dy: dimensions of x and y.
+        dx, dy: dimensions of x and y (dy = 1 with ``classes``).
         settings: the method's settings, as given to ``mutual_information``.
         seeds: one draw of every task per seed.
+        classes: None for continuous y (``ground_truth.standard_tasks``); K >= 2 for class
+            labels y in 0..K-1 (``_label_tasks.label_tasks``: independent labels, Gaussian
+            classes, bins of a warped or noisy latent), the I(T;Y) of a layer.
 
     Returns:
         A TrustTable (``format_trust_table`` prints it).
@@ -79,8 +86,14 @@ def trust_check(method: str | None, n: int, dx: int, dy: int, settings: Mapping 
     if not seeds:
         raise InfoplaneError("seeds is empty; pass at least one seed (three or more for a spread)")
     settings = dict(settings or {})
+    if classes is not None:
+        classes = check_positive_int("classes", classes)
+        if classes < 2 or dy != 1:
+            raise InfoplaneError(f"class labels need classes >= 2 and dy = 1, got "
+                                 f"classes={classes}, dy={dy}")
+    tasks = standard_tasks(dx, dy) if classes is None else label_tasks(dx, classes)
     rows = []
-    for task in standard_tasks(dx, dy):
+    for task in tasks:
         ests = [mutual_information(*task.sample(np.random.default_rng(10_000 + s), n),
                                    method=method, **settings) for s in seeds]
         values = np.asarray([float(e) for e in ests])
@@ -90,14 +103,15 @@ def trust_check(method: str | None, n: int, dx: int, dy: int, settings: Mapping 
                              float(values.mean() - task.truth),
                              float(np.mean(ses)) if ses else None, ests[0].method))
     name = "default" if method is None else method
-    return TrustTable(tuple(rows), name, n, dx, dy, seeds, settings)
+    return TrustTable(tuple(rows), name, n, dx, dy, seeds, settings, classes)
 
 
 def format_trust_table(table: TrustTable) -> str:
     """The table as Markdown text (a header line, the rows, and the mean |bias|)."""
     shown = "".join(f", {k}={v}" for k, v in table.settings.items())
+    dy = f"dy = {table.dy}" if table.classes is None else f"y = {table.classes} classes"
     lines = [f"Trust check: {table.method}{shown} at n = {table.n}, dx = {table.dx}, "
-             f"dy = {table.dy}, {len(table.seeds)} seeds (bits)", "",
+             f"{dy}, {len(table.seeds)} seeds (bits)", "",
              "| task | truth | estimate | spread | bias | stderr | method |",
              "|---|---:|---:|---:|---:|---:|---|"]
     for r in table.rows:

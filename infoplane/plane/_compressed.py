@@ -76,7 +76,8 @@ def compress_inputs(inputs, n: int, settings: dict, used: dict) -> Compression:
     cx, warnings = compress_side(x, "inputs", s["dim_x"], cap, s["compressor"], s["variance"],
                                  s["seed"], s["steps"])
     used.update({k: s[k] for k in SETTINGS if k != "steps" or s["compressor"] != "pca"})
-    used.update(cap=cap, dim_x=cx.dim, explained_x=cx.explained, loss_x=cx.loss,
+    used.update(cap=cap, dim_x=cx.dim, dim_x_fixed=s["dim_x"] is not None,
+                explained_x=cx.explained, loss_x=cx.loss,
                 k_xt=s["k"] or (defaults.KL_WEIGHTED_K if s["estimator"] == "kl_weighted"
                                 else defaults.K),
                 k_ty=s["k"] or defaults.K, estimator_ty="knn_mixed", warnings_x=list(warnings))

@@ -14,10 +14,20 @@ import numpy as np
 
 from .. import defaults
 from .._errors import InfoplaneError
+from ..analysis import seed_interval
 from ..data.datasets import load_dataset
-from ..runs import LABELS_FILE, read_activations, read_config, read_npz, write_npz
+from ..runs import (
+    LABELS_FILE,
+    provenance,
+    provenance_fields,
+    read_activations,
+    read_config,
+    read_npz,
+    write_npz,
+)
 from ._checks import check_out_name
 from .compute import plane_from_activations
+from .trust import plane_dims, write_trust
 
 
 def _run_bins(config: dict) -> dict:
@@ -58,8 +68,21 @@ def _entropies(info: dict, labels: np.ndarray, h_x: np.float64) -> dict:
             "H_Y": info.get("H_Y", np.float64(-(p_y * np.log2(p_y)).sum()))}
 
 
+def seed_intervals(plane: dict) -> dict:
+    """For plane arrays with a seed axis ([seed, epoch, layer]): "I_XT_ci95" and "I_TY_ci95"
+    [2, epoch, layer] (low, high), the 95% Student-t interval of the seed mean
+    (``analysis.seed_interval``; with one seed low = high = the value). Else empty."""
+    if np.ndim(plane["I_XT"]) != 3:
+        return {}
+    out = {}
+    for key in ("I_XT", "I_TY"):
+        interval = seed_interval(plane[key], 0.95)
+        out[f"{key}_ci95"] = np.stack([interval["low"], interval["high"]])
+    return out
+
+
 def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progress: bool = False,
-                   **settings) -> dict:
+                   trust: bool = False, **settings) -> dict:
     """Recompute a run's information plane from its recorded activations, without retraining.
 
     Reads ``run_dir/activations/chunk_*.npz`` (``epochs`` and ``layer_{li}`` [seed, k, n, w]
@@ -75,8 +98,15 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progres
         method, **settings: as for :func:`plane_from_activations`.
         out_name: if given, also write ``run_dir/<out_name>.npz`` atomically, with I_XT, I_TY
             [seed, epoch, layer] in bits, epochs, layer_names, layers (indices), H_X, H_Y,
-            method and settings (JSON), like information.npz; and the method's I_XT_stderr,
-            I_TY_stderr and dim_T where it gives them.
+            method and settings (JSON), like information.npz; the method's I_XT_stderr,
+            I_TY_stderr (standard error of every point: anchored KDE and compressed; binning,
+            exact KDE and knn give none) and dim_T where it gives them; I_XT_ci95 and
+            I_TY_ci95 [2, epoch, layer], the 95% interval of the seed mean
+            (``seed_intervals``); and "provenance" (``runs.provenance``, JSON: method,
+            settings, the run folder as source, versions).
+        trust: also run the trust check of the plane's estimator at the run's sizes and write
+            ``trust_<name>.md`` and ``.json`` into the run folder (``trust.write_trust``;
+            name = out_name without its "information_" prefix, else the method).
 
     Returns:
         The dict that is (or would be) written.
@@ -102,8 +132,14 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progres
            "layer_names": names, "layers": np.asarray(record), **_entropies(info, labels, h_x),
            "method": np.array(method), "settings": np.array(json.dumps(plane["settings"]))}
     out.update({k: plane[k] for k in ("I_XT_stderr", "I_TY_stderr", "dim_T") if k in plane})
+    out.update(seed_intervals(plane), **provenance_fields(
+        provenance(method=method, settings=plane["settings"], source=str(run_dir))))
     if out_name is not None:
         write_npz(run_dir / f"{out_name}.npz", **out)
+    if trust:
+        name = method if out_name is None else out_name.removeprefix("information_")
+        write_trust(run_dir, name, method, plane["settings"], len(labels),
+                    plane_dims(acts, labels, inputs), progress=progress)
     return out
 
 
@@ -134,7 +170,9 @@ def plane_from_npz(path, labels=None, *, labels_key: str = "labels", method: str
         inputs_key: the name of the inputs in the file.
 
     Returns:
-        The dict of :func:`plane_from_activations` plus "layer_names" and "epochs".
+        The dict of :func:`plane_from_activations` plus "layer_names", "epochs", for arrays
+        with a seed axis "I_XT_ci95" and "I_TY_ci95" (``seed_intervals``), and "provenance"
+        (``runs.provenance_fields``: a JSON string; the .npz path as source).
     """
     arrays = read_npz(path)
     if labels is None:
@@ -159,4 +197,6 @@ def plane_from_npz(path, labels=None, *, labels_key: str = "labels", method: str
     if len(epochs) != n_epochs:
         raise InfoplaneError(f"'epochs' has {len(epochs)} entries but the layers hold "
                              f"{n_epochs} epochs")
-    return dict(plane, layer_names=names, epochs=np.asarray(epochs))
+    prov = provenance(method=method, settings=plane["settings"], source=str(path))
+    return dict(plane, **seed_intervals(plane), layer_names=names, epochs=np.asarray(epochs),
+                **provenance_fields(prov))
