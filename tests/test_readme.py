@@ -1,7 +1,13 @@
-"""The README's "Your own network" examples run as written and do what the README says."""
+"""The README's examples run as written and do what the README says: its Python examples
+("What you can do with it", "Your own network") and its shell commands (the fast ones run, the
+rest listed in ``SKIPPED`` with the reason)."""
 
 import importlib.util
+import os
 import re
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +15,8 @@ import pytest
 
 from infoplane.runs import read_information
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
 
 
 def section_blocks(heading: str) -> list[str]:
@@ -84,3 +91,113 @@ def test_adapter_parameters_are_the_modules_own(adapter):
     logits, layers = model.apply(model.init(jax.random.key(7), x), x)
     np.testing.assert_allclose(logits, expected, atol=1e-6)
     assert list(layers) == ["out"]
+
+
+# ---------------------------------------------------------------- the shell examples
+
+# Commands of the README's ```bash blocks that are not run here, by their first words, and why.
+# A command in neither this list nor the run fails test_every_shell_example_is_classified.
+SKIPPED = {
+    "pip install . && infoplane reproduce tishby2017":
+        "installs the package, then the 20-seed main job (about a minute); the same study "
+        "runs at its quick scale in tests/test_study_tishby2017.py",
+    "pip install .[dev] && python -m pytest -q": "installs, then the whole test suite",
+    "infoplane plane runs/relu --estimator kde_upper":
+        "1728 exact KDE estimates of n = 4096 (about 45 s on two cores); the KDE plane of a "
+        "run is tested on small runs in tests/test_plane.py",
+    "infoplane reproduce saxe2018_activations --quick":
+        "about 20 s; the same quick study runs in tests/test_study_saxe2018_activations.py",
+    "infoplane train --preset tishby2017 --seeds 20 --out runs/t17 --coordinator":
+        "two processes joined through a coordinator at 10.0.0.1; tests/test_distributed.py "
+        "runs two processes on this machine",
+    "srun infoplane sweep": "needs SLURM",
+}
+
+
+def shell_commands(text: str | None = None) -> list[list[str]]:
+    """The commands of the README's ```bash blocks, each as its words (comments dropped,
+    continuation lines joined)."""
+    text = README.read_text() if text is None else text
+    commands = []
+    for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            words = shlex.split(line, comments=True)
+            if words:
+                commands.append(words)
+    return commands
+
+
+def skip_reason(words: list[str]) -> str | None:
+    line = " ".join(words)  # the words after the shell removed the quotes
+    return next((why for start, why in SKIPPED.items() if line.startswith(start)), None)
+
+
+def unquoted_globs(line: str) -> list[str]:
+    """Characters zsh would expand as a file pattern ([, *, ?) outside quotes and comments:
+    zsh stops with "no matches found" where bash passes the word on."""
+    found, quote = [], None
+    for i, c in enumerate(line):
+        if quote:
+            quote = None if c == quote else quote
+        elif c in "'\"":
+            quote = c
+        elif c == "#" and (i == 0 or line[i - 1].isspace()):
+            break
+        elif c in "[*?":
+            found.append(c)
+    return found
+
+
+def test_unquoted_glob_is_found():
+    assert unquoted_globs("infoplane train --set record_layers=[0,1]") == ["["]
+    assert unquoted_globs("infoplane train --set 'record_layers=[0,1]'  # [x]") == []
+
+
+def test_shell_examples_quote_their_brackets():
+    text = README.read_text()
+    for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S):
+        for line in block.splitlines():
+            assert not unquoted_globs(line), f"quote this for zsh: {line.strip()}"
+
+
+def test_every_shell_example_is_classified():
+    commands = shell_commands()
+    assert len(commands) == 10, [shlex.join(c) for c in commands]
+    run = [c for c in commands if skip_reason(c) is None]
+    assert [c[:2] for c in run] == [["infoplane", "train"], ["infoplane", "plot"],
+                                    ["infoplane", "plane"]]
+    for start in SKIPPED:
+        assert any(" ".join(c).startswith(start) for c in commands), \
+            f"SKIPPED lists a command the README no longer has: {start}"
+
+
+def _infoplane(words: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "infoplane.cli", *words[1:]], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.slow
+def test_shell_examples_run(tmp_path):
+    """The README's train, plot and plane commands as written: at most about a minute (the
+    train command 27 s and the rest 10 s at load average 5; 93 s in all at load average 10)."""
+    rng = np.random.default_rng(0)  # "anyone's activations": one layer, 3 epochs x 200 inputs
+    np.savez(tmp_path / "acts.npz", dense=rng.normal(size=(3, 200, 4)).astype(np.float32))
+    np.savez(tmp_path / "labels.npz", labels=rng.integers(0, 2, 200))
+    for words in shell_commands():
+        if skip_reason(words) is None:
+            done = _infoplane(words, tmp_path)
+            assert done.returncode == 0, (shlex.join(words), done.stderr[-2000:])
+    assert (tmp_path / "runs" / "relu" / "information_plane.png").is_file()
+    info = read_information(tmp_path / "runs" / "relu")
+    assert info["I_XT"].shape[0] == 8 and info["I_XT"].shape[2] == 6  # --seeds 8, 6 layers
+    assert (tmp_path / "runs" / "relu" / "activations").is_dir()  # record_layers
+
+
+def test_bad_input_is_the_line_the_readme_shows(tmp_path):
+    shown = re.search(r"\(`(infoplane: error: unknown activation 'swish'[^`]*?)\.\.\.`\)",
+                      README.read_text().replace("\n", " "))
+    assert shown, "the README no longer shows the 'swish' error"
+    done = _infoplane(["infoplane", "train", "--activation", "swish"], tmp_path)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip().count("\n") == 0 and done.stderr.startswith(shown.group(1))
