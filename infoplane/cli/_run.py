@@ -26,11 +26,11 @@ def parse_value(text: str, where: str):
             return text
         closer, kind = _CLOSERS[start]
         if not text.strip().endswith(closer) or len(text.strip()) == 1:
-            problem = f"the {kind} is not closed (no {closer!r} at its end)"
+            problem = (f"the {kind} is not closed (no {closer!r} at its end); quote the whole "
+                       "value for the shell, e.g. --set 'hidden=[10, 7, 5]'")
         else:
             problem = f"not valid JSON ({err.msg} at character {err.pos})"
-        raise InfoplaneError(f"{where}: {problem}; quote the whole value for the shell, e.g. "
-                             "--set 'hidden=[10, 7, 5]'", usage=True) from None
+        raise InfoplaneError(f"{where}: {problem}", usage=True) from None
 
 
 def parse_settings(items: list[str], flag: str, name: str = "NAME") -> dict:

@@ -34,17 +34,19 @@ def read_table(path: Path, expected: str) -> tuple[list[str] | None, np.ndarray]
     except UnicodeDecodeError:
         raise InfoplaneError(f"{path} is neither text nor an .npy/.npz file; expected "
                              f"{expected}") from None
-    rows = [[t.strip("\"'") for t in re.split(r"[,;\s]+", line.strip(",; \t"))]
-            for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    header = rows.pop(0) if rows and not all(map(_is_number, rows[0])) else None
-    if not rows:
+    lines = [(i + 1, [t.strip("\"'") for t in re.split(r"[,;\s]+", line.strip(",; \t"))])
+             for i, line in enumerate(text.splitlines())
+             if line.strip() and not line.lstrip().startswith("#")]
+    header = lines.pop(0)[1] if lines and not all(map(_is_number, lines[0][1])) else None
+    if not lines:
         raise InfoplaneError(f"{path} holds no values; expected {expected}")
-    for i, row in enumerate(rows):
+    first, width = lines[0][0], len(lines[0][1])
+    for number, row in lines:
         bad = next((t for t in row if not _is_number(t)), None)
         if bad is not None:
-            raise InfoplaneError(f"{path}: {bad!r} in data row {i + 1} is not a number; "
-                                 f"expected {expected}")
-        if len(row) != len(rows[0]):
-            raise InfoplaneError(f"{path}: data row {i + 1} has {len(row)} values but row 1 "
-                                 f"has {len(rows[0])}; expected {expected}")
-    return header, np.array([[float(t) for t in row] for row in rows])
+            raise InfoplaneError(f"{path}, line {number}: {bad!r} is not a number; expected "
+                                 f"{expected}")
+        if len(row) != width:
+            raise InfoplaneError(f"{path}, line {number}: {len(row)} values, but line {first} "
+                                 f"has {width}; expected {expected}")
+    return header, np.array([[float(t) for t in row] for _, row in lines])
