@@ -41,6 +41,8 @@ STUDIES = {
                   "without dropout and unit noise",
     "online_drift": "a gradually rotating stream: online updates against a frozen and a "
                     "periodically retrained model",
+    "butakov2024_cnn": "Butakov et al. (2024): noisy CNNs on MNIST-1D and digits, the plane of "
+                       "every layer by compressed MI, binning and KDE beside it",
 }
 
 

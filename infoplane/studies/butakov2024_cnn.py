@@ -1,0 +1,239 @@
+"""Butakov et al. (ICLR 2024), "Information bottleneck analysis of deep neural networks via
+lossy compression": the information plane of every layer of a noisy convolutional network,
+by mutual information between compressed representations, with binning and the KDE upper
+bound beside it.
+
+Networks. The built-in CNNs with additive Gaussian noise in every hidden layer, kept on when
+the layers are measured (``unit_noise`` = ``NOISE``, ``noise_eval``; ``training/cnn.py``), so
+that I(X;T) of a layer is finite (Goldfeld et al., ICML 2019): on MNIST-1D the "mnist1d_cnn"
+preset (conv 16 and 32 channels of width 5 with max-pooling, dense 64, ReLU; Adam 1e-3, batch
+100; 4000 training and 1000 test sequences) and on scikit-learn's 8x8 digits the 2-D variant
+"digits_cnn" (conv 8 and 16 channels of 3x3, dense 32). The noise's standard deviation is
+``NOISE`` = 0.1 times the root mean square of the layer's activations (one scale per layer
+and batch). The paper's is 1e-3 times the activation; we take 0.1 (Goldfeld et al.'s level)
+because 1e-3 is at the rounding step of the activations recorded in float16 (about 5e-4
+relative), where it could not be told from rounding.
+
+Planes. Every layer (conv1, conv2, dense1 and the softmax output) is recorded on the measured
+inputs at log-spaced epochs, one draw of the noise per logged epoch. From the records:
+"compressed" (``plane_from_activations(method="compressed")``, the paper's estimator: X and
+the layer each compressed by PCA to ``dim`` = 4 whitened dimensions, the weighted
+Kozachenko-Leonenko estimator with k = 5; standard errors), "binning" (30 bins over each
+layer's range at that epoch) and "kde_upper" (noise variance 0.1 on the raw activations,
+anchored, with standard errors); all on the same rows (every input, or ``rows`` of them at the
+quick scale). Each plane carries the seed 95% interval (Student t) of every point.
+
+Claims, judged on the compressed plane of the hidden layers (conv1, conv2, dense1), with rules
+fixed before the runs (``claims``): fitting (I(T;Y) rises), compression (I(X;T) falls after a
+peak), and the first compression onset near the steepest fall of the training loss. The
+peaks are located on the seed mean smoothed as the paper's figures (Savitzky-Golay, then a
+zero-phase low-pass filter); the falls are measured on the unsmoothed per-seed values.
+
+Scales: ``--quick`` (a smoke test: MNIST-1D only, 2 seeds, 2 epochs, 400 rows), the default
+(3 seeds, 100 epochs), ``--full`` (5 seeds, 200 epochs).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from ..analysis import seed_interval
+from ..data import load_dataset
+from ..defaults import NOISE_VAR
+from ..plane import plane_from_activations
+from ..runs import read_activations, write_npz
+from ..training import preset, train
+from ._butakov_figures import smooth_curve, task_figure
+from ._common import claim, out_dir, scaled_config, within, write_results
+
+STUDY = "butakov2024_cnn"
+NOISE = 0.1
+LAYERS = (0, 1, 2, 3)  # conv1, conv2, dense1, out: every layer of both presets
+HIDDEN = 3  # the first three are the hidden layers the claims are about
+COMPRESSED = {"estimator": "kl_weighted", "dim_x": 4, "dim_t": 4, "k": 5}  # the paper's
+TASKS = {"mnist1d": "mnist1d_cnn", "digits": "digits_cnn"}
+# The quick scale runs MNIST-1D only: compiling a CNN's training chunk takes most of its time.
+TASKS_AT = {"quick": ("mnist1d",), "default": tuple(TASKS), "full": tuple(TASKS)}
+_BASE = {"unit_noise": NOISE, "noise_eval": True, "record_layers": LAYERS, "schedule": "log"}
+SCALES = {"quick": {"seeds": 2, "epochs": 2, "schedule": "every", "schedule_value": 1},
+          "default": {"seeds": 3, "epochs": 100, "schedule_value": 30},
+          "full": {"seeds": 5, "epochs": 200, "schedule_value": 45}}
+PLANE = {"quick": {"rows": 400, "anchors": 100}, "default": {"rows": None, "anchors": 300},
+         "full": {"rows": None, "anchors": 500}}
+METHODS = ("compressed", "binning", "kde_upper")
+
+
+def _settings(method: str, anchors: int) -> dict:
+    if method == "compressed":
+        return dict(COMPRESSED)
+    if method == "binning":
+        return {"rule": "layer", "n_bins": 30}
+    return {"noise_var": NOISE_VAR, "anchors": anchors}
+
+
+def planes(run_dir: Path, data, rows: np.ndarray, anchors: int) -> dict:
+    """The three planes of a run's recorded layers on the inputs ``rows``: per method I_XT,
+    I_TY [seed, epoch, layer] (bits), standard errors where the method gives them, the seed
+    95% intervals I_XT_ci95, I_TY_ci95 [2, epoch, layer], its settings and its seconds."""
+    out = {}
+    for method in METHODS:
+        t0, parts, used = time.time(), [], {}
+        for li in LAYERS:  # one layer at a time: only it is held in memory
+            _, (a,) = read_activations(run_dir, [li])
+            extra = {"inputs": data.x[rows]} if method == "compressed" else {}
+            p = plane_from_activations([a[:, :, rows]], data.y[rows], method=method,
+                                       **extra, **_settings(method, anchors))
+            parts.append(p)
+            used = {**p["settings"], **used}
+        plane = {k: np.concatenate([p[k] for p in parts], axis=-1) for k in
+                 ("I_XT", "I_TY", "I_XT_stderr", "I_TY_stderr") if k in parts[0]}
+        for k in ("I_XT", "I_TY"):
+            ci = seed_interval(plane[k])
+            plane[f"{k}_ci95"] = np.stack([ci["low"], ci["high"]])
+        out[method] = dict(plane, settings=used, n=int(rows.size),
+                           seconds=round(time.time() - t0, 1))
+    return out
+
+
+def _se_difference(se, layer: int, i: int, j: int) -> float:
+    """The estimators' standard error of the seed mean of (value at epoch i - value at j),
+    the estimates taken as independent; 0 for a method without standard errors."""
+    if se is None:
+        return 0.0
+    s = se[:, :, layer]
+    return float(np.sqrt((s[:, i] ** 2 + s[:, j] ** 2).mean() / s.shape[0]))
+
+
+def phases(plane: dict, epochs: np.ndarray) -> list[dict]:
+    """Per layer: the fitting phase (the rise of I(T;Y) from epoch 0 to its peak) and the
+    compression phase (the fall of I(X;T) from its peak to the last logged epoch). Peaks on the
+    smoothed seed mean; rises and falls per seed, with their seed 95% interval and the
+    estimators' standard error of the mean difference (0 for binning). A phase is present
+    when the interval lies above 0 and the mean exceeds 2 standard errors."""
+    ixt, ity = plane["I_XT"], plane["I_TY"]
+    last = ixt.shape[1] - 1
+    out = []
+    for layer in range(ixt.shape[2]):
+        p = int(np.argmax(smooth_curve(ixt[:, :, layer].mean(axis=0))))
+        q = int(np.argmax(smooth_curve(ity[:, :, layer].mean(axis=0))))
+        fall = seed_interval(ixt[:, p, layer] - ixt[:, last, layer])
+        rise = seed_interval(ity[:, q, layer] - ity[:, 0, layer])
+        se_fall = _se_difference(plane.get("I_XT_stderr"), layer, p, last)
+        se_rise = _se_difference(plane.get("I_TY_stderr"), layer, q, 0)
+        out.append({
+            "peak_epoch": int(epochs[p]), "peak_I_XT": float(ixt[:, p, layer].mean()),
+            "final_I_XT": float(ixt[:, last, layer].mean()),
+            "fall": [fall["mean"], fall["low"], fall["high"]], "fall_stderr": float(se_fall),
+            "compresses": bool(p < last and fall["low"] > 0 and fall["mean"] > 2 * se_fall),
+            "I_TY_peak_epoch": int(epochs[q]),
+            "rise": [rise["mean"], rise["low"], rise["high"]], "rise_stderr": float(se_rise),
+            "fits": bool(q > 0 and rise["low"] > 0 and rise["mean"] > 2 * se_rise)})
+    return out
+
+
+def steepest_loss_drop(epochs: np.ndarray, train_loss: np.ndarray) -> int | None:
+    """The epoch where the smoothed seed-mean training loss falls fastest per unit of
+    log(epoch + 1) (steepest on the loss plot's log axis): the geometric middle of the steepest
+    logged interval, as epoch + 1 - 1; None with fewer than two logged epochs."""
+    if epochs.size < 2:
+        return None
+    loss = smooth_curve(np.asarray(train_loss, dtype=float).mean(axis=0))
+    x = np.log1p(epochs.astype(float))
+    i = int(np.argmax(-np.diff(loss) / np.diff(x)))
+    return int(round(np.expm1(0.5 * (x[i] + x[i + 1]))))
+
+
+def summarise(task: str, info: dict, planes_: dict, config) -> dict:
+    """The numbers of one task kept in results.json."""
+    e = np.asarray(info["epochs"])
+    ph = {m: phases(p, e) for m, p in planes_.items()}
+    onsets = [lay["peak_epoch"] for lay in ph["compressed"][:HIDDEN] if lay["compresses"]]
+    names = [str(n) for n in info["layer_names"]]
+    return {
+        "task": task, "dataset": config.dataset, "model": config.model,
+        "seeds": config.seeds, "epochs": config.epochs, "logged_epochs": int(e.size),
+        "unit_noise_relative": config.unit_noise, "layers": names,
+        "train_acc": float(info["train_acc"][:, -1].mean()),
+        "test_acc": float(info["test_acc"][:, -1].mean()),
+        "train_seconds": (float(info["train_seconds"]) if "train_seconds" in info else None),
+        "plane_rows": planes_["compressed"]["n"],
+        "plane_seconds": {m: p["seconds"] for m, p in planes_.items()},
+        "settings": {m: p["settings"] for m, p in planes_.items()},
+        "phases": {m: {n: v for n, v in zip(names, layers, strict=True)}
+                   for m, layers in ph.items()},
+        "first_compression_onset_epoch": min(onsets) if onsets else None,
+        "steepest_loss_drop_epoch": steepest_loss_drop(e, info["train_loss"]),
+    }
+
+
+def claims(task: str, s: dict) -> list[dict]:
+    """The paper's claims on one task's compressed plane, with rules fixed before the runs."""
+    hidden = s["layers"][:HIDDEN]
+    comp = s["phases"]["compressed"]
+    compare = {m: {n: [s["phases"][m][n]["fits"], s["phases"][m][n]["compresses"]]
+                   for n in hidden} for m in METHODS}
+    fits = [comp[n]["fits"] for n in hidden]
+    compresses = [comp[n]["compresses"] for n in hidden]
+    onset, steep = s["first_compression_onset_epoch"], s["steepest_loss_drop_epoch"]
+    ratio = (onset + 1) / (steep + 1) if onset is not None and steep is not None else None
+    where = f"{task}, compressed MI"
+    return [
+        claim(f"{where}: a fitting phase in the layers, I(T;Y) rising (Butakov et al. 2024, "
+              "Sec. 5)", {n: comp[n]["rise"] for n in hidden},
+              "agree if in every hidden layer the rise of I(T;Y) from epoch 0 to its peak "
+              "(bits; mean, seed 95% interval) lies above 0 and exceeds 2 standard errors",
+              all(fits), fits_and_compresses_by_estimator=compare),
+        claim(f"{where}: a compression phase, I(X;T) falling after a peak (Butakov et al. "
+              "2024, Sec. 5)", {n: comp[n]["fall"] for n in hidden},
+              "agree if in at least half of the hidden layers the fall of I(X;T) from its peak "
+              "(on the smoothed seed mean) to the last logged epoch (bits; mean, seed 95% "
+              "interval) lies above 0 and exceeds 2 standard errors",
+              sum(compresses) >= len(hidden) / 2,
+              peak_epochs={n: comp[n]["peak_epoch"] for n in hidden}),
+        within(f"{where}: the first compression phase coincides with a faster drop of the "
+               "loss (Butakov et al. 2024, Sec. 5)", ratio, 0.5, 2.0,
+               why="ours: (first compression onset + 1) / (epoch of the steepest training-loss "
+                   "drop per log epoch + 1); no compressing layer is a disagreement",
+               onset_epoch=onset, steepest_loss_drop_epoch=steep),
+    ]
+
+
+def _write_planes(run_dir: Path, planes_: dict, info: dict) -> None:
+    """information_<method>.npz beside the run: the plane, its errors and settings."""
+    for m, p in planes_.items():
+        arrays = {k: v for k, v in p.items() if isinstance(v, np.ndarray)}
+        write_npz(run_dir / f"information_{m}.npz", **arrays, epochs=info["epochs"],
+                  layer_names=info["layer_names"], method=np.array(m),
+                  settings=np.array(json.dumps({**p["settings"], "n": p["n"]}, default=str)))
+
+
+def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
+        scale: str = "default", resume: bool = False, overwrite: bool = False,
+        progress: bool = True) -> dict:
+    """Train the noisy CNNs on MNIST-1D and digits, estimate the three planes of every layer,
+    draw them and judge the claims; see the module."""
+    started = time.time()
+    out = out_dir(out, STUDY)
+    numbers, judged, figures = {}, [], []
+    for task in TASKS_AT[scale]:
+        config = scaled_config(preset(TASKS[task]).replace(**_BASE), SCALES, scale, overrides)
+        run_dir = out / "runs" / task
+        info = train(config, run_dir, resume=resume, overwrite=overwrite, progress=progress)
+        data = load_dataset(config.dataset)
+        n_rows = PLANE[scale]["rows"] or data.x.shape[0]
+        rows = np.arange(min(n_rows, data.x.shape[0]))
+        p = planes(run_dir, data, rows, PLANE[scale]["anchors"])
+        _write_planes(run_dir, p, info)
+        numbers[task] = summarise(task, info, p, config)
+        judged += claims(task, numbers[task])
+        figures += task_figure(out, task, info, p, numbers[task])
+    numbers["figures"] = [str(f.name) for f in figures]
+    results = write_results(out, STUDY, numbers, judged, started, scale=scale)
+    print(f"wrote {out / 'results.json'} and {len(figures)} figure files in "
+          f"{results['wall_time_s']} s")
+    return results
