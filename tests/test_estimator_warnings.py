@@ -123,3 +123,15 @@ def test_kernel_rule_and_plane_call():
                                    ceiling=("H(Y)", 1.0))
     assert "ceiling H(Y)" in at_top
     assert saturation_warning(0.99, 4096, "I(T;Y)", occupied=2**6, ceiling=("H(Y)", 1.0)) == ()
+
+
+def test_plane_of_a_whole_population_reports_only_saturation():
+    # X uniform over n = 4096 inputs: H(T) is exact, so 10 bits (>= 1024 bins) is no bias
+    assert saturation_warning(10.0, 4096, "I(X;T) of L4", occupied=2**10.0, exact=True) == ()
+    (message,) = saturation_warning(11.99, 4096, "I(X;T) of L1", occupied=2**11.99, exact=True)
+    assert message.startswith("saturated") and "L1" in message
+    (top,) = saturation_warning(0.999, 4096, "I(T;Y) of L1", occupied=2**11.99,
+                                ceiling=("H(Y)", 0.999), exact=True)
+    assert "ceiling H(Y)" in top
+    i_xt = np.array([[12.0, 11.97, 9.32, 3.5]])  # a plane's [epoch, layer] in bits
+    np.testing.assert_array_equal(undersampled(2.0**i_xt, 4096), [[True, True, True, False]])

@@ -32,7 +32,8 @@ joint in the estimate) and an estimate v in bits:
 With no occupancy known (the kernel estimators, KDE and Renyi), a value within 0.1 bit of
 log2 n is called saturated. A plug-in entropy of h bits occupies at least 2^h symbols, so a
 caller who has only H(T) (the binned information plane) passes ``occupied=2 ** h``: a lower
-bound, which can only make the rule quieter.
+bound, which can only make the rule quieter. There the n inputs are the whole population, so
+``exact=True`` reports only saturation: a value that says every input has its own bin.
 
 Each warning ends with what to do: fewer bins, more samples, or another estimator.
 """
@@ -93,8 +94,8 @@ def _occupancy_message(value_bits, n, occupied, what, ceiling) -> str:
 
 def saturation_warning(value_bits: float, n: int, what: str = "the estimate", *,
                        occupied: int | float | None = None, bias_bits: float | None = None,
-                       ceiling: tuple[str, float] | None = None,
-                       advice: str | None = None) -> tuple[str, ...]:
+                       ceiling: tuple[str, float] | None = None, advice: str | None = None,
+                       exact: bool = False) -> tuple[str, ...]:
     """The saturation and bias warnings of one estimate (the rule in the module docstring).
 
     Args:
@@ -110,6 +111,9 @@ def saturation_warning(value_bits: float, n: int, what: str = "the estimate", *,
         ceiling: (name, value in bits) of the most the quantity can be, e.g. ("H(Y)", 1.0).
         advice: what to do, appended to each warning; None: fewer bins, more samples or
             another estimator (with ``occupied``), else more samples or fewer dimensions.
+        exact: the n samples are the whole population (X uniform over n distinct inputs, as
+            in the binned plane of a deterministic network), so a plug-in value has no
+            sampling bias: only saturation (m >= n / 2, rules 1 and 3) is reported.
 
     Returns:
         A tuple of at most one message ("saturated", "under-sampled" or "bias-dominated").
@@ -126,11 +130,13 @@ def saturation_warning(value_bits: float, n: int, what: str = "the estimate", *,
         return ()
     occupied = int(round(float(occupied)))
     bias = -float(occupancy_bias_bits(occupied, n)) if bias_bits is None else float(bias_bits)
+    if exact and occupied < SATURATED_SHARE * n:
+        return ()
     if undersampled(occupied, n):
         near_top = ceiling is not None and value_bits >= ceiling[1] - max(BIAS_BITS, abs(bias))
         message = _occupancy_message(value_bits, n, occupied, what, ceiling if near_top else None)
         return (f"{message}; {advice}",)
-    if abs(bias) > max(BIAS_FLOOR, BIAS_FRACTION * abs(value_bits)):
+    if not exact and abs(bias) > max(BIAS_FLOOR, BIAS_FRACTION * abs(value_bits)):
         return (f"bias-dominated: the plug-in {what} = {value_bits:.3f} bits from {occupied} "
                 f"occupied bins and n = {n} samples has a first-order bias of {bias:+.3f} "
                 f"bits, more than {BIAS_FRACTION:g} of the estimate; {advice}",)
