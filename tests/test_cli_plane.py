@@ -40,8 +40,9 @@ def test_plane_reads_labels_in_each_form_and_records_its_provenance(acts, form, 
     else:
         np.savez(labels, whatever=y)
     out = tmp_path / "out"
+    trust = ["--trust"] if form == "npy" else ["--no-trust"]
     assert main(["plane", str(path), "--labels", str(labels), *extra, "--estimator",
-                 "kde_upper", "--out", str(out)]) == 0
+                 "kde_upper", "--out", str(out), *trust]) == 0
     with np.load(out / "information_kde_upper.npz") as f:
         assert f["I_XT"].shape == (3, 2) and list(f["layer_names"]) == ["layer_0", "layer_1"]
         np.testing.assert_array_equal(f["epochs"], [0, 10, 100])
@@ -53,6 +54,24 @@ def test_plane_reads_labels_in_each_form_and_records_its_provenance(acts, form, 
     assert prov["method"] == "kde_upper" and str(path) in prov["source"]
     assert str(labels) in prov["source"] and prov["versions"]["numpy"] == np.__version__
     assert (out / "kde_upper_information_plane.png").is_file()
+    # the trust table beside the plane, on by default
+    assert (out / "trust_kde_upper.md").is_file() == (form == "npy")
+
+
+def test_plane_of_a_run_folder_with_its_trust_table(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", "--preset", "tiny", "--epochs", "20", "--set",
+                 "record_layers=[0,4]", "--out", str(run), "--no-progress"]) == 0
+    # binning: the trust table says why binning is not checked (cheap, unlike KDE at n = 4096)
+    assert main(["plane", str(run), "--estimator", "binning", "--n-bins", "12"]) == 0
+    with np.load(run / "information_binning.npz") as f:
+        prov = json.loads(str(f["provenance"]))
+        assert f["I_XT"].shape[-1] == 2 and prov["method"] == "binning"
+        assert prov["settings"]["n_bins"] == 12
+    assert "Not checked" in (run / "trust_binning.md").read_text()
+    capsys.readouterr()
+    assert main(["plane", str(run), "--labels", str(run / "labels.npy")]) == 2
+    assert "--labels is for activations in files" in capsys.readouterr().err
 
 
 def test_plane_from_a_folder_of_npy_files_with_labels_inside(acts, tmp_path, capsys):
@@ -62,7 +81,7 @@ def test_plane_from_a_folder_of_npy_files_with_labels_inside(acts, tmp_path, cap
     for name, a in layers.items():
         np.save(folder / f"{name}.npy", a)
     np.save(folder / "labels.npy", y)
-    assert main(["plane", str(folder)]) == 0
+    assert main(["plane", str(folder), "--no-trust"]) == 0
     with np.load(folder / "information_binning.npz") as f:
         settings = json.loads(str(f["settings"]))
         assert f["I_XT"].shape == (3, 2) and settings["n_bins"] > 0

@@ -5,6 +5,7 @@ the method, every setting used (defaults included), the data source and the vers
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -40,7 +41,8 @@ def _from_run(args, source: Path, name: str, settings: dict) -> Path:
         if value:
             raise _usage(f"{flag} is for activations in files; the run folder {source} holds "
                          "its own labels and inputs, and its plane is written into it")
-    plane_from_run(source, method=args.estimator, out_name=name, progress=True, **settings)
+    plane_from_run(source, method=args.estimator, out_name=name, progress=True,
+                   trust=args.trust, **settings)
     return source
 
 
@@ -90,7 +92,7 @@ def _from_files(args, source: Path, name: str, settings: dict) -> Path:
     import jax
 
     from ..data.files import read_activations
-    from ..plane import plane_from_activations
+    from ..plane import plane_dims, plane_from_activations, seed_intervals, write_trust
     from ..runs import provenance, provenance_fields, write_npz
 
     names, layers, extras = read_activations(source, labels_key=args.labels_key or "labels")
@@ -109,8 +111,12 @@ def _from_files(args, source: Path, name: str, settings: dict) -> Path:
     out = Path(args.out) if args.out else source if source.is_dir() else source.with_suffix("")
     out.mkdir(parents=True, exist_ok=True)
     write_npz(out / f"{name}.npz", **{k: np.asarray(v) for k, v in plane.items()},
-              settings=np.array(json.dumps(used, default=str)), epochs=np.asarray(epochs),
-              layer_names=np.array(names), H_Y=_entropy_bits(labels), **provenance_fields(prov))
+              **seed_intervals(plane), settings=np.array(json.dumps(used, default=str)),
+              epochs=np.asarray(epochs), layer_names=np.array(names), H_Y=_entropy_bits(labels),
+              **provenance_fields(prov))
+    if args.trust:
+        write_trust(out, name.removeprefix("information_"), args.estimator, used, n,
+                    plane_dims(layers, labels, inputs), progress=True)
     return out
 
 
@@ -125,8 +131,11 @@ def _cmd_plane(args) -> None:
         out = _from_run(args, source, name, settings)
     else:
         out = _from_files(args, source, name, settings)
-    paths = run_figures(read_npz(out / f"{name}.npz"), out,
-                        prefix=name.removeprefix("information_") + "_", transition=False)
+    short = name.removeprefix("information_")
+    paths = run_figures(read_npz(out / f"{name}.npz"), out, prefix=short + "_",
+                        transition=False)
+    if args.trust:
+        paths.append(out / f"trust_{short}.md")
     print(f"wrote {out / (name + '.npz')} and {', '.join(p.name for p in paths)}")
 
 
@@ -158,6 +167,9 @@ def add_plane_parser(sub) -> None:
     p.add_argument("--inputs", metavar="FILE", help="--estimator compressed: the n network "
                    "inputs, one per row (.npy, .npz or text); default: the source's 'inputs'")
     p.add_argument("--inputs-key", metavar="NAME", help="the array of an --inputs .npz")
+    p.add_argument("--trust", action=argparse.BooleanOptionalAction, default=True,
+                   help="run the estimator on ground-truth tasks of the plane's sizes and write "
+                   "the table beside it, trust_<name>.md (default: on)")
     p.add_argument("--name", help="output name (default information_<estimator>)")
     p.add_argument("--out", help="output folder for activations in files (default: the .npz "
                    "path without its suffix, or the folder of .npy files)")
