@@ -268,9 +268,10 @@ def read_activations(run_dir, layers=None, dtype=None) -> tuple[np.ndarray, list
     """
     files = activation_files(run_dir)
     if not files:
-        raise InfoplaneError(f"{run_dir} has no recorded activations (no activations/chunk_"
-                             "*.npz); re-run training with record_layers listing the layers to "
-                             "record, e.g. record_layers=(0, 1, 2, 3, 4, 5)")
+        why = f"{run_dir} has no recorded activations (no activations/chunk_*.npz); re-run "
+        raise InfoplaneError(why + "training with record_layers=(0, 1, 2, 3, 4, 5), the layers "
+                             "to record", cli=why + "training with --set 'record_layers=[0, 1, "
+                             "2, 3, 4, 5]', the layers to record")
     layers = recorded_layers(run_dir) if layers is None else list(layers)
     epochs = np.concatenate([_member(f, "epochs") for f in files]).astype(np.int64)
     chunks = activation_chunks(run_dir)
