@@ -18,6 +18,7 @@ from infoplane.estimators._warnings import (
     BIAS_BITS,
     combination_bias_bits,
     occupancy_bias_bits,
+    saturated,
     saturation_warning,
     undersampled,
 )
@@ -135,3 +136,4 @@ def test_plane_of_a_whole_population_reports_only_saturation():
     assert "ceiling H(Y)" in top
     i_xt = np.array([[12.0, 11.97, 9.32, 3.5]])  # a plane's [epoch, layer] in bits
     np.testing.assert_array_equal(undersampled(2.0**i_xt, 4096), [[True, True, True, False]])
+    np.testing.assert_array_equal(saturated(2.0**i_xt, 4096), [[True, True, False, False]])

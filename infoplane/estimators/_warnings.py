@@ -68,6 +68,12 @@ def undersampled(occupied, n: int):
     return occupancy_bias_bits(occupied, n) > BIAS_BITS
 
 
+def saturated(occupied, n: int):
+    """Whether most of n samples are alone in their bin (m >= n / 2): the values then measure
+    log2 n, not the data. Scalars or arrays; for a plane, ``saturated(2 ** I_XT, n)``."""
+    return np.asarray(occupied, dtype=float) >= SATURATED_SHARE * n
+
+
 def combination_bias_bits(terms, n: int) -> float:
     """First-order bias in bits (expected plug-in value minus truth) of sum_s sign_s H_s, for
     terms [(sign, occupied m_s)]: -sum_s sign_s (m_s - 1) / (2 n ln 2)."""
@@ -75,14 +81,13 @@ def combination_bias_bits(terms, n: int) -> float:
 
 
 def _occupancy_message(value_bits, n, occupied, what, ceiling) -> str:
-    share = occupied / n
     if ceiling is not None:
         name, top = ceiling
         return (f"saturated: {what} = {value_bits:.2f} bits is at its ceiling {name} = "
                 f"{top:.2f} bits only because {occupied} occupied bins for n = {n} samples "
                 "leave nearly every sample alone in its bin; it says every sample is its own "
                 "bin, not that the one determines the other")
-    if share >= SATURATED_SHARE:
+    if saturated(occupied, n):
         return (f"saturated: {occupied} occupied bins for n = {n} samples (most samples alone "
                 f"in their bin), so {what} = {value_bits:.2f} bits measures the sample size "
                 f"(log2 n = {math.log2(n):.2f} bits), not the data")
@@ -130,7 +135,7 @@ def saturation_warning(value_bits: float, n: int, what: str = "the estimate", *,
         return ()
     occupied = int(round(float(occupied)))
     bias = -float(occupancy_bias_bits(occupied, n)) if bias_bits is None else float(bias_bits)
-    if exact and occupied < SATURATED_SHARE * n:
+    if exact and not saturated(occupied, n):
         return ()
     if undersampled(occupied, n):
         near_top = ceiling is not None and value_bits >= ceiling[1] - max(BIAS_BITS, abs(bias))
