@@ -84,9 +84,9 @@ def _occupancy_message(value_bits, n, occupied, what, ceiling) -> str:
     if ceiling is not None:
         name, top = ceiling
         return (f"saturated: {what} = {value_bits:.2f} bits is at its ceiling {name} = "
-                f"{top:.2f} bits only because {occupied} occupied bins for n = {n} samples "
-                "leave nearly every sample alone in its bin; it says every sample is its own "
-                "bin, not that the one determines the other")
+                f"{top:.2f} bits because {occupied} occupied bins hold n = {n} samples "
+                f"({n / occupied:.1f} per bin): it says every sample is its own bin (or "
+                "nearly), not that the one determines the other")
     if saturated(occupied, n):
         return (f"saturated: {occupied} occupied bins for n = {n} samples (most samples alone "
                 f"in their bin), so {what} = {value_bits:.2f} bits measures the sample size "
