@@ -88,7 +88,11 @@ def _start_distributed(args) -> bool:
 
     timing = {k: v for k, v in (("timeout", args.connect_timeout),
                                 ("heartbeat", args.heartbeat)) if v is not None}
-    distributed.initialize(*flags, auto=auto, **timing)
+    try:
+        distributed.initialize(*flags, auto=auto, **timing)
+    except InfoplaneError as err:  # the flags do not make a run here: a usage error
+        err.usage = True
+        raise
     return True
 
 
