@@ -55,9 +55,10 @@ def labels_array(labels, n: int | None = None) -> np.ndarray:
     return lab.astype(np.int64)
 
 
-def layer_array(value, name: str, n: int, dtype: np.dtype) -> np.ndarray:
+def layer_array(value, name: str, n: int, dtype: np.dtype, *, copy: bool = True) -> np.ndarray:
     """One layer's activations for the n inputs as an (n, units) array of ``dtype``; any
-    trailing shape (channels, positions, pixels) is flattened per example."""
+    trailing shape (channels, positions, pixels) is flattened per example. A new array unless
+    ``copy`` is False (then the input itself where it already is one)."""
     arr = to_numpy(value, f"activations of layer {name!r}")
     if arr.ndim == 0 or arr.shape[0] != n:
         raise InfoplaneError(
@@ -69,7 +70,13 @@ def layer_array(value, name: str, n: int, dtype: np.dtype) -> np.ndarray:
     flat = arr.reshape(n, -1)
     if flat.shape[1] == 0:
         raise InfoplaneError(f"activations of layer {name!r} have no units (shape {arr.shape})")
-    if not np.all(np.isfinite(flat)):
+    # min and max carry any NaN or inf, without a boolean array the size of the layer
+    low, high = flat.min(), flat.max()
+    if flat.dtype.kind == "f" and not (np.isfinite(low) and np.isfinite(high)):
         raise InfoplaneError(f"activations of layer {name!r} contain NaN or inf (did training "
                              "diverge?); nothing was recorded for this epoch")
-    return flat.astype(dtype)
+    limit, reach = float(np.finfo(dtype).max), max(-float(low), float(high))
+    if reach > limit:
+        raise InfoplaneError(f"activations of layer {name!r} reach {reach:.3g}, beyond "
+                             f"{dtype.name} ({limit:.3g}); record in a wider dtype")
+    return flat.astype(dtype, copy=copy)

@@ -7,8 +7,12 @@
 
 It records before training as epoch 0 and at the end of every epoch in ``epochs`` (default:
 all), each time running the probe inputs through the model in inference mode
-(``training=False``: dropout off) in batches. Any backend works; the tests use JAX. Requires
-``keras`` (in the ``dev`` extra; ``pip install keras``).
+(``training=False``: dropout off) in batches. The probe pass is one compiled function, built
+once: a model whose outputs are the chosen layers' (sharing the trained layers), run with
+``predict_on_batch`` on batches of one shape (the last one padded), so that it compiles once;
+a model without a symbolic graph (a Sequential never given its input shape) runs its layers
+one by one instead. Any backend works; the tests use JAX. Requires ``keras`` (in the ``dev``
+extra; ``pip install keras``).
 """
 
 from __future__ import annotations
@@ -48,13 +52,13 @@ class Recorder(keras.callbacks.Callback):
         labels: (n,) integer classes or (n, K) one-hot rows.
         layers: layers of the model, or their names (default: ``default_layers``).
         epochs: the epochs to record after (1 = after the first epoch); default every epoch.
-        batch_size: probe inputs per forward pass.
-        **options: ``resume``, ``overwrite``, ``dtype``, ``bins`` of
+        batch_size: probe inputs per forward pass (default: all of them, up to 4096).
+        **options: ``resume``, ``overwrite``, ``dtype``, ``bins``, ``store_inputs`` of
             :class:`infoplane.Recorder`.
     """
 
     def __init__(self, out, inputs, labels, layers=None, epochs: Iterable[int] | None = None,
-                 *, batch_size: int = 1024, **options):
+                 *, batch_size: int = 4096, **options):
         super().__init__()
         self.inputs = np.asarray(inputs)
         self.core = _Core(out, self.inputs, labels, **options)
@@ -80,11 +84,18 @@ class Recorder(keras.callbacks.Callback):
         """Run the probe inputs through the model and record every chosen layer at ``epoch``."""
         if self._probe is None:
             self._probe, self._names = self._build_probe()
-        parts = [self._probe(self.inputs[i:i + self.batch_size])
-                 for i in range(0, len(self.inputs), self.batch_size)]
-        acts = {name: np.concatenate([np.asarray(p[j]) for p in parts])
+        n = len(self.inputs)
+        size = min(self.batch_size, n)
+        parts = []
+        for i in range(0, n, size):
+            batch = self.inputs[i:i + size]
+            if len(batch) < size:  # one batch shape: the compiled probe compiles once
+                filler = np.repeat(batch[-1:], size - len(batch), axis=0)
+                batch = np.concatenate([batch, filler])
+            parts.append([np.asarray(a) for a in self._probe(batch)])
+        acts = {name: np.concatenate([p[j] for p in parts])[:n]
                 for j, name in enumerate(self._names)}
-        self.core.record(epoch, acts)
+        self.core._record(epoch, acts, copy=False)
 
     def _chosen(self) -> list:
         if self.layer_spec is None:
@@ -107,23 +118,30 @@ class Recorder(keras.callbacks.Callback):
         if not chosen:
             raise InfoplaneError("no layers to record: the model has no layers with weights; "
                                  "pass layers=[...]")
-        if isinstance(self.model, keras.Sequential):
-            wanted = {id(layer) for layer in chosen}
+        try:
+            sub = keras.Model(inputs=self.model.inputs, outputs=[layer.output for layer in chosen])
+        except (AttributeError, ValueError, TypeError):
+            return self._eager_probe(chosen)
 
-            def probe(x):
-                outs, h = [], x
-                for layer in self.model.layers:
-                    h = layer(h, training=False)
-                    if id(layer) in wanted:
-                        outs.append(h)
-                return outs
-
-            order = [layer.name for layer in self.model.layers if id(layer) in wanted]
-            return probe, order
-        sub = keras.Model(inputs=self.model.input, outputs=[layer.output for layer in chosen])
-
-        def probe_functional(x):
-            outs = sub(x, training=False)
+        def compiled(x):
+            outs = sub.predict_on_batch(x)
             return list(outs) if isinstance(outs, (list, tuple)) else [outs]
 
-        return probe_functional, [layer.name for layer in chosen]
+        return compiled, [layer.name for layer in chosen]
+
+    def _eager_probe(self, chosen):
+        """The layers of a Sequential model without a symbolic graph, called one by one."""
+        if not isinstance(self.model, keras.Sequential):
+            raise InfoplaneError("cannot read the chosen layers' outputs from this model; build "
+                                 "it on a keras.Input first")
+        wanted = {id(layer) for layer in chosen}
+
+        def probe(x):
+            outs, h = [], x
+            for layer in self.model.layers:
+                h = layer(h, training=False)
+                if id(layer) in wanted:
+                    outs.append(h)
+            return outs
+
+        return probe, [layer.name for layer in self.model.layers if id(layer) in wanted]

@@ -8,13 +8,22 @@ calls itself::
             ...                                   # train, in any framework
             rec.record(epoch, {"dense1": h1, "dense2": h2, "out": probs})
 
-Every ``record`` call writes one activation chunk (``activations/chunk_NNNNN.npz``, the
-layers' activations for all probe inputs at that epoch, in the recorder's precision) and
-rewrites ``information.npz`` with the binned plane of every recorded epoch, each file
-atomically; a crash loses at most the call in progress, and ``resume=True`` continues the
-folder. ``infoplane plot RUN`` draws the plane and ``infoplane plane RUN --estimator NAME``
-re-estimates it from the stored activations; because the plane is computed from the stored
-(cast) arrays, a plane recomputed from the folder equals the one recorded.
+``record`` checks the activations and casts them to the recorder's precision in the calling
+thread (a bad call raises there, and writes nothing); the rest runs in one background thread
+while training goes on: the binned plane of that epoch alone (NumPy, ``_binned``: nothing to
+compile), one activation chunk (``activations/chunk_NNNNN.npz``, the layers' activations for
+all probe inputs at that epoch) and ``information.npz`` (the plane of every recorded epoch, a
+few kB), each written atomically. The next ``record``, ``flush`` and ``close`` wait for it, so
+at most one record is in flight: a crash loses at most the last call, and the folder is always
+a valid run (``infoplane plot RUN`` draws it, ``plane_from_run`` re-estimates it from the
+stored activations; ``resume=True`` continues it). Because the plane is computed from the
+stored (cast) arrays, with the bins the compiled estimator uses, a plane recomputed from the
+folder equals the recorded one to float32 rounding (see ``_binned`` for the one exception:
+a value within a rounding of a "layer"-rule edge).
+
+``labels.npz`` holds the labels, H(X) = log2(distinct inputs), a digest of the inputs (checked
+on resume) and, unless ``store_inputs=False``, the inputs themselves as float32 (member
+"inputs"), which ``plane_from_run(run, method="compressed")`` needs.
 
 The binned plane uses the data rule of ``infoplane.defaults`` by default (``DATA_BIN_RULE``:
 ``N_BINS`` edges over each layer's own range at that epoch), since a layer of an arbitrary
@@ -27,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
@@ -45,6 +55,7 @@ from ..runs import (
     write_npz,
 )
 from ._arrays import labels_array, layer_array, to_numpy
+from ._binned import binned_plane
 
 DTYPES = ("float32", "float16", "float64")
 
@@ -55,13 +66,14 @@ class Recorder:
     Args:
         out: the run folder (created).
         inputs: (n, ...) the probe inputs, the same at every epoch (X is uniform over them).
-            Only a digest and H(X) = log2(distinct inputs) are stored, not the inputs.
         labels: (n,) integer classes or (n, K) one-hot rows (NumPy, JAX or PyTorch).
         resume: continue an existing folder recorded with the same inputs and labels.
         overwrite: replace an existing folder.
         dtype: precision of the stored activations, "float32" (default), "float16" (half the
             disk) or "float64".
         bins: the binning of the plane written to information.npz (see the module docstring).
+        store_inputs: store the inputs (float32) in labels.npz, as the "compressed" plane
+            method needs; False keeps only their digest (for a huge probe set).
 
     Raises:
         InfoplaneError: bad inputs or labels, an existing folder without resume or overwrite, or
@@ -69,7 +81,7 @@ class Recorder:
     """
 
     def __init__(self, out, inputs, labels, *, resume: bool = False, overwrite: bool = False,
-                 dtype: str = "float32", bins: Bins | None = None):
+                 dtype: str = "float32", bins: Bins | None = None, store_inputs: bool = True):
         if dtype not in DTYPES:
             raise InfoplaneError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
         x = to_numpy(inputs, "inputs")
@@ -77,6 +89,8 @@ class Recorder:
             raise InfoplaneError(f"inputs must hold at least 2 examples along the first axis, "
                                  f"got shape {x.shape}")
         self.labels = labels_array(labels, x.shape[0])
+        self._classes, codes = np.unique(self.labels, return_inverse=True)
+        self._codes = codes.ravel().astype(np.int64)
         self.n = int(x.shape[0])
         self.dtype = np.dtype(dtype)
         self.bins = (bins if bins is not None else Bins(rule=DATA_BIN_RULE)).validate()
@@ -84,22 +98,28 @@ class Recorder:
         digest = hashlib.sha256(np.ascontiguousarray(x).tobytes()).hexdigest()
         self.layer_names: list[str] | None = None
         self._widths: list[int] = []
-        self._epochs: list[int] = []
+        self._epochs: list[int] = []  # submitted; the planes below lag by the record in flight
         self._ixt: list[np.ndarray] = []
         self._ity: list[np.ndarray] = []
         self._closed = False
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: Future | None = None
         if resume:
             self._restore(digest)
         else:
             self.h_x = math.log2(len(np.unique(x.reshape(self.n, -1), axis=0)))
+            extra = {"inputs": x.astype(np.float32)} if store_inputs else {}
             write_npz(self.out / LABELS_FILE, labels=self.labels, H_X=np.float64(self.h_x),
-                      inputs_sha256=np.array(digest))
+                      inputs_sha256=np.array(digest), **extra)
             self._write_config()
 
     # ------------------------------------------------------------------ recording
 
     def record(self, epoch: int, activations: dict) -> None:
         """Record every layer's activations on the probe inputs at ``epoch``.
+
+        The arrays are checked and copied before this returns (the caller may reuse them);
+        the plane and the files are written in the background (see the module docstring).
 
         Args:
             epoch: the epoch number (0 = before training); larger than the last one recorded.
@@ -109,38 +129,71 @@ class Recorder:
         Raises:
             InfoplaneError: a bad epoch, layers or shapes that differ from the first call, NaN
                 activations; nothing is written for this call and earlier records are kept.
+                Also an error of the previous call's background write (disk full, ...).
         """
+        self._record(epoch, activations, copy=True)
+
+    def _record(self, epoch, activations, *, copy: bool) -> None:
+        """``record``; ``copy=False`` when the arrays are the recorder's own (Keras, PyTorch)."""
         if self._closed:
             raise InfoplaneError(f"the recorder of {self.out} is closed; open it again with "
                                  "resume=True to record more")
         epoch = self._check_epoch(epoch)
-        names, layers = self._check_layers(activations)
-        plane = plane_from_activations([a[None] for a in layers], self.labels,
-                                       method="binning", **self.bins._asdict())
+        names, layers = self._check_layers(activations, copy)
+        self.flush()
         if self.layer_names is None:
             self._start(names, layers)
-        write_activations(self.out, len(self._epochs), [epoch],
-                          {li: a[None, None] for li, a in enumerate(layers)})
+        chunk = len(self._epochs)
         self._epochs.append(epoch)
-        self._ixt.append(plane["I_XT"][0])
-        self._ity.append(plane["I_TY"][0])
-        self._write_information(complete=False)
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="infoplane-rec")
+        self._pending = self._pool.submit(self._write_record, chunk, epoch, layers,
+                                          list(self._epochs))
+
+    def flush(self) -> None:
+        """Wait until the last ``record`` is written; raise its error, if it failed (that
+        record is then dropped)."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        try:
+            pending.result()
+        except BaseException:
+            del self._epochs[len(self._ixt):]
+            raise
 
     def close(self) -> None:
-        """Mark the run complete (``information.npz`` gets ``complete = True``)."""
-        if not self._closed and self._epochs:
-            self._write_information(complete=True)
-        self._closed = True
+        """Finish the last write and mark the run complete (``complete = True``)."""
+        if self._closed:
+            return
+        try:
+            self.flush()
+            if self._epochs:
+                self._write_information(self._epochs, self._ixt, self._ity, complete=True)
+        finally:
+            self._stop()
 
     def __enter__(self) -> Recorder:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        # An exception leaves the run open (complete = False), as an interrupted run.
+        # An exception leaves the run open (complete = False), as an interrupted run, with the
+        # last record written if it can be; the exception raised is the caller's.
         if exc_type is None:
             self.close()
-        else:
-            self._closed = True
+            return
+        try:
+            self.flush()
+        except Exception:  # noqa: S110 - the caller's exception is the one to report
+            pass
+        finally:
+            self._stop()
+
+    def _stop(self) -> None:
+        self._closed = True
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     # ------------------------------------------------------------------ checks
 
@@ -152,15 +205,15 @@ class Recorder:
                                  f"{self._epochs[-1]}; record epochs in increasing order")
         return int(epoch)
 
-    def _check_layers(self, activations) -> tuple[list[str], list[np.ndarray]]:
+    def _check_layers(self, activations, copy: bool) -> tuple[list[str], list[np.ndarray]]:
         if not isinstance(activations, dict) or not activations:
             raise InfoplaneError("activations must be a non-empty dict {layer_name: array}")
         names = [str(k) for k in activations]
         if self.layer_names is not None and names != self.layer_names:
             raise InfoplaneError(f"the layers changed: recorded {self.layer_names}, now {names}; "
                                  "record the same layers, in the same order, at every epoch")
-        layers = [layer_array(v, k, self.n, self.dtype) for k, v in zip(names, activations.values(),
-                                                                        strict=True)]
+        layers = [layer_array(v, k, self.n, self.dtype, copy=copy)
+                  for k, v in zip(names, activations.values(), strict=True)]
         widths = [a.shape[1] for a in layers]
         if self._widths and widths != self._widths:
             changed = [f"{k}: {w0} -> {w1}" for k, w0, w1 in zip(names, self._widths, widths,
@@ -186,14 +239,31 @@ class Recorder:
             "n_bins": self.bins.n_bins, "bin_low": self.bins.low, "bin_high": self.bins.high,
         }, logged_epochs=self._epochs, n_chunks=len(self._epochs), devices=[])
 
-    def _write_information(self, complete: bool) -> None:
-        counts = np.bincount(self.labels) / self.labels.size
-        counts = counts[counts > 0]
+    def _plane(self, layers: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """The binned (I_XT, I_TY) (layers,) in bits of one epoch's stored layers."""
+        if self.bins.rule == "quantile":  # per-unit quantiles: the compiled estimator
+            plane = plane_from_activations([a[None] for a in layers], self.labels,
+                                           method="binning", **self.bins._asdict())
+            return plane["I_XT"][0], plane["I_TY"][0]
+        return binned_plane(layers, self._codes, len(self._classes), self.bins)
+
+    def _write_record(self, chunk: int, epoch: int, layers: list[np.ndarray],
+                      epochs: list[int]) -> None:
+        """The background part of a record: its plane, its chunk, then information.npz."""
+        ixt, ity = self._plane(layers)
+        write_activations(self.out, chunk, [epoch],
+                          {li: a[None, None] for li, a in enumerate(layers)})
+        self._write_information(epochs, [*self._ixt, ixt], [*self._ity, ity], complete=False)
+        self._ixt.append(ixt)
+        self._ity.append(ity)
+
+    def _write_information(self, epochs, ixt, ity, complete: bool) -> None:
+        p_y = np.bincount(self._codes) / self.n
         write_npz(self.out / "information.npz",
-                  I_XT=np.stack(self._ixt)[None], I_TY=np.stack(self._ity)[None],
-                  epochs=np.asarray(self._epochs, dtype=np.int64),
+                  I_XT=np.stack(ixt)[None], I_TY=np.stack(ity)[None],
+                  epochs=np.asarray(epochs, dtype=np.int64),
                   layer_names=np.array(self.layer_names), layer_widths=np.array(self._widths),
-                  H_X=np.float64(self.h_x), H_Y=np.float64(-(counts * np.log2(counts)).sum()),
+                  H_X=np.float64(self.h_x), H_Y=np.float64(-(p_y * np.log2(p_y)).sum()),
                   method=np.array("binning"),
                   settings=np.array(json.dumps(self.bins._asdict())),
                   complete=np.bool_(complete))

@@ -11,8 +11,10 @@
     rec.close()
 
 ``record(epoch)`` runs the probe inputs through the model in eval mode (dropout off, batch norm
-with its running statistics) without gradients, in batches, collecting the output of every
-chosen module through a forward hook, then puts the model back in the mode it was in.
+with its running statistics) under ``torch.inference_mode`` (no autograd bookkeeping), in
+batches, collecting the output of every chosen module through a forward hook, then puts the
+model back in the mode it was in. The outputs are joined on the CPU and handed to the core
+recorder without a further copy.
 torch is an optional extra (``pip install "infoplane[torch]"``), never required.
 """
 
@@ -55,12 +57,12 @@ class Recorder:
         labels: (n,) integer classes or (n, K) one-hot rows.
         layers: module names (as in ``model.named_modules()``) or modules; default
             ``default_modules(model)``.
-        batch_size: probe inputs per forward pass.
-        **options: ``resume``, ``overwrite``, ``dtype``, ``bins`` of
+        batch_size: probe inputs per forward pass (default: all of them, up to 4096).
+        **options: ``resume``, ``overwrite``, ``dtype``, ``bins``, ``store_inputs`` of
             :class:`infoplane.Recorder`.
     """
 
-    def __init__(self, model, out, inputs, labels, layers=None, *, batch_size: int = 1024,
+    def __init__(self, model, out, inputs, labels, layers=None, *, batch_size: int = 4096,
                  **options):
         if not isinstance(model, torch.nn.Module):
             raise InfoplaneError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -100,7 +102,8 @@ class Recorder:
                 if not torch.is_tensor(output):
                     raise InfoplaneError(f"module {name!r} returns {type(output).__name__}, "
                                          "not a tensor; record another module")
-                captured[name].append(output.detach().float().cpu())
+                # a copy now: a later in-place module (ReLU(inplace=True)) would change it
+                captured[name].append(output.detach().to("cpu", torch.float32, copy=True))
             return hook
 
         handles = [m.register_forward_hook(hook_for(n)) for n, m in self.modules]
@@ -109,7 +112,7 @@ class Recorder:
         batches = range(0, len(self.inputs), self.batch_size)
         try:
             self.model.eval()
-            with torch.no_grad():
+            with torch.inference_mode():
                 for i in batches:
                     self.model(self.inputs[i:i + self.batch_size].to(device))
         finally:
@@ -121,11 +124,12 @@ class Recorder:
                 raise InfoplaneError(f"module {name!r} ran {len(parts)} times for "
                                      f"{len(batches)} batches (is it used twice in forward?); "
                                      "record a module that runs once")
-        return {name: torch.cat(parts).numpy() for name, parts in captured.items()}
+        return {name: (parts[0] if len(parts) == 1 else torch.cat(parts)).numpy()
+                for name, parts in captured.items()}
 
     def record(self, epoch: int) -> None:
         """Record every chosen module's output at ``epoch`` (0 = before training)."""
-        self.core.record(epoch, self.activations())
+        self.core._record(epoch, self.activations(), copy=False)
 
     def close(self) -> None:
         """Mark the run complete."""

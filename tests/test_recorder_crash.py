@@ -1,0 +1,105 @@
+"""What a recorder leaves behind when things go wrong: a failed background write, an exception
+in the training loop, a process killed between two records. Each time the folder is a valid
+run (it plots, its plane is recomputed from the folder) and resumes."""
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from infoplane import Recorder, plane_from_run
+from infoplane.cli import main as cli_main
+from infoplane.integrations import recorder as recorder_module
+from infoplane.runs import activation_files, read_activations, read_npz
+
+N = 200
+SAME = 1e-5  # float64 count sums against the compiled float32 sums (test_recorder_plane.py)
+
+
+def probe():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(N, 5)).astype(np.float32)
+    return x, (x[:, 0] > 0).astype(np.int64)
+
+
+def layers_at(x, epoch):
+    w = np.random.default_rng(epoch).normal(size=(5, 3)).astype(np.float32)
+    return {"h": np.tanh(x @ w), "out": np.tanh(x[:, :2] * (1 + epoch))}
+
+
+def check_consistent(run, epochs):
+    """information.npz holds ``epochs``, one chunk each, and equals the recomputed plane."""
+    info = read_npz(run / "information.npz")
+    np.testing.assert_array_equal(info["epochs"], epochs)
+    stored, _ = read_activations(run)
+    np.testing.assert_array_equal(stored, epochs)
+    again = plane_from_run(run, method="binning")
+    np.testing.assert_allclose(again["I_XT"], info["I_XT"], rtol=0, atol=SAME)
+    np.testing.assert_allclose(again["I_TY"], info["I_TY"], rtol=0, atol=SAME)
+
+
+def test_a_failed_background_write_is_raised_next_and_that_record_dropped(tmp_path,
+                                                                          monkeypatch):
+    x, y = probe()
+    real = recorder_module.write_activations
+    calls = []
+
+    def disk_full_on_third(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError("No space left on device")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(recorder_module, "write_activations", disk_full_on_third)
+    rec = Recorder(tmp_path / "run", x, y)
+    for epoch in range(3):
+        rec.record(epoch, layers_at(x, epoch))  # epoch 2 fails in the background
+    with pytest.raises(OSError, match="No space left"):
+        rec.record(3, layers_at(x, 3))  # told at the next call, which records nothing
+    check_consistent(tmp_path / "run", [0, 1])
+    rec.record(3, layers_at(x, 3))  # the disk has room again
+    rec.close()
+    check_consistent(tmp_path / "run", [0, 1, 3])
+    assert bool(read_npz(tmp_path / "run" / "information.npz")["complete"])
+
+
+def test_an_exception_in_the_loop_keeps_every_record(tmp_path):
+    x, y = probe()
+    with pytest.raises(RuntimeError, match="diverged"):
+        with Recorder(tmp_path / "run", x, y) as rec:
+            rec.record(0, layers_at(x, 0))
+            rec.record(1, layers_at(x, 1))
+            raise RuntimeError("diverged")
+    check_consistent(tmp_path / "run", [0, 1])
+    assert not bool(read_npz(tmp_path / "run" / "information.npz")["complete"])
+
+
+def test_a_killed_process_leaves_a_run_that_plots_and_resumes(tmp_path):
+    """os._exit right after a record returns: at most that record is lost."""
+    run = tmp_path / "run"
+    code = textwrap.dedent(f"""
+        import os, sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from infoplane import Recorder
+        from test_recorder_crash import layers_at, probe
+        x, y = probe()
+        rec = Recorder({str(run)!r}, x, y)
+        for epoch in range(4):
+            rec.record(epoch, layers_at(x, epoch))
+        os._exit(3)
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 3, done.stderr
+    written = [int(e) for e in read_npz(run / "information.npz")["epochs"]]
+    assert written in ([0, 1, 2], [0, 1, 2, 3])
+    assert len(activation_files(run)) >= len(written)  # a chunk may be ahead of the plane
+    assert cli_main(["plot", str(run)]) == 0
+    x, y = probe()
+    with Recorder(run, x, y, resume=True) as rec:  # drops a chunk the plane never got
+        rec.record(4, layers_at(x, 4))
+    check_consistent(run, [*written, 4])
+

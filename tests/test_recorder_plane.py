@@ -1,0 +1,109 @@
+"""The recorder's NumPy binned plane (integrations._binned): hand-computed tables, the bin of
+every value by its definition, and agreement with the compiled estimator that
+``plane_from_run`` uses, on values placed exactly on the bin edges and next to them."""
+
+import numpy as np
+import pytest
+
+from infoplane import Bins, plane_from_activations
+from infoplane.integrations._binned import (
+    bin_indices,
+    binned_plane,
+    layer_edges,
+    pattern_information,
+)
+
+F32 = np.float32
+# Float64 sums over counts against the compiled float32 sums: ~1e-6 bits apart at ~10 bits.
+# One value changing bin among n = 2000 moves H(T) by ~1e-3 bits, far above 1e-5 bits.
+SAME = 1e-5
+
+
+def test_pattern_information_of_hand_tables():
+    codes = np.array([[0, 1], [0, 1], [2, 0], [2, 0]], dtype=np.uint8)
+    # two patterns, each half the inputs: H(T) = 1 bit; labels that follow them: I(T;Y) = 1
+    assert pattern_information(codes, np.array([0, 0, 1, 1]), 2) == pytest.approx((1.0, 1.0))
+    # labels independent of the pattern: I(T;Y) = 0
+    assert pattern_information(codes, np.array([0, 1, 0, 1]), 2) == pytest.approx((1.0, 0.0))
+    # patterns of sizes 2, 1, 1: H = 1.5 bits; Y = [0, 0, 1, 2] is a function of T with
+    # H(Y) = 1.5, so I(T;Y) = H(Y) = 1.5 bits
+    codes = np.array([[0], [0], [1], [2]], dtype=np.uint8)
+    assert pattern_information(codes, np.array([0, 0, 1, 2]), 3) == pytest.approx((1.5, 1.5))
+
+
+def edge_values(edges: np.ndarray, low, high) -> np.ndarray:
+    """The edges, the float32 just above and below each, zero and two subnormals, kept inside
+    [low, high] (so that a layer's min and max, and so its "layer" edges, stay as they are)."""
+    near = np.concatenate([edges, np.nextafter(edges, F32(np.inf)),
+                           np.nextafter(edges, F32(-np.inf)), [0.0, 1e-45, -1e-45]]).astype(F32)
+    return near[(near >= low) & (near <= high)]
+
+
+def adversarial(rng, a: np.ndarray, bins: Bins, share: float = 0.5) -> np.ndarray:
+    """``a`` with a share of its values moved onto ``edge_values`` of its own edges."""
+    cand = edge_values(layer_edges(bins, a.min(), a.max()), a.min(), a.max())
+    moved = rng.random(a.shape) < share
+    return np.where(moved, cand[rng.integers(0, cand.size, a.shape)], a).astype(F32)
+
+
+def test_bin_of_every_value_is_the_number_of_edges_at_or_below_it():
+    rng = np.random.default_rng(0)
+    for bins in (Bins("fixed", 30, -1.0, 1.0), Bins("layer", 30), Bins("layer", 7),
+                 Bins("fixed", 300, -2.0, 2.0)):
+        x = adversarial(rng, (rng.normal(size=(500, 3)) * 1.5).astype(F32), bins)
+        edges = layer_edges(bins, x.min(), x.max())
+        flushed = np.where(np.abs(x) < np.finfo(F32).tiny, F32(0.0), x)  # subnormals are 0
+        np.testing.assert_array_equal(bin_indices(x, edges),
+                                      np.searchsorted(edges, flushed, side="right"))
+    constant = np.full((10, 2), 3.0, F32)  # a constant layer: every edge at 3.0
+    edges = layer_edges(Bins("layer", 30), F32(3.0), F32(3.0))
+    np.testing.assert_array_equal(bin_indices(constant, edges), 30)
+
+
+def test_fixed_bins_equal_the_compiled_estimator_and_the_definition():
+    rng = np.random.default_rng(1)
+    bins = Bins("fixed", 30, -1.0, 1.0)
+    n = 2000
+    y = rng.integers(0, 3, n)
+    for one_epoch in (0, 1, 2):
+        a = adversarial(rng, np.tanh(rng.normal(size=(n, 1)) * (1 + one_epoch)).astype(F32),
+                        bins)
+        ixt, ity = binned_plane([a], y, 3, bins)
+        compiled = plane_from_activations([a[None, None]], y, method="binning",
+                                          **bins._asdict())
+        assert ixt[0] == pytest.approx(float(compiled["I_XT"].ravel()[0]), abs=SAME)
+        assert ity[0] == pytest.approx(float(compiled["I_TY"].ravel()[0]), abs=SAME)
+        codes = np.digitize(np.where(np.abs(a) < np.finfo(F32).tiny, 0.0, a),
+                            bins.edges().astype(F32))
+        assert (ixt[0], ity[0]) == pytest.approx(pattern_information(codes, y, 3), abs=1e-12)
+
+
+def test_layer_bins_equal_the_compiled_estimator_over_many_epochs():
+    """The "layer" edges as plane_from_run computes them (several epochs in one program), to
+    the last bit: values on the edges and next to them fall in the same bins."""
+    rng = np.random.default_rng(2)
+    bins = Bins("layer", 30)
+    n, epochs = 2000, 6
+    y = rng.integers(0, 3, n)
+    acts = np.stack([adversarial(rng, (rng.normal(size=(n, 1)) * 10.0 ** e).astype(F32), bins)
+                     for e in range(-2, epochs - 2)])
+    compiled = plane_from_activations([acts[None]], y, method="binning", **bins._asdict())
+    for e in range(epochs):
+        ixt, ity = binned_plane([acts[e]], y, 3, bins)
+        assert ixt[0] == pytest.approx(float(compiled["I_XT"][0, e, 0]), abs=SAME)
+        assert ity[0] == pytest.approx(float(compiled["I_TY"][0, e, 0]), abs=SAME)
+
+
+def test_wide_layers_and_float16_values():
+    rng = np.random.default_rng(3)
+    n = 300
+    y = rng.integers(0, 2, n)
+    wide = np.maximum(rng.normal(size=(n, 700)), 0).astype(np.float16)  # ReLU zeros, 700 units
+    narrow = np.tanh(rng.normal(size=(n, 3))).astype(np.float16)
+    bins = Bins("layer", 30)
+    ixt, ity = binned_plane([wide, narrow], y, 2, bins)
+    compiled = plane_from_activations([wide[None, None], narrow[None, None]], y,
+                                      method="binning", **bins._asdict())
+    np.testing.assert_allclose(ixt, compiled["I_XT"].ravel(), rtol=0, atol=SAME)
+    np.testing.assert_allclose(ity, compiled["I_TY"].ravel(), rtol=0, atol=SAME)
+    assert ixt[0] == pytest.approx(np.log2(n))  # 700 units: every input its own pattern
