@@ -14,12 +14,15 @@ class InfoplaneError(ValueError):
         message: the message in the Python API's words (keyword arguments: ``key=...``).
         cli: the same message in the command line's words (flags: ``--labels-key``), when
             they differ; the command line prints it instead of ``message``.
-        usage: the error is in the arguments given (a value out of range, an unknown name,
-            options that contradict each other), not in a file or a computation; the command
-            line exits with status 2 for these, 1 for the others.
+        usage: True when the error is in the arguments given (a value out of range, an
+            unknown name, options that contradict each other), False when it is in a file or
+            a computation; the command line exits with status 2 for the first, 1 for the
+            second. None (not said): an error raised while handling another InfoplaneError
+            (rewording it) counts as that one.
     """
 
-    def __init__(self, message: str = "", *, cli: str | None = None, usage: bool = False):
+    def __init__(self, message: str = "", *, cli: str | None = None,
+                 usage: bool | None = None):
         super().__init__(message)
         self.cli = cli
         self.usage = usage

@@ -97,14 +97,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def exit_code(err: InfoplaneError) -> int:
     """130 for an error raised by an interrupt (a run that saved its work), 2 for a usage
-    error (``err.usage``, or an error that rewords one: raised while handling it), else 1."""
+    error (``err.usage``; when not said, that of the error it was raised while handling),
+    else 1."""
     chain = [err]
     while chain[-1].__context__ is not None and len(chain) < 20:
         chain.append(chain[-1].__context__)
     if any(isinstance(e, KeyboardInterrupt) for e in chain):
         return 130
-    usage = [getattr(e, "usage", False) for e in chain if isinstance(e, InfoplaneError)]
-    return 2 if any(usage[:2]) else 1
+    said = [e.usage for e in chain if isinstance(e, InfoplaneError) and e.usage is not None]
+    return 2 if said and said[0] else 1
 
 
 def one_line(message: str) -> str:

@@ -119,7 +119,7 @@ def _base_config(args):
             config = RunConfig.from_json(path).validate()
         except InfoplaneError as err:
             message = str(err) if str(path) in str(err) else f"{path}: {err}"
-            raise InfoplaneError(message) from None
+            raise InfoplaneError(message, usage=False) from None
     else:
         config = preset(args.preset or "tishby2017")
     return config.replace(**changes).validate()
