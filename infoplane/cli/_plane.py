@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -127,6 +128,9 @@ def _cmd_plane(args) -> None:
     settings = _plane_settings(args)
     source = Path(args.source)
     name = args.name or f"information_{args.estimator}"
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or name in ("information", ".", ".."):
+        raise _usage(f"--name must be a plain file name other than 'information' (which holds "
+                     f"a run's training records), got {name!r}")
     if _is_run(source):
         out = _from_run(args, source, name, settings)
     else:
