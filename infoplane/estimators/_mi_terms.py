@@ -73,3 +73,4 @@ def ross_mi_terms(x: np.ndarray, codes: np.ndarray, k: int, jitter: float,
     m = cKDTree(kept).query_ball_point(kept, radius[valid], p=np.inf, return_length=True) - 1
     return (special.digamma(kept.shape[0]) + special.digamma(k_i[valid])
             - special.digamma(sizes[codes][valid]) - special.digamma(np.maximum(m, 1)))
+

@@ -59,11 +59,12 @@ def compress_side(a: np.ndarray, name: str, dim, cap: int, compressor: str, vari
     if not keep.any():
         raise InfoplaneError(f"every column of {name} is constant: I(X;Y) = 0 and there is "
                              "nothing to compress")
-    comp = pca_compress(a[:, keep], dim=dim, cap=cap, variance=variance, seed=seed)
+    a = a if keep.all() else a[:, keep]  # no copy of wide data without constant columns
+    comp = pca_compress(a, dim=dim, cap=cap, variance=variance, seed=seed)
     if compressor == "autoencoder":
         from ._autoencoder import autoencoder_compress
 
-        comp, more = autoencoder_compress(a[:, keep], comp, seed=seed, steps=steps, name=name)
+        comp, more = autoencoder_compress(a, comp, seed=seed, steps=steps, name=name)
         warnings += more
     if comp.capped:
         warnings += (f"{name} compressed to the cap of {comp.dim} dimensions for n = "
