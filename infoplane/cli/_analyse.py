@@ -24,22 +24,27 @@ def _cmd_plot(args) -> None:
 
 
 def _warn_if_incomplete(run: Path, info: dict) -> None:
-    """One warning line on stderr when a run folder holds fewer logged epochs than planned
-    (an interrupted run, or one still training)."""
+    """One warning line on stderr when a run is incomplete (interrupted, or still training):
+    its information.npz says complete = False, or it holds fewer logged epochs than its
+    config.json plans."""
     from ..runs import read_config
 
-    if not (run.is_dir() and (run / "config.json").is_file()):
-        return
-    try:
-        planned = list(read_config(run, "logged_epochs"))
-    except (InfoplaneError, TypeError):  # recorded elsewhere: no plan to compare with
-        return
+    planned = []
+    if run.is_dir() and (run / "config.json").is_file():
+        try:
+            planned = list(read_config(run, "logged_epochs"))
+        except (InfoplaneError, TypeError):  # recorded elsewhere: no plan to compare with
+            planned = []
     done = len(info["epochs"])
-    if planned and done < len(planned):
-        print(f"infoplane: warning: {run} is incomplete: {done} of {len(planned)} logged epochs "
-              f"recorded (up to epoch {int(info['epochs'][-1]) if done else 0} of "
-              f"{planned[-1]}); the figures show only those; continue the run with "
-              f"infoplane train --out {run} --resume", file=sys.stderr)
+    if not (planned and done < len(planned)) and bool(info.get("complete", True)):
+        return
+    counts = f"{done} of {len(planned)}" if planned else f"{done}"
+    last = int(info["epochs"][-1]) if done else 0
+    goal = f" of {planned[-1]}" if planned else ""
+    go_on = (f"; continue the run with infoplane train --out {run} --resume" if planned
+             else "")
+    print(f"infoplane: warning: {run} is incomplete: {counts} logged epochs recorded (up to "
+          f"epoch {last}{goal}); the figures show only those{go_on}", file=sys.stderr)
 
 
 def _cmd_animate(args) -> None:
