@@ -9,8 +9,13 @@ Part "recorders": the cost of a recorder inside a Keras or PyTorch training loop
 of the training time at the same logging schedule (50 log-spaced epochs of 200, epoch 0
 included, as the CNN run): the MLP of the toy problem (12-10-7-5-4-3-2 tanh on tishby12, batch
 512) and a CNN on MNIST-1D (two conv blocks of 16 and 32 channels, dense 64, batch 100).
-Each configuration is trained without and with the recorder, alternately, ``--repeats``
-times; the table gives the medians. Target: at most 20%.
+Each configuration is trained without and with the recorder, alternately (in turn first),
+``--repeats`` times; the table gives the medians: the wall time of training without and with
+the recorder and their ratio (the cost), the time the training loop spent inside the
+recorder's calls (the probe pass, the checks, waiting for the previous record's write), and the
+ratio of the process's CPU time with and without (which counts the recorder's background
+thread, and is less sensitive to other processes on a shared machine than wall time). Target:
+a cost of at most 20%.
 
     python benchmarks/bench_models.py --part cnn
     python benchmarks/bench_models.py --part recorders --epochs 200 --repeats 3
@@ -72,7 +77,18 @@ def part_cnn(args) -> None:
 
 # ------------------------------------------------------------------------------- recorders
 
-def keras_run(kind: str, data, epochs: int, record: bool, out: str) -> float:
+def timed(fn, spent: list):
+    """``fn`` that adds the seconds each call takes to ``spent[0]``."""
+    def wrapper(*args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - t0
+    return wrapper
+
+
+def keras_run(kind: str, data, epochs: int, record: bool, out: str) -> dict:
     import keras
 
     from infoplane.integrations.keras import Recorder
@@ -93,14 +109,18 @@ def keras_run(kind: str, data, epochs: int, record: bool, out: str) -> float:
     model = keras.Sequential(layers + [keras.layers.Dense(data.n_classes, activation="softmax")])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     n_train = int(0.8 * len(data.y))
-    callbacks = [Recorder(out, data.x, data.y, epochs=schedule(epochs))] if record else []
-    t0 = time.perf_counter()
+    callbacks, spent = [], [0.0]
+    if record:
+        rec = Recorder(out, data.x, data.y, epochs=schedule(epochs))
+        rec.record, rec.on_train_end = timed(rec.record, spent), timed(rec.on_train_end, spent)
+        callbacks.append(rec)
+    t0, c0 = time.perf_counter(), time.process_time()
     model.fit(data.x[:n_train], data.y[:n_train], epochs=epochs, batch_size=batch, verbose=0,
               callbacks=callbacks, shuffle=True)
-    return time.perf_counter() - t0
+    return {"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0, "in": spent[0]}
 
 
-def torch_run(kind: str, data, epochs: int, record: bool, out: str) -> float:
+def torch_run(kind: str, data, epochs: int, record: bool, out: str) -> dict:
     import torch
 
     from infoplane.integrations.torch import Recorder
@@ -121,9 +141,11 @@ def torch_run(kind: str, data, epochs: int, record: bool, out: str) -> float:
     x, y = torch.as_tensor(data.x), torch.as_tensor(data.y, dtype=torch.long)
     n_train = int(0.8 * len(y))
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    rec = Recorder(net, out, x, y) if record else None
+    rec, spent = (Recorder(net, out, x, y) if record else None), [0.0]
+    if rec:
+        rec.record, rec.close = timed(rec.record, spent), timed(rec.close, spent)
     logged = set(schedule(epochs))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     if rec:
         rec.record(0)
     for epoch in range(1, epochs + 1):
@@ -138,7 +160,7 @@ def torch_run(kind: str, data, epochs: int, record: bool, out: str) -> float:
             rec.record(epoch)
     if rec:
         rec.close()
-    return time.perf_counter() - t0
+    return {"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0, "in": spent[0]}
 
 
 def part_recorders(args) -> None:
@@ -151,19 +173,25 @@ def part_recorders(args) -> None:
     runners = {"keras": keras_run}
     if importlib.util.find_spec("torch"):
         runners["pytorch"] = torch_run
+    print(f"load average before: {os.getloadavg()[0]:.1f}", flush=True)
     print("| framework | network | epochs | logged | train without (s) | train with (s) "
-          "| recorder cost |")
-    print("|---|---|---|---|---|---|---|")
+          "| cost | in the recorder's calls (s) | CPU time cost |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for framework, run in runners.items():
         for kind in ("mlp", "cnn"):
-            plain, recorded = [], []
-            for _ in range(args.repeats):
+            runs: dict[bool, list[dict]] = {False: [], True: []}
+            for r in range(args.repeats):
                 with tempfile.TemporaryDirectory() as out:
-                    plain.append(run(kind, data[kind], args.epochs, False, f"{out}/a"))
-                    recorded.append(run(kind, data[kind], args.epochs, True, f"{out}/b"))
-            a, b = float(np.median(plain)), float(np.median(recorded))
+                    for record in (False, True) if r % 2 == 0 else (True, False):
+                        runs[record].append(run(kind, data[kind], args.epochs, record,
+                                                f"{out}/{int(record)}"))
+            a, b = (float(np.median([m["wall"] for m in runs[k]])) for k in (False, True))
+            ca, cb = (float(np.median([m["cpu"] for m in runs[k]])) for k in (False, True))
+            inside = float(np.median([m["in"] for m in runs[True]]))
             print(f"| {framework} | {kind} | {args.epochs} | {len(schedule(args.epochs)) + 1} "
-                  f"| {a:.1f} | {b:.1f} | {100 * (b - a) / a:.1f}% |", flush=True)
+                  f"| {a:.1f} | {b:.1f} | {100 * (b - a) / a:.0f}% | {inside:.2f} "
+                  f"| {100 * (cb - ca) / ca:.0f}% |", flush=True)
+    print(f"load average after: {os.getloadavg()[0]:.1f}", flush=True)
 
 
 def main() -> None:

@@ -88,6 +88,35 @@ def test_keras_functional_model_and_named_layers(tmp_path, keras):
         model.fit(x, y, epochs=1, verbose=0, callbacks=[bad])
 
 
+def test_keras_probe_pads_the_last_batch_and_needs_a_graph(tmp_path, keras):
+    from infoplane import InfoplaneError
+    from infoplane.integrations.keras import Recorder
+
+    x, y = toy()  # 256 inputs in batches of 100: the last batch padded to one compiled shape
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential([keras.layers.Dense(5, activation="tanh"),  # built by fit()
+                              keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=2, verbose=0,
+              callbacks=[Recorder(tmp_path / "run", x, y, batch_size=100, bins=BINS)])
+    _, acts = read_activations(tmp_path / "run")
+    assert acts[-1].shape == (1, 3, 256, 2)
+    np.testing.assert_allclose(acts[-1][0, -1], model.predict(x, verbose=0), atol=1e-6)
+
+    class Subclassed(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(2, activation="softmax")
+
+        def call(self, v):
+            return self.dense(v)
+
+    sub = Subclassed()
+    sub.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    with pytest.raises(InfoplaneError, match="subclassed"):
+        sub.fit(x, y, epochs=1, verbose=0, callbacks=[Recorder(tmp_path / "sub", x, y)])
+
+
 # -------------------------------------------------------------------------------- PyTorch
 
 @pytest.fixture(scope="module")
@@ -120,6 +149,22 @@ def test_torch_hooks_record_leaf_modules_and_restore_the_mode(tmp_path, torch):
     with torch.no_grad():  # batches of 100 give what one pass over all inputs gives
         np.testing.assert_allclose(acts[2][0, -1], model(xt).numpy(), atol=1e-6)
     check_folder_against_numpy(tmp_path / "run", y)
+
+
+def test_torch_outputs_are_taken_before_an_in_place_module_changes_them(tmp_path, torch):
+    from infoplane.integrations.torch import Recorder
+
+    x, y = toy()
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(8, 4)
+    model = torch.nn.Sequential(linear, torch.nn.ReLU(inplace=True), torch.nn.Linear(4, 2))
+    with Recorder(model, tmp_path / "run", x, y, layers=[linear]) as rec:
+        rec.record(0)
+    _, acts = read_activations(tmp_path / "run")
+    with torch.no_grad():
+        expected = linear(torch.as_tensor(x)).numpy()
+    assert (expected < 0).any()  # what the in-place ReLU would have zeroed
+    np.testing.assert_allclose(acts[0][0, 0], expected, atol=1e-6)
 
 
 def test_torch_bad_modules_are_one_error(tmp_path, torch):

@@ -52,9 +52,15 @@ def test_bin_of_every_value_is_the_number_of_edges_at_or_below_it():
                  Bins("fixed", 300, -2.0, 2.0)):
         x = adversarial(rng, (rng.normal(size=(500, 3)) * 1.5).astype(F32), bins)
         edges = layer_edges(bins, x.min(), x.max())
-        flushed = np.where(np.abs(x) < np.finfo(F32).tiny, F32(0.0), x)  # subnormals are 0
+        flushed = np.where(np.abs(x) < np.finfo(F32).tiny, F32(0.0), x)  # subnormals read as 0
         np.testing.assert_array_equal(bin_indices(x, edges),
                                       np.searchsorted(edges, flushed, side="right"))
+    # a nearly constant layer: edges a few float32 apart, some equal (the checked path)
+    crowded = (F32(1000.0) + rng.random((400, 2)) * F32(0.002)).astype(F32)
+    edges = layer_edges(Bins("layer", 30), crowded.min(), crowded.max())
+    assert np.any(edges[1:] == edges[:-1])
+    np.testing.assert_array_equal(bin_indices(crowded, edges),
+                                  np.searchsorted(edges, crowded, side="right"))
     constant = np.full((10, 2), 3.0, F32)  # a constant layer: every edge at 3.0
     edges = layer_edges(Bins("layer", 30), F32(3.0), F32(3.0))
     np.testing.assert_array_equal(bin_indices(constant, edges), 30)

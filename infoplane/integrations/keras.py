@@ -9,10 +9,10 @@ It records before training as epoch 0 and at the end of every epoch in ``epochs`
 all), each time running the probe inputs through the model in inference mode
 (``training=False``: dropout off) in batches. The probe pass is one compiled function, built
 once: a model whose outputs are the chosen layers' (sharing the trained layers), run with
-``predict_on_batch`` on batches of one shape (the last one padded), so that it compiles once;
-a model without a symbolic graph (a Sequential never given its input shape) runs its layers
-one by one instead. Any backend works; the tests use JAX. Requires ``keras`` (in the ``dev``
-extra; ``pip install keras``).
+``predict_on_batch`` on batches of one shape (the last one padded), so that it compiles once.
+The model must have a symbolic graph (Sequential or functional; not a subclassed Model).
+Any backend works; the tests use JAX. Requires ``keras`` (in the ``dev`` extra;
+``pip install keras``).
 """
 
 from __future__ import annotations
@@ -121,27 +121,12 @@ class Recorder(keras.callbacks.Callback):
         try:
             sub = keras.Model(inputs=self.model.inputs, outputs=[layer.output for layer in chosen])
         except (AttributeError, ValueError, TypeError):
-            return self._eager_probe(chosen)
+            raise InfoplaneError("cannot read the chosen layers' outputs from this model (a "
+                                 "subclassed keras.Model?); build it as a keras.Sequential or "
+                                 "functionally, from keras.Input") from None
 
         def compiled(x):
             outs = sub.predict_on_batch(x)
             return list(outs) if isinstance(outs, (list, tuple)) else [outs]
 
         return compiled, [layer.name for layer in chosen]
-
-    def _eager_probe(self, chosen):
-        """The layers of a Sequential model without a symbolic graph, called one by one."""
-        if not isinstance(self.model, keras.Sequential):
-            raise InfoplaneError("cannot read the chosen layers' outputs from this model; build "
-                                 "it on a keras.Input first")
-        wanted = {id(layer) for layer in chosen}
-
-        def probe(x):
-            outs, h = [], x
-            for layer in self.model.layers:
-                h = layer(h, training=False)
-                if id(layer) in wanted:
-                    outs.append(h)
-            return outs
-
-        return probe, [layer.name for layer in self.model.layers if id(layer) in wanted]
