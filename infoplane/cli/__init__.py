@@ -74,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:  # --help (0) or a usage error, already printed (2)
         return stop.code if isinstance(stop.code, int) else int(stop.code is not None)
+    except KeyboardInterrupt:
+        return _stop(False, 130, "infoplane: interrupted")
     distributed = False
     try:
         distributed = _start_distributed(args)
