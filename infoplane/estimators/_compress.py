@@ -80,7 +80,9 @@ def _top_eigen(xc: np.ndarray, m: int, seed: int) -> tuple[np.ndarray, np.ndarra
     n, d = xc.shape
     m = min(d, m + _OVERSAMPLE)
     if d <= _EXACT_MAX_DIM or m >= d:
-        vals, vecs = np.linalg.eigh(xc.T @ xc / (n - 1))
+        cov = xc.T @ xc / (n - 1)
+        with _one_blas_thread():  # threaded eigh: 65 ms CPU at D = 256 against 6 ms
+            vals, vecs = np.linalg.eigh(cov)
         return vals[::-1][:m], vecs[:, ::-1][:, :m]
     rng = np.random.default_rng(seed)
     x32 = xc.astype(np.float32)

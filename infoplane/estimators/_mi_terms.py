@@ -9,7 +9,7 @@ The estimate is the mean of the terms t_i (nats) and ``std(t) / sqrt(n)`` its st
 - KSG estimator 1 (Kraskov et al. 2004, eq. 8): t_i = psi(k) + psi(n) - psi(n_x,i + 1) -
   psi(n_y,i + 1), max-norm, the same counts as ``knn.ksg_mutual_information``.
 - Ross (2014), continuous x and class labels: the terms of ``knn.mixed_mutual_information``
-  (``ross_mi_terms``), counted with k-d trees (the dimension here is small).
+  (``ross_mi_terms``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 from scipy import special
 from scipy.spatial import cKDTree
 
-from ._knn_kernels import block_rows, ksg_counts_jit
+from ._knn_kernels import _distances, _row_blocks, block_rows, ksg_counts_jit
 from ._knn_prepare import jittered, standardised
 from .kl_weighted import kl_weights, weighted_kl_terms
 
@@ -57,7 +57,9 @@ def ross_mi_terms(x: np.ndarray, codes: np.ndarray, k: int, jitter: float,
     t_i = psi(N') + psi(k_i) - psi(N_y,i) - psi(m_i) (N' the samples left, k_i = min(k, N_y,i -
     1), m_i the samples of any class within the max-norm distance to the k_i-th neighbour of
     the same class, itself excluded); their mean is ``knn.mixed_mutual_information`` of the
-    same prepared x (columns standardised, then the jitter), computed here with k-d trees.
+    same prepared x (columns standardised, then the jitter). The radii come from a k-d tree per
+    class, the counts m_i from blocked brute-force distances (``_ball_counts``), faster than
+    tree ball queries above two dimensions.
     """
     x = standardised(x, None, jitter, rng)
     sizes = np.bincount(codes)
@@ -70,7 +72,21 @@ def ross_mi_terms(x: np.ndarray, codes: np.ndarray, k: int, jitter: float,
         dist = cKDTree(x[rows]).query(x[rows], k=kc + 1, p=np.inf)[0]
         radius[rows] = dist[:, kc]
     kept = x[valid]
-    m = cKDTree(kept).query_ball_point(kept, radius[valid], p=np.inf, return_length=True) - 1
+    with jax.enable_x64(True):
+        m = np.asarray(_ball_counts_jit(jnp.asarray(kept), jnp.asarray(radius[valid]),
+                                        block=block_rows(kept.shape[0])))
     return (special.digamma(kept.shape[0]) + special.digamma(k_i[valid])
             - special.digamma(sizes[codes][valid]) - special.digamma(np.maximum(m, 1)))
 
+
+
+def _ball_counts(x: jax.Array, radius: jax.Array, block: int) -> jax.Array:
+    """(n,) the number of other rows j with max-norm |x_j - x_i| <= radius_i, in row blocks."""
+    def fn(ids, rows, cols_t, init):
+        d = _distances(rows[0], cols_t[0], init, "chebyshev")
+        return jnp.sum(d <= radius[ids][:, None], axis=1)
+
+    return _row_blocks(fn, [x], 1, block)
+
+
+_ball_counts_jit = jax.jit(_ball_counts, static_argnames=("block",))
