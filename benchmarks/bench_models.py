@@ -19,6 +19,9 @@ a cost of at most 20%.
 
     python benchmarks/bench_models.py --part cnn
     python benchmarks/bench_models.py --part recorders --epochs 200 --repeats 3
+
+``--torch-threads 1`` runs PyTorch on one thread (its default is one per core); on a machine
+that other processes keep busy, its spinning worker threads otherwise slow it many times over.
 """
 
 from __future__ import annotations
@@ -173,6 +176,10 @@ def part_recorders(args) -> None:
     runners = {"keras": keras_run}
     if importlib.util.find_spec("torch"):
         runners["pytorch"] = torch_run
+        if args.torch_threads:
+            import torch
+
+            torch.set_num_threads(args.torch_threads)
     print(f"load average before: {os.getloadavg()[0]:.1f}", flush=True)
     print("| framework | network | epochs | logged | train without (s) | train with (s) "
           "| cost | in the recorder's calls (s) | CPU time cost |")
@@ -200,6 +207,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--torch-threads", type=int, default=None,
+                        help="threads for PyTorch (default: its own, one per core)")
     parser.add_argument("--cnn-child", nargs=2, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.cnn_child:

@@ -10,6 +10,7 @@ from infoplane.integrations._binned import (
     bin_indices,
     binned_plane,
     layer_edges,
+    layer_information,
     pattern_information,
 )
 
@@ -113,3 +114,22 @@ def test_wide_layers_and_float16_values():
     np.testing.assert_allclose(ixt, compiled["I_XT"].ravel(), rtol=0, atol=SAME)
     np.testing.assert_allclose(ity, compiled["I_TY"].ravel(), rtol=0, atol=SAME)
     assert ixt[0] == pytest.approx(np.log2(n))  # 700 units: every input its own pattern
+
+
+@pytest.mark.parametrize("first", [1, 4, 32, 1000])
+def test_binning_a_prefix_of_units_gives_the_whole_layers_answer(first):
+    """The prefix stops growing only once its patterns tell all inputs apart: the answer is
+    the one from all units, whether that happens at the first block, later, or never."""
+    rng = np.random.default_rng(4)
+    n = 300
+    y = rng.integers(0, 3, n)
+    bins = Bins("fixed", 30, -1.0, 1.0)
+    edges = layer_edges(bins, F32(-1.0), F32(1.0))
+    separating = np.tanh(rng.normal(size=(n, 60))).astype(F32)
+    late = separating.copy()
+    late[:, :40] = 0.5  # the first 40 units tell nothing apart
+    coarse = np.repeat(np.tanh(rng.normal(size=(n, 1))), 50, axis=1).astype(F32)  # never
+    coarse[:, ::7] = 0.0
+    for layer in (separating, late, coarse):
+        full = pattern_information(bin_indices(layer, edges), y, 3)
+        assert layer_information(layer, edges, y, 3, first=first) == full

@@ -103,6 +103,31 @@ def pattern_information(codes: np.ndarray, labels: np.ndarray, n_classes: int
     return h_t, h_t + _entropy_bits(np.bincount(labels), n) - _entropy_bits(joint, n)
 
 
+def _distinct_rows(codes: np.ndarray) -> int:
+    codes = np.ascontiguousarray(codes)
+    return np.unique(codes.view(np.dtype((np.void, codes.strides[0])))[:, 0]).size
+
+
+def layer_information(x: np.ndarray, edges: np.ndarray, labels: np.ndarray, n_classes: int,
+                      first: int = 32) -> tuple[float, float]:
+    """H(T) and I(T;Y) in bits of a layer x (n, units) binned at ``edges``.
+
+    Units are binned a block at a time (the first ``first``, then blocks that grow the prefix
+    fourfold): once the bin patterns of a prefix of units already tell all n inputs apart, more
+    units cannot split them further, so the rest need not be binned; the result is the same.
+    A wide layer (a feature map of hundreds of units) usually stops after its first block.
+    """
+    n, width = x.shape
+    parts, done = [], 0
+    while True:
+        step = first if done == 0 else 3 * done
+        parts.append(bin_indices(x[:, done:done + step], edges))
+        done = min(width, done + step)
+        codes = parts[0] if len(parts) == 1 else np.hstack(parts)
+        if done == width or _distinct_rows(codes) == n:
+            return pattern_information(codes, labels, n_classes)
+
+
 def binned_plane(layers: list[np.ndarray], labels: np.ndarray, n_classes: int, bins: Bins
                  ) -> tuple[np.ndarray, np.ndarray]:
     """I(X;T) = H(T) and I(T;Y), float64 (layers,) in bits, of each layer (n, units) binned by
@@ -110,8 +135,7 @@ def binned_plane(layers: list[np.ndarray], labels: np.ndarray, n_classes: int, b
     ixt, ity = [], []
     for layer in layers:
         x = layer.astype(np.float32, copy=False)
-        edges = layer_edges(bins, x.min(), x.max())
-        h_t, i_ty = pattern_information(bin_indices(x, edges), labels, n_classes)
+        h_t, i_ty = layer_information(x, layer_edges(bins, x.min(), x.max()), labels, n_classes)
         ixt.append(h_t)
         ity.append(i_ty)
     return np.asarray(ixt), np.asarray(ity)
