@@ -11,7 +11,19 @@ The public API, in pipeline order (data -> training -> estimators -> plane -> fi
 __version__ = "0.1.0"
 
 from ._errors import InfoplaneError
-from .data import Dataset, digits, load_dataset, load_idx, load_mat, load_npz, split, tishby12
+from .data import (
+    Dataset,
+    digits,
+    load_dataset,
+    load_idx,
+    load_mat,
+    load_npz,
+    read_activations,
+    read_inputs,
+    read_labels,
+    split,
+    tishby12,
+)
 from .estimators import (
     Bins,
     Estimate,
@@ -59,7 +71,10 @@ __all__ = [
     "plane_from_npz",
     "plane_from_run",
     "preset",
+    "read_activations",
     "read_information",
+    "read_inputs",
+    "read_labels",
     "split",
     "tishby12",
     "total_correlation",

@@ -238,12 +238,16 @@ def animate_run(run_dir, out=None, estimator: str | None = None, *,
     name = "information" if estimator is None else f"information_{estimator}"
     path = run_dir / f"{name}.npz"
     if not path.is_file():
-        found = sorted(p.stem for p in run_dir.glob("information*.npz"))
-        raise InfoplaneError(
-            f"{run_dir} has no {path.name}; it holds "
-            f"{', '.join(f + '.npz' for f in found) if found else 'no information*.npz'}"
-            + ("" if estimator is None else
-               f"; make it with: infoplane plane {run_dir} --estimator {estimator}"))
+        found = sorted(p.stem for p in run_dir.glob("information*.npz") if p.is_file())
+        held = ', '.join(f + '.npz' for f in found) if found else 'no information*.npz file'
+        what = "is not a file" if path.exists() else f"is missing; {run_dir} holds {held}"
+        message = f"{path} {what}"
+        make = ("" if estimator is None else
+                f"; make it with plane_from_run({str(run_dir)!r}, method={estimator!r}, "
+                f"out_name={name!r})")
+        make_cli = ("" if estimator is None else
+                    f"; make it with: infoplane plane {run_dir} --estimator {estimator}")
+        raise InfoplaneError(message + make, cli=message + make_cli)
     info = read_npz(path)
     for key in ("I_XT", "I_TY", "epochs"):
         if key not in info:
