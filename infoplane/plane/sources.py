@@ -165,8 +165,8 @@ def plane_from_npz(path, labels=None, *, labels_key: str = "labels", method: str
         labels: (n,) integer labels; None reads them from the file.
         labels_key: the name of the labels in the file.
         method, **settings: as for :func:`plane_from_activations`.
-        inputs: (n, ...) the network inputs, for method "compressed"; None reads them from
-            the file's ``inputs_key``.
+        inputs: (n, ...) the network inputs, for method "compressed" (the other methods
+            reject them); None reads them from the file's ``inputs_key``.
         inputs_key: the name of the inputs in the file.
 
     Returns:
