@@ -21,15 +21,18 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]  # the repository, importable without installing
 # Paper-scale studies at --full: (name, runs, seeds, epochs), from infoplane/studies/*.py.
 STUDIES = [("tishby2017", 1, 50, 8000), ("saxe2018_activations", 4, 50, 10000),
            ("initialisation", 8, 20, 8000), ("regularisation", 4, 20, 8000),
            ("generalisation", 2, 50, 10000)]
 
 
-def child(seeds: int, epochs: int, dump: str, coordinator: str | None, pid: int) -> None:
+def child(seeds: int, epochs: int, dump: str, coordinator: str | None, pid: int,
+          out: str | None) -> None:
     if coordinator:
         from infoplane.training import distributed
 
@@ -39,25 +42,77 @@ def child(seeds: int, epochs: int, dump: str, coordinator: str | None, pid: int)
 
     from infoplane.training import preset, train
 
-    info = train(preset("tishby2017").replace(seeds=seeds, epochs=epochs), None,
-                 progress=False)
+    spent = _time_the_chunk_loop()
+    info = train(preset("tishby2017").replace(seeds=seeds, epochs=epochs),
+                 out, progress=False,
+                 overwrite=True)
+    timings = {"compile_s": float(info["compile_seconds"]), "train_s": float(info["train_seconds"]),
+               **{k: round(v, 3) for k, v in spent.items()}}
+    every = _gather_all(timings) if coordinator else [timings]
     if jax.process_index() == 0:
         np.save(dump, info["I_XT"])
-        print(json.dumps({"compile_s": float(info["compile_seconds"]),
-                          "train_s": float(info["train_seconds"])}), flush=True)
+        print(json.dumps({**every[0], "cpu_s": sum(t["cpu_s"] for t in every),
+                          "gather_s": max(t["gather_s"] for t in every)}), flush=True)
 
 
-def run_layout(processes: int, seeds: int, epochs: int, dump: Path) -> dict:
-    """One run in ``processes`` processes (2 devices in all); process 0's timings."""
+def _time_the_chunk_loop() -> dict:
+    """Wrap the chunk loop's steps with timers: the CPU seconds of this process while running
+    chunks (compute and gathering, all threads), and the wall seconds spent in the gathers
+    after the first chunk, once this process's computation is done (the all-gather and the
+    wait for the slower process; none in one process). The first gather also waits for the
+    other process to finish compiling."""
+    import jax
+
+    from infoplane.training import distributed, loop
+
+    spent = {"cpu_s": 0.0, "gather_s": 0.0}
+    calls = []
+
+    def chunk(*args, **kwargs):
+        t0 = time.process_time()
+        try:
+            return run_chunk(*args, **kwargs)
+        finally:
+            spent["cpu_s"] += time.process_time() - t0
+
+    def gather(tree, *args, **kwargs):
+        jax.block_until_ready(tree)  # the chunk's computation is asynchronous: not counted
+        t0 = time.perf_counter()
+        try:
+            return gather_all(tree, *args, **kwargs)
+        finally:
+            calls.append(time.perf_counter() - t0)
+            spent["gather_s"] = sum(calls[1:])
+
+    run_chunk, gather_all = loop._run_chunk, distributed.gather
+    loop._run_chunk, distributed.gather = chunk, gather
+    return spent
+
+
+def _gather_all(timings: dict) -> list[dict]:
+    import numpy as np
+    from jax.experimental import multihost_utils
+
+    keys = sorted(timings)
+    rows = multihost_utils.process_allgather(np.array([timings[k] for k in keys]))
+    return [dict(zip(keys, map(float, row), strict=True)) for row in rows]
+
+
+def run_layout(processes: int, seeds: int, epochs: int, dump: Path, out: Path | None,
+               xla_flags: str = "") -> dict:
+    """One run in ``processes`` processes (2 devices in all); process 0's timings, the CPU
+    seconds of all processes and the longest time a process spent gathering."""
     env = dict(os.environ, JAX_PLATFORMS="cpu",
-               XLA_FLAGS=f"--xla_force_host_platform_device_count={2 // processes}")
+               XLA_FLAGS=f"--xla_force_host_platform_device_count={2 // processes} {xla_flags}",
+               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     procs = []
     for pid in range(processes):
         cmd = [sys.executable, __file__, "--child", str(seeds), str(epochs), str(dump),
-               str(pid)] + (["--coordinator", f"127.0.0.1:{port}"] if processes > 1 else [])
+               str(pid)] + (["--coordinator", f"127.0.0.1:{port}"] if processes > 1 else []) \
+            + (["--out", str(out)] if out else [])
         procs.append(subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True))
     outputs = [p.communicate(timeout=3600)[0] for p in procs]
     if any(p.returncode for p in procs):
@@ -65,47 +120,77 @@ def run_layout(processes: int, seeds: int, epochs: int, dump: Path) -> dict:
     return json.loads(next(line for line in outputs[0].splitlines() if line.startswith("{")))
 
 
+def load() -> float:
+    """The one-minute load average (the machine may be shared)."""
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+def measure(args, tmp: Path) -> tuple[dict[int, list[dict]], bool]:
+    """Both layouts, interleaved (both see the same machine load), ``args.repeats`` times;
+    whether their I(X;T) arrays were identical every time."""
+    import numpy as np
+
+    times: dict[int, list[dict]] = {1: [], 2: []}
+    same = True
+    for r in range(args.repeats):
+        for processes in (1, 2):
+            dump = tmp / f"ixt_{processes}.npy"
+            out = tmp / f"run_{processes}" if args.write else None
+            before = load()
+            t = run_layout(processes, args.seeds, args.epochs, dump, out, args.xla_flags)
+            times[processes].append(dict(t, load=(before + load()) / 2))
+            print(f"repeat {r + 1}, {processes} process(es): {times[processes][-1]}",
+                  file=sys.stderr)
+        same &= bool(np.array_equal(np.load(tmp / "ixt_1.npy"), np.load(tmp / "ixt_2.npy")))
+    return times, same
+
+
+def table(times: dict[int, list[dict]], same: bool, seed_epochs: int) -> dict[int, float]:
+    """Print the medians per layout; return the median training time per layout."""
+    print("| layout | compile (s) | train (s) | of which gathering (s) | CPU (s), all processes "
+          "| ms / seed-epoch | load | I(X;T) identical |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    median = {}
+    for processes, label in ((1, "1 process x 2 devices"), (2, "2 processes x 1 device")):
+        med = {k: statistics.median(t[k] for t in times[processes])
+               for k in ("compile_s", "train_s", "gather_s", "cpu_s", "load")}
+        median[processes] = med["train_s"]
+        print(f"| {label} | {med['compile_s']:.1f} | {med['train_s']:.2f} | "
+              f"{med['gather_s']:.2f} | {med['cpu_s']:.2f} | "
+              f"{1e3 * med['train_s'] / seed_epochs:.4f} | {med['load']:.1f} | "
+              f"{'yes' if same else 'NO'} |")
+    return median
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--epochs", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--write", action="store_true", help="train into a run folder "
+                        "(information.npz and a checkpoint after every chunk), as the CLI does")
+    parser.add_argument("--xla-flags", default="", help="more XLA_FLAGS for both layouts")
     parser.add_argument("--devices", type=int, nargs="+", default=[2, 8, 32, 128])
     parser.add_argument("--cost-ms", type=float, help="only print the projection, from "
                         "this cost per seed-epoch per device (ms)")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--coordinator", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         seeds, epochs, dump, pid = args.child
-        child(int(seeds), int(epochs), dump, args.coordinator, int(pid))
+        child(int(seeds), int(epochs), dump, args.coordinator, int(pid), args.out)
         return
     if args.cost_ms:
         projection(args.cost_ms / 1e3, args.devices)
         return
-    import numpy as np
-
-    times: dict[int, list[dict]] = {1: [], 2: []}
-    same = True
     with tempfile.TemporaryDirectory() as tmp:
-        for r in range(args.repeats):
-            for processes in (1, 2):  # interleaved: both layouts see the same machine load
-                dump = Path(tmp) / f"ixt_{processes}.npy"
-                times[processes].append(run_layout(processes, args.seeds, args.epochs, dump))
-                print(f"repeat {r + 1}, {processes} process(es): {times[processes][-1]}",
-                      file=sys.stderr)
-            same &= bool(np.array_equal(np.load(Path(tmp) / "ixt_1.npy"),
-                                        np.load(Path(tmp) / "ixt_2.npy")))
+        times, same = measure(args, Path(tmp))
     seed_epochs = args.seeds * args.epochs
-    print(f"{args.seeds} seeds x {args.epochs} epochs, median of {args.repeats}, interleaved\n")
-    print("| layout | compile (s) | train (s) | ms / seed-epoch | I(X;T) identical |")
-    print("|---|---:|---:|---:|---|")
-    median = {}
-    for processes, label in ((1, "1 process x 2 devices"), (2, "2 processes x 1 device")):
-        comp = statistics.median(t["compile_s"] for t in times[processes])
-        median[processes] = statistics.median(t["train_s"] for t in times[processes])
-        print(f"| {label} | {comp:.1f} | {median[processes]:.1f} | "
-              f"{1e3 * median[processes] / seed_epochs:.4f} | {'yes' if same else 'NO'} |")
+    writing = ", writing a run folder" if args.write else ""
+    print(f"{args.seeds} seeds x {args.epochs} epochs{writing}, median of {args.repeats}, "
+          "interleaved; load: the one-minute load average\n")
+    median = table(times, same, seed_epochs)
     ratio = median[1] / median[2]
     print(f"\nthroughput of 2 processes relative to 1 process: {ratio:.2f} "
           f"({'within' if abs(ratio - 1) <= 0.15 else 'NOT within'} 15%)")

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from .._errors import check_choice
-from ..runs import write_json
-from ..training import RunConfig
+from ..runs import provenance, write_json
+from ..training import RunConfig, distributed
 
 SCALES = ("quick", "default", "full")
 
@@ -86,9 +86,14 @@ def in_range(value, low: float, high: float) -> bool:
 
 
 def write_results(out: Path, study: str, numbers: dict, claims: list[dict], started: float,
-                  *, scale: str = "default") -> dict:
+                  *, scale: str = "default", source: str | None = None) -> dict:
     """Write results.json (the numbers, each published claim with ours and its rule beside
-    it, the wall time; at the quick scale marked as a smoke test) and print its claims."""
+    it, the wall time, the provenance: ``source``, by default the study's folder ``out``, and
+    the versions; at the quick scale marked as a smoke test) and print its claims.
+
+    In a distributed run only the writer (process 0) writes and prints; every process returns
+    the same results.
+    """
     results = {"study": study, "scale": scale}
     if scale == "quick":
         results["verdicts"] = SMOKE_NOTE
@@ -96,10 +101,18 @@ def write_results(out: Path, study: str, numbers: dict, claims: list[dict], star
         "wall_time_s": round(time.time() - started, 1),
         "numbers": _plain(numbers),
         "claims": _plain(claims),
+        "provenance": provenance(source=str(out) if source is None else source),
     }
-    write_json(out / "results.json", results)
-    print_claims(results)
+    if writes_here():
+        write_json(out / "results.json", results)
+        print_claims(results)
     return results
+
+
+def writes_here() -> bool:
+    """Whether this process writes a study's shared files (results.json, figures): always, but
+    in a distributed run only process 0 (``training.distributed.is_writer``)."""
+    return distributed.is_writer()
 
 
 def print_claims(results: dict) -> None:

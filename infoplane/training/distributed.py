@@ -9,8 +9,9 @@ Which process writes: process 0 alone writes config.json, information.npz, check
 figures (``is_writer``); each process writes the activations of the seeds it holds
 (``infoplane.runs.write_activations``, one part per process).
 
-Faults: JAX's heartbeat (``heartbeat`` seconds) stops the survivors when a process dies, and a
-collective whose peer is gone fails at once; ``train`` turns either into one InfoplaneError.
+Faults: a collective whose peer is gone fails at once, and ``train`` turns that into one
+InfoplaneError (``lost_peer``); a process in the middle of a chunk learns of a lost process from
+our heartbeat (``heartbeat`` seconds, ``_heartbeat.py``) and stops with one line.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 
 from .._errors import InfoplaneError
 from ..runs import write_activations
+from ._heartbeat import start_watching
 from .sharding import packable, packed_whole, unpack
 
 # Short enough that a lost peer or a wrong address is reported within a minute, long enough
@@ -65,16 +67,18 @@ def initialize(coordinator: str | None = None, num_processes: int | None = None,
         raise InfoplaneError("jax.distributed is already initialised in this process")
     # gloo must be chosen before the CPU backend starts; it is ignored on GPUs and TPUs.
     jax.config.update("jax_cpu_collectives_implementation", "gloo")
-    try:
+    try:  # JAX's own heartbeat aborts with a stack trace: ours (start_watching) speaks first
         jax.distributed.initialize(
             *explicit, initialization_timeout=int(timeout),
-            heartbeat_timeout_seconds=int(heartbeat), shutdown_timeout_seconds=int(timeout))
+            heartbeat_timeout_seconds=3 * int(heartbeat) + 10,
+            shutdown_timeout_seconds=int(timeout))
     except (RuntimeError, ValueError) as err:
         where = "auto-detected coordinator" if auto else f"coordinator {coordinator}"
         raise InfoplaneError(
             f"could not join the distributed run at the {where} within {timeout} s "
             f"(is process 0 running there, with the same --num-processes?): {_first_line(err)}"
         ) from None
+    start_watching(jax.process_index(), jax.process_count(), coordinator, heartbeat)
     if not auto:
         check_same_everywhere("--num-processes", num_processes)
 
@@ -152,7 +156,7 @@ def check_same_everywhere(what: str, obj) -> None:
     differ = [i for i in range(len(every)) if not np.array_equal(every[i], every[0])]
     if differ:
         raise InfoplaneError(f"process {differ[0]} was started with a different {what} than "
-                             "process 0; start every process with the same flags")
+                             "process 0; start every process with the same flags", usage=True)
 
 
 def writer_first(fn, what: str):
@@ -245,11 +249,14 @@ def local_rows(a: jax.Array) -> tuple[int, np.ndarray]:
 
 
 def lost_peer(err: BaseException, run_dir) -> InfoplaneError:
-    """The error a process raises when a collective fails because another process is gone."""
+    """The error a process raises when a collective fails because another process is gone
+    (named when there are two)."""
+    me, count = jax.process_index(), jax.process_count()
+    other = f"process {1 - me}" if count == 2 else "another process"
     where = f"; what was saved is intact in {run_dir}" if run_dir is not None else ""
     return InfoplaneError(
-        f"process {jax.process_index()} lost contact with another process of the distributed "
-        f"run ({_first_line(err)}){where}; restart every process with --resume")
+        f"process {me} lost contact with {other} of the distributed run ({_first_line(err)})"
+        f"{where}; restart every process with --resume", usage=False)
 
 
 def _first_line(err: BaseException) -> str:
