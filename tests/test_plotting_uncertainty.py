@@ -14,6 +14,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from test_plotting import EPOCHS, _info  # noqa: E402
 
 from infoplane import InfoplaneError, analysis, plotting  # noqa: E402
+from infoplane.plotting._plane import marker_epochs  # noqa: E402
 from infoplane.plotting._uncertainty import estimator_caption, plane_uncertainty  # noqa: E402
 
 
@@ -35,13 +36,18 @@ def test_seed_interval_is_drawn_as_ellipses_around_the_seed_mean(ax):
     info = _info()
     ci = {k: np.stack([(v := analysis.seed_interval(info[k]))["low"], v["high"]])
           for k in ("I_XT", "I_TY")}
-    plotting.information_plane(ax, info["I_XT"], info["I_TY"], EPOCHS,
+    plotting.information_plane(ax, info["I_XT"], info["I_TY"], EPOCHS, max_markers=None,
                                I_XT_ci95=ci["I_XT"], I_TY_ci95=ci["I_TY"])
     (ell,) = _ellipses(ax)
-    # one ellipse per (logged epoch, layer), widths the full interval
+    # one ellipse per (logged epoch with a marker, layer), widths the full interval
     assert len(ell.get_offsets()) == EPOCHS.size * 4
     np.testing.assert_allclose(ell._widths, (ci["I_XT"][1] - ci["I_XT"][0]).ravel() / 2,
                                rtol=1e-6)  # matplotlib stores half-widths
+    thinned = Figure().add_subplot()
+    plotting.information_plane(thinned, info["I_XT"], info["I_TY"], EPOCHS, max_markers=10,
+                               I_XT_ci95=ci["I_XT"], I_TY_ci95=ci["I_TY"])
+    shown = marker_epochs(EPOCHS.size, 10).size  # the epochs with markers
+    assert shown < EPOCHS.size and len(_ellipses(thinned)[0].get_offsets()) == shown * 4
     assert "95% interval over 3 seeds" in _legend_texts(ax)
 
 

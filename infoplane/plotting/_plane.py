@@ -177,8 +177,8 @@ def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names
         label_layers: write each layer's name beside its last point.
         I_XT_ci95, I_TY_ci95: [2, logged_epoch, layer] low and high ends of a 95% interval
             over seeds (bits): drawn, for the seed mean, as translucent grey ellipses around
-            every logged epoch's point, which merge into a band along each trajectory
-            ("95% interval over S seeds" in the legend).
+            the points of the logged epochs that get markers, which merge into a band along
+            each trajectory ("95% interval over S seeds" in the legend).
         I_XT_stderr, I_TY_stderr: [seed, logged_epoch, layer] (or [logged_epoch, layer])
             standard errors of the estimates (bits), drawn the same way (+-1 standard error;
             of the seed mean, sqrt(sum of squares) / S, when averaged) when no interval is
@@ -202,7 +202,8 @@ def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names
     top_x, top_y = ixt, ity
     if unc is not None:
         cx, cy, hx, hy, band = unc
-        handles.append(draw_ellipses(ax, cx, cy, hx, hy, label=band))
+        handles.append(draw_ellipses(ax, cx[:, shown], cy[:, shown], hx[:, shown],
+                                     hy[:, shown], label=band))
         top_x, top_y = np.fmax(ixt, cx + hx), np.fmax(ity, cy + hy)
     if mark_epoch is not None:
         i = nearest_logged_epoch(e, mark_epoch, "mark_epoch")

@@ -15,8 +15,10 @@ from matplotlib.lines import Line2D
 from scipy.signal import butter, filtfilt, savgol_filter
 
 from ..plotting import EPOCH_LABEL, information_plane, loss_accuracy, paper_style, save_figure
+from ..plotting._plane import marker_epochs
 from ..plotting._uncertainty import draw_ellipses
 
+ELLIPSES = 12
 _NAMES = {"compressed": "compressed MI", "binning": "binning", "kde_upper": "KDE upper bound"}
 
 
@@ -54,18 +56,21 @@ def _colours(n: int) -> list:
     return [matplotlib.colormaps["tab10"](i % 10) for i in range(n)]
 
 
-def smoothed_plane(ax, plane: dict, epochs: np.ndarray, names: list[str], norm) -> None:
-    """Every layer's smoothed seed-mean trajectory (in the layer's colour, from an open circle
-    at the first logged epoch to a filled one at the last), the unsmoothed seed means as small
-    points coloured by epoch, and the seed 95% interval as a band of ellipses around them."""
+def smoothed_plane(ax, plane: dict, epochs: np.ndarray, names: list[str], norm,
+                   hidden: int) -> None:
+    """The first ``hidden`` layers' smoothed seed-mean trajectories (in the layer's colour,
+    from an open circle at the first logged epoch to a filled one at the last), the unsmoothed
+    seed means as small points coloured by epoch, and the seed 95% interval as ellipses around
+    them at ``ELLIPSES`` log-spaced logged epochs (at every one they would merge into a blot)."""
     ixt, ity = plane["I_XT"].mean(axis=0), plane["I_TY"].mean(axis=0)
     ci_x, ci_y = plane["I_XT_ci95"], plane["I_TY_ci95"]
     handles = []
-    for layer, colour in enumerate(_colours(len(names))):
-        draw_ellipses(ax, 0.5 * (ci_x[0, :, layer] + ci_x[1, :, layer]),
-                      0.5 * (ci_y[0, :, layer] + ci_y[1, :, layer]),
-                      0.5 * (ci_x[1, :, layer] - ci_x[0, :, layer]),
-                      0.5 * (ci_y[1, :, layer] - ci_y[0, :, layer]), color=colour, alpha=0.12)
+    at = marker_epochs(epochs.size, ELLIPSES)
+    for layer, colour in enumerate(_colours(hidden)):
+        lo_x, hi_x = ci_x[0, at, layer], ci_x[1, at, layer]
+        lo_y, hi_y = ci_y[0, at, layer], ci_y[1, at, layer]
+        draw_ellipses(ax, 0.5 * (lo_x + hi_x), 0.5 * (lo_y + hi_y), 0.5 * (hi_x - lo_x),
+                      0.5 * (hi_y - lo_y), color=colour, alpha=0.1)
         sx, sy = smooth_curve(ixt[:, layer]), smooth_curve(ity[:, layer])
         ax.plot(sx, sy, color=colour, lw=1.6, zorder=2)
         ax.plot(sx[0], sy[0], "o", mfc="white", mec=colour, ms=5, zorder=3)
@@ -91,7 +96,7 @@ def _loss_panel(ax, info: dict, s: dict, names: list[str]) -> None:
     loss_accuracy(ax, e, info["train_loss"], info["test_loss"], info["train_acc"],
                   info["test_acc"], mark_epoch=steep, mark_label="steepest training-loss drop")
     comp = s["phases"]["compressed"]
-    for layer, colour in enumerate(_colours(len(names))):
+    for layer, colour in enumerate(_colours(s["hidden_layers"])):
         phase = comp[names[layer]]
         if phase["compresses"]:
             x = phase["peak_epoch"] + 1.0
@@ -112,7 +117,8 @@ def task_figure(out: Path, task: str, info: dict, planes: dict, s: dict) -> list
         fig = Figure(figsize=(13.0, 7.6), layout="constrained")
         axd = fig.subplot_mosaic([["compressed", "binning", "kde_upper"],
                                   ["loss", "loss", "loss"]], height_ratios=[1.6, 1.0])
-        smoothed_plane(axd["compressed"], planes["compressed"], e, names, norm)
+        smoothed_plane(axd["compressed"], planes["compressed"], e, names, norm,
+                       s["hidden_layers"])
         for m in ("binning", "kde_upper"):
             p = planes[m]
             information_plane(axd[m], p["I_XT"], p["I_TY"], e, H_Y=info.get("H_Y"),
@@ -124,6 +130,9 @@ def task_figure(out: Path, task: str, info: dict, planes: dict, s: dict) -> list
                         fontsize="x-small", color="0.35")
         for m in ("compressed", "binning", "kde_upper"):
             axd[m].set_title(caption(m, planes[m]), fontsize="small")
+        axd["compressed"].set_title(caption("compressed", planes["compressed"]) + "\nhidden "
+                                    "layers (the softmax output's estimate: results.json)",
+                                    fontsize="small")
         _loss_panel(axd["loss"], info, s, names)
         fig.suptitle(f"{task}: noisy {s['model']} (relative noise {s['unit_noise_relative']:g} "
                      f"in every hidden layer), {s['seeds']} seeds, {s['epochs']} epochs")

@@ -42,6 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._errors import check_choice
 from ..analysis import seed_interval
 from ..data import load_dataset
 from ..defaults import NOISE_VAR
@@ -157,7 +158,7 @@ def summarise(task: str, info: dict, planes_: dict, config) -> dict:
     return {
         "task": task, "dataset": config.dataset, "model": config.model,
         "seeds": config.seeds, "epochs": config.epochs, "logged_epochs": int(e.size),
-        "unit_noise_relative": config.unit_noise, "layers": names,
+        "unit_noise_relative": config.unit_noise, "layers": names, "hidden_layers": HIDDEN,
         "train_acc": float(info["train_acc"][:, -1].mean()),
         "test_acc": float(info["test_acc"][:, -1].mean()),
         "train_seconds": (float(info["train_seconds"]) if "train_seconds" in info else None),
@@ -218,6 +219,7 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     """Train the noisy CNNs on MNIST-1D and digits, estimate the three planes of every layer,
     draw them and judge the claims; see the module."""
     started = time.time()
+    check_choice("scale", scale, SCALES)
     out = out_dir(out, STUDY)
     numbers, judged, figures = {}, [], []
     for task in TASKS_AT[scale]:
