@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -136,8 +137,10 @@ def _cmd_plane(args) -> None:
     else:
         out = _from_files(args, source, name, settings)
     short = name.removeprefix("information_")
-    paths = run_figures(read_npz(out / f"{name}.npz"), out, prefix=short + "_",
-                        transition=False)
+    written = read_npz(out / f"{name}.npz")
+    for warning in np.atleast_1d(written.get("warnings", [])):
+        print(f"infoplane: warning: {warning}", file=sys.stderr)
+    paths = run_figures(written, out, prefix=short + "_", transition=False)
     if args.trust:
         paths.append(out / f"trust_{short}.md")
     print(f"wrote {out / (name + '.npz')} and {', '.join(p.name for p in paths)}")

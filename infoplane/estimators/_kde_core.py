@@ -158,7 +158,7 @@ def anchor_rows(n: int, m: int, seed: int = ANCHOR_SEED) -> np.ndarray:
     """m distinct row indices of n, uniform without replacement, sorted; seeded."""
     if isinstance(m, bool) or not isinstance(m, numbers.Integral) or not 1 < m <= n:
         raise InfoplaneError(f"anchors must be an integer with 1 < anchors <= n = {n}, "
-                             f"got {m!r}")
+                             f"got {m!r}", usage=True)
     return np.sort(np.random.default_rng(seed).choice(n, size=int(m), replace=False))
 
 

@@ -28,7 +28,7 @@ def check_method(method: str, settings: dict) -> None:
     unknown = sorted(set(settings) - set(SETTINGS[method]))
     if unknown:
         raise InfoplaneError(f"method {method!r} does not take {', '.join(unknown)}; "
-                             f"its settings are: {', '.join(SETTINGS[method])}")
+                             f"its settings are: {', '.join(SETTINGS[method])}", usage=True)
 
 
 def check_layers(activations) -> tuple[list[np.ndarray], bool]:
@@ -95,3 +95,43 @@ def check_out_name(out_name: str) -> str:
             f"training records), got {out_name!r}"
         )
     return out_name
+
+
+def binned_saturation(i_xt_bits: np.ndarray, i_ty_bits: np.ndarray, n: int,
+                      codes: np.ndarray) -> dict:
+    """Where a binned plane is saturated, and what to say about it.
+
+    In the binned plane X is uniform over the n inputs, so I(X;T) = H(T) and at least
+    2 ** H(T) bins are occupied. A point is saturated when those bins number n / 2 or more
+    (``estimators._warnings.saturated``): most inputs sit alone in their bin, I(X;T) is then
+    near log2 n whatever the layer does, and the plane cannot show compression there. The
+    warnings judge the seed mean at the last epoch of each layer, I(X;T) against log2 n and
+    I(T;Y) against its ceiling H(Y) (exact plug-in values: only saturation is reported).
+
+    Args:
+        i_xt_bits, i_ty_bits: [(seed,) epoch, layer] in bits.
+        n: the number of inputs.
+        codes: (n,) integer labels.
+
+    Returns:
+        "saturated": a boolean mask like ``i_xt_bits``; "warnings": a list of messages.
+    """
+    from ..estimators._warnings import saturated, saturation_warning
+
+    mask = saturated(2.0 ** i_xt_bits, n)
+    p_y = np.bincount(codes) / codes.size
+    h_y = float(-(p_y[p_y > 0] * np.log2(p_y[p_y > 0])).sum())
+    last_xt = i_xt_bits.reshape((-1,) + i_xt_bits.shape[-2:]).mean(axis=0)[-1]
+    last_ty = i_ty_bits.reshape((-1,) + i_ty_bits.shape[-2:]).mean(axis=0)[-1]
+    advice = "use fewer bins (n_bins) or another plane method ('kde_upper', 'compressed')"
+    warnings = []
+    for j, (h, ity) in enumerate(zip(last_xt, last_ty, strict=True)):
+        share = f" ({int(mask[..., j].sum())} of {mask[..., j].size} points saturated)"
+        for message in (
+                saturation_warning(float(h), n, f"I(X;T) of layer {j} at the last epoch",
+                                   occupied=2.0 ** h, advice=advice, exact=True)
+                + saturation_warning(float(ity), n, f"I(T;Y) of layer {j} at the last epoch",
+                                     occupied=2.0 ** h, ceiling=("H(Y)", h_y), advice=advice,
+                                     exact=True)):
+            warnings.append(message + share)
+    return {"saturated": mask, "warnings": warnings}

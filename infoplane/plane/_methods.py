@@ -120,8 +120,17 @@ def _layer_bins(layer: np.ndarray, s: dict) -> Bins:
         low, high = float(layer.min()), float(layer.max())
         high = high if high > low else low + 1.0  # a constant layer: one bin holds everything
         return Bins("fixed", s.get("n_bins", defaults.GLOBAL_N_BINS), low, high).validate()
-    return Bins(rule, s.get("n_bins", defaults.N_BINS), float(s.get("low", defaults.BIN_LOW)),
-                float(s.get("high", defaults.BIN_HIGH))).validate()
+    low, high = (_real(s, name, default) for name, default in
+                 (("low", defaults.BIN_LOW), ("high", defaults.BIN_HIGH)))
+    return Bins(rule, s.get("n_bins", defaults.N_BINS), low, high).validate()
+
+
+def _real(settings: dict, name: str, default: float) -> float:
+    """The setting ``name`` as a float, or a one-line error naming it."""
+    value = settings.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise InfoplaneError(f"{name} must be a number, got {value!r}", usage=True)
+    return float(value)
 
 
 def _knn_prepare(flat: np.ndarray, jitter: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -180,7 +189,8 @@ def _knn_layer(flat, codes, settings, used, li, progress):
     jitter = settings.get("jitter", defaults.JITTER)
     seed = settings.get("seed", defaults.SEED)
     if isinstance(k, bool) or not isinstance(k, int) or not 0 < k < n - 1:
-        raise InfoplaneError(f"k must be an integer with 0 < k < n - 1 = {n - 1}, got {k!r}")
+        raise InfoplaneError(f"k must be an integer with 0 < k < n - 1 = {n - 1}, got {k!r}",
+                             usage=True)
     used.update(k=k, jitter=jitter, seed=seed, I_XT="differential entropy h(T), KL")
     raw, standardised = _knn_prepare(flat, float(jitter), int(seed) + li)
     block = block_rows(n, _KNN_ITEMS)

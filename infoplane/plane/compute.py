@@ -56,7 +56,7 @@ from tqdm.auto import tqdm
 
 from .._errors import InfoplaneError
 from ..estimators._interface import check_unit
-from ._checks import check_labels, check_layers, check_method
+from ._checks import binned_saturation, check_labels, check_layers, check_method
 from ._compressed import compress_inputs, compressed_layer
 from ._methods import layer_plane
 
@@ -87,8 +87,11 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
         A dict with "I_XT" and "I_TY" shaped [(seed,) epoch, layer] (float64), for anchored
         KDE and compressed also "I_XT_stderr" and "I_TY_stderr" (same shape), for
         compressed "dim_T" (int, same shape: the compressed width of each layer, 0 for a
-        constant layer), and "method", "settings" (as used; for compressed also dim_x, the
-        cap, and the counts "capped_points" and "constant_points"), "unit".
+        constant layer), for binning "saturated" (bool, same shape: at least n / 2 bins
+        occupied, so I(X;T) is near log2 n whatever the layer does) and "warnings" (a list of
+        messages, ``_checks.binned_saturation``), and "method", "settings" (as used; for
+        compressed also dim_x, the cap, and the counts "capped_points" and
+        "constant_points"), "unit".
 
     Raises:
         InfoplaneError: unknown method or settings, bad shapes, labels of the wrong length,
@@ -122,4 +125,7 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
         value = np.stack([outs[i] for outs in per_layer], axis=-1)
         value = value if name == "dim_T" else value.astype(np.float64) * scale
         result[name] = value if has_seeds else value[0]
+    if method == "binning":
+        result.update(binned_saturation(result["I_XT"] / scale, result["I_TY"] / scale, n,
+                                        codes))
     return dict(result, method=method, settings=used, unit=unit)

@@ -131,7 +131,9 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progres
     out = {"I_XT": plane["I_XT"], "I_TY": plane["I_TY"], "epochs": epochs,
            "layer_names": names, "layers": np.asarray(record), **_entropies(info, labels, h_x),
            "method": np.array(method), "settings": np.array(json.dumps(plane["settings"]))}
-    out.update({k: plane[k] for k in ("I_XT_stderr", "I_TY_stderr", "dim_T") if k in plane})
+    out.update({k: plane[k] for k in ("I_XT_stderr", "I_TY_stderr", "dim_T", "saturated")
+                if k in plane})
+    out["warnings"] = np.array(plane.get("warnings", []), dtype=str)
     out.update(seed_intervals(plane), **provenance_fields(
         provenance(method=method, settings=plane["settings"], source=str(run_dir))))
     if out_name is not None:
