@@ -61,7 +61,7 @@ def _cmd_trust(args) -> None:
     method = None if args.estimator in (None, "default") else args.estimator
     try:
         table = trust_check(method, args.n, args.dx, args.dy, settings=settings or None,
-                            seeds=tuple(range(args.seeds)))
+                            seeds=tuple(range(args.seeds)), classes=args.classes)
     except InfoplaneError as err:  # its every input is a flag: a usage error
         err.usage = True
         raise
@@ -90,7 +90,9 @@ def add_analysis_parsers(sub) -> None:
                    help="a mutual-information method, or 'default' (what method=None picks)")
     p.add_argument("--n", type=int, default=2000, help="samples")
     p.add_argument("--dx", type=int, default=1, help="dimension of X")
-    p.add_argument("--dy", type=int, default=1, help="dimension of Y")
+    p.add_argument("--dy", type=int, default=1, help="dimension of Y (1 with --classes)")
+    p.add_argument("--classes", type=int, help="Y as class labels 0..K-1 (the I(T;Y) of a "
+                   "layer): tasks of independent labels, Gaussian classes, bins of a latent")
     p.add_argument("--seeds", type=int, default=3, help="draws of each task")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="an estimator setting")

@@ -111,12 +111,14 @@ def format_trust_table(table: TrustTable) -> str:
     shown = "".join(f", {k}={v}" for k, v in table.settings.items())
     dy = f"dy = {table.dy}" if table.classes is None else f"y = {table.classes} classes"
     lines = [f"Trust check: {table.method}{shown} at n = {table.n}, dx = {table.dx}, "
-             f"{dy}, {len(table.seeds)} seeds (bits)", "",
+             f"{dy}, {len(table.seeds)} seed{'s' * (len(table.seeds) != 1)} (bits; spread: "
+             "s.d. over seeds, '-' with one seed)", "",
              "| task | truth | estimate | spread | bias | stderr | method |",
              "|---|---:|---:|---:|---:|---:|---|"]
     for r in table.rows:
         se = "-" if r.stderr is None else f"{r.stderr:.3f}"
-        lines.append(f"| {r.task} | {r.truth:.3f} | {r.mean:.3f} | {r.spread:.3f} | "
+        spread = "-" if math.isnan(r.spread) else f"{r.spread:.3f}"
+        lines.append(f"| {r.task} | {r.truth:.3f} | {r.mean:.3f} | {spread} | "
                      f"{r.bias:+.3f} | {se} | {r.method} |")
     lines += ["", f"Mean |bias|: {table.mean_absolute_bias:.3f} bits."]
     return "\n".join(lines)
