@@ -105,3 +105,12 @@ def test_resume_alone_uses_the_runs_own_configuration(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "epochs: the run has 20, given 30" in err
     assert "activation: the run has 'relu', given 'tanh'" in err
+
+
+def test_trust_with_class_labels(capsys):
+    assert main(["trust", "--estimator", "knn_mixed", "--n", "300", "--dx", "2",
+                 "--classes", "3", "--seeds", "2"]) == 0
+    table = capsys.readouterr().out
+    assert "y = 3 classes" in table and "Gaussian classes" in table
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "task" not in line]
+    assert len(rows) == 4 and all(" - |" not in r.split("|")[4] for r in rows)  # spread given
