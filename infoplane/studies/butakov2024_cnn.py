@@ -15,7 +15,8 @@ because 1e-3 is at the rounding step of the activations recorded in float16 (abo
 relative), where it could not be told from rounding.
 
 Planes. Every layer (conv1, conv2, dense1 and the softmax output) is recorded on the measured
-inputs at log-spaced epochs, one draw of the noise per logged epoch. From the records:
+inputs at log-spaced epochs, with one fixed draw of the noise (the same key at every logged
+epoch and for every seed: ``training.network.model_network``). From the records:
 "compressed" (``plane_from_activations(method="compressed")``, the paper's estimator: X and
 the layer each compressed by PCA to ``dim`` = 4 whitened dimensions, the weighted
 Kozachenko-Leonenko estimator with k = 5; standard errors), "binning" (30 bins over each
