@@ -9,7 +9,8 @@ It records before training as epoch 0 and at the end of every epoch in ``epochs`
 all), each time running the probe inputs through the model in inference mode
 (``training=False``: dropout off) in batches. The probe pass is one compiled function, built
 once: a model whose outputs are the chosen layers' (sharing the trained layers), run with
-``predict_on_batch`` on batches of one shape (the last one padded), so that it compiles once.
+``predict_on_batch`` on equal batches (the last one padded, by fewer than one row per
+batch), so that it compiles once.
 The model must have a symbolic graph (Sequential or functional; not a subclassed Model).
 Any backend works; the tests use JAX. Requires ``keras`` (in the ``dev`` extra;
 ``pip install keras``).
@@ -85,7 +86,7 @@ class Recorder(keras.callbacks.Callback):
         if self._probe is None:
             self._probe, self._names = self._build_probe()
         n = len(self.inputs)
-        size = min(self.batch_size, n)
+        size = -(-n // -(-n // self.batch_size))  # equal batches of at most batch_size
         parts = []
         for i in range(0, n, size):
             batch = self.inputs[i:i + size]
