@@ -180,10 +180,12 @@ def _start(out: Path, plan: dict, resume: bool, overwrite: bool) -> None:
     """Create the sweep directory (or check that a resumed one ran the same plan)."""
     if resume:
         if not (out / "sweep.json").is_file():
-            raise InfoplaneError(f"cannot resume: {out} holds no sweep (no sweep.json)")
+            raise InfoplaneError(f"cannot resume: {out} holds no sweep (no sweep.json)",
+                                 usage=True)
         if json.loads((out / "sweep.json").read_text()) != json.loads(json.dumps(plan)):
             raise InfoplaneError(f"cannot resume {out}: its sweep.json has another base "
-                                 "configuration or grid; resume with the same settings")
+                                 "configuration or grid; resume with the same settings",
+                                 usage=True)
         return
     prepare_dir(out, resume=False, overwrite=overwrite)
     write_json(out / "sweep.json", plan)

@@ -143,12 +143,16 @@ def test_a_killed_process_stops_the_other_and_the_run_resumes(tmp_path):
          "--coordinator must be HOST:PORT"),
         (["--coordinator", "127.0.0.1:1234", "--process-id", "0"], "a distributed run needs"),
         (["--distributed", "auto", "--process-id", "0"], "leave out those flags"),
+        (["--coordinator", "no-such-host.invalid:1234", "--num-processes", "2", "--process-id",
+          "1"], "unknown host 'no-such-host.invalid'"),
     ],
 )
 def test_bad_distributed_flags_are_one_line(flags, message, capsys, tmp_path):
+    t0 = time.monotonic()
     assert main(["train", "--preset", "tiny", "--out", str(tmp_path / "o"), *flags]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+    assert time.monotonic() - t0 < 10  # no waiting: each is found before connecting
 
 
 def test_a_port_in_use_is_one_line(capsys, tmp_path):

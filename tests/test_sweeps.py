@@ -94,7 +94,7 @@ def _interrupt_third_point(monkeypatch):
 def test_a_2x2_sweep_interrupted_and_resumed(tmp_path, monkeypatch, capsys):
     out = tmp_path / "sweep"
     calls = _interrupt_third_point(monkeypatch)
-    assert main(["sweep", *BASE, *GRID, "--out", str(out)]) == 2
+    assert main(["sweep", *BASE, *GRID, "--out", str(out)]) == 130  # an interrupt's status
     assert "interrupted; what was recorded is in" in capsys.readouterr().err
     runs = out / "runs"
     done = {p: (runs / p / "information.npz").stat().st_mtime_ns for p in
