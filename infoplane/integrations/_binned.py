@@ -1,16 +1,18 @@
 """The binned plane of one recorded epoch, in NumPy: what a recorder writes at every call,
 without compiling anything.
 
-The compiled estimator (``estimators.binning``) costs a compilation per layer width, a few
-tenths of a second for a narrow layer and several seconds for a feature map of hundreds of
-units, which a recorder inside a short training loop cannot afford. This module bins exactly
-as the compiled estimator does (float32 values; the edges of ``Bins``, for the "layer" rule
-computed in float32 as ``jnp.linspace`` computes them; a value's bin is the number of edges
-<= it), so the partition of the inputs into bin patterns is the same, and it counts the
-patterns by sorting the rows as bytes. The entropies are then exact sums over those counts in
-float64, where the compiled estimator sums float32 terms: the two planes
-agree to float32 rounding, far below 1e-5 bits. The "quantile" rule (per-unit quantiles) is
-left to the compiled estimator.
+The compiled estimator (``estimators.binning``) costs a compilation per layer width (measured
+here: 0.3 s for a 10-unit layer, 9 s for a 640-unit feature map) and ~50 ms per wide layer and
+epoch, which a recorder inside a short training loop cannot afford. This module bins as the
+compiled estimator does (float32 values; the edges of ``Bins``, for the "layer" rule computed
+in float32 as XLA computes ``jnp.linspace`` there; subnormals read as zero; a value's bin is
+the number of edges <= it), so the partition of the inputs into bin patterns is the same; it
+counts the patterns by sorting the rows as bytes, and bins a wide layer only as far as needed
+to tell its inputs apart (``layer_information``). The entropies are exact sums over those
+counts in float64, where the compiled estimator sums float32 terms: the two planes agree to
+float32 rounding (~1e-6 bits). The one exception is a value within a rounding of an inner
+"layer"-rule edge, which XLA itself bins differently in different programs (see
+``layer_edges``). The "quantile" rule (per-unit quantiles) is left to the compiled estimator.
 """
 
 from __future__ import annotations
