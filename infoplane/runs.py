@@ -13,7 +13,8 @@ A run directory holds:
                       ``chunk_NNNNN.seed_SSSSSS.npz`` (its seeds from SSSSSS on, with
                       ``first_seed`` and ``n_seeds``), joined by the readers along the seeds
     labels.npz        for a run recorded from another framework (``integrations.Recorder``):
-                      the labels of the probe inputs, H_X, and a digest of the inputs
+                      the labels of the probe inputs, H_X, a digest of the inputs and,
+                      unless ``store_inputs=False``, the inputs (float32, member "inputs")
     information_<name>.npz   planes re-estimated from the activations (``infoplane plane``)
 
 Every file is written atomically (``atomic_write_bytes``). Readers are ``read_*`` (they
