@@ -96,14 +96,17 @@ def _loss_panel(ax, info: dict, s: dict, names: list[str]) -> None:
     loss_accuracy(ax, e, info["train_loss"], info["test_loss"], info["train_acc"],
                   info["test_acc"], mark_epoch=steep, mark_label="steepest training-loss drop")
     comp = s["phases"]["compressed"]
-    for layer, colour in enumerate(_colours(s["hidden_layers"])):
-        phase = comp[names[layer]]
-        if phase["compresses"]:
-            x = phase["peak_epoch"] + 1.0
-            ax.axvline(x, color=colour, ls="--", lw=1.0)
-            ax.annotate(f"{names[layer].split(' (')[0]} compresses", (x, 0.97),
-                        xycoords=ax.get_xaxis_transform(), rotation=90, ha="right", va="top",
-                        fontsize="x-small", color=colour)
+    onsets: dict[int, list[int]] = {}  # epoch -> the hidden layers whose compression starts there
+    for layer in range(s["hidden_layers"]):
+        if comp[names[layer]]["compresses"]:
+            onsets.setdefault(comp[names[layer]]["peak_epoch"], []).append(layer)
+    colours = _colours(s["hidden_layers"])
+    for epoch, layers in onsets.items():
+        ax.axvline(epoch + 1.0, color=colours[layers[0]], ls="--", lw=1.0)
+        which = ", ".join(names[lay].split(" (")[0] for lay in layers)
+        ax.annotate(f"{which} compress{'es' if len(layers) == 1 else ''}", (epoch + 1.0, 0.97),
+                    xycoords=ax.get_xaxis_transform(), rotation=90, ha="right", va="top",
+                    fontsize="x-small", color=colours[layers[0]])
     ax.set_xlabel(f"{EPOCH_LABEL}; dashed: the compression onsets (each compressing hidden "
                   "layer's peak of I(X;T), compressed MI)")
 
