@@ -79,10 +79,12 @@ def test_animate_run_reads_the_plane_files(tmp_path):
               layer_names=np.array(["L1", "L2"]))
     assert animate_run(tmp_path) == tmp_path / "information_plane.gif"
     assert _n_frames(tmp_path / "information_plane.gif") == 6
-    with pytest.raises(InfoplaneError, match=r"no information_kde_upper\.npz; it holds "
-                       r"information\.npz; make it with: infoplane plane .* --estimator "
-                       "kde_upper"):
+    with pytest.raises(InfoplaneError, match=r"information_kde_upper\.npz is missing; .* holds "
+                       r"information\.npz; make it with plane_from_run\(.*, "
+                       r"method='kde_upper', out_name='information_kde_upper'\)") as err:
         animate_run(tmp_path, estimator="kde_upper")
+    assert err.value.cli.endswith(f"make it with: infoplane plane {tmp_path} --estimator "
+                                  "kde_upper")
     write_npz(tmp_path / "information_kde_upper.npz", I_XT=ixt[:, :4], I_TY=ity[:, :4],
               epochs=e[:4])
     path = animate_run(tmp_path, estimator="kde_upper")
