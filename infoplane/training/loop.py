@@ -8,7 +8,6 @@ and a checkpoint, each atomically, in the format of ``infoplane.runs``.
 
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from ..runs import (
 )
 from . import distributed
 from .config import RunConfig
+from .measure import run_constants
 from .model import Model
 from .network import Network
 from .program import RunState, build_program
@@ -42,24 +42,6 @@ PER_LOG = ("I_XT", "I_TY", "train_loss", "test_loss", "train_acc", "test_acc",
 
 class TrainingDiverged(InfoplaneError):
     """The loss became NaN or infinite; what was recorded before is kept."""
-
-
-def run_constants(config: RunConfig, data: Dataset, network: Network, logged: np.ndarray
-                  ) -> dict[str, np.ndarray]:
-    """The arrays of information.npz that training does not change: the logged epochs, layer
-    names (like "L1 (10)" for a hidden layer of 10 units, "out (2)" for the softmax output)
-    and widths, the names of the weights whose gradients are recorded, seeds, and H(X), H(Y)
-    in bits (X uniform over the distinct inputs)."""
-    p_y = np.bincount(data.y, minlength=data.n_classes) / data.y.size
-    return {
-        "epochs": logged,
-        "layer_names": np.array(network.layer_names),
-        "layer_widths": np.array(network.layer_widths),
-        "weight_names": np.array(network.weight_names),
-        "seeds": np.arange(config.seed, config.seed + config.seeds),
-        "H_X": np.float64(math.log2(len(np.unique(data.x, axis=0)))),
-        "H_Y": np.float64(-(p_y[p_y > 0] * np.log2(p_y[p_y > 0])).sum()),
-    }
 
 
 def train(config: RunConfig, out=None, *, resume: bool = False, overwrite: bool = False,

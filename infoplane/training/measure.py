@@ -14,9 +14,11 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ..data import Dataset, Split
 from ..estimators.binning import binned_information
+from ..runs import provenance, provenance_fields
 from .config import RunConfig
 from .network import Network
 
@@ -103,3 +105,27 @@ def measure(network: Network, probe: Probe, config: RunConfig, flat: jax.Array
     rec = measure_outputs(logits, layers, probe, config)
     rec["weight_norm"] = jnp.stack([jnp.sqrt(jnp.sum(w**2)) for w in network.weights(flat)])
     return rec
+
+
+def run_constants(config: RunConfig, data: Dataset, network: Network, logged: np.ndarray
+                  ) -> dict[str, np.ndarray]:
+    """The arrays of information.npz that training does not change: the logged epochs, layer
+    names (like "L1 (10)" for a hidden layer of 10 units, "out (2)" for the softmax output)
+    and widths, the names of the weights whose gradients are recorded, seeds, and H(X), H(Y)
+    in bits (X uniform over the distinct inputs), and the provenance of the binned plane (its
+    bins, the number of inputs, the data set, the versions)."""
+    p_y = np.bincount(data.y, minlength=data.n_classes) / data.y.size
+    return {
+        "epochs": logged,
+        "layer_names": np.array(network.layer_names),
+        "layer_widths": np.array(network.layer_widths),
+        "weight_names": np.array(network.weight_names),
+        "seeds": np.arange(config.seed, config.seed + config.seeds),
+        "H_X": np.float64(math.log2(len(np.unique(data.x, axis=0)))),
+        "H_Y": np.float64(-(p_y[p_y > 0] * np.log2(p_y[p_y > 0])).sum()),
+        **provenance_fields(provenance(
+            method="binning", source=data.name,
+            settings={"rule": config.bin_rule, "n_bins": config.n_bins, "low": config.bin_low,
+                      "high": config.bin_high, "n": int(data.x.shape[0])},
+            devices=[str(d) for d in jax.devices()])),
+    }
