@@ -266,3 +266,20 @@ def test_run_figures_writes_the_standard_figures_and_leaks_none(tmp_path):
     assert len(plotting.run_figures(only_plane, tmp_path / "plane_only")) == 2
     with pytest.raises(InfoplaneError, match="I_TY"):
         plotting.run_figures({"I_XT": 1, "epochs": EPOCHS}, tmp_path / "bad")
+
+
+def test_only_the_writing_process_saves_figures(tmp_path, monkeypatch):
+    """In a distributed run the processes other than 0 return the paths and write nothing."""
+    import jax  # noqa: F401  (writes_here asks JAX only once it is imported)
+    from matplotlib.figure import Figure
+
+    from infoplane.plotting._files import save_figure
+    from infoplane.training import distributed
+
+    fig = Figure()
+    fig.add_subplot().plot([0, 1])
+    monkeypatch.setattr(distributed, "is_writer", lambda: False)
+    paths = save_figure(fig, tmp_path / "f", formats=("png",))
+    assert paths == [tmp_path / "f.png"] and not paths[0].exists()
+    monkeypatch.setattr(distributed, "is_writer", lambda: True)
+    assert save_figure(fig, tmp_path / "f", formats=("png",))[0].is_file()

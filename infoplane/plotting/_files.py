@@ -21,6 +21,19 @@ from ._uncertainty import estimator_caption
 UNCERTAINTY = ("I_XT_ci95", "I_TY_ci95", "I_XT_stderr", "I_TY_stderr")
 
 
+def writes_here() -> bool:
+    """False only in a process of a distributed run other than process 0, which alone writes
+    the shared files (``training.distributed.is_writer``); JAX not yet imported means no
+    distributed run."""
+    import sys
+
+    if "jax" not in sys.modules:
+        return True
+    from ..training.distributed import is_writer
+
+    return is_writer()
+
+
 def save_figure(fig, path_without_suffix, formats: Sequence[str] = ("png", "pdf"),
                 dpi: int = 150) -> list[Path]:
     """Write ``fig`` once per format, creating parent folders, each file atomically.
@@ -35,7 +48,8 @@ def save_figure(fig, path_without_suffix, formats: Sequence[str] = ("png", "pdf"
         dpi: resolution of raster formats.
 
     Returns:
-        The paths written, in the order of ``formats``.
+        The paths written, in the order of ``formats`` (in a distributed run only process 0
+        writes; the others return the same paths without writing).
     """
     base = Path(path_without_suffix)
     supported = fig.canvas.get_supported_filetypes()
@@ -43,6 +57,8 @@ def save_figure(fig, path_without_suffix, formats: Sequence[str] = ("png", "pdf"
         if fmt not in supported:
             raise InfoplaneError(f"unknown figure format {fmt!r}; use one of "
                                  f"{', '.join(sorted(supported))}")
+    if not writes_here():
+        return [base.parent / f"{base.name}.{fmt}" for fmt in formats]
     base.parent.mkdir(parents=True, exist_ok=True)
     written = []
     for fmt in formats:

@@ -45,6 +45,7 @@ from ._conventions import (
     _plain_log_ticks,
     paper_style,
 )
+from ._files import writes_here
 from ._plane import _draw_entropies, layer_handles
 
 MAX_FRAMES = 150
@@ -203,6 +204,8 @@ def animate_plane(I_XT, I_TY, epochs, out, *, H_X=None, H_Y=None, layer_names=No
         fig, ax, cax, cm, norm = _figure(ixt, ity, e, H_X=H_X, H_Y=H_Y, names=names,
                                          markers=markers, cmap=cmap, title=title, dpi=dpi)
         art = _Artists(fig, ax, cax, len(names), markers, size)
+        if not writes_here():  # a distributed run: process 0 writes the file
+            return out
         images = _frames(fig, art, lambda f: _update(art, ixt, ity, e, frames, f, cm, norm,
                                                      trail), len(frames))
         out.parent.mkdir(parents=True, exist_ok=True)
