@@ -33,3 +33,13 @@ def test_other_methods_carry_no_saturation_mask():
     acts = [rng.normal(size=(1, 200, 2)).astype(np.float32)]
     plane = ip.plane_from_activations(acts, rng.integers(0, 2, 200), method="kde_upper")
     assert "saturated" not in plane
+
+
+def test_compressed_plane_warns_on_estimates_far_below_zero():
+    from infoplane.plane._checks import negative_estimates
+
+    value = np.array([[0.5, -3.0], [0.4, -0.05]])  # [epoch, layer]
+    se = np.full_like(value, 0.2)
+    warnings = negative_estimates({"I(X;T)": value}, {"I(X;T)": se}, "bits")
+    assert len(warnings) == 1 and "layer 1" in warnings[0] and "1 of 2 points" in warnings[0]
+    assert negative_estimates({"I(X;T)": np.abs(value)}, {"I(X;T)": se}, "bits") == []

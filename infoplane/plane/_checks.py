@@ -4,6 +4,7 @@ layer, the labels, and the name of a plane file written into a run folder. Each 
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -135,3 +136,29 @@ def binned_saturation(i_xt_bits: np.ndarray, i_ty_bits: np.ndarray, n: int,
                                      exact=True)):
             warnings.append(message + share)
     return {"saturated": mask, "warnings": warnings}
+
+
+def negative_estimates(values: dict, stderrs: dict, unit: str) -> list[str]:
+    """Warnings for estimates below zero by more than 0.1 + 2 standard errors (an MI is >= 0):
+    the estimator is unreliable there (e.g. the weighted Kozachenko-Leonenko estimator in
+    many compressed dimensions, whose weights have a large variance).
+
+    Args:
+        values: {"I(X;T)": array, "I(T;Y)": array}, each [(seed,) epoch, layer].
+        stderrs: the same keys, their standard errors.
+        unit: the unit of both.
+    """
+    margin = 0.1 if unit == "bits" else 0.1 * math.log(2)
+    messages = []
+    for what, value in values.items():
+        low = value < -(margin + 2 * stderrs[what])
+        for j in range(value.shape[-1]):
+            bad = low[..., j]
+            if bad.any():
+                messages.append(
+                    f"{what} of layer {j} is below zero by more than 0.1 bit + 2 standard "
+                    f"errors at {int(bad.sum())} of {bad.size} points (lowest "
+                    f"{float(value[..., j].min()):.3g} {unit}): read those points as "
+                    "unreliable; a smaller compressed dimension (dim_t) or estimator='copula' "
+                    "helps")
+    return messages

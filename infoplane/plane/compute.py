@@ -56,7 +56,13 @@ from tqdm.auto import tqdm
 
 from .._errors import InfoplaneError
 from ..estimators._interface import check_unit
-from ._checks import binned_saturation, check_labels, check_layers, check_method
+from ._checks import (
+    binned_saturation,
+    check_labels,
+    check_layers,
+    check_method,
+    negative_estimates,
+)
 from ._compressed import compress_inputs, compressed_layer
 from ._methods import layer_plane
 
@@ -89,7 +95,8 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
         compressed "dim_T" (int, same shape: the compressed width of each layer, 0 for a
         constant layer), for binning "saturated" (bool, same shape: at least n / 2 bins
         occupied, so I(X;T) is near log2 n whatever the layer does) and "warnings" (a list of
-        messages, ``_checks.binned_saturation``), and "method", "settings" (as used; for
+        messages, ``_checks.binned_saturation``; for compressed, points far below zero,
+        ``_checks.negative_estimates``), and "method", "settings" (as used; for
         compressed also dim_x, the cap, and the counts "capped_points" and
         "constant_points"), "unit".
 
@@ -128,4 +135,8 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
     if method == "binning":
         result.update(binned_saturation(result["I_XT"] / scale, result["I_TY"] / scale, n,
                                         codes))
+    if method == "compressed":
+        result["warnings"] = negative_estimates(
+            {"I(X;T)": result["I_XT"], "I(T;Y)": result["I_TY"]},
+            {"I(X;T)": result["I_XT_stderr"], "I(T;Y)": result["I_TY_stderr"]}, unit)
     return dict(result, method=method, settings=used, unit=unit)
