@@ -54,7 +54,8 @@ def test_a_process_whose_count_stops_is_named(stops):
     watch(FakeStore({f"{p}1": "5", f"{p}2": "7"}, frozen={f"{p}2"}))
     assert stops == [_heartbeat.lost_message(0, 2, "10.0.0.1:8476")]
     assert stops[0].startswith("process 0 stops: process 2 of the distributed run")
-    assert stops[0].endswith("restart every process with --resume") and "\n" not in stops[0]
+    assert stops[0].endswith("restart every process with --resume (resume=True from Python)")
+    assert "\n" not in stops[0]
 
 
 def test_a_coordinator_that_no_longer_answers_is_named(stops):

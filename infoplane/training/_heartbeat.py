@@ -76,7 +76,7 @@ def lost_message(me: int, lost: int | None, coordinator: str | None) -> str:
         who = f"process {lost}"
     return (f"process {me} stops: {who} of the distributed run stopped responding (killed, "
             "crashed or unreachable); what was saved in the run folder is intact; restart "
-            "every process with --resume")
+            "every process with --resume (resume=True from Python)")
 
 
 def _stop(message: str) -> None:

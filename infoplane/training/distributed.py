@@ -55,8 +55,8 @@ def initialize(coordinator: str | None = None, num_processes: int | None = None,
     """
     explicit = (coordinator, num_processes, process_id)
     if auto and any(v is not None for v in explicit):
-        raise InfoplaneError("--distributed auto detects the coordinator, the number of "
-                             "processes and the process id: leave out those flags")
+        raise _said("{auto} detects the coordinator, the number of processes and the "
+                    "process id: leave out {coordinator}, {num_processes} and {process_id}")
     if not auto:
         host, port = check_arguments(coordinator, num_processes, process_id)
         if process_id == 0:
@@ -74,29 +74,41 @@ def initialize(coordinator: str | None = None, num_processes: int | None = None,
             shutdown_timeout_seconds=int(timeout))
     except (RuntimeError, ValueError) as err:
         where = "auto-detected coordinator" if auto else f"coordinator {coordinator}"
-        raise InfoplaneError(
-            f"could not join the distributed run at the {where} within {timeout} s "
-            f"(is process 0 running there, with the same --num-processes?): {_first_line(err)}"
-        ) from None
+        raise _said(f"could not join the distributed run at the {where} within {timeout} s "
+                    "(is process 0 running there, with the same {num_processes}?): "
+                    + _first_line(err).replace("{", "{{").replace("}", "}}")) from None
     start_watching(jax.process_index(), jax.process_count(), coordinator, heartbeat)
     if not auto:
-        check_same_everywhere("--num-processes", num_processes)
+        check_same_everywhere("num_processes", num_processes, cli_what="--num-processes")
+
+
+# The arguments of ``initialize`` as the Python API and the command line name them.
+_API_WORDS = {"coordinator": "coordinator", "num_processes": "num_processes",
+              "process_id": "process_id", "auto": "auto=True"}
+_CLI_WORDS = {"coordinator": "--coordinator", "num_processes": "--num-processes",
+              "process_id": "--process-id", "auto": "--distributed auto"}
+
+
+def _said(template: str) -> InfoplaneError:
+    """An error whose ``template`` names arguments as {coordinator}, {num_processes},
+    {process_id}, {auto}: keyword arguments in the API's message, flags in the command line's."""
+    return InfoplaneError(template.format(**_API_WORDS), cli=template.format(**_CLI_WORDS))
 
 
 def check_arguments(coordinator, num_processes, process_id) -> tuple[str, int]:
     """The coordinator's host and port, after checking all three arguments agree."""
     if coordinator is None or num_processes is None or process_id is None:
-        raise InfoplaneError("a distributed run needs --coordinator HOST:PORT, "
-                             "--num-processes N and --process-id I (or --distributed auto)")
+        raise _said("a distributed run needs {coordinator} HOST:PORT, {num_processes} N and "
+                    "{process_id} I (or {auto})")
     host, sep, port = str(coordinator).rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise InfoplaneError(f"--coordinator must be HOST:PORT, e.g. 10.0.0.1:8476, got "
-                             f"{coordinator!r}")
+        raise _said("{coordinator} must be HOST:PORT, e.g. 10.0.0.1:8476, got "
+                    + repr(coordinator).replace("{", "{{").replace("}", "}}"))
     if not isinstance(num_processes, int) or num_processes < 1:
-        raise InfoplaneError(f"--num-processes must be a positive integer, got {num_processes}")
+        raise _said(f"{{num_processes}} must be a positive integer, got {num_processes!r}")
     if not isinstance(process_id, int) or not 0 <= process_id < num_processes:
-        raise InfoplaneError(f"--process-id must be in 0..{num_processes - 1} for "
-                             f"--num-processes {num_processes}, got {process_id}")
+        raise _said(f"{{process_id}} must be in 0..{num_processes - 1} for "
+                    f"{{num_processes}} {num_processes}, got {process_id!r}")
     return host, int(port)
 
 
@@ -106,8 +118,8 @@ def check_port_free(host: str, port: int) -> None:
         try:
             s.bind((host.strip("[]"), port))
         except OSError as err:
-            raise InfoplaneError(f"the coordinator cannot listen on {host}:{port} ({err.strerror}"
-                                 "); pick another port in --coordinator") from None
+            raise _said(f"the coordinator cannot listen on {host}:{port} ({err.strerror}); "
+                        "pick another port in {coordinator}") from None
 
 
 def wait_for_coordinator(host: str, port: int, timeout: float) -> None:
@@ -119,12 +131,12 @@ def wait_for_coordinator(host: str, port: int, timeout: float) -> None:
             socket.create_connection((host.strip("[]"), port), timeout=1).close()
             return
         except socket.gaierror:
-            raise InfoplaneError(f"--coordinator {host}:{port}: unknown host {host!r}") from None
+            raise _said(f"{{coordinator}} {host}:{port}: unknown host {host!r}") from None
         except OSError:
             if time.monotonic() > deadline:
-                raise InfoplaneError(
-                    f"nothing listens at --coordinator {host}:{port} after {timeout:g} s; start "
-                    "process 0 there first, or correct the address") from None
+                raise _said(f"nothing listens at {{coordinator}} {host}:{port} after "
+                            f"{timeout:g} s; start process 0 there first, or correct the "
+                            "address") from None
             time.sleep(0.2)
 
 
@@ -143,9 +155,10 @@ def is_writer() -> bool:
     return jax.process_index() == 0
 
 
-def check_same_everywhere(what: str, obj) -> None:
+def check_same_everywhere(what: str, obj, *, cli_what: str | None = None) -> None:
     """Raise unless every process passes the same ``obj`` (JSON-serialisable), e.g. its run
-    configuration: processes started with different flags would train different things."""
+    configuration: processes started with different flags would train different things.
+    ``what`` names it in the Python API's words, ``cli_what`` in the command line's."""
     if jax.process_count() == 1:
         return
     from jax.experimental import multihost_utils
@@ -155,8 +168,10 @@ def check_same_everywhere(what: str, obj) -> None:
     every = np.asarray(multihost_utils.process_allgather(mine)).reshape(jax.process_count(), -1)
     differ = [i for i in range(len(every)) if not np.array_equal(every[i], every[0])]
     if differ:
-        raise InfoplaneError(f"process {differ[0]} was started with a different {what} than "
-                             "process 0; start every process with the same flags", usage=True)
+        said = f"process {differ[0]} was started with a different {{}} than process 0; "
+        raise InfoplaneError(said.format(what) + "give every process the same arguments",
+                             cli=said.format(cli_what or what)
+                             + "start every process with the same flags", usage=True)
 
 
 def writer_first(fn, what: str):
@@ -254,9 +269,9 @@ def lost_peer(err: BaseException, run_dir) -> InfoplaneError:
     me, count = jax.process_index(), jax.process_count()
     other = f"process {1 - me}" if count == 2 else "another process"
     where = f"; what was saved is intact in {run_dir}" if run_dir is not None else ""
-    return InfoplaneError(
-        f"process {me} lost contact with {other} of the distributed run ({_first_line(err)})"
-        f"{where}; restart every process with --resume", usage=False)
+    said = (f"process {me} lost contact with {other} of the distributed run "
+            f"({_first_line(err)}){where}; restart every process with ")
+    return InfoplaneError(said + "resume=True", cli=said + "--resume", usage=False)
 
 
 def _first_line(err: BaseException) -> str:

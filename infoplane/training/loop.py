@@ -82,8 +82,9 @@ def train(config: RunConfig, out=None, *, resume: bool = False, overwrite: bool 
     devices = jax.devices()  # with several processes, the devices of all of them
     saved = dict(config.to_dict(), **({"user_model": model.name} if model else {}))
     distributed.check_same_everywhere(
-        "configuration, --out, --resume or --overwrite",
-        [saved, str(out), resume, overwrite, len(devices)])
+        "configuration, out, resume or overwrite",
+        [saved, str(out), resume, overwrite, len(devices)],
+        cli_what="configuration, --out, --resume or --overwrite")
     program = build_program(config, data, rows, devices, model=model)
     _check_recorded_layers(config, program.network)
     state = program.init(seed_keys(config, len(devices)))
@@ -149,9 +150,8 @@ def _train_chunks(chunk_fn, state: RunState, chunks: list[Schedule], first: int,
                 bar.set_postfix(train_acc=f"{acc.size and acc.mean():.3f}")
     except KeyboardInterrupt:
         if run_dir is not None:
-            raise InfoplaneError(
-                f"interrupted; what was recorded is in {run_dir}; continue with --resume"
-            ) from None
+            said = f"interrupted; what was recorded is in {run_dir}; continue with "
+            raise InfoplaneError(said + "resume=True", cli=said + "--resume") from None
         raise
     finally:
         if bar is not None:

@@ -113,7 +113,7 @@ def run_constants(config: RunConfig, data: Dataset, network: Network, logged: np
     names (like "L1 (10)" for a hidden layer of 10 units, "out (2)" for the softmax output)
     and widths, the names of the weights whose gradients are recorded, seeds, and H(X), H(Y)
     in bits (X uniform over the distinct inputs), and the provenance of the binned plane (its
-    bins, the number of inputs, the data set, the versions)."""
+    bins, the number of inputs, the data set, the versions; the devices are in config.json)."""
     p_y = np.bincount(data.y, minlength=data.n_classes) / data.y.size
     return {
         "epochs": logged,
@@ -126,6 +126,5 @@ def run_constants(config: RunConfig, data: Dataset, network: Network, logged: np
         **provenance_fields(provenance(
             method="binning", source=data.name,
             settings={"rule": config.bin_rule, "n_bins": config.n_bins, "low": config.bin_low,
-                      "high": config.bin_high, "n": int(data.x.shape[0])},
-            devices=[str(d) for d in jax.devices()])),
+                      "high": config.bin_high, "n": int(data.x.shape[0])})),
     }
