@@ -2,9 +2,10 @@
 
 A run directory holds:
     config.json       the complete configuration, versions, seeds and the logged epochs
-    information.npz   I_XT, I_TY [seed, logged_epoch, layer] in bits, epochs, layer_names,
-                      losses, accuracies, gradient statistics, weight norms; rewritten after
-                      every chunk, so it always holds everything recorded so far
+    information.npz   I_XT, I_TY [seed, logged_epoch, layer] in bits (I_XT_ci95, I_TY_ci95
+                      [2, logged_epoch, layer]: the 95% interval of the seed mean), epochs,
+                      layer_names, losses, accuracies, gradient statistics, weight norms;
+                      rewritten after every chunk, so it always holds everything recorded
     checkpoint.npz    the training state after the last saved chunk, for ``resume``: its
                       leaves ``leaf_0``, ``leaf_1``, ... and ``next_chunk``
     activations/      optional raw activations: ``chunk_NNNNN.npz``, one file per chunk, each

@@ -199,16 +199,14 @@ def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names
     unc = plane_uncertainty(I_XT, I_TY, I_XT_ci95=I_XT_ci95, I_TY_ci95=I_TY_ci95,
                             I_XT_stderr=I_XT_stderr, I_TY_stderr=I_TY_stderr,
                             mean_over_seeds=mean_over_seeds)
-    top_x, top_y = ixt, ity
-    if unc is not None:
+    if unc is not None:  # the axes are set by the data; a wider ellipse is clipped
         cx, cy, hx, hy, band = unc
         handles.append(draw_ellipses(ax, cx[:, shown], cy[:, shown], hx[:, shown],
                                      hy[:, shown], label=band))
-        top_x, top_y = np.fmax(ixt, cx + hx), np.fmax(ity, cy + hy)
     if mark_epoch is not None:
         i = nearest_logged_epoch(e, mark_epoch, "mark_epoch")
         handles.append(_draw_marked_epoch(ax, ixt, ity, e, i, size=size, label=mark_label))
-    _draw_entropies(ax, top_x, top_y, H_X, H_Y)
+    _draw_entropies(ax, ixt, ity, H_X, H_Y)
     if label_layers:
         _label_layers(ax, ixt, ity, names)
     ax.set_xlabel("I(X;T) (bits)")

@@ -16,6 +16,9 @@ from .._errors import InfoplaneError
 
 BAND_COLOUR = "0.45"
 BAND_ALPHA = 0.18
+# The seed interval is drawn from 3 seeds on: with 2, Student's t is 12.7 and the interval says
+# only that two seeds cannot pin the mean down (it stays in the files, not in the figure).
+MIN_SEEDS_FOR_INTERVAL = 3
 
 
 def _ci_half(ci, name: str, shape: tuple) -> tuple[np.ndarray, np.ndarray]:
@@ -42,7 +45,8 @@ def _stderr(se, name: str, shape: tuple, mean_over_seeds: bool) -> np.ndarray:
 def plane_uncertainty(I_XT, I_TY, *, I_XT_ci95=None, I_TY_ci95=None, I_XT_stderr=None,
                       I_TY_stderr=None, mean_over_seeds: bool = True):
     """What to draw around the plotted points: a 95% interval over seeds (preferred, when the
-    seeds are averaged) or +-1 standard error of the estimates.
+    seeds are averaged and there are at least ``MIN_SEEDS_FOR_INTERVAL``) or +-1 standard
+    error of the estimates.
 
     Args:
         I_XT, I_TY: [seed, epoch, layer] (or [epoch, layer]) plane values, bits.
@@ -61,7 +65,8 @@ def plane_uncertainty(I_XT, I_TY, *, I_XT_ci95=None, I_TY_ci95=None, I_XT_stderr
     if mean_over_seeds:
         ixt, ity = ixt.mean(axis=0, keepdims=True), ity.mean(axis=0, keepdims=True)
     zero = np.zeros_like(ixt)
-    if mean_over_seeds and (I_XT_ci95 is not None or I_TY_ci95 is not None):
+    given_ci = I_XT_ci95 is not None or I_TY_ci95 is not None
+    if mean_over_seeds and given_ci and n_seeds >= MIN_SEEDS_FOR_INTERVAL:
         cx, hx = _ci_half(I_XT_ci95, "I_XT_ci95", shape) if I_XT_ci95 is not None else (ixt,
                                                                                         zero)
         cy, hy = _ci_half(I_TY_ci95, "I_TY_ci95", shape) if I_TY_ci95 is not None else (ity,

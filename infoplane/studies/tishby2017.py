@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..analysis import find_snr_transition
+from ..analysis import find_snr_transition, seed_interval
 from ..plotting import animate_plane, run_figures
 from ..training import preset, train
 from ._common import claim, in_range, near, out_dir, scaled_config, within, write_results
@@ -42,6 +42,9 @@ def summarise(info: dict) -> dict:
         "layers": [str(n) for n in info["layer_names"]],
         "final_I_XT": ixt[-1],
         "final_I_TY": ity[-1],
+        # the 95% Student-t interval of the seed mean, [low, high] per layer
+        **{f"final_{key}_ci95": np.stack([ci["low"], ci["high"]], axis=1)
+           for key in ("I_XT", "I_TY") for ci in [seed_interval(info[key][:, -1])]},
         "last_hidden_peak_I_XT": float(ixt[peak_at, small]),
         "last_hidden_peak_epoch": int(epochs[peak_at]),
         "last_hidden_compression_bits": float(ixt[peak_at, small] - ixt[-1, small]),

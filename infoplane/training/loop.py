@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._errors import InfoplaneError
+from .._stats import seed_interval
 from ..data import Dataset, load_dataset, split
 from ..runs import (
     prepare_dir,
@@ -196,7 +197,8 @@ def _check_finite(records: dict, sched: Schedule, run_dir: Path | None) -> None:
 
 
 def _assemble(static, records, complete: bool) -> dict[str, np.ndarray]:
-    """The arrays of information.npz from the constants and the records so far."""
+    """The arrays of information.npz from the constants and the records so far, with the 95%
+    Student-t interval of the seed mean of I(X;T) and I(T;Y) (``I_XT_ci95``, ``I_TY_ci95``)."""
     arrays = dict(static)
     n_logged = 0
     for name, parts in records.items():
@@ -204,6 +206,10 @@ def _assemble(static, records, complete: bool) -> dict[str, np.ndarray]:
         n_logged = arrays[name].shape[1]
     arrays["epochs"] = static["epochs"][:n_logged]
     arrays["complete"] = np.bool_(complete)
+    for key in ("I_XT", "I_TY"):  # [2, epoch, layer]: the 95% interval of the seed mean
+        if key in arrays:
+            ci = seed_interval(arrays[key])
+            arrays[f"{key}_ci95"] = np.stack([ci["low"], ci["high"]]).astype(np.float32)
     return arrays
 
 
