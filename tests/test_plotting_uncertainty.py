@@ -90,3 +90,14 @@ def test_h_y_label_has_headroom_and_no_data_under_it(ax):
     inside = ((xy[:, 0] >= box.x0) & (xy[:, 0] <= box.x1) & (xy[:, 1] >= box.y0)
               & (xy[:, 1] <= box.y1))
     assert not inside.any()
+
+
+def test_seed_interval_is_drawn_from_three_seeds_on():
+    from infoplane.plotting._uncertainty import plane_uncertainty
+
+    rng = np.random.default_rng(0)
+    for seeds, drawn in ((2, False), (3, True)):
+        ixt, ity = rng.normal(5, 1, (seeds, 4, 2)), rng.normal(0.5, 0.1, (seeds, 4, 2))
+        ci = np.stack([ixt.mean(0) - 1, ixt.mean(0) + 1])
+        unc = plane_uncertainty(ixt, ity, I_XT_ci95=ci, I_TY_ci95=ci)
+        assert (unc is not None) == drawn
