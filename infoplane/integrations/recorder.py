@@ -48,6 +48,8 @@ from ..runs import (
     LABELS_FILE,
     activation_files,
     prepare_dir,
+    provenance,
+    provenance_fields,
     read_config,
     read_npz,
     write_activations,
@@ -266,7 +268,9 @@ class Recorder:
                   H_X=np.float64(self.h_x), H_Y=np.float64(-(p_y * np.log2(p_y)).sum()),
                   method=np.array("binning"),
                   settings=np.array(json.dumps(self.bins._asdict())),
-                  complete=np.bool_(complete))
+                  complete=np.bool_(complete), **provenance_fields(provenance(
+                      method="binning", settings={**self.bins._asdict(), "n": self.n},
+                      source=f"integrations.Recorder into {self.out}")))
 
     def _restore(self, digest: str) -> None:
         """Continue a folder: check it was recorded on the same inputs, reload its records."""
