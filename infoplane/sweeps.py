@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ._errors import InfoplaneError
 from .analysis import compression, run_summary
-from .runs import atomic_write_bytes, prepare_dir, read_information, write_json
+from .runs import atomic_write_bytes, prepare_dir, provenance, read_information, write_json
 from .training import RunConfig, distributed, train
 
 SUMMARY_FIELDS = ("layer", "final_I_XT", "peak_I_XT", "peak_epoch_I_XT", "compression_I_XT",
@@ -119,7 +119,9 @@ def write_summary(out, rows: list[dict]) -> None:
     """``summary.json`` (the rows as given) and ``summary.csv`` (a row per point and layer,
     the point's fields first), each written atomically."""
     out = Path(out)
-    write_json(out / "summary.json", {"unit": "bits", "points": rows})
+    prov = provenance(method="binning", source=str(out), settings={
+        "bins": "each point's own: runs/<point>/config.json and information.npz"})
+    write_json(out / "summary.json", {"unit": "bits", "points": rows, "provenance": prov})
     text = io.StringIO()
     fields = list(rows[0]["point"]) if rows else []
     writer = csv.writer(text)

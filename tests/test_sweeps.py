@@ -117,6 +117,8 @@ def test_a_2x2_sweep_interrupted_and_resumed(tmp_path, monkeypatch, capsys):
         np.testing.assert_array_equal(resumed[key], uninterrupted[key], err_msg=key)
     summary = json.loads((out / "summary.json").read_text())
     assert [p["point"] for p in summary["points"]] == grid_points(parse_grid(GRID[1::2]))
+    assert summary["provenance"]["method"] == "binning" and "jax" in summary["provenance"][
+        "versions"]
     rows = list(csv.DictReader((out / "summary.csv").read_text().splitlines()))
     assert len(rows) == 4 * 6 and rows[0]["activation"] == "tanh"
     assert (out / "overview.png").stat().st_size > 20_000
