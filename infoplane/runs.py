@@ -13,9 +13,8 @@ A run directory holds:
                       over several processes writes each chunk in parts, one per process,
                       ``chunk_NNNNN.seed_SSSSSS.npz`` (its seeds from SSSSSS on, with
                       ``first_seed`` and ``n_seeds``), joined by the readers along the seeds
-    labels.npz        for a run recorded from another framework (``integrations.Recorder``):
-                      the labels of the probe inputs, H_X, a digest of the inputs and,
-                      unless ``store_inputs=False``, the inputs (float32, member "inputs")
+    labels.npz        for a run recorded elsewhere (``integrations.Recorder``): the probe
+                      inputs' labels, H_X, their digest, the inputs (unless store_inputs=False)
     information_<name>.npz   planes re-estimated from the activations (``infoplane plane``)
 
 Every file is written atomically (``atomic_write_bytes``). Readers are ``read_*`` (they
@@ -139,9 +138,8 @@ def versions(devices: list[str]) -> dict:
 
 def provenance(*, method: str | None = None, settings: dict | None = None,
                source: str | None = None, devices: list[str] | None = None) -> dict:
-    """What an output was made from, for every file and figure that carries numbers: the
-    estimator ``method`` and every setting it used (defaults included), the data ``source``
-    (a run folder, a file, a data set name) and the versions (``versions``)."""
+    """What an output was made from: the estimator ``method``, every setting it used (defaults
+    included), the data ``source`` (a run folder, a file, a data set) and the ``versions``."""
     return {"method": method, "settings": dict(settings or {}), "source": source,
             "versions": versions(devices or [])}
 
