@@ -118,10 +118,10 @@ def binned_saturation(i_xt_bits: np.ndarray, i_ty_bits: np.ndarray, n: int,
         "saturated": a boolean mask like ``i_xt_bits``; "warnings": a list of messages.
     """
     from ..estimators._warnings import saturated, saturation_warning
+    from ..estimators.discrete import label_entropy_bits
 
     mask = saturated(2.0 ** i_xt_bits, n)
-    p_y = np.bincount(codes) / codes.size
-    h_y = float(-(p_y[p_y > 0] * np.log2(p_y[p_y > 0])).sum())
+    h_y = label_entropy_bits(codes)
     last_xt = i_xt_bits.reshape((-1,) + i_xt_bits.shape[-2:]).mean(axis=0)[-1]
     last_ty = i_ty_bits.reshape((-1,) + i_ty_bits.shape[-2:]).mean(axis=0)[-1]
     advice = "use fewer bins (n_bins) or another plane method ('kde_upper', 'compressed')"

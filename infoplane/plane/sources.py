@@ -16,6 +16,7 @@ from .. import defaults
 from .._errors import InfoplaneError
 from ..analysis import seed_interval
 from ..data.datasets import load_dataset
+from ..estimators.discrete import label_entropy_bits
 from ..runs import (
     LABELS_FILE,
     provenance,
@@ -61,11 +62,9 @@ def _run_data(run_dir: Path, config: dict, need_inputs: bool):
 
 
 def _entropies(info: dict, labels: np.ndarray, h_x: np.float64) -> dict:
-    """H(X) and H(Y) in bits: the run's records, else ``h_x`` and the label frequencies."""
-    p_y = np.bincount(labels) / labels.size
-    p_y = p_y[p_y > 0]
-    return {"H_X": info.get("H_X", h_x),
-            "H_Y": info.get("H_Y", np.float64(-(p_y * np.log2(p_y)).sum()))}
+    """H(X) and H(Y) in bits: the run's records, else ``h_x`` and the labels' plug-in entropy."""
+    h_y = info["H_Y"] if "H_Y" in info else np.float64(label_entropy_bits(labels))
+    return {"H_X": info.get("H_X", h_x), "H_Y": h_y}
 
 
 def seed_intervals(plane: dict) -> dict:

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..data import Dataset, Split
 from ..estimators.binning import binned_information
+from ..estimators.discrete import label_entropy_bits
 from ..runs import provenance, provenance_fields
 from .config import RunConfig
 from .network import Network
@@ -114,7 +115,6 @@ def run_constants(config: RunConfig, data: Dataset, network: Network, logged: np
     and widths, the names of the weights whose gradients are recorded, seeds, and H(X), H(Y)
     in bits (X uniform over the distinct inputs), and the provenance of the binned plane (its
     bins, the number of inputs, the data set, the versions; the devices are in config.json)."""
-    p_y = np.bincount(data.y, minlength=data.n_classes) / data.y.size
     return {
         "epochs": logged,
         "layer_names": np.array(network.layer_names),
@@ -122,7 +122,7 @@ def run_constants(config: RunConfig, data: Dataset, network: Network, logged: np
         "weight_names": np.array(network.weight_names),
         "seeds": np.arange(config.seed, config.seed + config.seeds),
         "H_X": np.float64(math.log2(len(np.unique(data.x, axis=0)))),
-        "H_Y": np.float64(-(p_y[p_y > 0] * np.log2(p_y[p_y > 0])).sum()),
+        "H_Y": np.float64(label_entropy_bits(data.y)),
         **provenance_fields(provenance(
             method="binning", source=data.name,
             settings={"rule": config.bin_rule, "n_bins": config.n_bins, "low": config.bin_low,
