@@ -3,7 +3,10 @@ writer in a distributed run."""
 
 import json
 
+import jax  # noqa: F401  (writes_here asks the distributed run only once JAX is imported)
+
 from infoplane.studies import _common
+from infoplane.training import distributed
 
 
 def test_results_carry_provenance(tmp_path, capsys):
@@ -16,7 +19,7 @@ def test_results_carry_provenance(tmp_path, capsys):
 
 
 def test_only_the_writer_writes(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(_common.distributed, "is_writer", lambda: False)
+    monkeypatch.setattr(distributed, "is_writer", lambda: False)
     results = _common.write_results(tmp_path, "demo", {"x": 1.0}, [], 0.0)
     assert not (tmp_path / "results.json").exists()
     assert results["numbers"] == {"x": 1.0} and capsys.readouterr().out == ""

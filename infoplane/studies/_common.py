@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 
 from .._errors import check_choice
+from ..plotting._files import writes_here
 from ..runs import provenance, write_json
-from ..training import RunConfig, distributed
+from ..training import RunConfig
 
 SCALES = ("quick", "default", "full")
 
@@ -91,8 +92,9 @@ def write_results(out: Path, study: str, numbers: dict, claims: list[dict], star
     it, the wall time, the provenance: ``source``, by default the study's folder ``out``, and
     the versions; at the quick scale marked as a smoke test) and print its claims.
 
-    In a distributed run only the writer (process 0) writes and prints; every process returns
-    the same results.
+    In a distributed run only the writer (process 0) writes and prints
+    (``plotting._files.writes_here``, as for the figures); every process returns the same
+    results.
     """
     results = {"study": study, "scale": scale}
     if scale == "quick":
@@ -107,12 +109,6 @@ def write_results(out: Path, study: str, numbers: dict, claims: list[dict], star
         write_json(out / "results.json", results)
         print_claims(results)
     return results
-
-
-def writes_here() -> bool:
-    """Whether this process writes a study's shared files (results.json, figures): always, but
-    in a distributed run only process 0 (``training.distributed.is_writer``)."""
-    return distributed.is_writer()
 
 
 def print_claims(results: dict) -> None:
