@@ -186,3 +186,33 @@ def test_processes_started_with_different_flags_all_stop(first, second, what, tm
     procs = [start(base, port, 0, extra=first), start(base, port, 1, extra=second)]
     for code, err in finish(procs, timeout=120):
         assert code == 2 and what in err and err.strip().count("\n") == 0, err
+
+
+def test_a_killed_coordinator_stops_the_other_with_one_line(tmp_path):
+    # One logged epoch per chunk of 20000 epochs: after the first chunk is saved, process 0 is
+    # killed in the middle of a long chunk, where JAX itself would abort process 1.
+    out = tmp_path / "run"
+    argv = ["train", "--preset", "tiny", "--seeds", "2", "--epochs", "100000", "--set",
+            "schedule_value=20000", "--set", "chunk_logs=1", "--set", "chunk_epochs=20000",
+            "--no-progress", "--out", str(out)]
+    port = free_port()
+    procs = [start(argv, port, i) for i in range(2)]
+    deadline = time.monotonic() + 30
+    while read_checkpoint(out) is None if out.is_dir() else True:
+        assert time.monotonic() < deadline and procs[1].poll() is None, "no chunk was saved"
+        time.sleep(0.02)
+    time.sleep(0.5)
+    procs[0].send_signal(signal.SIGKILL)
+    t0 = time.monotonic()
+    _, (code, err) = finish(procs, timeout=30)
+    assert time.monotonic() - t0 < 15  # JAX learns of a lost coordinator at once
+    assert code == 1, err
+    assert "Traceback (most recent call last)" not in err and "stack trace" not in err, err
+    assert err.strip().count("\n") == 0, err  # one line: JAX's own lines are held back
+    assert err.startswith("infoplane: error: process 1 stops: the coordinator (process 0 at "
+                          f"127.0.0.1:{port}) of the distributed run stopped responding"), err
+    assert err.strip().endswith("restart every process with --resume (resume=True from Python)")
+    # What was written before is intact: readable, consistent, not complete.
+    info = read_information(out)
+    assert not info["complete"] and read_checkpoint(out)[0] >= 1
+    assert info["I_XT"].shape[1] == info["epochs"].size > 0

@@ -2,7 +2,8 @@
 
 JAX's coordination service notices a process that stopped sending heartbeats (killed, crashed,
 its host gone) and aborts every other process with a stack trace; its handler cannot be
-replaced from Python. So every process also beats here: a thread counts up a key of its own in
+replaced from Python (``_fatal.py`` says why, and turns that abort into one line). So every
+process also beats here: a thread counts up a key of its own in
 the coordination service's key-value store every ``interval`` seconds and reads the others'.
 When another process's count has not moved for ``timeout`` seconds, or the coordinator no longer
 answers, the thread prints one line naming the lost process (or the coordinator) and telling the
@@ -21,6 +22,9 @@ import time
 
 EXIT_STATUS = 1  # an error in the work, not in the command (the command line's convention)
 PREFIX = "infoplane/alive/"
+# Taken by whoever reports the end of the run first (the main thread's error, our heartbeat or
+# JAX's fatal error), so that the process says one line, not two.
+_REPORTING = threading.Lock()
 
 
 def start_watching(process_id: int, num_processes: int, coordinator: str | None,
@@ -56,6 +60,7 @@ def _watch(client, me: int, n: int, coordinator, timeout: float, interval: float
             values = {k.rsplit("/", 1)[-1]: v for k, v in client.key_value_dir_get(PREFIX)}
         except Exception:  # noqa: BLE001 - whatever the RPC raises, the coordinator is gone
             _stop(lost_message(me, None, coordinator))
+            return
         now = time.monotonic()
         for other in range(n):
             value = values.get(str(other))
@@ -65,6 +70,7 @@ def _watch(client, me: int, n: int, coordinator, timeout: float, interval: float
                 seen[other] = (value, now)
             elif now - seen[other][1] > timeout:
                 _stop(lost_message(me, other, coordinator))
+                return
         time.sleep(interval)
 
 
@@ -79,6 +85,15 @@ def lost_message(me: int, lost: int | None, coordinator: str | None) -> str:
             "every process with --resume (resume=True from Python)")
 
 
+def claim_report() -> bool:
+    """True for the first caller only: it reports why the run ended; later callers (another
+    thread that noticed the same loss) stay quiet."""
+    return _REPORTING.acquire(blocking=False)
+
+
 def _stop(message: str) -> None:
+    if not claim_report():
+        return  # the main thread is already reporting the loss, and exits after it
     print(f"infoplane: error: {message}", file=sys.stderr, flush=True)
     os._exit(EXIT_STATUS)
+

@@ -26,7 +26,8 @@ import numpy as np
 
 from .._errors import InfoplaneError
 from ..runs import write_activations
-from ._heartbeat import start_watching
+from ._fatal import guard
+from ._heartbeat import claim_report, start_watching
 from .sharding import packable, packed_whole, unpack
 
 # Short enough that a lost peer or a wrong address is reported within a minute, long enough
@@ -67,7 +68,7 @@ def initialize(coordinator: str | None = None, num_processes: int | None = None,
         raise InfoplaneError("jax.distributed is already initialised in this process")
     # gloo must be chosen before the CPU backend starts; it is ignored on GPUs and TPUs.
     jax.config.update("jax_cpu_collectives_implementation", "gloo")
-    try:  # JAX's own heartbeat aborts with a stack trace: ours (start_watching) speaks first
+    try:  # JAX's own heartbeat is slower than ours (start_watching), which names the process
         jax.distributed.initialize(
             *explicit, initialization_timeout=int(timeout),
             heartbeat_timeout_seconds=3 * int(heartbeat) + 10,
@@ -77,6 +78,7 @@ def initialize(coordinator: str | None = None, num_processes: int | None = None,
         raise _said(f"could not join the distributed run at the {where} within {timeout} s "
                     "(is process 0 running there, with the same {num_processes}?): "
                     + _first_line(err).replace("{", "{{").replace("}", "}}")) from None
+    guard(jax.process_index(), coordinator)  # JAX's abort when the coordinator dies: one line
     start_watching(jax.process_index(), jax.process_count(), coordinator, heartbeat)
     if not auto:
         check_same_everywhere("num_processes", num_processes, cli_what="--num-processes")
@@ -266,6 +268,8 @@ def local_rows(a: jax.Array) -> tuple[int, np.ndarray]:
 def lost_peer(err: BaseException, run_dir) -> InfoplaneError:
     """The error a process raises when a collective fails because another process is gone
     (named when there are two)."""
+    if not claim_report():  # another thread is reporting the loss and ending this process
+        time.sleep(10)
     me, count = jax.process_index(), jax.process_count()
     other = f"process {1 - me}" if count == 2 else "another process"
     where = f"; what was saved is intact in {run_dir}" if run_dir is not None else ""
