@@ -77,3 +77,46 @@ def test_a_process_that_is_done_is_not_lost(stops):
     store.key_value_dir_get = dir_get
     watch(store)
     assert "coordinator" in stops[0]  # stopped only by the test's own end, not by process 1
+
+
+# What process 1's standard error held when process 0 was killed (jaxlib 0.10), shortened.
+JAX_ABORT = """\
+W1129 19:16:46.836400   23130 preemption_sync_manager.cc:147] Failed to retrieve preemption \
+notice from coordination service: UNAVAILABLE: Socket closed
+Additional GRPC error information from remote target coordination_service while calling \
+/xla.coordination.CoordinationService/GetKeyValue:
+:UNKNOWN:Error received from peer  {grpc_status:14, grpc_message:"Socket closed"}.
+E1129 19:17:37.853505   23860 coordination_service_agent.cc:289] Polled an error from \
+coordination service (this can be an error from this or another task).
+F1129 19:17:37.853554   23860 client.h:80] Terminating process because the JAX distributed \
+service detected fatal errors. absl::Status: UNAVAILABLE: Failed to send RPC to coordination \
+service. Either the leader task was preempted/died/restarted unexpectedly
+*** Check failure stack trace: ***
+    @     0x7f3f6c3f8634  absl::lts_20260107::log_internal::LogMessage::SendToLog()
+    @     0x7f3f858a71f5  (unknown)
+"""
+
+
+def run_filter(text: str) -> str:
+    import subprocess
+    import sys
+
+    from infoplane.training import _fatal
+
+    return subprocess.run([sys.executable, "-I", _fatal.__file__, "1", "10.0.0.1:8476"],
+                          input=text.encode(), capture_output=True, timeout=30).stdout.decode()
+
+
+def test_jax_abort_becomes_one_line_and_other_lines_pass():
+    said = run_filter("epoch 10\n" + JAX_ABORT)
+    assert said.startswith("epoch 10\ninfoplane: error: process 1 stops: the coordinator "
+                           "(process 0 at 10.0.0.1:8476) of the distributed run stopped")
+    assert said.count("\n") == 2 and said.endswith("(resume=True from Python)\n")
+
+
+def test_our_line_first_hides_jax_abort_and_runtime_lines_alone_pass():
+    ours = "infoplane: error: process 1 lost contact with process 0 (...)\n"
+    assert run_filter(JAX_ABORT.splitlines(keepends=True)[0] + ours + JAX_ABORT) == ours
+    warning = JAX_ABORT.splitlines(keepends=True)[0]
+    assert run_filter(warning + "done\n") == warning + "done\n"  # no fatal: nothing is lost
+    assert run_filter("50%\r100%\rpartial") == "50%\r100%\rpartial"

@@ -3,13 +3,14 @@
 JAX's coordination service notices a process that stopped sending heartbeats (killed, crashed,
 its host gone) and aborts every other process with a stack trace; its handler cannot be
 replaced from Python (``_fatal.py`` says why, and turns that abort into one line). So every
-process also beats here: a thread counts up a key of its own in
-the coordination service's key-value store every ``interval`` seconds and reads the others'.
-When another process's count has not moved for ``timeout`` seconds, or the coordinator no longer
-answers, the thread prints one line naming the lost process (or the coordinator) and telling the
-user to resume, and ends this process with status 1, even in the middle of a long chunk. JAX's
-own heartbeat is set longer (``distributed.initialize``), so that ours speaks first. A process
-that ends normally marks itself done, so that the others do not count it as lost.
+process also beats here: a thread counts up a key of its own in the coordination service's
+key-value store every ``interval`` seconds and reads the others'. When another process's count
+has not moved for ``timeout`` seconds, or the coordinator no longer answers, the thread prints
+one line naming the lost process (or the coordinator) and telling the user to resume, and ends
+this process with status 1, even in the middle of a long chunk. JAX's own heartbeat is set
+longer (``distributed.initialize``), so that ours speaks first. A process that ends normally
+marks itself done, so that the others do not count it as lost. Whichever of this thread, the
+main thread (``distributed.lost_peer``) and ``_fatal.py`` reports first, the others stay quiet.
 """
 
 from __future__ import annotations
