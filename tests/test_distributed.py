@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from infoplane._errors import InfoplaneError
 from infoplane.cli import main
 from infoplane.plane import plane_from_run
 from infoplane.runs import read_activations, read_checkpoint, read_information
@@ -216,3 +217,44 @@ def test_a_killed_coordinator_stops_the_other_with_one_line(tmp_path):
     info = read_information(out)
     assert not info["complete"] and read_checkpoint(out)[0] >= 1
     assert info["I_XT"].shape[1] == info["epochs"].size > 0
+
+
+class FakeHosts:
+    """The coordination service's key-value store as pinning uses it: process i says its host."""
+
+    def __init__(self, hosts):
+        self.values = {f"infoplane/host/{i}": h for i, h in enumerate(hosts)}
+
+    def key_value_set(self, key, value, allow_overwrite=False):
+        assert self.values[key] == value
+
+    def blocking_key_value_get(self, key, timeout_ms):
+        return self.values[key]
+
+
+@pytest.mark.parametrize(("hosts", "me", "cores", "expected"), [
+    (["here", "here"], 1, [0, 1], [1]),
+    (["here", "there", "here", "here"], 3, [0, 1, 2, 3, 4, 5, 6], [4, 5]),  # 3 here, 7 cores
+    (["here", "there"], 0, [0, 1, 2, 3], [0, 1, 2, 3]),  # alone here: every core
+])
+def test_processes_on_one_host_are_pinned_to_cores_of_their_own(hosts, me, cores, expected,
+                                                               monkeypatch):
+    from infoplane.training import _pinning
+
+    pinned = {}
+    monkeypatch.setattr(_pinning.socket, "gethostname", lambda: "here")
+    monkeypatch.setattr(_pinning.os, "sched_getaffinity", lambda pid: set(cores))
+    monkeypatch.setattr(_pinning.os, "sched_setaffinity", pinned.__setitem__)
+    assert _pinning.pin_to_own_cores(FakeHosts(hosts), me, len(hosts), 5) == expected
+    assert all(v == expected for v in pinned.values())
+    assert str(os.getpid()) in {str(t) for t in pinned}  # every thread, the main one too
+
+
+def test_pinning_more_processes_than_cores_is_one_line(monkeypatch):
+    from infoplane.training import _pinning
+
+    monkeypatch.setattr(_pinning.socket, "gethostname", lambda: "here")
+    monkeypatch.setattr(_pinning.os, "sched_getaffinity", lambda pid: {0})
+    with pytest.raises(InfoplaneError, match="2 processes of the distributed run share host "
+                       "here and its 1 cores"):
+        _pinning.pin_to_own_cores(FakeHosts(["here", "here"]), 0, 2, 5)

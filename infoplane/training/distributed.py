@@ -28,6 +28,7 @@ from .._errors import InfoplaneError
 from ..runs import write_activations
 from ._fatal import guard
 from ._heartbeat import claim_report, start_watching
+from ._pinning import pin_to_own_cores
 from .sharding import packable, packed_whole, unpack
 
 # Short enough that a lost peer or a wrong address is reported within a minute, long enough
@@ -38,7 +39,8 @@ HEARTBEAT_TIMEOUT = 10
 
 def initialize(coordinator: str | None = None, num_processes: int | None = None,
                process_id: int | None = None, *, auto: bool = False,
-               timeout: int = CONNECT_TIMEOUT, heartbeat: int = HEARTBEAT_TIMEOUT) -> None:
+               timeout: int = CONNECT_TIMEOUT, heartbeat: int = HEARTBEAT_TIMEOUT,
+               pin_cores: bool = False) -> None:
     """Join (or start, as process 0) a distributed run.
 
     Args:
@@ -49,6 +51,8 @@ def initialize(coordinator: str | None = None, num_processes: int | None = None,
             detection); the explicit arguments must then be left out.
         timeout: seconds to wait for all processes to connect.
         heartbeat: seconds after which a silent process counts as dead.
+        pin_cores: split the cores of each host among the processes on it and bind each
+            process to its share (``_pinning.py``: for several processes on one host).
 
     Raises:
         InfoplaneError: bad arguments, a port already in use, or processes that did not all
@@ -79,6 +83,10 @@ def initialize(coordinator: str | None = None, num_processes: int | None = None,
                     "(is process 0 running there, with the same {num_processes}?): "
                     + _first_line(err).replace("{", "{{").replace("}", "}}")) from None
     guard(jax.process_index(), coordinator)  # JAX's abort when the coordinator dies: one line
+    if pin_cores:  # before JAX's CPU backend starts its thread pools, which then inherit it
+        from jax._src.distributed import global_state
+
+        pin_to_own_cores(global_state.client, jax.process_index(), jax.process_count(), timeout)
     start_watching(jax.process_index(), jax.process_count(), coordinator, heartbeat)
     if not auto:
         check_same_everywhere("num_processes", num_processes, cli_what="--num-processes")
