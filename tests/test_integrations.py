@@ -133,21 +133,26 @@ def test_torch_hooks_record_leaf_modules_and_restore_the_mode(tmp_path, torch):
                                 torch.nn.Linear(6, 2))
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     xt, yt = torch.as_tensor(x), torch.as_tensor(y)
+    outputs = []  # the model's outputs at each recorded epoch, in one pass over all inputs
     with Recorder(model, tmp_path / "run", xt, yt, batch_size=100, bins=BINS) as rec:
-        rec.record(0)
-        for epoch in range(1, 3):
-            model.train()
-            opt.zero_grad()
-            torch.nn.functional.cross_entropy(model(xt), yt).backward()
-            opt.step()
+        for epoch in range(4):
+            if epoch:
+                model.train()
+                opt.zero_grad()
+                torch.nn.functional.cross_entropy(model(xt), yt).backward()
+                opt.step()
             rec.record(epoch)
             assert model.training  # put back in the mode it was in
+            model.eval()
+            with torch.no_grad():
+                outputs.append(model(xt).numpy())
+            model.train()
     info = read_npz(tmp_path / "run" / "information.npz")
     assert [str(n) for n in info["layer_names"]] == ["0", "1", "3"]  # not Dropout
     _, acts = read_activations(tmp_path / "run")
-    model.eval()
-    with torch.no_grad():  # batches of 100 give what one pass over all inputs gives
-        np.testing.assert_allclose(acts[2][0, -1], model(xt).numpy(), atol=1e-6)
+    # batches of 100 give what one pass gives, at every epoch: the recorder's two buffers,
+    # reused in turn, never mix one record into another
+    np.testing.assert_allclose(acts[2][0], np.stack(outputs), atol=1e-6)
     check_folder_against_numpy(tmp_path / "run", y)
 
 

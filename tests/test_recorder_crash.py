@@ -78,7 +78,8 @@ def test_an_exception_in_the_loop_keeps_every_record(tmp_path):
 
 
 def test_a_killed_process_leaves_a_run_that_plots_and_resumes(tmp_path):
-    """os._exit right after a record returns: at most that record is lost."""
+    """os._exit right after a record returns: at most that record is lost, and the records
+    information.npz had not yet caught up with are recovered from their chunks on resume."""
     run = tmp_path / "run"
     code = textwrap.dedent(f"""
         import os, sys
@@ -94,12 +95,14 @@ def test_a_killed_process_leaves_a_run_that_plots_and_resumes(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 3, done.stderr
+    # information.npz is rewritten at most every INFORMATION_EVERY_S: it may lag the chunks
     written = [int(e) for e in read_npz(run / "information.npz")["epochs"]]
-    assert written in ([0, 1, 2], [0, 1, 2, 3])
-    assert len(activation_files(run)) >= len(written)  # a chunk may be ahead of the plane
+    chunks = len(activation_files(run))
+    assert chunks in (3, 4)  # records 0-2 surely (record 3 waited for them), 3 perhaps
+    assert written == list(range(len(written))) and 1 <= len(written) <= chunks
     assert cli_main(["plot", str(run)]) == 0
     x, y = probe()
-    with Recorder(run, x, y, resume=True) as rec:  # drops a chunk the plane never got
+    with Recorder(run, x, y, resume=True) as rec:  # computes the planes information.npz lacks
         rec.record(4, layers_at(x, 4))
-    check_consistent(run, [*written, 4])
+    check_consistent(run, [*range(chunks), 4])
 

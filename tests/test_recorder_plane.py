@@ -11,6 +11,7 @@ from infoplane.integrations._binned import (
     binned_plane,
     layer_edges,
     layer_information,
+    narrow_information,
     pattern_information,
 )
 
@@ -133,3 +134,24 @@ def test_binning_a_prefix_of_units_gives_the_whole_layers_answer(first):
     for layer in (separating, late, coarse):
         full = pattern_information(bin_indices(layer, edges), y, 3)
         assert layer_information(layer, edges, y, 3, first=first) == full
+
+
+def test_narrow_layers_counted_together_equal_each_layer_alone():
+    """``narrow_information`` (every narrow layer packed and counted by one sort) gives what
+    ``layer_information`` gives layer by layer, to float64 rounding (1e-12 bits), on layers
+    from one to twelve units, saturated and nearly constant ones included."""
+    rng = np.random.default_rng(3)
+    n, n_classes = 1500, 3
+    labels = rng.integers(0, n_classes, n)
+    layers = [np.tanh(rng.normal(size=(n, w)) * s).astype(F32)
+              for w, s in ((12, 1.0), (7, 4.0), (5, 0.05), (3, 1.0), (1, 2.0))]
+    layers.append(np.where(rng.random((n, 4)) < 0.9, F32(0), F32(1)))
+    bins = Bins("layer", 30)
+    edges = [layer_edges(bins, a.min(), a.max()) for a in layers]
+    h_t, i_ty = narrow_information([bin_indices(a, e) for a, e in zip(layers, edges,
+                                                                       strict=True)],
+                                   bins.n_bins + 1, labels, n_classes)
+    for j, (a, e) in enumerate(zip(layers, edges, strict=True)):
+        assert (h_t[j], i_ty[j]) == pytest.approx(layer_information(a, e, labels, n_classes),
+                                                  abs=1e-12)
+    assert binned_plane(layers, labels, n_classes, bins)[0] == pytest.approx(h_t, abs=1e-12)

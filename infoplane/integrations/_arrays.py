@@ -80,3 +80,25 @@ def layer_array(value, name: str, n: int, dtype: np.dtype, *, copy: bool = True)
         raise InfoplaneError(f"activations of layer {name!r} reach {reach:.3g}, beyond "
                              f"{dtype.name} ({limit:.3g}); record in a wider dtype")
     return flat.astype(dtype, copy=copy)
+
+
+def check_layers(activations, layer_names: list[str] | None, widths: list[int], n: int,
+                 dtype: np.dtype, copy: bool) -> tuple[list[str], list[np.ndarray]]:
+    """A record's ``{name: activations}`` as names and (n, units) arrays of ``dtype``
+    (``layer_array``), checked against the ``layer_names`` and ``widths`` recorded so far
+    (None and [] before the first record)."""
+    if not isinstance(activations, dict) or not activations:
+        raise InfoplaneError("activations must be a non-empty dict {layer_name: array}")
+    names = [str(k) for k in activations]
+    if layer_names is not None and names != layer_names:
+        raise InfoplaneError(f"the layers changed: recorded {layer_names}, now {names}; "
+                             "record the same layers, in the same order, at every epoch")
+    layers = [layer_array(v, k, n, dtype, copy=copy)
+              for k, v in zip(names, activations.values(), strict=True)]
+    now = [a.shape[1] for a in layers]
+    if widths and now != widths:
+        changed = [f"{k}: {w0} -> {w1}" for k, w0, w1 in zip(names, widths, now, strict=True)
+                   if w0 != w1]
+        raise InfoplaneError(f"activation shapes changed since the first epoch ("
+                             f"{', '.join(changed)} units per example)")
+    return names, layers

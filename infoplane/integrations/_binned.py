@@ -7,12 +7,13 @@ epoch, which a recorder inside a short training loop cannot afford. This module 
 compiled estimator does (float32 values; the edges of ``Bins``, for the "layer" rule computed
 in float32 as XLA computes ``jnp.linspace`` there; subnormals read as zero; a value's bin is
 the number of edges <= it), so the partition of the inputs into bin patterns is the same; it
-counts the patterns by sorting the rows as bytes, and bins a wide layer only as far as needed
-to tell its inputs apart (``layer_information``). The entropies are exact sums over those
-counts in float64, where the compiled estimator sums float32 terms: the two planes agree to
-float32 rounding (~1e-6 bits). The one exception is a value within a rounding of an inner
-"layer"-rule edge, which XLA itself bins differently in different programs (see
-``layer_edges``). The "quantile" rule (per-unit quantiles) is left to the compiled estimator.
+counts the patterns by labelling the rows with integers (``row_keys``, ``narrow_information``),
+and bins a wide layer only as far as needed to tell its inputs apart (``layer_information``).
+The entropies are exact sums over those counts in float64, where the compiled estimator sums
+float32 terms: the two planes agree to float32 rounding (~1e-6 bits). The one exception is a
+value within a rounding of an inner "layer"-rule edge, which XLA itself bins differently in
+different programs (see ``layer_edges``). The "quantile" rule (per-unit quantiles) is left to
+the compiled estimator.
 """
 
 from __future__ import annotations
@@ -92,22 +93,46 @@ def _entropy_bits(counts: np.ndarray, n: int) -> float:
     return float(np.log2(n) - (c * np.log2(c)).sum() / n)
 
 
-def pattern_information(codes: np.ndarray, labels: np.ndarray, n_classes: int
-                        ) -> tuple[float, float]:
-    """H(T) and I(T;Y) in bits of the rows T of ``codes`` (n, units) and labels Y (n,) in
-    [0, n_classes), each of the n rows equally likely: I(T;Y) = H(T) + H(Y) - H(T, Y)."""
-    n = codes.shape[0]
-    codes = np.ascontiguousarray(codes)
-    rows = codes.view(np.dtype((np.void, codes.strides[0])))[:, 0]
-    _, pattern, counts = np.unique(rows, return_inverse=True, return_counts=True)
-    joint = np.bincount(pattern.ravel().astype(np.int64) * n_classes + labels)
-    h_t = _entropy_bits(counts, n)
+def row_keys(codes: np.ndarray, base: int, keys: np.ndarray | None = None
+             ) -> tuple[np.ndarray, int]:
+    """Labels of the rows of ``codes`` (n, units), integers in [0, base): int64 (n,) in
+    [0, distinct), equal exactly when two rows are, and the number of distinct rows.
+
+    With ``keys`` (the labels of the same rows over earlier columns), the labels of those
+    columns followed by these. The columns are packed as digits in base ``base``, as many into
+    one int64 as fit beside the labels so far, and the packed values relabelled densely
+    (a sort of n integers) after each pack: no sort of byte rows, and NumPy releases the GIL
+    throughout, so that a recorder's background thread leaves a training thread alone.
+    """
+    n, units = codes.shape
+    keys = np.zeros(n, np.int64) if keys is None else keys
+    span, done = (int(keys.max()) + 1 if n else 1), 0
+    while done < units:
+        k = 1
+        while k < units - done and span * base ** (k + 1) <= 2 ** 62:
+            k += 1
+        powers = base ** np.arange(k - 1, -1, -1, dtype=np.int64)
+        keys = keys * base ** k + codes[:, done:done + k].astype(np.int64) @ powers
+        uniq, keys = np.unique(keys, return_inverse=True)
+        keys, span, done = keys.ravel().astype(np.int64, copy=False), uniq.size, done + k
+    return keys, span
+
+
+def _information(keys: np.ndarray, labels: np.ndarray, n_classes: int) -> tuple[float, float]:
+    """H(T) and I(T;Y) in bits of the patterns ``keys`` (n,) in [0, distinct) and labels."""
+    n = keys.size
+    h_t = _entropy_bits(np.bincount(keys), n)
+    joint = np.bincount(keys * n_classes + labels)
     return h_t, h_t + _entropy_bits(np.bincount(labels), n) - _entropy_bits(joint, n)
 
 
-def _distinct_rows(codes: np.ndarray) -> int:
-    codes = np.ascontiguousarray(codes)
-    return np.unique(codes.view(np.dtype((np.void, codes.strides[0])))[:, 0]).size
+def pattern_information(codes: np.ndarray, labels: np.ndarray, n_classes: int
+                        ) -> tuple[float, float]:
+    """H(T) and I(T;Y) in bits of the rows T of ``codes`` (n, units), non-negative integers,
+    and labels Y (n,) in [0, n_classes), each of the n rows equally likely:
+    I(T;Y) = H(T) + H(Y) - H(T, Y)."""
+    keys, _ = row_keys(codes, int(codes.max()) + 1 if codes.size else 1)
+    return _information(keys, labels.astype(np.int64, copy=False), n_classes)
 
 
 def layer_information(x: np.ndarray, edges: np.ndarray, labels: np.ndarray, n_classes: int,
@@ -120,24 +145,71 @@ def layer_information(x: np.ndarray, edges: np.ndarray, labels: np.ndarray, n_cl
     A wide layer (a feature map of hundreds of units) usually stops after its first block.
     """
     n, width = x.shape
-    parts, done = [], 0
+    keys, done = None, 0
     while True:
         step = first if done == 0 else 3 * done
-        parts.append(bin_indices(x[:, done:done + step], edges))
+        keys, distinct = row_keys(bin_indices(x[:, done:done + step], edges), edges.size + 1,
+                                  keys)
         done = min(width, done + step)
-        codes = parts[0] if len(parts) == 1 else np.hstack(parts)
-        if done == width or _distinct_rows(codes) == n:
-            return pattern_information(codes, labels, n_classes)
+        if done == width or distinct == n:
+            return _information(keys, labels.astype(np.int64, copy=False), n_classes)
+
+
+def _sum_c_log_c(sorted_keys: np.ndarray) -> np.ndarray:
+    """Sum over each column's runs of equal values (the columns sorted) of c log2 c, c the run
+    length: each value adds f(r) = r log2 r - (r-1) log2 (r-1), r its place in its run, so
+    that a run adds up to c log2 c; a few whole-array operations whatever the columns."""
+    n = sorted_keys.shape[0]
+    first = np.empty(sorted_keys.shape, bool)
+    first[0] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=first[1:])
+    row = np.arange(n)[:, None]
+    place = row - np.maximum.accumulate(np.where(first, row, 0), axis=0)  # 0-based
+    r = np.arange(1, n + 1, dtype=np.float64)
+    r_log_r = r * np.log2(r)
+    steps = r_log_r - np.concatenate([[0.0], r_log_r[:-1]])
+    return steps[place].sum(axis=0)
+
+
+def narrow_information(codes: list[np.ndarray], base: int, labels: np.ndarray, n_classes: int
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """H(T) and I(T;Y) in bits, (layers,), of layers whose bin codes (n, units) in [0, base)
+    fit, with the label, into one int64 each (base**units * n_classes <= 2**62): every row
+    packed into one integer, and all layers counted by one sort, without a loop over layers
+    (a network of narrow layers, such as the 12-10-7-5-4-3-2 MLP, costs a few operations)."""
+    n = labels.size
+    keys = np.empty((n, len(codes)), np.int64)
+    for j, c in enumerate(codes):
+        powers = base ** np.arange(c.shape[1] - 1, -1, -1, dtype=np.int64)
+        np.matmul(c.astype(np.int64), powers, out=keys[:, j])
+    keys *= n_classes
+    keys += labels[:, None]
+    keys.sort(axis=0)
+    h_ty = np.log2(n) - _sum_c_log_c(keys) / n
+    keys //= n_classes
+    h_t = np.log2(n) - _sum_c_log_c(keys) / n
+    h_y = _entropy_bits(np.bincount(labels), n)
+    return h_t, h_t + h_y - h_ty
 
 
 def binned_plane(layers: list[np.ndarray], labels: np.ndarray, n_classes: int, bins: Bins
                  ) -> tuple[np.ndarray, np.ndarray]:
     """I(X;T) = H(T) and I(T;Y), float64 (layers,) in bits, of each layer (n, units) binned by
-    ``bins`` ("fixed" or "layer"), with labels (n,) in [0, n_classes)."""
-    ixt, ity = [], []
-    for layer in layers:
+    ``bins`` ("fixed" or "layer"), with labels (n,) in [0, n_classes). Layers narrow enough
+    for ``narrow_information`` are counted together; wider ones by ``layer_information``."""
+    labels = labels.astype(np.int64, copy=False)
+    base = bins.n_bins + 1
+    fits = [base ** a.shape[1] * n_classes <= 2 ** 62 for a in layers]
+    ixt, ity = np.zeros(len(layers)), np.zeros(len(layers))
+    narrow = []
+    for j, layer in enumerate(layers):
         x = layer.astype(np.float32, copy=False)
-        h_t, i_ty = layer_information(x, layer_edges(bins, x.min(), x.max()), labels, n_classes)
-        ixt.append(h_t)
-        ity.append(i_ty)
-    return np.asarray(ixt), np.asarray(ity)
+        edges = layer_edges(bins, x.min(), x.max())
+        if fits[j]:
+            narrow.append(bin_indices(x, edges))
+        else:
+            ixt[j], ity[j] = layer_information(x, edges, labels, n_classes)
+    if narrow:
+        where = np.flatnonzero(fits)
+        ixt[where], ity[where] = narrow_information(narrow, base, labels, n_classes)
+    return ixt, ity

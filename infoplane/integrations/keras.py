@@ -68,6 +68,10 @@ class Recorder(keras.callbacks.Callback):
         self.batch_size = int(batch_size)
         self._probe = None
         self._names: list[str] = []
+        self._buffers: tuple[dict, dict] = ({}, {})
+        self._turn = 0
+        # float32, or float64 when the recorder keeps float64 (it casts float16 itself)
+        self._buffer_dtype = np.result_type(np.float32, self.core.dtype)
 
     def on_train_begin(self, logs=None):
         if not self.core._epochs:  # a second fit() continues, it does not start again
@@ -85,18 +89,23 @@ class Recorder(keras.callbacks.Callback):
         """Run the probe inputs through the model and record every chosen layer at ``epoch``."""
         if self._probe is None:
             self._probe, self._names = self._build_probe()
+        # Two sets of buffers in turn, as the PyTorch recorder: the record in flight is written
+        # from one while this one fills the other.
+        self._turn = 1 - self._turn
+        into = self._buffers[self._turn]
         n = len(self.inputs)
         size = -(-n // -(-n // self.batch_size))  # equal batches of at most batch_size
-        parts = []
         for i in range(0, n, size):
             batch = self.inputs[i:i + size]
             if len(batch) < size:  # one batch shape: the compiled probe compiles once
                 filler = np.repeat(batch[-1:], size - len(batch), axis=0)
                 batch = np.concatenate([batch, filler])
-            parts.append([np.asarray(a) for a in self._probe(batch)])
-        acts = {name: np.concatenate([p[j] for p in parts])[:n]
-                for j, name in enumerate(self._names)}
-        self.core._record(epoch, acts, copy=False)
+            for name, out in zip(self._names, self._probe(batch), strict=True):
+                out = np.asarray(out)
+                if name not in into or into[name].shape[1:] != out.shape[1:]:
+                    into[name] = np.empty((n, *out.shape[1:]), self._buffer_dtype)
+                into[name][i:i + size] = out[:n - i]
+        self.core._record(epoch, dict(into), copy=False)
 
     def _chosen(self) -> list:
         if self.layer_spec is None:

@@ -10,13 +10,15 @@ calls itself::
 
 ``record`` checks the activations and casts them to the recorder's precision in the calling
 thread (a bad call raises there, and writes nothing); the rest runs in one background thread
-while training goes on: the binned plane of that epoch alone (NumPy, ``_binned``: nothing to
-compile), one activation chunk (``activations/chunk_NNNNN.npz``, the layers' activations for
-all probe inputs at that epoch) and ``information.npz`` (the plane of every recorded epoch, a
-few kB), each written atomically. The next ``record``, ``flush`` and ``close`` wait for it, so
-at most one record is in flight: a crash loses at most the last call, and the folder is always
-a valid run (``infoplane plot RUN`` draws it, ``plane_from_run`` re-estimates it from the
-stored activations; ``resume=True`` continues it). Because the plane is computed from the
+while training goes on: the binned plane of that epoch alone (NumPy,
+``_binned``: nothing to compile), one activation chunk (``activations/chunk_NNNNN.npz``, the
+layers' activations for all probe inputs at that epoch) and, at most every
+``INFORMATION_EVERY_S`` and at ``flush`` and ``close``, ``information.npz`` (the plane of every
+recorded epoch), each written atomically. The next ``record`` waits for it, so at most one
+record is in flight: a crash loses at most the last call, and the folder is always a valid run
+(``infoplane plot RUN`` draws it, ``plane_from_run`` re-estimates it from the stored
+activations; ``resume=True`` continues it, computing the plane of chunks written after the
+last information.npz). Because the plane is computed from the
 stored (cast) arrays, with the bins the compiled estimator uses, a plane recomputed from the
 folder equals the recorded one to float32 rounding (see ``_binned`` for the one exception:
 a value within a rounding of a "layer"-rule edge).
@@ -33,9 +35,11 @@ tanh network.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
@@ -43,23 +47,26 @@ import numpy as np
 from .._errors import InfoplaneError
 from ..defaults import DATA_BIN_RULE
 from ..estimators.bins import Bins
+from ..estimators.discrete import label_entropy_bits
 from ..plane import plane_from_activations
 from ..runs import (
     LABELS_FILE,
-    activation_files,
     prepare_dir,
     provenance,
     provenance_fields,
-    read_config,
     read_npz,
     write_activations,
     write_config,
     write_npz,
 )
-from ._arrays import labels_array, layer_array, to_numpy
+from ._arrays import check_layers, labels_array, to_numpy
 from ._binned import binned_plane
+from ._folder import read_records
 
 DTYPES = ("float32", "float16", "float64")
+# information.npz is rewritten after a record at most this often (and by flush and close);
+# the chunks are written at every record, and a resumed folder recomputes what it lacks.
+INFORMATION_EVERY_S = 2.0
 
 
 class Recorder:
@@ -103,9 +110,14 @@ class Recorder:
         self._epochs: list[int] = []  # submitted; the planes below lag by the record in flight
         self._ixt: list[np.ndarray] = []
         self._ity: list[np.ndarray] = []
+        self._h_y = label_entropy_bits(self._codes)
+        self._information_at = (0, -math.inf)  # records in information.npz, and when written
         self._closed = False
         self._pool: ThreadPoolExecutor | None = None
         self._pending: Future | None = None
+        self._provenance = provenance_fields(provenance(  # once: reading versions takes ms
+            method="binning", settings={**self.bins._asdict(), "n": self.n},
+            source=f"integrations.Recorder into {self.out}"))
         if resume:
             self._restore(digest)
         else:
@@ -141,20 +153,27 @@ class Recorder:
             raise InfoplaneError(f"the recorder of {self.out} is closed; open it again with "
                                  "resume=True to record more")
         epoch = self._check_epoch(epoch)
-        names, layers = self._check_layers(activations, copy)
-        self.flush()
+        names, layers = check_layers(activations, self.layer_names, self._widths, self.n,
+                                     self.dtype, copy)
+        self._wait()
         if self.layer_names is None:
             self._start(names, layers)
         chunk = len(self._epochs)
         self._epochs.append(epoch)
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="infoplane-rec")
-        self._pending = self._pool.submit(self._write_record, chunk, epoch, layers,
-                                          list(self._epochs))
+        self._pending = self._pool.submit(self._write_record, chunk, epoch, layers)
 
     def flush(self) -> None:
-        """Wait until the last ``record`` is written; raise its error, if it failed (that
-        record is then dropped)."""
+        """Wait until the last ``record`` is written, information.npz included; raise its
+        error, if it failed (that record is then dropped)."""
+        try:
+            self._wait()
+        finally:
+            self._write_information(complete=False)
+
+    def _wait(self) -> None:
+        """Wait for the record in flight; drop it if it failed, and raise its error."""
         pending, self._pending = self._pending, None
         if pending is None:
             return
@@ -162,6 +181,8 @@ class Recorder:
             pending.result()
         except BaseException:
             del self._epochs[len(self._ixt):]
+            with contextlib.suppress(Exception):  # the records before it, if the disk allows
+                self._write_information(complete=False)
             raise
 
     def close(self) -> None:
@@ -169,9 +190,8 @@ class Recorder:
         if self._closed:
             return
         try:
-            self.flush()
-            if self._epochs:
-                self._write_information(self._epochs, self._ixt, self._ity, complete=True)
+            self._wait()
+            self._write_information(complete=True)
         finally:
             self._stop()
 
@@ -207,23 +227,6 @@ class Recorder:
                                  f"{self._epochs[-1]}; record epochs in increasing order")
         return int(epoch)
 
-    def _check_layers(self, activations, copy: bool) -> tuple[list[str], list[np.ndarray]]:
-        if not isinstance(activations, dict) or not activations:
-            raise InfoplaneError("activations must be a non-empty dict {layer_name: array}")
-        names = [str(k) for k in activations]
-        if self.layer_names is not None and names != self.layer_names:
-            raise InfoplaneError(f"the layers changed: recorded {self.layer_names}, now {names}; "
-                                 "record the same layers, in the same order, at every epoch")
-        layers = [layer_array(v, k, self.n, self.dtype, copy=copy)
-                  for k, v in zip(names, activations.values(), strict=True)]
-        widths = [a.shape[1] for a in layers]
-        if self._widths and widths != self._widths:
-            changed = [f"{k}: {w0} -> {w1}" for k, w0, w1 in zip(names, self._widths, widths,
-                                                                strict=True) if w0 != w1]
-            raise InfoplaneError(f"activation shapes changed since the first epoch ("
-                                 f"{', '.join(changed)} units per example)")
-        return names, layers
-
     # ------------------------------------------------------------------ the folder
 
     def _start(self, names: list[str], layers: list[np.ndarray]) -> None:
@@ -249,28 +252,31 @@ class Recorder:
             return plane["I_XT"][0], plane["I_TY"][0]
         return binned_plane(layers, self._codes, len(self._classes), self.bins)
 
-    def _write_record(self, chunk: int, epoch: int, layers: list[np.ndarray],
-                      epochs: list[int]) -> None:
-        """The background part of a record: its plane, its chunk, then information.npz."""
+    def _write_record(self, chunk: int, epoch: int, layers: list[np.ndarray]) -> None:
+        """The background part of a record: its plane, its chunk, then information.npz if it
+        was last written more than ``INFORMATION_EVERY_S`` ago."""
         ixt, ity = self._plane(layers)
         write_activations(self.out, chunk, [epoch],
                           {li: a[None, None] for li, a in enumerate(layers)})
-        self._write_information(epochs, [*self._ixt, ixt], [*self._ity, ity], complete=False)
         self._ixt.append(ixt)
         self._ity.append(ity)
+        if time.monotonic() - self._information_at[1] >= INFORMATION_EVERY_S:
+            self._write_information(complete=False)
 
-    def _write_information(self, epochs, ixt, ity, complete: bool) -> None:
-        p_y = np.bincount(self._codes) / self.n
+    def _write_information(self, complete: bool) -> None:
+        """information.npz of the records written so far (once more only to mark it complete)."""
+        done = len(self._ixt)
+        if done == 0 or (self._information_at[0] == done and not complete):
+            return
         write_npz(self.out / "information.npz",
-                  I_XT=np.stack(ixt)[None], I_TY=np.stack(ity)[None],
-                  epochs=np.asarray(epochs, dtype=np.int64),
+                  I_XT=np.stack(self._ixt)[None], I_TY=np.stack(self._ity)[None],
+                  epochs=np.asarray(self._epochs[:done], dtype=np.int64),
                   layer_names=np.array(self.layer_names), layer_widths=np.array(self._widths),
-                  H_X=np.float64(self.h_x), H_Y=np.float64(-(p_y * np.log2(p_y)).sum()),
+                  H_X=np.float64(self.h_x), H_Y=np.float64(self._h_y),
                   method=np.array("binning"),
                   settings=np.array(json.dumps(self.bins._asdict())),
-                  complete=np.bool_(complete), **provenance_fields(provenance(
-                      method="binning", settings={**self.bins._asdict(), "n": self.n},
-                      source=f"integrations.Recorder into {self.out}")))
+                  complete=np.bool_(complete), **self._provenance)
+        self._information_at = (done, time.monotonic())
 
     def _restore(self, digest: str) -> None:
         """Continue a folder: check it was recorded on the same inputs, reload its records."""
@@ -280,15 +286,7 @@ class Recorder:
             raise InfoplaneError(f"cannot resume {self.out}: it was recorded with other inputs "
                                  "or labels; pass the same probe set, or overwrite=True")
         self.h_x = float(stored["H_X"])
-        config = read_config(self.out)
-        files = activation_files(self.out)
-        if (self.out / "information.npz").is_file() and files and config.get("layer_names"):
-            info = read_npz(self.out / "information.npz")
-            n = min(len(info["epochs"]), len(files))
-            self.layer_names = list(config["layer_names"])
-            self._widths = list(config["layer_widths"])
-            self._epochs = [int(e) for e in info["epochs"][:n]]
-            self._ixt = list(info["I_XT"][0, :n])
-            self._ity = list(info["I_TY"][0, :n])
-            for extra in files[n:]:  # a chunk written just before an interruption
-                extra.unlink()
+        records = read_records(self.out, self._plane)
+        if records is not None:
+            self.layer_names, self._widths, self._epochs, self._ixt, self._ity = records
+            self._information_at = (0, -math.inf)  # rewritten at the next record

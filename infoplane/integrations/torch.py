@@ -71,6 +71,10 @@ class Recorder:
         self.core = _Core(out, self.inputs, labels, **options)
         self.modules = self._resolve(layers)
         self.batch_size = int(batch_size)
+        self._buffers: tuple[dict, dict] = ({}, {})
+        self._turn = 0
+        # float32, or float64 when the recorder keeps float64 (it casts float16 itself)
+        self._buffer_dtype = np.result_type(np.float32, self.core.dtype)
 
     def _resolve(self, layers) -> list[tuple[str, torch.nn.Module]]:
         if layers is None:
@@ -95,41 +99,58 @@ class Recorder:
 
     def activations(self) -> dict[str, np.ndarray]:
         """The chosen modules' outputs on all probe inputs: ``{name: (n, ...) array}``."""
-        captured: dict[str, list] = {name: [] for name, _ in self.modules}
+        return self._forward({})
+
+    def record(self, epoch: int) -> None:
+        """Record every chosen module's output at ``epoch`` (0 = before training)."""
+        # Two sets of buffers in turn: the record in flight is written from one while the next
+        # fills the other; the one before was written (record waits for it) and is reused.
+        self._turn = 1 - self._turn
+        self.core._record(epoch, self._forward(self._buffers[self._turn]), copy=False)
+
+    def _forward(self, into: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Run the probe inputs through the model in eval mode, each chosen module's output
+        copied (on the CPU, as float32 or float64) into ``into[name]``, an (n, ...) array made
+        at the first call and reused while the shape holds."""
+        n, start, calls = len(self.inputs), 0, {name: 0 for name, _ in self.modules}
 
         def hook_for(name):
             def hook(module, args, output):
                 if not torch.is_tensor(output):
                     raise InfoplaneError(f"module {name!r} returns {type(output).__name__}, "
                                          "not a tensor; record another module")
+                shape = (n, *output.shape[1:])
+                if calls[name] == 0 and (name not in into or into[name].shape != shape):
+                    into[name] = np.empty(shape, self._buffer_dtype)
+                elif into[name].shape != shape:
+                    raise InfoplaneError(f"module {name!r} gives outputs of shape "
+                                         f"{tuple(output.shape[1:])} and "
+                                         f"{into[name].shape[1:]} per example in one pass; "
+                                         "record a module of fixed shape per example")
                 # a copy now: a later in-place module (ReLU(inplace=True)) would change it
-                captured[name].append(output.detach().to("cpu", torch.float32, copy=True))
+                torch.from_numpy(into[name])[start:start + len(output)].copy_(output.detach())
+                calls[name] += 1
             return hook
 
-        handles = [m.register_forward_hook(hook_for(n)) for n, m in self.modules]
+        handles = [m.register_forward_hook(hook_for(name)) for name, m in self.modules]
         was_training = self.model.training
         device = next(self.model.parameters(), torch.empty(0)).device
-        batches = range(0, len(self.inputs), self.batch_size)
+        batches = range(0, n, self.batch_size)
         try:
             self.model.eval()
             with torch.inference_mode():
-                for i in batches:
-                    self.model(self.inputs[i:i + self.batch_size].to(device))
+                for start in batches:  # noqa: B007 - the hooks read it
+                    self.model(self.inputs[start:start + self.batch_size].to(device))
         finally:
             for h in handles:
                 h.remove()
             self.model.train(was_training)
-        for name, parts in captured.items():
-            if len(parts) != len(batches):
-                raise InfoplaneError(f"module {name!r} ran {len(parts)} times for "
+        for name, _ in self.modules:
+            if calls[name] != len(batches):
+                raise InfoplaneError(f"module {name!r} ran {calls[name]} times for "
                                      f"{len(batches)} batches (is it used twice in forward?); "
                                      "record a module that runs once")
-        return {name: (parts[0] if len(parts) == 1 else torch.cat(parts)).numpy()
-                for name, parts in captured.items()}
-
-    def record(self, epoch: int) -> None:
-        """Record every chosen module's output at ``epoch`` (0 = before training)."""
-        self.core._record(epoch, self.activations(), copy=False)
+        return {name: into[name] for name, _ in self.modules}
 
     def close(self) -> None:
         """Mark the run complete."""

@@ -1,0 +1,39 @@
+"""A recorder's folder on resume: the records to continue from, recovered in full."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from ..runs import activation_files, read_config, read_npz
+
+
+def read_records(out: Path, plane: Callable[[list[np.ndarray]], tuple]
+                 ) -> tuple[list[str], list[int], list[int], list, list] | None:
+    """The records of a folder to continue: ``(layer_names, widths, epochs, I_XT, I_TY)``, the
+    planes one (layers,) array per record; None when nothing was recorded yet.
+
+    information.npz is rewritten at most every few seconds, so the chunks written after its
+    last rewrite (up to the moment the process died) are read back and their planes computed
+    here with ``plane`` (layers -> (I_XT, I_TY)), as they were when recorded: nothing that
+    reached the disk is lost.
+    """
+    config = read_config(out)
+    files = activation_files(out)
+    if not (files and config.get("layer_names")):
+        return None
+    info = (read_npz(out / "information.npz") if (out / "information.npz").is_file() else
+            {"epochs": np.zeros(0, np.int64), "I_XT": np.zeros((1, 0)), "I_TY": np.zeros((1, 0))})
+    n = min(len(info["epochs"]), len(files))
+    epochs = [int(e) for e in info["epochs"][:n]]
+    ixt, ity = list(info["I_XT"][0, :n]), list(info["I_TY"][0, :n])
+    for path in files[n:]:
+        chunk = read_npz(path)
+        layers = [chunk[f"layer_{i}"][0, 0] for i in range(len(config["layer_names"]))]
+        i_xt, i_ty = plane(layers)
+        epochs.append(int(chunk["epochs"][0]))
+        ixt.append(i_xt)
+        ity.append(i_ty)
+    return list(config["layer_names"]), list(config["layer_widths"]), epochs, ixt, ity
