@@ -151,3 +151,18 @@ def test_recorded_runs_take_their_inputs_from_labels_npz(digits_run, tmp_path):
     plane = plane_from_run(folder, method="compressed")
     np.testing.assert_allclose(plane["I_XT"], plane_from_run(run, method="compressed")["I_XT"],
                                atol=1e-3)  # float32 inputs against float64
+
+
+def test_estimates_above_their_ceiling_are_warned():
+    """I(X;T) <= log2 n when X is uniform over the n inputs; a layer that almost copies its
+    inputs reads as ~30 bits through the continuous estimator at n = 256 (log2 n = 8), which
+    must be warned; a noisy layer (~8 bits at n = 1000, log2 n = 10) must not be."""
+    rng = np.random.default_rng(0)
+    for n, noise, warned in ((256, 1e-3, True), (1000, 0.3, False)):
+        x = rng.normal(size=(n, 4)).astype(np.float32)
+        t = (x + noise * rng.normal(size=x.shape)).astype(np.float32)[None]
+        plane = plane_from_activations([t], (x[:, 0] > 0).astype(int), method="compressed",
+                                       inputs=x)
+        above = [w for w in plane["warnings"] if "above log2 n" in w]
+        assert bool(above) == warned, plane["warnings"]
+        assert (plane["I_XT"][0, 0] > np.log2(n) + 1) == warned

@@ -162,3 +162,31 @@ def negative_estimates(values: dict, stderrs: dict, unit: str) -> list[str]:
                     "unreliable; a smaller compressed dimension (dim_t) or estimator='copula' "
                     "helps")
     return messages
+
+
+def above_ceiling(values: dict, stderrs: dict, ceilings: dict, unit: str) -> list[str]:
+    """Warnings for estimates above what the variables allow by more than 0.1 bit + 2 standard
+    errors: I(X;T) <= H(X) <= log2 n, since X is uniform over the n inputs, and
+    I(T;Y) <= H(Y). A continuous estimator on compressed codes does not know these bounds and
+    can pass them (a layer that tells all n inputs apart reads as more than log2 n).
+
+    Args:
+        values, stderrs: as ``negative_estimates``.
+        ceilings: the same keys: (the bound's name, its value in ``unit``).
+        unit: the unit of all three.
+    """
+    margin = 0.1 if unit == "bits" else 0.1 * math.log(2)
+    messages = []
+    for what, value in values.items():
+        name, ceiling = ceilings[what]
+        high = value > ceiling + margin + 2 * stderrs[what]
+        for j in range(value.shape[-1]):
+            bad = high[..., j]
+            if bad.any():
+                messages.append(
+                    f"{what} of layer {j} is above {name} = {ceiling:.3g} {unit}, which bounds "
+                    f"it, by more than 0.1 bit + 2 standard errors at {int(bad.sum())} of "
+                    f"{bad.size} points (highest {float(value[..., j].max()):.3g} {unit}): read "
+                    f"those points as at the bound (the estimator treats the variables as "
+                    f"continuous and overshoots it), not as the layer's information")
+    return messages

@@ -56,7 +56,9 @@ from tqdm.auto import tqdm
 
 from .._errors import InfoplaneError
 from ..estimators._interface import check_unit
+from ..estimators.discrete import label_entropy_bits
 from ._checks import (
+    above_ceiling,
     binned_saturation,
     check_labels,
     check_layers,
@@ -95,10 +97,10 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
         compressed "dim_T" (int, same shape: the compressed width of each layer, 0 for a
         constant layer), for binning "saturated" (bool, same shape: at least n / 2 bins
         occupied, so I(X;T) is near log2 n whatever the layer does) and "warnings" (a list of
-        messages, ``_checks.binned_saturation``; for compressed, points far below zero,
-        ``_checks.negative_estimates``), and "method", "settings" (as used; for
-        compressed also dim_x, the cap, and the counts "capped_points" and
-        "constant_points"), "unit".
+        messages, ``_checks.binned_saturation``; for compressed, points far below zero or
+        above log2 n or H(Y), ``_checks.negative_estimates`` and ``_checks.above_ceiling``),
+        and "method", "settings" (as used; for compressed also dim_x, the cap, and the
+        counts "capped_points" and "constant_points"), "unit".
 
     Raises:
         InfoplaneError: unknown method or settings, bad shapes, labels of the wrong length,
@@ -136,7 +138,10 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
         result.update(binned_saturation(result["I_XT"] / scale, result["I_TY"] / scale, n,
                                         codes))
     if method == "compressed":
-        result["warnings"] = negative_estimates(
-            {"I(X;T)": result["I_XT"], "I(T;Y)": result["I_TY"]},
-            {"I(X;T)": result["I_XT_stderr"], "I(T;Y)": result["I_TY_stderr"]}, unit)
+        values = {"I(X;T)": result["I_XT"], "I(T;Y)": result["I_TY"]}
+        stderrs = {"I(X;T)": result["I_XT_stderr"], "I(T;Y)": result["I_TY_stderr"]}
+        ceilings = {"I(X;T)": ("log2 n", math.log2(n) * scale),
+                    "I(T;Y)": ("H(Y)", label_entropy_bits(codes) * scale)}
+        result["warnings"] = (negative_estimates(values, stderrs, unit)
+                              + above_ceiling(values, stderrs, ceilings, unit))
     return dict(result, method=method, settings=used, unit=unit)
