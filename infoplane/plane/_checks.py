@@ -138,55 +138,55 @@ def binned_saturation(i_xt_bits: np.ndarray, i_ty_bits: np.ndarray, n: int,
     return {"saturated": mask, "warnings": warnings}
 
 
+def _points_beyond(values: dict, stderrs: dict, unit: str, beyond, say) -> list[str]:
+    """One message per quantity and layer with points ``beyond(what, value, slack)`` (a mask;
+    slack = 0.1 bit + 2 standard errors), worded by ``say(what, layer, count, size, values)``."""
+    margin = 0.1 if unit == "bits" else 0.1 * math.log(2)
+    messages = []
+    for what, value in values.items():
+        mask = beyond(what, value, margin + 2 * stderrs[what])
+        for j in range(value.shape[-1]):
+            if mask[..., j].any():
+                messages.append(say(what, j, int(mask[..., j].sum()), mask[..., j].size,
+                                    value[..., j]))
+    return messages
+
+
 def negative_estimates(values: dict, stderrs: dict, unit: str) -> list[str]:
-    """Warnings for estimates below zero by more than 0.1 + 2 standard errors (an MI is >= 0):
-    the estimator is unreliable there (e.g. the weighted Kozachenko-Leonenko estimator in
-    many compressed dimensions, whose weights have a large variance).
+    """Warnings for estimates below zero by more than 0.1 bit + 2 standard errors (an MI is
+    >= 0): the estimator is unreliable there (e.g. the weighted Kozachenko-Leonenko estimator
+    in many compressed dimensions, whose weights have a large variance).
 
     Args:
         values: {"I(X;T)": array, "I(T;Y)": array}, each [(seed,) epoch, layer].
         stderrs: the same keys, their standard errors.
         unit: the unit of both.
     """
-    margin = 0.1 if unit == "bits" else 0.1 * math.log(2)
-    messages = []
-    for what, value in values.items():
-        low = value < -(margin + 2 * stderrs[what])
-        for j in range(value.shape[-1]):
-            bad = low[..., j]
-            if bad.any():
-                messages.append(
-                    f"{what} of layer {j} is below zero by more than 0.1 bit + 2 standard "
-                    f"errors at {int(bad.sum())} of {bad.size} points (lowest "
-                    f"{float(value[..., j].min()):.3g} {unit}): read those points as "
-                    "unreliable; a smaller compressed dimension (dim_t) or estimator='copula' "
-                    "helps")
-    return messages
+    return _points_beyond(
+        values, stderrs, unit, lambda what, value, slack: value < -slack,
+        lambda what, j, count, size, v: (
+            f"{what} of layer {j} is below zero by more than 0.1 bit + 2 standard errors at "
+            f"{count} of {size} points (lowest {float(v.min()):.3g} {unit}): read those "
+            "points as unreliable; a smaller compressed dimension (dim_t) or "
+            "estimator='copula' helps"))
 
 
 def above_ceiling(values: dict, stderrs: dict, ceilings: dict, unit: str) -> list[str]:
     """Warnings for estimates above what the variables allow by more than 0.1 bit + 2 standard
     errors: I(X;T) <= H(X) <= log2 n, since X is uniform over the n inputs, and
     I(T;Y) <= H(Y). A continuous estimator on compressed codes does not know these bounds and
-    can pass them (a layer that tells all n inputs apart reads as more than log2 n).
+    can pass them (a layer that nearly copies its inputs reads as far more than log2 n).
 
     Args:
         values, stderrs: as ``negative_estimates``.
         ceilings: the same keys: (the bound's name, its value in ``unit``).
         unit: the unit of all three.
     """
-    margin = 0.1 if unit == "bits" else 0.1 * math.log(2)
-    messages = []
-    for what, value in values.items():
-        name, ceiling = ceilings[what]
-        high = value > ceiling + margin + 2 * stderrs[what]
-        for j in range(value.shape[-1]):
-            bad = high[..., j]
-            if bad.any():
-                messages.append(
-                    f"{what} of layer {j} is above {name} = {ceiling:.3g} {unit}, which bounds "
-                    f"it, by more than 0.1 bit + 2 standard errors at {int(bad.sum())} of "
-                    f"{bad.size} points (highest {float(value[..., j].max()):.3g} {unit}): read "
-                    f"those points as at the bound (the estimator treats the variables as "
-                    f"continuous and overshoots it), not as the layer's information")
-    return messages
+    return _points_beyond(
+        values, stderrs, unit, lambda what, value, slack: value > ceilings[what][1] + slack,
+        lambda what, j, count, size, v: (
+            f"{what} of layer {j} is above {ceilings[what][0]} = {ceilings[what][1]:.3g} "
+            f"{unit}, which bounds it, by more than 0.1 bit + 2 standard errors at {count} of "
+            f"{size} points (highest {float(v.max()):.3g} {unit}): read those points as at "
+            "the bound (the estimator treats the variables as continuous and overshoots it), "
+            "not as the layer's information"))
