@@ -10,18 +10,17 @@ calls itself::
 
 ``record`` checks the activations and casts them to the recorder's precision in the calling
 thread (a bad call raises there, and writes nothing); the rest runs in one background thread
-while training goes on: the binned plane of that epoch alone (NumPy,
-``_binned``: nothing to compile), one activation chunk (``activations/chunk_NNNNN.npz``, the
-layers' activations for all probe inputs at that epoch) and, at most every
-``INFORMATION_EVERY_S`` and at ``flush`` and ``close``, ``information.npz`` (the plane of every
-recorded epoch), each written atomically. The next ``record`` waits for it, so at most one
-record is in flight: a crash loses at most the last call, and the folder is always a valid run
-(``infoplane plot RUN`` draws it, ``plane_from_run`` re-estimates it from the stored
-activations; ``resume=True`` continues it, computing the plane of chunks written after the
-last information.npz). Because the plane is computed from the
-stored (cast) arrays, with the bins the compiled estimator uses, a plane recomputed from the
-folder equals the recorded one to float32 rounding (see ``_binned`` for the one exception:
-a value within a rounding of a "layer"-rule edge).
+while training goes on: the binned plane of that epoch alone (NumPy, ``_binned``: nothing to
+compile), one activation chunk (``activations/chunk_NNNNN.npz``, the layers' activations for
+all probe inputs at that epoch) and, at most every ``INFORMATION_EVERY_S`` and at ``flush``
+and ``close``, ``information.npz`` (the plane of every recorded epoch), each written
+atomically. The next ``record`` waits for it, so at most one record is in flight: a crash
+loses at most the last call, and the folder is always a valid run (``infoplane plot RUN``
+draws it, ``plane_from_run`` re-estimates it from the stored activations; ``resume=True``
+continues it, computing the plane of chunks written after the last information.npz). Because
+the plane is computed from the stored (cast) arrays, with the bins the compiled estimator
+uses, a plane recomputed from the folder equals the recorded one to float32 rounding (see
+``_binned`` for the one exception: a value within a rounding of a "layer"-rule edge).
 
 ``labels.npz`` holds the labels, H(X) = log2(distinct inputs), a digest of the inputs (checked
 on resume) and, unless ``store_inputs=False``, the inputs themselves as float32 (member
