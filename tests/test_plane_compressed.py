@@ -166,3 +166,18 @@ def test_estimates_above_their_ceiling_are_warned():
         above = [w for w in plane["warnings"] if "above log2 n" in w]
         assert bool(above) == warned, plane["warnings"]
         assert (plane["I_XT"][0, 0] > np.log2(n) + 1) == warned
+
+
+def test_a_layer_that_copies_the_inputs_reads_log2_n_with_a_warning():
+    """The copula estimator cannot take collinear normal scores (its MI is infinite); the
+    plane's I(X;T) of a copy of the inputs is H(X) = log2 n (distinct inputs), written with a
+    warning instead of failing the whole plane."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(256, 6)).astype(np.float32)
+    noisy = np.tanh(x @ rng.normal(size=(6, 3)) + rng.normal(size=(256, 3))).astype(np.float32)
+    plane = plane_from_activations([x[None], noisy[None]], (x[:, 0] > 0).astype(int),
+                                   method="compressed", inputs=x)
+    assert plane["I_XT"][0, 0] == pytest.approx(8.0, abs=1e-12)  # log2 256
+    assert 0 < plane["I_XT"][0, 1] < 8.0
+    assert plane["settings"]["determined_points"] == 1
+    assert any("determines the inputs'" in w for w in plane["warnings"])

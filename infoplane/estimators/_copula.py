@@ -38,6 +38,11 @@ from ._interface import Estimate, as_samples, check_same_n, from_nats, negative_
 from .knn import ksg_mutual_information
 
 
+class CollinearScores(InfoplaneError):
+    """The normal scores of (x, y) are collinear: one side is, after ranking, a linear
+    function of the other (for a layer, its code determines the inputs' code)."""
+
+
 def normal_scores(x: np.ndarray) -> np.ndarray:
     """Per column, Phi^-1(rank / (n + 1)) with average ranks for ties: a rank-Gaussian copula."""
     ranks = stats.rankdata(x, method="average", axis=0)
@@ -61,7 +66,7 @@ def _gaussian_copula_nats(sx: np.ndarray, sy: np.ndarray) -> float:
     ld = _logdet_unbiased
     joint = ld(cov, n)
     if not math.isfinite(joint):
-        raise InfoplaneError(
+        raise CollinearScores(
             "the normal scores of (x, y) are collinear (a column is a monotone function of "
             "others), so the Gaussian-copula MI is infinite; drop the redundant columns"
         )

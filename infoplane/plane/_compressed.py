@@ -26,6 +26,7 @@ import numpy as np
 from .. import defaults
 from .._errors import InfoplaneError
 from ..estimators._compress import Compression, compress_cap
+from ..estimators._copula import CollinearScores
 from ..estimators.compressed import (
     check_compression,
     codes_mi_nats,
@@ -93,8 +94,13 @@ def _point(t: np.ndarray, cx: Compression, codes: np.ndarray, s: dict, used: dic
     ct, _ = compress_side(t, "T", s["dim_t"], used["cap"], s["compressor"], s["variance"],
                           s["seed"] + 1, s["steps"])
     used["capped_points"] = used.get("capped_points", 0) + int(ct.capped)
-    xt, se_xt = codes_mi_nats(cx.z, ct.z, s["estimator"], used["k_xt"], s["jitter"],
-                              s["seed"])[:2]
+    try:
+        xt, se_xt = codes_mi_nats(cx.z, ct.z, s["estimator"], used["k_xt"], s["jitter"],
+                                  s["seed"])[:2]
+    except CollinearScores:  # T's code determines X's (a copy of the inputs, say): the
+        # continuous MI is infinite, the plane's I(X;T) = H(X) <= log2 n: its ceiling
+        used["determined_points"] = used.get("determined_points", 0) + 1
+        xt, se_xt = math.log(t.shape[0]), 0.0
     ty, se_ty, _ = discrete_mi_nats(ct.z, codes, used["k_ty"], s["jitter"], s["seed"])
     return xt, ty, se_xt, se_ty, ct.dim
 
@@ -108,7 +114,8 @@ def compressed_layer(flat: np.ndarray, codes: np.ndarray, cx: Compression, setti
         codes: (n,) int32 label codes.
         cx: the compressed inputs (``compress_inputs``).
         settings: the plane's settings; used: the settings used, updated in place
-            ("capped_points", "constant_points": counts over the call).
+            ("capped_points", "constant_points", "determined_points": counts over the
+            call; at a determined point I(X;T) is set to log2 n, see ``_point``).
         progress: a tqdm bar updated per item, or None.
 
     Returns:

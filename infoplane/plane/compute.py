@@ -144,4 +144,10 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
                     "I(T;Y)": ("H(Y)", label_entropy_bits(codes) * scale)}
         result["warnings"] = (negative_estimates(values, stderrs, unit)
                               + above_ceiling(values, stderrs, ceilings, unit))
+        if used.get("determined_points"):
+            count = used["determined_points"]
+            result["warnings"].append(
+                f"at {count} point{'s' * (count != 1)} a layer's compressed code determines "
+                "the inputs' (collinear normal scores, e.g. a layer that copies the inputs): "
+                "I(X;T) is set to its ceiling log2 n there")
     return dict(result, method=method, settings=used, unit=unit)
