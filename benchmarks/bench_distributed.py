@@ -33,10 +33,12 @@ STUDIES = [("tishby2017", 1, 50, 8000), ("saxe2018_activations", 4, 50, 10000),
 
 def child(seeds: int, epochs: int, dump: str, coordinator: str | None, pid: int,
           out: str | None, pin: bool = False) -> None:
-    if coordinator:  # pin: each process on a core of its own, by the library's option
+    if coordinator:  # pin: each process bound to a core of its own by the library's option
         from infoplane.training import distributed
 
-        distributed.initialize(coordinator, 2, pid, pin_cores=pin)
+        cores = sorted(os.sched_getaffinity(0))
+        distributed.initialize(coordinator, 2, pid, cores=[cores[pid % len(cores)]] if pin
+                               else None)
     import jax
     import numpy as np
 

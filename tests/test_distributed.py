@@ -5,6 +5,7 @@ Every process is started with a timeout; a test that would hang fails instead.
 """
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -219,42 +220,26 @@ def test_a_killed_coordinator_stops_the_other_with_one_line(tmp_path):
     assert info["I_XT"].shape[1] == info["epochs"].size > 0
 
 
-class FakeHosts:
-    """The coordination service's key-value store as pinning uses it: process i says its host."""
 
-    def __init__(self, hosts):
-        self.values = {f"infoplane/host/{i}": h for i, h in enumerate(hosts)}
-
-    def key_value_set(self, key, value, allow_overwrite=False):
-        assert self.values[key] == value
-
-    def blocking_key_value_get(self, key, timeout_ms):
-        return self.values[key]
-
-
-@pytest.mark.parametrize(("hosts", "me", "cores", "expected"), [
-    (["here", "here"], 1, [0, 1], [1]),
-    (["here", "there", "here", "here"], 3, [0, 1, 2, 3, 4, 5, 6], [4, 5]),  # 3 here, 7 cores
-    (["here", "there"], 0, [0, 1, 2, 3], [0, 1, 2, 3]),  # alone here: every core
-])
-def test_processes_on_one_host_are_pinned_to_cores_of_their_own(hosts, me, cores, expected,
-                                                               monkeypatch):
+@pytest.mark.parametrize(("cores", "expected"), [("0-2,5", [0, 1, 2, 5]), ([3, 1], [1, 3])])
+def test_a_process_is_bound_to_the_cores_given(cores, expected, monkeypatch):
     from infoplane.training import _pinning
 
     pinned = {}
-    monkeypatch.setattr(_pinning.socket, "gethostname", lambda: "here")
-    monkeypatch.setattr(_pinning.os, "sched_getaffinity", lambda pid: set(cores))
+    monkeypatch.setattr(_pinning.os, "sched_getaffinity", lambda pid: set(range(8)))
     monkeypatch.setattr(_pinning.os, "sched_setaffinity", pinned.__setitem__)
-    assert _pinning.pin_to_own_cores(FakeHosts(hosts), me, len(hosts), 5) == expected
-    assert all(v == expected for v in pinned.values())
-    assert str(os.getpid()) in {str(t) for t in pinned}  # every thread, the main one too
+    chosen = _pinning.parse_cores(cores) if isinstance(cores, str) else cores
+    assert _pinning.pin(chosen) == expected
+    assert os.getpid() in pinned and all(v == expected for v in pinned.values())  # every thread
 
 
-def test_pinning_more_processes_than_cores_is_one_line(monkeypatch):
+@pytest.mark.parametrize(("cores", "message"), [
+    ("0-x", "cores must be numbers and ranges like 0-3,8, got '0-x'"),
+    ([7, 9], "cannot bind this process to cores [7, 9]: it may use cores [0, 1, 2, 3]"),
+])
+def test_cores_that_cannot_be_used_are_one_line(cores, message, monkeypatch):
     from infoplane.training import _pinning
 
-    monkeypatch.setattr(_pinning.socket, "gethostname", lambda: "here")
-    monkeypatch.setattr(_pinning.os, "sched_getaffinity", lambda pid: {0})
-    with pytest.raises(InfoplaneError, match="2 processes of the distributed run share host "
-                       "here and its 1 cores"):
-        _pinning.pin_to_own_cores(FakeHosts(["here", "here"]), 0, 2, 5)
+    monkeypatch.setattr(_pinning.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    with pytest.raises(InfoplaneError, match=re.escape(message)):
+        _pinning.pin(_pinning.parse_cores(cores) if isinstance(cores, str) else cores)

@@ -1,49 +1,54 @@
-"""Processes of a distributed run that share a host, each on cores of its own.
+"""A process of a distributed run bound to cores of its own.
 
-Unpinned, the processes of one host share all its cores, and each process's XLA thread pools
-(sized by the number of cores) compete with the others': on 2 cores, 2 processes x 1 device
-spent 15% more CPU seconds than 1 process x 2 devices on the same work, and about 4% more
-when each process was pinned to its own core (``benchmarks/bench_distributed.py``). So
-``pin_to_own_cores`` splits the cores this process may use among the processes on its host
-(the host found by name through the coordination service), in order of process id, and
-binds every thread of this process to its share. It is a choice (``initialize(...,
-pin_cores=True)``), not the default: a process that is alone on its host, or that was given
-its cores by a scheduler (SLURM's ``--cpus-per-task``), is better left alone.
+XLA sizes its CPU thread pools by the cores a process may use when its CPU backend starts.
+Several processes on one host, unbound, each start pools as large as the whole host and
+compete for its cores: on 2 cores, 2 processes x 1 device spent 18% more CPU seconds than
+1 process x 2 devices on the same work; bound to one core each before JAX's backend started,
+each process started one XLA compute thread instead of two (``benchmarks/bench_distributed.py``
+has the numbers). Binding after the backend started does not help: the pools keep their size.
+So ``pin`` must run before ``jax.distributed.initialize`` (``distributed.initialize(...,
+cores=...)`` does that), or the process is started bound (``taskset -c 0 infoplane ...``).
+It is the user's choice, never the default: a process alone on its host, or given its cores
+by a scheduler (SLURM's ``--cpus-per-task``), is already right.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 
 from .._errors import InfoplaneError
 
-PREFIX = "infoplane/host/"
+
+def parse_cores(text: str) -> list[int]:
+    """Cores written as on the command line, e.g. "0-3,8" -> [0, 1, 2, 3, 8]."""
+    cores: list[int] = []
+    try:
+        for part in str(text).split(","):
+            first, _, last = part.strip().partition("-")
+            cores += range(int(first), int(last or first) + 1)
+    except ValueError:
+        raise InfoplaneError(f"cores must be numbers and ranges like 0-3,8, got {text!r}",
+                             usage=True) from None
+    return cores
 
 
-def pin_to_own_cores(client, me: int, n: int, timeout: int) -> list[int]:
-    """Bind this process (every thread) to its share of the host's cores; return them.
+def pin(cores) -> list[int]:
+    """Bind every thread of this process (and the threads it starts later) to ``cores``.
 
     Args:
-        client: JAX's coordination-service client (its key-value store).
-        me: this process's id; n: the number of processes.
-        timeout: seconds to wait for the other processes to say their host.
+        cores: core numbers, a subset of those this process may use (``os.sched_getaffinity``).
+
+    Returns:
+        The cores, sorted.
 
     Raises:
-        InfoplaneError: more processes on this host than cores.
+        InfoplaneError: no cores, or cores this process may not use.
     """
-    host = socket.gethostname()
-    client.key_value_set(f"{PREFIX}{me}", host, allow_overwrite=True)
-    hosts = [client.blocking_key_value_get(f"{PREFIX}{i}", 1000 * timeout) for i in range(n)]
-    local = [i for i in range(n) if hosts[i] == host]
-    cores = sorted(os.sched_getaffinity(0))
-    if len(local) > len(cores):
-        raise InfoplaneError(f"{len(local)} processes of the distributed run share host {host} "
-                             f"and its {len(cores)} cores: pinning needs one core per process "
-                             "at least; start fewer processes there, or leave out pinning")
-    share = len(cores) // len(local)
-    rank = local.index(me)
-    mine = cores[rank * share:(rank + 1) * share]
+    mine = sorted({int(c) for c in cores})
+    allowed = os.sched_getaffinity(0)
+    if not mine or not set(mine) <= allowed:
+        raise InfoplaneError(f"cannot bind this process to cores {mine}: it may use cores "
+                             f"{sorted(allowed)}", usage=True)
     for task in os.listdir("/proc/self/task"):  # threads started so far; later ones inherit
         try:
             os.sched_setaffinity(int(task), mine)

@@ -28,7 +28,7 @@ from .._errors import InfoplaneError
 from ..runs import write_activations
 from ._fatal import guard
 from ._heartbeat import claim_report, start_watching
-from ._pinning import pin_to_own_cores
+from ._pinning import parse_cores, pin
 from .sharding import packable, packed_whole, unpack
 
 # Short enough that a lost peer or a wrong address is reported within a minute, long enough
@@ -40,7 +40,7 @@ HEARTBEAT_TIMEOUT = 10
 def initialize(coordinator: str | None = None, num_processes: int | None = None,
                process_id: int | None = None, *, auto: bool = False,
                timeout: int = CONNECT_TIMEOUT, heartbeat: int = HEARTBEAT_TIMEOUT,
-               pin_cores: bool = False) -> None:
+               cores=None) -> None:
     """Join (or start, as process 0) a distributed run.
 
     Args:
@@ -51,8 +51,9 @@ def initialize(coordinator: str | None = None, num_processes: int | None = None,
             detection); the explicit arguments must then be left out.
         timeout: seconds to wait for all processes to connect.
         heartbeat: seconds after which a silent process counts as dead.
-        pin_cores: split the cores of each host among the processes on it and bind each
-            process to its share (``_pinning.py``: for several processes on one host).
+        cores: bind this process to these cores (numbers, or "0-3,8") before JAX's CPU
+            backend starts, so that its thread pools fit them: for several processes on one
+            host, give each its own (``_pinning.py``). None: leave the process as started.
 
     Raises:
         InfoplaneError: bad arguments, a port already in use, or processes that did not all
@@ -70,6 +71,8 @@ def initialize(coordinator: str | None = None, num_processes: int | None = None,
             wait_for_coordinator(host, port, timeout)
     if jax.distributed.is_initialized():
         raise InfoplaneError("jax.distributed is already initialised in this process")
+    if cores is not None:  # before jax.distributed.initialize, which starts XLA's thread pools
+        pin(parse_cores(cores) if isinstance(cores, str) else cores)
     # gloo must be chosen before the CPU backend starts; it is ignored on GPUs and TPUs.
     jax.config.update("jax_cpu_collectives_implementation", "gloo")
     try:  # JAX's own heartbeat is slower than ours (start_watching), which names the process
@@ -83,10 +86,6 @@ def initialize(coordinator: str | None = None, num_processes: int | None = None,
                     "(is process 0 running there, with the same {num_processes}?): "
                     + _first_line(err).replace("{", "{{").replace("}", "}}")) from None
     guard(jax.process_index(), coordinator)  # JAX's abort when the coordinator dies: one line
-    if pin_cores:  # before JAX's CPU backend starts its thread pools, which then inherit it
-        from jax._src.distributed import global_state
-
-        pin_to_own_cores(global_state.client, jax.process_index(), jax.process_count(), timeout)
     start_watching(jax.process_index(), jax.process_count(), coordinator, heartbeat)
     if not auto:
         check_same_everywhere("num_processes", num_processes, cli_what="--num-processes")
