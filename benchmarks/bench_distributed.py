@@ -59,8 +59,11 @@ def child(seeds: int, epochs: int, dump: str, coordinator: str | None, pid: int,
 
 
 # Thread names (/proc/self/task/*/comm) grouped into kinds, for the CPU seconds per kind.
-KINDS = {"python": ("python",), "xla_compute": ("xla", "eigen", "tf_", "cpu", "pjrt", "Async"),
-         "grpc_gloo": ("grpc", "gloo", "default-executo", "resolver", "timer"),
+# Unnamed threads carry the program's name, "python", as the main thread does.
+KINDS = {"unnamed_and_main": ("python",),
+         "xla_compute": ("xla", "eigen", "tf_", "cpu", "pjrt", "Async"),
+         "grpc_gloo": ("grpc", "gloo", "default-executo", "resolver", "timer", "event_engine",
+                       "lifeguard"),
          "heartbeat": ("infoplane",)}
 
 
