@@ -4,8 +4,10 @@ The tishby2017 network (12-10-7-5-4-3-2 tanh, Adam, batch 512, binned plane of e
 every logged epoch). Each repeat runs both layouts one after the other (interleaved, since the
 machine may be shared), each in fresh processes; the table gives the median training time
 (compilation apart), milliseconds per seed-epoch and whether the two layouts gave the same
-I(X;T) array for array. Then the projected wall time of the paper-scale studies on N devices,
-from the measured cost per seed-epoch per device.
+I(X;T) array for array; a third layout binds each of the two processes to a core of its own
+(``distributed.initialize(..., cores=...)``), measured beside the unbound one, never instead of
+it; then the CPU seconds per kind of thread. Then the projected wall time of the paper-scale
+studies on N devices, from the measured cost per seed-epoch per device.
 
     python benchmarks/bench_distributed.py                 # 10 seeds x 2000 epochs, 3 repeats
     python benchmarks/bench_distributed.py --seeds 20 --epochs 8000 --repeats 3

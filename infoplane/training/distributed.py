@@ -11,7 +11,11 @@ figures (``is_writer``); each process writes the activations of the seeds it hol
 
 Faults: a collective whose peer is gone fails at once, and ``train`` turns that into one
 InfoplaneError (``lost_peer``); a process in the middle of a chunk learns of a lost process from
-our heartbeat (``heartbeat`` seconds, ``_heartbeat.py``) and stops with one line.
+our heartbeat (``heartbeat`` seconds, ``_heartbeat.py``) and stops with one line; JAX's own
+abort when the coordinator dies becomes one line too (``_fatal.py``).
+
+Several processes on one host: ``cores`` binds each to its own cores before XLA's thread
+pools start (``_pinning.py``).
 """
 
 from __future__ import annotations
