@@ -169,6 +169,14 @@ def test_a_port_in_use_is_one_line(capsys, tmp_path):
     assert code == 2 and f"cannot listen on 127.0.0.1:{port}" in err and err.count("\n") == 1
 
 
+def test_bad_cores_are_one_usage_line(capsys, tmp_path):
+    code = main(["train", "--preset", "tiny", "--out", str(tmp_path / "o"), "--coordinator",
+                 f"127.0.0.1:{free_port()}", "--num-processes", "2", "--process-id", "0",
+                 "--cores", "0-x"])
+    err = capsys.readouterr().err
+    assert code == 2 and "0-x" in err and err.count("\n") == 1
+
+
 def test_a_wrong_coordinator_address_fails_within_the_timeout(tmp_path):
     t0 = time.monotonic()
     (code, err), = finish([start(["train", "--preset", "tiny", "--out", str(tmp_path / "o"),

@@ -75,6 +75,9 @@ def _add_distributed_options(p: argparse.ArgumentParser) -> None:
                    help="seconds to wait for every process to connect (default 60)")
     g.add_argument("--heartbeat", type=int, default=None, metavar="S",
                    help="seconds after which a silent process counts as dead (default 10)")
+    g.add_argument("--cores", metavar="LIST", default=None,
+                   help="bind this process to these cores before JAX starts, e.g. 0-15 "
+                        "(several processes on one host: give each its own)")
 
 
 def _start_distributed(args) -> bool:
@@ -87,7 +90,8 @@ def _start_distributed(args) -> bool:
     from ..training import distributed
 
     timing = {k: v for k, v in (("timeout", args.connect_timeout),
-                                ("heartbeat", args.heartbeat)) if v is not None}
+                                ("heartbeat", args.heartbeat), ("cores", args.cores))
+              if v is not None}
     try:
         distributed.initialize(*flags, auto=auto, **timing)
     except InfoplaneError as err:  # the flags do not make a run here: a usage error
