@@ -19,6 +19,12 @@ a cost of at most 20%.
 
     python benchmarks/bench_models.py --part cnn
     python benchmarks/bench_models.py --part recorders --epochs 200 --repeats 3
+    python benchmarks/bench_models.py --part breakdown --repeats 10 --torch-threads 1
+
+Part "breakdown": where a record's time goes, each step timed alone after a few training
+epochs (the recorder waiting for each record before the next): the probe pass and the checks
+(in the training thread), the plane, the chunk write and the information.npz write (in the
+background thread while training goes on), beside the time of one training epoch.
 
 ``--torch-threads 1`` runs PyTorch on one thread (its default is one per core); on a machine
 that other processes keep busy, its spinning worker threads otherwise slow it many times over.
@@ -91,10 +97,9 @@ def timed(fn, spent: list):
     return wrapper
 
 
-def keras_run(kind: str, data, epochs: int, record: bool, out: str) -> dict:
+def keras_model(kind: str, data):
+    """The benchmark's Keras network and its batch size (MLP of the toy problem, or CNN)."""
     import keras
-
-    from infoplane.integrations.keras import Recorder
 
     keras.utils.set_random_seed(0)
     if kind == "mlp":
@@ -111,6 +116,13 @@ def keras_run(kind: str, data, epochs: int, record: bool, out: str) -> dict:
         batch = 100
     model = keras.Sequential(layers + [keras.layers.Dense(data.n_classes, activation="softmax")])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model, batch
+
+
+def keras_run(kind: str, data, epochs: int, record: bool, out: str) -> dict:
+    from infoplane.integrations.keras import Recorder
+
+    model, batch = keras_model(kind, data)
     n_train = int(0.8 * len(data.y))
     callbacks, spent = [], [0.0]
     if record:
@@ -123,10 +135,9 @@ def keras_run(kind: str, data, epochs: int, record: bool, out: str) -> dict:
     return {"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0, "in": spent[0]}
 
 
-def torch_run(kind: str, data, epochs: int, record: bool, out: str) -> dict:
+def torch_model(kind: str, data):
+    """The benchmark's PyTorch network and its batch size, as ``keras_model``'s."""
     import torch
-
-    from infoplane.integrations.torch import Recorder
 
     torch.manual_seed(0)
     nn = torch.nn
@@ -134,13 +145,31 @@ def torch_run(kind: str, data, epochs: int, record: bool, out: str) -> dict:
         widths, mods = (12, 10, 7, 5, 4, 3), []
         for a, b in zip(widths[:-1], widths[1:], strict=True):
             mods += [nn.Linear(a, b), nn.Tanh()]
-        net, batch = nn.Sequential(*mods, nn.Linear(3, data.n_classes)), 512
-    else:
-        net = nn.Sequential(nn.Unflatten(1, (1, 40)), nn.Conv1d(1, 16, 5, padding=2), nn.ReLU(),
-                            nn.MaxPool1d(2), nn.Conv1d(16, 32, 5, padding=2), nn.ReLU(),
-                            nn.MaxPool1d(2), nn.Flatten(), nn.Linear(320, 64), nn.ReLU(),
-                            nn.Linear(64, data.n_classes))
-        batch = 100
+        return nn.Sequential(*mods, nn.Linear(3, data.n_classes)), 512
+    return nn.Sequential(nn.Unflatten(1, (1, 40)), nn.Conv1d(1, 16, 5, padding=2), nn.ReLU(),
+                         nn.MaxPool1d(2), nn.Conv1d(16, 32, 5, padding=2), nn.ReLU(),
+                         nn.MaxPool1d(2), nn.Flatten(), nn.Linear(320, 64), nn.ReLU(),
+                         nn.Linear(64, data.n_classes)), 100
+
+
+def torch_epoch(net, opt, x, y, n_train: int, batch: int) -> None:
+    import torch
+
+    net.train()
+    order = torch.randperm(n_train)
+    for i in range(0, n_train, batch):
+        idx = order[i:i + batch]
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(net(x[idx]), y[idx]).backward()
+        opt.step()
+
+
+def torch_run(kind: str, data, epochs: int, record: bool, out: str) -> dict:
+    import torch
+
+    from infoplane.integrations.torch import Recorder
+
+    net, batch = torch_model(kind, data)
     x, y = torch.as_tensor(data.x), torch.as_tensor(data.y, dtype=torch.long)
     n_train = int(0.8 * len(y))
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
@@ -152,13 +181,7 @@ def torch_run(kind: str, data, epochs: int, record: bool, out: str) -> dict:
     if rec:
         rec.record(0)
     for epoch in range(1, epochs + 1):
-        net.train()
-        order = torch.randperm(n_train)
-        for i in range(0, n_train, batch):
-            idx = order[i:i + batch]
-            opt.zero_grad()
-            nn.functional.cross_entropy(net(x[idx]), y[idx]).backward()
-            opt.step()
+        torch_epoch(net, opt, x, y, n_train, batch)
         if rec and epoch in logged:
             rec.record(epoch)
     if rec:
@@ -201,9 +224,108 @@ def part_recorders(args) -> None:
     print(f"load average after: {os.getloadavg()[0]:.1f}", flush=True)
 
 
+# ------------------------------------------------------------------------------- breakdown
+
+STEPS = ("probe pass", "check and copy", "plane", "chunk write", "information.npz write")
+
+
+def timed_steps(core) -> dict[str, list[float]]:
+    """Time each step of ``core``'s records (a ``Recorder``; the probe pass is the time from the
+    framework recorder's call to the core's), writing information.npz at every record."""
+    from infoplane.integrations._arrays import check_layers
+    from infoplane.integrations.recorder import write_activations
+
+    steps: dict[str, list[float]] = {k: [] for k in STEPS}
+    record_core = core._record
+
+    def record(epoch, acts, copy):
+        steps["probe pass"].append(time.perf_counter() - steps.pop("_start"))
+        t0 = time.perf_counter()
+        check_layers(acts, core.layer_names, core._widths, core.n, core.dtype, copy)
+        steps["check and copy"].append(time.perf_counter() - t0)
+        record_core(epoch, acts, copy=copy)
+
+    def write(chunk, epoch, layers):
+        t0 = time.perf_counter()
+        ixt, ity = core._plane(layers)
+        t1 = time.perf_counter()
+        write_activations(core.out, chunk, [epoch], {i: a[None, None] for i, a in
+                                                     enumerate(layers)})
+        t2 = time.perf_counter()
+        core._ixt.append(ixt)
+        core._ity.append(ity)
+        core._write_information(complete=False)
+        t3 = time.perf_counter()
+        for k, dt in zip(STEPS[2:], (t1 - t0, t2 - t1, t3 - t2), strict=True):
+            steps[k].append(dt)
+
+    core._record, core._write_record = record, write
+    return steps
+
+
+def part_breakdown(args) -> None:
+    """Each step of a record timed alone (the recorder waits for each record before the next),
+    median of ``--repeats`` records after one warm-up, beside one training epoch."""
+    import importlib.util
+
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    import infoplane as ip
+
+    data = {"mlp": ip.load_dataset("tishby12"), "cnn": ip.load_dataset("mnist1d")}
+    print("| framework | network | MB per record | one training epoch (ms) | "
+          + " | ".join(f"{k} (ms)" for k in STEPS) + " |")
+    print("|---|---|---:|---:|" + "---:|" * len(STEPS))
+    frameworks = ["keras"] + (["pytorch"] if importlib.util.find_spec("torch") else [])
+    for framework in frameworks:
+        for kind in ("mlp", "cnn"):
+            with tempfile.TemporaryDirectory() as out:
+                epoch_s, rec = breakdown_setup(framework, kind, data[kind], out, args)
+                steps = timed_steps(rec.core)
+                for epoch in range(args.repeats + 1):
+                    steps["_start"] = time.perf_counter()
+                    rec.record(epoch)
+                    rec.core.flush()
+                size = sum(a.nbytes for a in np.load(f"{out}/run/activations/chunk_00000.npz")
+                           .values()) / 2**20
+            ms = [1e3 * float(np.median(steps[k][1:])) for k in STEPS]
+            print(f"| {framework} | {kind} | {size:.1f} | {1e3 * epoch_s:.1f} | "
+                  + " | ".join(f"{m:.1f}" for m in ms) + " |", flush=True)
+
+
+def breakdown_setup(framework: str, kind: str, data, out: str, args):
+    """(seconds of one training epoch, median of 3; a recorder of the trained model)."""
+    n_train = int(0.8 * len(data.y))
+    times = []
+    if framework == "keras":
+        from infoplane.integrations.keras import Recorder
+
+        model, batch = keras_model(kind, data)
+        for _ in range(4):
+            t0 = time.perf_counter()
+            model.fit(data.x[:n_train], data.y[:n_train], epochs=1, batch_size=batch, verbose=0)
+            times.append(time.perf_counter() - t0)
+        rec = Recorder(f"{out}/run", data.x, data.y)
+        rec.set_model(model)
+        return float(np.median(times[1:])), rec
+    import torch
+
+    from infoplane.integrations.torch import Recorder
+
+    if args.torch_threads:
+        torch.set_num_threads(args.torch_threads)
+    net, batch = torch_model(kind, data)
+    x, y = torch.as_tensor(data.x), torch.as_tensor(data.y, dtype=torch.long)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    for _ in range(4):
+        t0 = time.perf_counter()
+        torch_epoch(net, opt, x, y, n_train, batch)
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times[1:])), Recorder(net, f"{out}/run", x, y)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=("cnn", "recorders"), default="cnn")
+    parser.add_argument("--part", choices=("cnn", "recorders", "breakdown"), default="cnn")
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
@@ -215,6 +337,8 @@ def main() -> None:
         cnn_child(*args.cnn_child)
     elif args.part == "cnn":
         part_cnn(args)
+    elif args.part == "breakdown":
+        part_breakdown(args)
     else:
         part_recorders(args)
 
