@@ -156,19 +156,19 @@ def layer_information(x: np.ndarray, edges: np.ndarray, labels: np.ndarray, n_cl
 
 
 def _sum_c_log_c(sorted_keys: np.ndarray) -> np.ndarray:
-    """Sum over each column's runs of equal values (the columns sorted) of c log2 c, c the run
+    """Sum over each row's runs of equal values (each row sorted) of c log2 c, c the run
     length: each value adds f(r) = r log2 r - (r-1) log2 (r-1), r its place in its run, so
-    that a run adds up to c log2 c; a few whole-array operations whatever the columns."""
-    n = sorted_keys.shape[0]
+    that a run adds up to c log2 c; a few whole-array operations whatever the rows."""
+    n = sorted_keys.shape[1]
     first = np.empty(sorted_keys.shape, bool)
-    first[0] = True
-    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=first[1:])
-    row = np.arange(n)[:, None]
-    place = row - np.maximum.accumulate(np.where(first, row, 0), axis=0)  # 0-based
+    first[:, 0] = True
+    np.not_equal(sorted_keys[:, 1:], sorted_keys[:, :-1], out=first[:, 1:])
+    column = np.arange(n)
+    place = column - np.maximum.accumulate(np.where(first, column, 0), axis=1)  # 0-based
     r = np.arange(1, n + 1, dtype=np.float64)
     r_log_r = r * np.log2(r)
     steps = r_log_r - np.concatenate([[0.0], r_log_r[:-1]])
-    return steps[place].sum(axis=0)
+    return steps[place].sum(axis=1)
 
 
 def narrow_information(codes: list[np.ndarray], base: int, labels: np.ndarray, n_classes: int
@@ -178,13 +178,13 @@ def narrow_information(codes: list[np.ndarray], base: int, labels: np.ndarray, n
     packed into one integer, and all layers counted by one sort, without a loop over layers
     (a network of narrow layers, such as the 12-10-7-5-4-3-2 MLP, costs a few operations)."""
     n = labels.size
-    keys = np.empty((n, len(codes)), np.int64)
+    keys = np.empty((len(codes), n), np.int64)  # a layer per row: contiguous sorts
     for j, c in enumerate(codes):
         powers = base ** np.arange(c.shape[1] - 1, -1, -1, dtype=np.int64)
-        np.matmul(c.astype(np.int64), powers, out=keys[:, j])
+        np.matmul(c.astype(np.int64), powers, out=keys[j])
     keys *= n_classes
-    keys += labels[:, None]
-    keys.sort(axis=0)
+    keys += labels
+    keys.sort(axis=1)
     h_ty = np.log2(n) - _sum_c_log_c(keys) / n
     keys //= n_classes
     h_t = np.log2(n) - _sum_c_log_c(keys) / n
