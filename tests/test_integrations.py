@@ -188,6 +188,16 @@ def test_torch_bad_modules_are_one_error(tmp_path, torch):
     with pytest.raises(InfoplaneError, match="used twice"):
         rec.record(0)
 
+    class Pooled(torch.nn.Module):  # averages over the batch: no row per input
+        def forward(self, v):
+            return v.mean(dim=0, keepdim=True)
+
+    pooled = Pooled()
+    model = torch.nn.Sequential(torch.nn.Linear(8, 3), pooled)
+    rec = Recorder(model, tmp_path / "d", x, y, layers=[pooled], batch_size=100)
+    with pytest.raises(InfoplaneError, match="first axis is the batch"):
+        rec.record(0)
+
 
 @pytest.mark.parametrize("framework", ["torch", "keras"])
 def test_integration_without_its_framework_says_how_to_install(framework):

@@ -119,6 +119,11 @@ class Recorder:
                 if not torch.is_tensor(output):
                     raise InfoplaneError(f"module {name!r} returns {type(output).__name__}, "
                                          "not a tensor; record another module")
+                rows = min(self.batch_size, n - start)
+                if output.ndim == 0 or output.shape[0] != rows:
+                    raise InfoplaneError(f"module {name!r} gives an output of shape "
+                                         f"{tuple(output.shape)} for a batch of {rows} inputs; "
+                                         "record a module whose first axis is the batch")
                 shape = (n, *output.shape[1:])
                 if calls[name] == 0 and (name not in into or into[name].shape != shape):
                     into[name] = np.empty(shape, self._buffer_dtype)
