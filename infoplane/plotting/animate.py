@@ -200,12 +200,12 @@ def animate_plane(I_XT, I_TY, epochs, out, *, H_X=None, H_Y=None, layer_names=No
     names = _names(layer_names, ixt.shape[1])
     frames = frame_indices(len(e), max_frames)
     title = f"mean of {n_seeds} runs" if n_seeds > 1 else None
+    if not writes_here():  # a distributed run: process 0 draws and writes the file
+        return out
     with paper_style():
         fig, ax, cax, cm, norm = _figure(ixt, ity, e, H_X=H_X, H_Y=H_Y, names=names,
                                          markers=markers, cmap=cmap, title=title, dpi=dpi)
         art = _Artists(fig, ax, cax, len(names), markers, size)
-        if not writes_here():  # a distributed run: process 0 writes the file
-            return out
         images = _frames(fig, art, lambda f: _update(art, ixt, ity, e, frames, f, cm, norm,
                                                      trail), len(frames))
         out.parent.mkdir(parents=True, exist_ok=True)
