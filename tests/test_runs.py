@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from infoplane import InfoplaneError, RunConfig, preset
+from infoplane import InfoplaneError, RunConfig, preset, runs
 from infoplane.runs import (
     read_checkpoint,
     read_config,
@@ -45,3 +45,31 @@ def test_information_round_trip_and_a_clear_error(tmp_path):
     write_information(tmp_path, {"epochs": np.arange(3)})
     with pytest.raises(InfoplaneError, match="no I_XT / I_TY arrays"):
         read_information(tmp_path)
+
+
+def test_write_npz_is_what_np_load_reads_for_every_kind_of_array(tmp_path, monkeypatch):
+    # write_npz writes contiguous numeric arrays from their memory in pieces; a small piece
+    # size makes the arrays below cross several piece boundaries (and one end exactly on one).
+    monkeypatch.setattr(runs, "WRITE_PIECE", 64)
+    arrays = {
+        "floats": np.arange(300, dtype=np.float32).reshape(3, 100),
+        "exact": np.arange(16, dtype=np.float64),  # 128 bytes: two whole pieces
+        "half": np.float16([1.5, -2.0]),
+        "strided": np.arange(40)[::3],
+        "fortran": np.asfortranarray(np.arange(12.0).reshape(3, 4)),
+        "empty": np.zeros((0, 5), np.float32),
+        "scalar": np.int64(7),
+        "flag": np.bool_(True),
+        "text": np.array("binning"),
+        "names": np.array(["dense", "conv1d_1"]),
+        "objects": np.array([{"a": 1}, None], dtype=object),
+        "record": np.zeros(3, dtype=[("x", "f4"), ("y", "i8")]),
+    }
+    runs.write_npz(tmp_path / "a.npz", **arrays)
+    with np.load(tmp_path / "a.npz", allow_pickle=True) as f:
+        assert sorted(f.files) == sorted(arrays)
+        for name, want in arrays.items():
+            got, want = f[name], np.asarray(want)
+            assert got.dtype == want.dtype and got.shape == want.shape, name
+            assert got.tolist() == want.tolist(), name
+    assert not list(tmp_path.glob(".*.tmp"))  # the temporary file was renamed
