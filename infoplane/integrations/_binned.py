@@ -140,16 +140,23 @@ def layer_information(x: np.ndarray, edges: np.ndarray, labels: np.ndarray, n_cl
     """H(T) and I(T;Y) in bits of a layer x (n, units) binned at ``edges``.
 
     Units are binned a block at a time (the first ``first``, then blocks that grow the prefix
-    fourfold): once the bin patterns of a prefix of units already tell all n inputs apart, more
+    fourfold): once the bin patterns of the units so far already tell all n inputs apart, more
     units cannot split them further, so the rest need not be binned; the result is the same.
-    A wide layer (a feature map of hundreds of units) usually stops after its first block.
+    The units are taken spread over the layer (every ``stride``-th, then the ones after
+    those, ...), not in order: neighbouring units of a feature map (one position's channels,
+    or neighbouring positions) tell fewer inputs apart than units from all over it. A wide
+    layer usually stops after its first block (the Keras CNN of ``benchmarks/bench_models.py``
+    after three epochs: all 5000 inputs apart after 32 spread units, 3746 after the first 32;
+    8.3 -> 2.7 ms for its 640-unit layer).
     """
     n, width = x.shape
+    stride = -(-width // first)
+    order = np.argsort(np.arange(width) % stride, kind="stable")
     keys, done = None, 0
     while True:
         step = first if done == 0 else 3 * done
-        keys, distinct = row_keys(bin_indices(x[:, done:done + step], edges), edges.size + 1,
-                                  keys)
+        keys, distinct = row_keys(bin_indices(x[:, order[done:done + step]], edges),
+                                  edges.size + 1, keys)
         done = min(width, done + step)
         if done == width or distinct == n:
             return _information(keys, labels.astype(np.int64, copy=False), n_classes)
