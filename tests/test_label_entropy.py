@@ -39,3 +39,19 @@ def test_a_recorded_run_with_negative_labels_gives_its_plane(tmp_path):
     plane = plane_from_run(tmp_path / "run", method="binning")
     assert float(plane["H_Y"]) == pytest.approx(-(0.25 * math.log2(0.25) + 0.75 * math.log2(0.75)),
                                                 abs=EXACT)
+
+
+def test_input_entropy_is_log2_n_for_distinct_rows_and_less_when_rows_repeat(tmp_path):
+    """H(X) for X uniform over the n inputs (estimators.discrete.input_entropy_bits), behind
+    the H_X of training, the recorder and the plane: a repeated row counts twice, so H(X) is
+    the plug-in entropy of the rows' counts, not log2 of the number of distinct rows."""
+    from infoplane.estimators.discrete import input_entropy_bits
+
+    assert input_entropy_bits(ip.tishby12().x) == pytest.approx(12.0, abs=EXACT)
+    images = np.arange(4 * 6, dtype=np.float32).reshape(4, 2, 3)  # rows of any shape
+    assert input_entropy_bits(images) == pytest.approx(2.0, abs=EXACT)
+    repeated = np.array([[0.0, 1.0], [0.0, 1.0], [1.0, 0.0], [2.0, 2.0]])  # counts 2, 1, 1
+    assert input_entropy_bits(repeated) == pytest.approx(1.5, abs=EXACT)  # log2(3) = 1.585
+    with ip.Recorder(tmp_path / "run", repeated, [0, 0, 1, 1]) as rec:
+        rec.record(0, {"h": repeated})
+    assert float(ip.read_information(tmp_path / "run")["H_X"]) == pytest.approx(1.5, abs=EXACT)

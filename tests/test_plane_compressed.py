@@ -154,16 +154,17 @@ def test_recorded_runs_take_their_inputs_from_labels_npz(digits_run, tmp_path):
 
 
 def test_estimates_above_their_ceiling_are_warned():
-    """I(X;T) <= log2 n when X is uniform over the n inputs; a layer that almost copies its
-    inputs reads as ~30 bits through the continuous estimator at n = 256 (log2 n = 8), which
-    must be warned; a noisy layer (~8 bits at n = 1000, log2 n = 10) must not be."""
+    """I(X;T) <= H(X) = log2 n when X is uniform over n distinct inputs; a layer that almost
+    copies its inputs reads as ~30 bits through the continuous estimator at n = 256
+    (log2 n = 8), which must be warned; a noisy layer (~8 bits at n = 1000, log2 n = 10) must
+    not be."""
     rng = np.random.default_rng(0)
     for n, noise, warned in ((256, 1e-3, True), (1000, 0.3, False)):
         x = rng.normal(size=(n, 4)).astype(np.float32)
         t = (x + noise * rng.normal(size=x.shape)).astype(np.float32)[None]
         plane = plane_from_activations([t], (x[:, 0] > 0).astype(int), method="compressed",
                                        inputs=x)
-        above = [w for w in plane["warnings"] if "above log2 n" in w]
+        above = [w for w in plane["warnings"] if "above H(X)" in w]
         assert bool(above) == warned, plane["warnings"]
         assert (plane["I_XT"][0, 0] > np.log2(n) + 1) == warned
 
@@ -181,3 +182,9 @@ def test_a_layer_that_copies_the_inputs_reads_log2_n_with_a_warning():
     assert 0 < plane["I_XT"][0, 1] < 8.0
     assert plane["settings"]["determined_points"] == 1
     assert any("determines the inputs'" in w for w in plane["warnings"])
+    # Each input twice: X is uniform over 512 rows of 256 values, H(X) = 8 bits, not log2 512.
+    twice = np.concatenate([x, x])
+    plane = plane_from_activations([twice[None]], (twice[:, 0] > 0).astype(int),
+                                   method="compressed", inputs=twice)
+    assert plane["settings"]["H_X_bits"] == pytest.approx(8.0, abs=1e-12)
+    assert plane["I_XT"][0, 0] == pytest.approx(8.0, abs=1e-12)

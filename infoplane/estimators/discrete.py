@@ -257,6 +257,15 @@ def label_entropy_bits(labels) -> float:
     return from_nats(_plugin_nats(counts), "bits")
 
 
+def input_entropy_bits(x) -> float:
+    """H(X) in bits of X uniform over the n rows of ``x`` (n, ...), as every plane measures
+    it: the plug-in entropy of the distinct rows' counts, which is log2(n) when no row repeats
+    and below log2(distinct rows) when some do. It is the ceiling of I(X;T) on these rows."""
+    rows = np.asarray(x).reshape(len(x), -1)
+    _, counts = np.unique(rows, axis=0, return_counts=True)
+    return from_nats(_plugin_nats(counts), "bits")
+
+
 def discrete_mutual_information(
     x, y, *, method: str = "plugin", alphabet_sizes=None, unit: str = "bits"
 ) -> Estimate:

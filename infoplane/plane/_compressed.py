@@ -33,6 +33,7 @@ from ..estimators.compressed import (
     compress_side,
     discrete_mi_nats,
 )
+from ..estimators.discrete import input_entropy_bits
 
 # The settings of method "compressed" in a plane; dim_t fixes the compressed width of every layer.
 SETTINGS = ("compressor", "estimator", "variance", "dim_x", "dim_t", "k", "steps", "jitter",
@@ -81,7 +82,8 @@ def compress_inputs(inputs, n: int, settings: dict, used: dict) -> Compression:
                 explained_x=cx.explained, loss_x=cx.loss,
                 k_xt=s["k"] or (defaults.KL_WEIGHTED_K if s["estimator"] == "kl_weighted"
                                 else defaults.K),
-                k_ty=s["k"] or defaults.K, estimator_ty="knn_mixed", warnings_x=list(warnings))
+                k_ty=s["k"] or defaults.K, estimator_ty="knn_mixed", warnings_x=list(warnings),
+                H_X_bits=input_entropy_bits(x))  # the value of a determined point (``_point``)
     used.pop("k", None)
     return cx
 
@@ -98,9 +100,9 @@ def _point(t: np.ndarray, cx: Compression, codes: np.ndarray, s: dict, used: dic
         xt, se_xt = codes_mi_nats(cx.z, ct.z, s["estimator"], used["k_xt"], s["jitter"],
                                   s["seed"])[:2]
     except CollinearScores:  # T's code determines X's (a copy of the inputs, say): the
-        # continuous MI is infinite, the plane's I(X;T) = H(X) <= log2 n: its ceiling
+        # continuous MI is infinite, the plane's I(X;T) = H(X) (log2 n for distinct inputs)
         used["determined_points"] = used.get("determined_points", 0) + 1
-        xt, se_xt = math.log(t.shape[0]), 0.0
+        xt, se_xt = used["H_X_bits"] * math.log(2), 0.0
     ty, se_ty, _ = discrete_mi_nats(ct.z, codes, used["k_ty"], s["jitter"], s["seed"])
     return xt, ty, se_xt, se_ty, ct.dim
 
@@ -115,7 +117,7 @@ def compressed_layer(flat: np.ndarray, codes: np.ndarray, cx: Compression, setti
         cx: the compressed inputs (``compress_inputs``).
         settings: the plane's settings; used: the settings used, updated in place
             ("capped_points", "constant_points", "determined_points": counts over the
-            call; at a determined point I(X;T) is set to log2 n, see ``_point``).
+            call; at a determined point I(X;T) is set to H(X), "H_X_bits", see ``_point``).
         progress: a tqdm bar updated per item, or None.
 
     Returns:

@@ -98,7 +98,7 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
         constant layer), for binning "saturated" (bool, same shape: at least n / 2 bins
         occupied, so I(X;T) is near log2 n whatever the layer does) and "warnings" (a list of
         messages, ``_checks.binned_saturation``; for compressed, points far below zero or
-        above log2 n or H(Y), ``_checks.negative_estimates`` and ``_checks.above_ceiling``),
+        above H(X) or H(Y), ``_checks.negative_estimates`` and ``_checks.above_ceiling``),
         and "method", "settings" (as used; for compressed also dim_x, the cap, and the
         counts "capped_points" and "constant_points"), "unit".
 
@@ -140,7 +140,7 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
     if method == "compressed":
         values = {"I(X;T)": result["I_XT"], "I(T;Y)": result["I_TY"]}
         stderrs = {"I(X;T)": result["I_XT_stderr"], "I(T;Y)": result["I_TY_stderr"]}
-        ceilings = {"I(X;T)": ("log2 n", math.log2(n) * scale),
+        ceilings = {"I(X;T)": ("H(X)", used["H_X_bits"] * scale),  # log2 n: distinct inputs
                     "I(T;Y)": ("H(Y)", label_entropy_bits(codes) * scale)}
         result["warnings"] = (negative_estimates(values, stderrs, unit)
                               + above_ceiling(values, stderrs, ceilings, unit))
@@ -149,5 +149,5 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
             result["warnings"].append(
                 f"at {count} point{'s' * (count != 1)} a layer's compressed code determines "
                 "the inputs' (collinear normal scores, e.g. a layer that copies the inputs): "
-                "I(X;T) is set to its ceiling log2 n there")
+                "I(X;T) is set to its ceiling H(X) there")
     return dict(result, method=method, settings=used, unit=unit)

@@ -6,7 +6,6 @@ framework's activations (``plane_from_npz``). Both read, then call
 from __future__ import annotations
 
 import json
-import math
 import re
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from .. import defaults
 from .._errors import InfoplaneError
 from ..analysis import seed_interval
 from ..data.datasets import load_dataset
-from ..estimators.discrete import label_entropy_bits
+from ..estimators.discrete import input_entropy_bits, label_entropy_bits
 from ..runs import (
     LABELS_FILE,
     provenance,
@@ -57,7 +56,7 @@ def _run_data(run_dir: Path, config: dict, need_inputs: bool):
         raise InfoplaneError(f"{run_dir} has no {LABELS_FILE} and its config names no data set; "
                              "the labels of its inputs are unknown")
     data = load_dataset(config["dataset"])
-    return (data.y, np.float64(math.log2(len(np.unique(data.x, axis=0)))),
+    return (data.y, np.float64(input_entropy_bits(data.x)),
             data.x if need_inputs else None)
 
 

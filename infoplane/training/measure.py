@@ -18,7 +18,7 @@ import numpy as np
 
 from ..data import Dataset, Split
 from ..estimators.binning import binned_information
-from ..estimators.discrete import label_entropy_bits
+from ..estimators.discrete import input_entropy_bits, label_entropy_bits
 from ..runs import provenance, provenance_fields
 from .config import RunConfig
 from .network import Network
@@ -113,15 +113,16 @@ def run_constants(config: RunConfig, data: Dataset, network: Network, logged: np
     """The arrays of information.npz that training does not change: the logged epochs, layer
     names (like "L1 (10)" for a hidden layer of 10 units, "out (2)" for the softmax output)
     and widths, the names of the weights whose gradients are recorded, seeds, and H(X), H(Y)
-    in bits (X uniform over the distinct inputs), and the provenance of the binned plane (its
-    bins, the number of inputs, the data set, the versions; the devices are in config.json)."""
+    in bits (X uniform over the inputs: ``input_entropy_bits``), and the provenance of the
+    binned plane (its bins, the number of inputs, the data set, the versions; the devices are
+    in config.json)."""
     return {
         "epochs": logged,
         "layer_names": np.array(network.layer_names),
         "layer_widths": np.array(network.layer_widths),
         "weight_names": np.array(network.weight_names),
         "seeds": np.arange(config.seed, config.seed + config.seeds),
-        "H_X": np.float64(math.log2(len(np.unique(data.x, axis=0)))),
+        "H_X": np.float64(input_entropy_bits(data.x)),
         "H_Y": np.float64(label_entropy_bits(data.y)),
         **provenance_fields(provenance(
             method="binning", source=data.name,
