@@ -13,18 +13,21 @@ Each configuration is trained without and with the recorder, alternately (in tur
 ``--repeats`` times; the table gives the medians: the wall time of training without and with
 the recorder and their ratio (the cost), the time the training loop spent inside the
 recorder's calls (the probe pass, the checks, waiting for the previous record's write), and the
-ratio of the process's CPU time with and without (which counts the recorder's background
-thread, and is less sensitive to other processes on a shared machine than wall time). Target:
-a cost of at most 20%.
+ratio of the CPU time with and without (this process's and the recorder's writer process's,
+so all of the recorder's background work; less sensitive to other processes on a shared
+machine than wall time). Each recorder is run with each of its writers ("thread" and
+"process"; ``--writer`` picks one), the three runs of a repeat in turn. Target: a cost of at
+most 20%.
 
     python benchmarks/bench_models.py --part cnn
-    python benchmarks/bench_models.py --part recorders --epochs 200 --repeats 3
+    python benchmarks/bench_models.py --part recorders --epochs 200 --repeats 5 --torch-threads 1
     python benchmarks/bench_models.py --part breakdown --repeats 10 --torch-threads 1
 
 Part "breakdown": where a record's time goes, each step timed alone after a few training
 epochs (the recorder waiting for each record before the next): the probe pass and the checks
 (in the training thread), the plane, the chunk write and the information.npz write (in the
-background thread while training goes on), beside the time of one training epoch.
+background while training goes on; timed in a writer thread), beside the time of one training
+epoch.
 
 ``--torch-threads 1`` runs PyTorch on one thread (its default is one per core); on a machine
 that other processes keep busy, its spinning worker threads otherwise slow it many times over.
@@ -119,20 +122,29 @@ def keras_model(kind: str, data):
     return model, batch
 
 
-def keras_run(kind: str, data, epochs: int, record: bool, out: str) -> dict:
+def cpu_seconds() -> float:
+    """CPU time of this process and of its children that have ended (the recorder's writer
+    process ends when the recorder closes)."""
+    import resource
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def keras_run(kind: str, data, epochs: int, record: bool, out: str, writer: str) -> dict:
     from infoplane.integrations.keras import Recorder
 
     model, batch = keras_model(kind, data)
     n_train = int(0.8 * len(data.y))
     callbacks, spent = [], [0.0]
     if record:
-        rec = Recorder(out, data.x, data.y, epochs=schedule(epochs))
+        rec = Recorder(out, data.x, data.y, epochs=schedule(epochs), writer=writer)
         rec.record, rec.on_train_end = timed(rec.record, spent), timed(rec.on_train_end, spent)
         callbacks.append(rec)
-    t0, c0 = time.perf_counter(), time.process_time()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     model.fit(data.x[:n_train], data.y[:n_train], epochs=epochs, batch_size=batch, verbose=0,
               callbacks=callbacks, shuffle=True)
-    return {"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0, "in": spent[0]}
+    return {"wall": time.perf_counter() - t0, "cpu": cpu_seconds() - c0, "in": spent[0]}
 
 
 def torch_model(kind: str, data):
@@ -164,7 +176,7 @@ def torch_epoch(net, opt, x, y, n_train: int, batch: int) -> None:
         opt.step()
 
 
-def torch_run(kind: str, data, epochs: int, record: bool, out: str) -> dict:
+def torch_run(kind: str, data, epochs: int, record: bool, out: str, writer: str) -> dict:
     import torch
 
     from infoplane.integrations.torch import Recorder
@@ -173,11 +185,11 @@ def torch_run(kind: str, data, epochs: int, record: bool, out: str) -> dict:
     x, y = torch.as_tensor(data.x), torch.as_tensor(data.y, dtype=torch.long)
     n_train = int(0.8 * len(y))
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    rec, spent = (Recorder(net, out, x, y) if record else None), [0.0]
+    rec, spent = (Recorder(net, out, x, y, writer=writer) if record else None), [0.0]
     if rec:
         rec.record, rec.close = timed(rec.record, spent), timed(rec.close, spent)
     logged = set(schedule(epochs))
-    t0, c0 = time.perf_counter(), time.process_time()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     if rec:
         rec.record(0)
     for epoch in range(1, epochs + 1):
@@ -186,7 +198,7 @@ def torch_run(kind: str, data, epochs: int, record: bool, out: str) -> dict:
             rec.record(epoch)
     if rec:
         rec.close()
-    return {"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0, "in": spent[0]}
+    return {"wall": time.perf_counter() - t0, "cpu": cpu_seconds() - c0, "in": spent[0]}
 
 
 def part_recorders(args) -> None:
@@ -204,23 +216,27 @@ def part_recorders(args) -> None:
 
             torch.set_num_threads(args.torch_threads)
     print(f"load average before: {os.getloadavg()[0]:.1f}", flush=True)
-    print("| framework | network | epochs | logged | train without (s) | train with (s) "
-          "| cost | in the recorder's calls (s) | CPU time cost |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| framework | network | writer | epochs | logged | train without (s) "
+          "| train with (s) | cost | in the recorder's calls (s) | CPU time cost |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    writers = ["thread", "process"] if args.writer == "both" else [args.writer]
+    modes = [None, *writers]  # None: trained without a recorder
     for framework, run in runners.items():
         for kind in ("mlp", "cnn"):
-            runs: dict[bool, list[dict]] = {False: [], True: []}
+            runs: dict = {mode: [] for mode in modes}
             for r in range(args.repeats):
                 with tempfile.TemporaryDirectory() as out:
-                    for record in (False, True) if r % 2 == 0 else (True, False):
-                        runs[record].append(run(kind, data[kind], args.epochs, record,
-                                                f"{out}/{int(record)}"))
-            a, b = (float(np.median([m["wall"] for m in runs[k]])) for k in (False, True))
-            ca, cb = (float(np.median([m["cpu"] for m in runs[k]])) for k in (False, True))
-            inside = float(np.median([m["in"] for m in runs[True]]))
-            print(f"| {framework} | {kind} | {args.epochs} | {len(schedule(args.epochs)) + 1} "
-                  f"| {a:.1f} | {b:.1f} | {100 * (b - a) / a:.0f}% | {inside:.2f} "
-                  f"| {100 * (cb - ca) / ca:.0f}% |", flush=True)
+                    for mode in modes[r % len(modes):] + modes[:r % len(modes)]:  # in turn
+                        runs[mode].append(run(kind, data[kind], args.epochs, mode is not None,
+                                              f"{out}/{mode}", mode))
+            a, ca = (float(np.median([m[k] for m in runs[None]])) for k in ("wall", "cpu"))
+            for mode in writers:
+                b, cb, inside = (float(np.median([m[k] for m in runs[mode]]))
+                                 for k in ("wall", "cpu", "in"))
+                print(f"| {framework} | {kind} | {mode} | {args.epochs} "
+                      f"| {len(schedule(args.epochs)) + 1} "
+                      f"| {a:.1f} | {b:.1f} | {100 * (b - a) / a:.0f}% | {inside:.2f} "
+                      f"| {100 * (cb - ca) / ca:.0f}% |", flush=True)
     print(f"load average after: {os.getloadavg()[0]:.1f}", flush=True)
 
 
@@ -230,10 +246,13 @@ STEPS = ("probe pass", "check and copy", "plane", "chunk write", "information.np
 
 
 def timed_steps(core) -> dict[str, list[float]]:
-    """Time each step of ``core``'s records (a ``Recorder``; the probe pass is the time from the
-    framework recorder's call to the core's), writing information.npz at every record."""
+    """Time each step of ``core``'s records (a ``Recorder`` with ``writer="thread"``; the probe
+    pass is the time from the framework recorder's call to the core's), writing
+    information.npz at every record."""
     from infoplane.integrations._arrays import check_layers
-    from infoplane.integrations.recorder import write_activations
+    from infoplane.runs import write_activations
+
+    writer = core._writer.writer  # the RecordWriter the thread runs
 
     steps: dict[str, list[float]] = {k: [] for k in STEPS}
     record_core = core._record
@@ -247,19 +266,21 @@ def timed_steps(core) -> dict[str, list[float]]:
 
     def write(chunk, epoch, layers):
         t0 = time.perf_counter()
-        ixt, ity = core._plane(layers)
+        ixt, ity = writer.plane(layers)
         t1 = time.perf_counter()
-        write_activations(core.out, chunk, [epoch], {i: a[None, None] for i, a in
-                                                     enumerate(layers)})
+        write_activations(writer.out, chunk, [epoch], {i: a[None, None] for i, a in
+                                                       enumerate(layers)})
         t2 = time.perf_counter()
-        core._ixt.append(ixt)
-        core._ity.append(ity)
-        core._write_information(complete=False)
+        writer.epochs.append(epoch)
+        writer.ixt.append(ixt)
+        writer.ity.append(ity)
+        writer.information(complete=False)
         t3 = time.perf_counter()
         for k, dt in zip(STEPS[2:], (t1 - t0, t2 - t1, t3 - t2), strict=True):
             steps[k].append(dt)
+        return len(writer.epochs)
 
-    core._record, core._write_record = record, write
+    core._record, writer.write = record, write
     return steps
 
 
@@ -304,7 +325,7 @@ def breakdown_setup(framework: str, kind: str, data, out: str, args):
             t0 = time.perf_counter()
             model.fit(data.x[:n_train], data.y[:n_train], epochs=1, batch_size=batch, verbose=0)
             times.append(time.perf_counter() - t0)
-        rec = Recorder(f"{out}/run", data.x, data.y)
+        rec = Recorder(f"{out}/run", data.x, data.y, writer="thread")
         rec.set_model(model)
         return float(np.median(times[1:])), rec
     import torch
@@ -320,7 +341,7 @@ def breakdown_setup(framework: str, kind: str, data, out: str, args):
         t0 = time.perf_counter()
         torch_epoch(net, opt, x, y, n_train, batch)
         times.append(time.perf_counter() - t0)
-    return float(np.median(times[1:])), Recorder(net, f"{out}/run", x, y)
+    return float(np.median(times[1:])), Recorder(net, f"{out}/run", x, y, writer="thread")
 
 
 def main() -> None:
@@ -331,6 +352,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--torch-threads", type=int, default=None,
                         help="threads for PyTorch (default: its own, one per core)")
+    parser.add_argument("--writer", choices=("process", "thread", "both"), default="both",
+                        help="the recorders' writer (part recorders): one, or both in turn "
+                             "(default)")
     parser.add_argument("--cnn-child", nargs=2, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.cnn_child:

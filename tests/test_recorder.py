@@ -2,12 +2,14 @@
 clear error that keeps what was recorded before. (Its NumPy plane against the compiled
 estimator: test_recorder_plane.py; crashes and failed writes: test_recorder_crash.py.)"""
 
+import gc
 import json
 
 import numpy as np
 import pytest
 
 from infoplane import Bins, InfoplaneError, Recorder, plane_from_run
+from infoplane.integrations import recorder as recorder_module
 from infoplane.runs import read_activations, read_npz
 
 N, BINS = 300, Bins("fixed", 30, -1.0, 1.0)
@@ -94,12 +96,28 @@ def test_float16_storage_is_what_the_plane_is_computed_from(tmp_path, probe):
                                ["I_XT"], rtol=0, atol=SAME)
 
 
+def test_a_folder_has_one_recorder_at_a_time(tmp_path, probe, monkeypatch):
+    x, y = probe
+    monkeypatch.setattr(recorder_module, "LOCK_WAIT_S", 0.3)
+    with Recorder(tmp_path / "run", x, y) as rec:
+        rec.record(0, layers_at(x, 0))
+        with pytest.raises(InfoplaneError, match="another recorder is writing into"):
+            Recorder(tmp_path / "run", x, y, resume=True)
+        rec.record(1, layers_at(x, 1))
+    with Recorder(tmp_path / "run", x, y, resume=True) as rec:  # closed: free again
+        rec.record(2, layers_at(x, 2))
+    np.testing.assert_array_equal(read_npz(tmp_path / "run" / "information.npz")["epochs"],
+                                  [0, 1, 2])
+
+
 def test_resume_continues_and_refuses_other_inputs(tmp_path, probe):
     x, y = probe
     rec = Recorder(tmp_path / "run", x, y)
     rec.record(0, layers_at(x, 0))
     rec.record(1, layers_at(x, 1))
-    rec.flush()  # written; then the process "dies": no close()
+    rec.flush()  # written; then the recorder is dropped without close(), as if its process died
+    del rec
+    gc.collect()
     assert not bool(read_npz(tmp_path / "run" / "information.npz")["complete"])
     with pytest.raises(InfoplaneError, match="already exists"):
         Recorder(tmp_path / "run", x, y)

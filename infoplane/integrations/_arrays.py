@@ -102,3 +102,15 @@ def check_layers(activations, layer_names: list[str] | None, widths: list[int], 
         raise InfoplaneError(f"activation shapes changed since the first epoch ("
                              f"{', '.join(changed)} units per example)")
     return names, layers
+
+
+def slot_view(slots: list[np.ndarray] | None, k: int, shape: tuple, dtype) -> np.ndarray | None:
+    """Layer k's array of the recorder's free slot (``Recorder._free_slot``) viewed as
+    ``shape``, for an adapter to fill in place of a buffer of its own; None when there is no
+    slot, or it does not hold ``shape`` of ``dtype`` (then the recorder copies, and checks)."""
+    if slots is None or k >= len(slots):
+        return None
+    slot = slots[k]
+    if slot.dtype != np.dtype(dtype) or slot.size != int(np.prod(shape)):
+        return None
+    return slot.reshape(shape)

@@ -32,6 +32,7 @@ except ImportError:  # pragma: no cover - exercised by a test that hides keras
         "(and a backend: jax, tensorflow or torch)"
     ) from None
 
+from ._arrays import slot_view
 from .recorder import Recorder as _Core
 
 
@@ -90,9 +91,10 @@ class Recorder(keras.callbacks.Callback):
         if self._probe is None:
             self._probe, self._names = self._build_probe()
         # Two sets of buffers in turn, as the PyTorch recorder: the record in flight is written
-        # from one while this one fills the other.
+        # from one while this one fills the other (or the recorder's free slot, as the buffer).
         self._turn = 1 - self._turn
         into = self._buffers[self._turn]
+        slots = self.core._free_slot()  # filled in place of the buffers, where they fit
         n = len(self.inputs)
         size = -(-n // -(-n // self.batch_size))  # equal batches of at most batch_size
         for i in range(0, n, size):
@@ -100,10 +102,15 @@ class Recorder(keras.callbacks.Callback):
             if len(batch) < size:  # one batch shape: the compiled probe compiles once
                 filler = np.repeat(batch[-1:], size - len(batch), axis=0)
                 batch = np.concatenate([batch, filler])
-            for name, out in zip(self._names, self._probe(batch), strict=True):
+            for k, (name, out) in enumerate(zip(self._names, self._probe(batch), strict=True)):
                 out = np.asarray(out)
-                if name not in into or into[name].shape[1:] != out.shape[1:]:
-                    into[name] = np.empty((n, *out.shape[1:]), self._buffer_dtype)
+                if i == 0:
+                    shape = (n, *out.shape[1:])
+                    view = slot_view(slots, k, shape, self._buffer_dtype)
+                    if view is not None:
+                        into[name] = view
+                    elif name not in into or into[name].shape != shape:
+                        into[name] = np.empty(shape, self._buffer_dtype)
                 into[name][i:i + size] = out[:n - i]
         self.core._record(epoch, dict(into), copy=False)
 

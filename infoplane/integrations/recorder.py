@@ -9,20 +9,25 @@ calls itself::
             rec.record(epoch, {"dense1": h1, "dense2": h2, "out": probs})
 
 ``record`` checks the activations and casts them to the recorder's precision in the calling
-thread (a bad call raises there, and writes nothing); the rest runs in one background thread
-while training goes on: the binned plane of that epoch alone (NumPy, ``_binned``: nothing to
-compile), one activation chunk (``activations/chunk_NNNNN.npz``, the layers' activations for
-all probe inputs at that epoch) and, at most every ``INFORMATION_EVERY_S`` and at ``flush``
-and ``close``, ``information.npz`` (the plane of every recorded epoch), each written
-atomically. The next ``record`` waits for it, so at most one record is in flight: a crash
-loses at most the last call, and the folder is always a valid run (``infoplane plot RUN``
-draws it, ``plane_from_run`` re-estimates it from the stored activations; ``resume=True``
-continues it, computing the plane of chunks written after the last information.npz). Because
-the plane is computed from the stored (cast) arrays, with the bins the compiled estimator
-uses, a plane recomputed from the folder equals the recorded one to float32 rounding (see
-``_binned`` for the one exception: a value within a rounding of a "layer"-rule edge).
+thread (a bad call raises there, and writes nothing); the rest runs in the background while
+training goes on, in a writer process of its own (or a thread, ``writer="thread"``; see
+``_writer`` for why a process is the default): the binned plane of that epoch alone (NumPy,
+``_binned``: nothing to compile), one activation chunk (``activations/chunk_NNNNN.npz``, the
+layers' activations for all probe inputs at that epoch) and, at most every
+``INFORMATION_EVERY_S`` and at ``flush`` and ``close``, ``information.npz`` (the plane of every
+recorded epoch), each written atomically. The next ``record`` waits for it, so at most one
+record is in flight: a crash loses at most the last call (none, if only the training process
+dies after the writer process has taken over, a few tenths of a second after the recorder is
+made: it finishes the record it was handed), and the folder is always a valid
+run (``infoplane plot RUN`` draws it, ``plane_from_run`` re-estimates it from the stored
+activations; ``resume=True`` continues it, computing the plane of chunks written after the last
+information.npz). Because the plane is computed from the stored (cast) arrays, with the bins
+the compiled estimator uses, a plane recomputed from the folder equals the recorded one to
+float32 rounding (see ``_binned`` for the one exception: a value within a rounding of a
+"layer"-rule edge).
 
-``labels.npz`` holds the labels, H(X) = log2(distinct inputs), a digest of the inputs (checked
+``labels.npz`` holds the labels, H(X) (X uniform over the inputs: log2 n when no input
+repeats; ``estimators.discrete.input_entropy_bits``), a digest of the inputs (checked
 on resume) and, unless ``store_inputs=False``, the inputs themselves as float32 (member
 "inputs"), which ``plane_from_run(run, method="compressed")`` needs.
 
@@ -36,36 +41,32 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
-import math
+import os
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+import weakref
 
 import numpy as np
 
-from .._errors import InfoplaneError
+from .._errors import InfoplaneError, check_choice
 from ..defaults import DATA_BIN_RULE
 from ..estimators.bins import Bins
-from ..estimators.discrete import label_entropy_bits
-from ..plane import plane_from_activations
+from ..estimators.discrete import input_entropy_bits, label_entropy_bits
 from ..runs import (
     LABELS_FILE,
     prepare_dir,
     provenance,
     provenance_fields,
     read_npz,
-    write_activations,
     write_config,
     write_npz,
 )
 from ._arrays import check_layers, labels_array, to_numpy
-from ._binned import binned_plane
 from ._folder import read_records
+from ._writer import INFORMATION_EVERY_S, RecordWriter, WriterProcess, WriterThread
 
 DTYPES = ("float32", "float16", "float64")
-# information.npz is rewritten after a record at most this often (and by flush and close);
-# the chunks are written at every record, and a resumed folder recomputes what it lacks.
-INFORMATION_EVERY_S = 2.0
+WRITERS = ("process", "thread")
+__all__ = ["DTYPES", "INFORMATION_EVERY_S", "WRITERS", "Recorder"]
 
 
 class Recorder:
@@ -82,6 +83,10 @@ class Recorder:
         bins: the binning of the plane written to information.npz (see the module docstring).
         store_inputs: store the inputs (float32) in labels.npz, as the "compressed" plane
             method needs; False keeps only their digest (for a huge probe set).
+        writer: where the planes and files are written while training goes on: "process" (a
+            writer process of its own; the default on POSIX systems) or "thread" (a thread of
+            this process; the default elsewhere, and for the "quantile" bin rule, which needs
+            JAX). See ``_writer``.
 
     Raises:
         InfoplaneError: bad inputs or labels, an existing folder without resume or overwrite, or
@@ -89,42 +94,58 @@ class Recorder:
     """
 
     def __init__(self, out, inputs, labels, *, resume: bool = False, overwrite: bool = False,
-                 dtype: str = "float32", bins: Bins | None = None, store_inputs: bool = True):
+                 dtype: str = "float32", bins: Bins | None = None, store_inputs: bool = True,
+                 writer: str | None = None):
         if dtype not in DTYPES:
             raise InfoplaneError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+        if writer is not None:
+            check_choice("writer", writer, WRITERS)
         x = to_numpy(inputs, "inputs")
         if x.ndim == 0 or x.shape[0] < 2:
             raise InfoplaneError(f"inputs must hold at least 2 examples along the first axis, "
                                  f"got shape {x.shape}")
         self.labels = labels_array(labels, x.shape[0])
-        self._classes, codes = np.unique(self.labels, return_inverse=True)
-        self._codes = codes.ravel().astype(np.int64)
         self.n = int(x.shape[0])
         self.dtype = np.dtype(dtype)
         self.bins = (bins if bins is not None else Bins(rule=DATA_BIN_RULE)).validate()
         self.out = prepare_dir(out, resume=resume, overwrite=overwrite)
+        self._lock = lock_folder(self.out)
+        weakref.finalize(self, _release, self._lock)
         digest = hashlib.sha256(np.ascontiguousarray(x).tobytes()).hexdigest()
         self.layer_names: list[str] | None = None
         self._widths: list[int] = []
-        self._epochs: list[int] = []  # submitted; the planes below lag by the record in flight
-        self._ixt: list[np.ndarray] = []
-        self._ity: list[np.ndarray] = []
-        self._h_y = label_entropy_bits(self._codes)
-        self._information_at = (0, -math.inf)  # records in information.npz, and when written
+        self._epochs: list[int] = []  # submitted; the writer's lag by the record in flight
         self._closed = False
-        self._pool: ThreadPoolExecutor | None = None
-        self._pending: Future | None = None
-        self._provenance = provenance_fields(provenance(  # once: reading versions takes ms
-            method="binning", settings={**self.bins._asdict(), "n": self.n},
-            source=f"integrations.Recorder into {self.out}"))
+        self._pending = None
+        self._writer = None
         if resume:
-            self._restore(digest)
+            self.h_x = self._check_resumed(digest)
         else:
-            self.h_x = math.log2(len(np.unique(x.reshape(self.n, -1), axis=0)))
+            self.h_x = input_entropy_bits(x)
             extra = {"inputs": x.astype(np.float32)} if store_inputs else {}
             write_npz(self.out / LABELS_FILE, labels=self.labels, H_X=np.float64(self.h_x),
                       inputs_sha256=np.array(digest), **extra)
+        records = RecordWriter(self.out, self.labels, self.bins, self.h_x,
+                               label_entropy_bits(self.labels),
+                               provenance_fields(provenance(  # once: reading versions takes ms
+                                   method="binning", settings={**self.bins._asdict(),
+                                                               "n": self.n},
+                                   source=f"integrations.Recorder into {self.out}")))
+        if resume:
+            restored = read_records(self.out, records.plane)
+            if restored is not None:
+                records.restore(restored)
+                self.layer_names, self._widths, self._epochs = (
+                    list(restored[0]), list(restored[1]), list(restored[2]))
+        else:
             self._write_config()
+        if writer is None:
+            writer = "process" if os.name == "posix" and self.bins.rule != "quantile" else "thread"
+        self.writer = writer
+        self._writer = (WriterProcess(records, keep_open=(self._lock,) if self._lock else ())
+                        if writer == "process" else WriterThread(records))
+        if self.layer_names:  # resumed: the layers are known
+            self._writer.start(self.layer_names, self._widths, self.n, self.dtype)
 
     # ------------------------------------------------------------------ recording
 
@@ -153,15 +174,20 @@ class Recorder:
                                  "resume=True to record more")
         epoch = self._check_epoch(epoch)
         names, layers = check_layers(activations, self.layer_names, self._widths, self.n,
-                                     self.dtype, copy)
-        self._wait()
-        if self.layer_names is None:
+                                     self.dtype, copy and not self._writer.copies)
+        if self.layer_names is None:  # the first record: nothing is in flight
             self._start(names, layers)
+        staged = self._writer.stage(layers)  # the slot the record in flight does not use
+        self._wait()
         chunk = len(self._epochs)
         self._epochs.append(epoch)
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="infoplane-rec")
-        self._pending = self._pool.submit(self._write_record, chunk, epoch, layers)
+        self._pending = self._writer.submit(chunk, epoch, staged)
+
+    def _free_slot(self) -> list[np.ndarray] | None:
+        """The (n, units) arrays the next record is copied into, for a framework recorder to
+        fill itself and save that copy (None if there are none: before the first record, or
+        with a writer thread, which is handed each record's own arrays)."""
+        return self._writer.free_slot()
 
     def flush(self) -> None:
         """Wait until the last ``record`` is written, information.npz included; raise its
@@ -169,7 +195,7 @@ class Recorder:
         try:
             self._wait()
         finally:
-            self._write_information(complete=False)
+            self._writer.information(complete=False)
 
     def _wait(self) -> None:
         """Wait for the record in flight; drop it if it failed, and raise its error."""
@@ -179,9 +205,9 @@ class Recorder:
         try:
             pending.result()
         except BaseException:
-            del self._epochs[len(self._ixt):]
+            del self._epochs[self._writer.done:]
             with contextlib.suppress(Exception):  # the records before it, if the disk allows
-                self._write_information(complete=False)
+                self._writer.information(complete=False)
             raise
 
     def close(self) -> None:
@@ -190,7 +216,7 @@ class Recorder:
             return
         try:
             self._wait()
-            self._write_information(complete=True)
+            self._writer.information(complete=True)
         finally:
             self._stop()
 
@@ -212,9 +238,10 @@ class Recorder:
 
     def _stop(self) -> None:
         self._closed = True
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        if self._writer is not None:
+            self._writer.stop()
+        _release(self._lock)
+        self._lock = None
 
     # ------------------------------------------------------------------ checks
 
@@ -232,6 +259,7 @@ class Recorder:
         """The first record fixes the layers, written into config.json."""
         self.layer_names = names
         self._widths = [a.shape[1] for a in layers]
+        self._writer.start(names, self._widths, self.n, self.dtype)
         self._write_config()
 
     def _write_config(self) -> None:
@@ -243,49 +271,47 @@ class Recorder:
             "n_bins": self.bins.n_bins, "bin_low": self.bins.low, "bin_high": self.bins.high,
         }, logged_epochs=self._epochs, n_chunks=len(self._epochs), devices=[])
 
-    def _plane(self, layers: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """The binned (I_XT, I_TY) (layers,) in bits of one epoch's stored layers."""
-        if self.bins.rule == "quantile":  # per-unit quantiles: the compiled estimator
-            plane = plane_from_activations([a[None] for a in layers], self.labels,
-                                           method="binning", **self.bins._asdict())
-            return plane["I_XT"][0], plane["I_TY"][0]
-        return binned_plane(layers, self._codes, len(self._classes), self.bins)
-
-    def _write_record(self, chunk: int, epoch: int, layers: list[np.ndarray]) -> None:
-        """The background part of a record: its plane, its chunk, then information.npz if it
-        was last written more than ``INFORMATION_EVERY_S`` ago."""
-        ixt, ity = self._plane(layers)
-        write_activations(self.out, chunk, [epoch],
-                          {li: a[None, None] for li, a in enumerate(layers)})
-        self._ixt.append(ixt)
-        self._ity.append(ity)
-        if time.monotonic() - self._information_at[1] >= INFORMATION_EVERY_S:
-            self._write_information(complete=False)
-
-    def _write_information(self, complete: bool) -> None:
-        """information.npz of the records written so far (once more only to mark it complete)."""
-        done = len(self._ixt)
-        if done == 0 or (self._information_at[0] == done and not complete):
-            return
-        write_npz(self.out / "information.npz",
-                  I_XT=np.stack(self._ixt)[None], I_TY=np.stack(self._ity)[None],
-                  epochs=np.asarray(self._epochs[:done], dtype=np.int64),
-                  layer_names=np.array(self.layer_names), layer_widths=np.array(self._widths),
-                  H_X=np.float64(self.h_x), H_Y=np.float64(self._h_y),
-                  method=np.array("binning"),
-                  settings=np.array(json.dumps(self.bins._asdict())),
-                  complete=np.bool_(complete), **self._provenance)
-        self._information_at = (done, time.monotonic())
-
-    def _restore(self, digest: str) -> None:
-        """Continue a folder: check it was recorded on the same inputs, reload its records."""
+    def _check_resumed(self, digest: str) -> float:
+        """H(X) of a folder to continue, after checking it was recorded on the same inputs."""
         stored = read_npz(self.out / LABELS_FILE) if (self.out / LABELS_FILE).is_file() else {}
         if str(stored.get("inputs_sha256", "")) != digest or not np.array_equal(
                 stored.get("labels"), self.labels):
             raise InfoplaneError(f"cannot resume {self.out}: it was recorded with other inputs "
                                  "or labels; pass the same probe set, or overwrite=True")
-        self.h_x = float(stored["H_X"])
-        records = read_records(self.out, self._plane)
-        if records is not None:
-            self.layer_names, self._widths, self._epochs, self._ixt, self._ity = records
-            self._information_at = (0, -math.inf)  # rewritten at the next record
+        return float(stored["H_X"])
+
+
+# A killed training process's writer process finishes the record it was handed (a second or
+# so) before it ends; a recorder that resumed the folder meanwhile would number its records
+# from a count that is about to change. So each recorder holds an exclusive lock on its folder
+# (flock, on POSIX systems), inherited by its writer process and so held until both have ended;
+# the next recorder of the folder waits for it.
+LOCK_WAIT_S = 30.0
+
+
+def lock_folder(out) -> int | None:
+    """A descriptor of ``out`` locked for this recorder (None where flock does not exist)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    fd = os.open(out, os.O_RDONLY)
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                os.close(fd)
+                raise InfoplaneError(
+                    f"another recorder is writing into {out} (still open, or the writer process "
+                    f"of a killed run finishing its last record for over {LOCK_WAIT_S:.0f} s); "
+                    "close it first") from None
+            time.sleep(0.05)
+
+
+def _release(fd: int | None) -> None:
+    if fd is not None:
+        with contextlib.suppress(OSError):  # closed already
+            os.close(fd)

@@ -31,6 +31,7 @@ except ImportError:  # pragma: no cover - exercised where torch is absent
         'infoplane.integrations.torch needs PyTorch; install it with pip install "infoplane[torch]"'
     ) from None
 
+from ._arrays import slot_view
 from .recorder import Recorder as _Core
 
 
@@ -99,7 +100,7 @@ class Recorder:
 
     def activations(self) -> dict[str, np.ndarray]:
         """The chosen modules' outputs on all probe inputs: ``{name: (n, ...) array}``."""
-        return self._forward({})
+        return self._forward(None)
 
     def record(self, epoch: int) -> None:
         """Record every chosen module's output at ``epoch`` (0 = before training)."""
@@ -108,11 +109,15 @@ class Recorder:
         self._turn = 1 - self._turn
         self.core._record(epoch, self._forward(self._buffers[self._turn]), copy=False)
 
-    def _forward(self, into: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def _forward(self, into: dict[str, np.ndarray] | None) -> dict[str, np.ndarray]:
         """Run the probe inputs through the model in eval mode, each chosen module's output
-        copied (on the CPU, as float32 or float64) into ``into[name]``, an (n, ...) array made
-        at the first call and reused while the shape holds."""
+        copied (on the CPU, as float32 or float64) into ``into[name]``: the recorder's free
+        slot where it fits, else an (n, ...) array made at the first call and reused while the
+        shape holds (``into=None``: new arrays, for the caller to keep)."""
         n, start, calls = len(self.inputs), 0, {name: 0 for name, _ in self.modules}
+        slots = self.core._free_slot() if into is not None else None  # filled where they fit
+        index = {name: k for k, (name, _) in enumerate(self.modules)}
+        into = {} if into is None else into
 
         def hook_for(name):
             def hook(module, args, output):
@@ -125,7 +130,11 @@ class Recorder:
                                          f"{tuple(output.shape)} for a batch of {rows} inputs; "
                                          "record a module whose first axis is the batch")
                 shape = (n, *output.shape[1:])
-                if calls[name] == 0 and (name not in into or into[name].shape != shape):
+                view = (slot_view(slots, index[name], shape, self._buffer_dtype)
+                        if calls[name] == 0 else None)
+                if view is not None:
+                    into[name] = view
+                elif calls[name] == 0 and (name not in into or into[name].shape != shape):
                     into[name] = np.empty(shape, self._buffer_dtype)
                 elif into[name].shape != shape:
                     raise InfoplaneError(f"module {name!r} gives outputs of shape "

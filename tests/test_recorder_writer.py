@@ -1,0 +1,123 @@
+"""The recorder's writer process (``integrations._writer``): it writes what a writer thread
+writes, hands over from the thread it starts with, and its own failures are one clear error
+that keeps every record written before."""
+
+import gc
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_recorder_crash import check_consistent, layers_at, probe
+
+from infoplane import Bins, InfoplaneError, Recorder
+from infoplane.runs import read_activations, read_npz
+
+
+def record_all(run, writer, epochs, *, wait=False, **options):
+    x, y = probe()
+    with Recorder(run, x, y, writer=writer, **options) as rec:
+        if wait:
+            assert rec._writer.wait_ready()
+        for epoch in epochs:
+            rec.record(epoch, layers_at(x, epoch))
+        return rec
+
+
+def test_the_default_writer_is_a_process_on_posix_and_a_thread_for_quantile_bins(tmp_path):
+    x, y = probe()
+    with Recorder(tmp_path / "a", x, y) as rec:
+        assert rec.writer == ("process" if os.name == "posix" else "thread")
+    with Recorder(tmp_path / "b", x, y, bins=Bins("quantile", 10)) as rec:
+        assert rec.writer == "thread"  # the quantile plane is JAX's, which the process lacks
+    with pytest.raises(InfoplaneError, match="unknown writer 'fork'"):
+        Recorder(tmp_path / "c", x, y, writer="fork")
+
+
+@pytest.mark.parametrize("wait", [False, True], ids=["thread first", "process from the start"])
+def test_a_writer_process_writes_what_a_writer_thread_writes(tmp_path, wait):
+    epochs = [0, 1, 2, 5, 9]
+    rec = record_all(tmp_path / "p", "process", epochs, wait=wait)
+    assert rec._writer._local is None or not wait  # waited: the process wrote every record
+    record_all(tmp_path / "t", "thread", epochs)
+    a, b = (read_npz(tmp_path / run / "information.npz") for run in ("p", "t"))
+    for key in ("epochs", "I_XT", "I_TY", "H_X", "H_Y", "layer_names", "complete"):
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    (ea, la), (eb, lb) = read_activations(tmp_path / "p"), read_activations(tmp_path / "t")
+    np.testing.assert_array_equal(ea, eb)
+    for u, v in zip(la, lb, strict=True):
+        np.testing.assert_array_equal(u, v)
+    check_consistent(tmp_path / "p", epochs)
+
+
+def test_the_hand_over_keeps_the_records_the_thread_wrote(tmp_path):
+    x, y = probe()
+    run = tmp_path / "run"
+    with Recorder(run, x, y, writer="process") as rec:
+        rec.record(0, layers_at(x, 0))  # before the process is ready: the thread writes it
+        rec.record(1, layers_at(x, 1))
+        assert rec._writer.wait_ready()
+        rec.record(2, layers_at(x, 2))  # handed over here
+        assert rec._writer._local is None
+        rec.record(3, layers_at(x, 3))
+    check_consistent(run, [0, 1, 2, 3])
+    assert bool(read_npz(run / "information.npz")["complete"])
+
+
+def test_a_killed_writer_process_is_one_error_and_the_folder_resumes(tmp_path):
+    x, y = probe()
+    run = tmp_path / "run"
+    rec = Recorder(run, x, y, writer="process")
+    assert rec._writer.wait_ready()
+    rec.record(0, layers_at(x, 0))
+    rec.record(1, layers_at(x, 1))
+    rec.flush()
+    os.kill(rec._writer._proc.pid, signal.SIGKILL)
+    rec._writer._proc.wait()
+    with pytest.raises(InfoplaneError, match=r"writer process stopped .* resume=True"):
+        rec.record(2, layers_at(x, 2))
+        rec.flush()
+    with pytest.raises(InfoplaneError, match="writer process stopped"):
+        rec.close()  # it cannot mark the run complete; what was written is on disk
+    check_consistent(run, [0, 1])
+    with Recorder(run, x, y, resume=True) as again:
+        again.record(2, layers_at(x, 2))
+    check_consistent(run, [0, 1, 2])
+
+
+def test_the_writer_process_ignores_ctrl_c_and_ends_with_its_recorder(tmp_path):
+    x, y = probe()
+    rec = Recorder(tmp_path / "run", x, y, writer="process")
+    assert rec._writer.wait_ready()
+    rec.record(0, layers_at(x, 0))
+    proc = rec._writer._proc
+    os.kill(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
+    time.sleep(0.2)
+    rec.record(1, layers_at(x, 1))  # it is still there
+    rec.flush()
+    assert proc.poll() is None
+    del rec  # dropped without close(): the process ends, and is reaped
+    gc.collect()
+    assert proc.poll() is not None
+    check_consistent(tmp_path / "run", [0, 1])
+
+
+def test_a_run_over_before_the_writer_process_starts_prints_nothing(tmp_path):
+    code = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from infoplane import Recorder
+        from test_recorder_crash import layers_at, probe
+        x, y = probe()
+        with Recorder({str(tmp_path / "run")!r}, x, y, writer="process") as rec:
+            rec.record(0, layers_at(x, 0))
+    """)
+    done = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    check_consistent(tmp_path / "run", [0])
