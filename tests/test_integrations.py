@@ -135,6 +135,8 @@ def test_torch_hooks_record_leaf_modules_and_restore_the_mode(tmp_path, torch):
     xt, yt = torch.as_tensor(x), torch.as_tensor(y)
     outputs = []  # the model's outputs at each recorded epoch, in one pass over all inputs
     with Recorder(model, tmp_path / "run", xt, yt, batch_size=100, bins=BINS) as rec:
+        if os.name == "posix":  # a writer process by default, which here writes every record
+            assert rec.core.writer == "process" and rec.core._writer.wait_ready()
         for epoch in range(4):
             if epoch:
                 model.train()
@@ -150,8 +152,8 @@ def test_torch_hooks_record_leaf_modules_and_restore_the_mode(tmp_path, torch):
     info = read_npz(tmp_path / "run" / "information.npz")
     assert [str(n) for n in info["layer_names"]] == ["0", "1", "3"]  # not Dropout
     _, acts = read_activations(tmp_path / "run")
-    # batches of 100 give what one pass gives, at every epoch: the recorder's two buffers,
-    # reused in turn, never mix one record into another
+    # batches of 100 give what one pass gives, at every epoch: the writer's two slots, filled
+    # by the hooks in turn, never mix one record into another
     np.testing.assert_allclose(acts[2][0], np.stack(outputs), atol=1e-6)
     check_folder_against_numpy(tmp_path / "run", y)
 

@@ -29,14 +29,16 @@ def record_all(run, writer, epochs, *, wait=False, **options):
         return rec
 
 
-def test_the_default_writer_is_a_process_on_posix_and_a_thread_for_quantile_bins(tmp_path):
+def test_the_writer_is_a_thread_unless_a_process_is_asked_for(tmp_path):
     x, y = probe()
     with Recorder(tmp_path / "a", x, y) as rec:
-        assert rec.writer == ("process" if os.name == "posix" else "thread")
-    with Recorder(tmp_path / "b", x, y, bins=Bins("quantile", 10)) as rec:
-        assert rec.writer == "thread"  # the quantile plane is JAX's, which the process lacks
+        assert rec.writer == "thread" and type(rec._writer).__name__ == "WriterThread"
+    with Recorder(tmp_path / "b", x, y, writer="process") as rec:
+        assert type(rec._writer).__name__ == "WriterProcess"
     with pytest.raises(InfoplaneError, match="unknown writer 'fork'"):
         Recorder(tmp_path / "c", x, y, writer="fork")
+    with pytest.raises(InfoplaneError, match="writer='thread'"):  # its plane needs JAX
+        Recorder(tmp_path / "d", x, y, bins=Bins("quantile", 10), writer="process")
 
 
 @pytest.mark.parametrize("wait", [False, True], ids=["thread first", "process from the start"])

@@ -1,13 +1,18 @@
 """The background half of a ``Recorder``: each record's plane, its activation chunk, and
 information.npz; in a thread of the recording process, or in a writer process of its own.
 
-Why a process. A training loop that runs Python at every step (a small PyTorch network, whose
-steps take microseconds of arithmetic) holds the interpreter nearly all the time. A writer
-thread's NumPy work is many short calls, each of which needs the interpreter too, so the two
-take turns on one core: the PyTorch MLP of ``benchmarks/bench_models.py`` trained 27-31% slower
-with a writer thread. A writer process runs the same code on another core. The records reach
-it through two shared-memory slots that the recording process fills in turn; at most one
-record is in flight, so the slot being filled is never the one being written.
+When a process helps. A training loop that runs Python at every step (a small PyTorch
+network, whose steps take microseconds of arithmetic) holds the interpreter nearly all the
+time. A writer thread's NumPy work is many short calls, each of which needs the interpreter
+too, so the two take turns: the PyTorch MLP of ``benchmarks/bench_models.py --part
+recorders`` trained 26-29% slower with a writer thread and 20% with a writer process, which
+runs the same code on another core (15% once the process has started). Where training runs
+in compiled steps that leave the interpreter free (Keras, JAX), a thread costs the same or
+less: the process must start, and on the machine measured its writes of large records cost
+more CPU than the same writes from a thread (the PyTorch CNN: 18% against 9%; the Keras CNN:
+21% against 17%), for reasons not found. The records reach the process through two
+shared-memory slots that the recording process fills in turn; at most one record is in
+flight, so the slot being filled is never the one being written.
 
 The writer process imports only NumPy and the few infoplane modules it runs (``_BOOT``): the
 package's ``__init__`` would import JAX, which takes over a second and 200 MB it does not need.

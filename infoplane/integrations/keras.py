@@ -55,8 +55,9 @@ class Recorder(keras.callbacks.Callback):
         layers: layers of the model, or their names (default: ``default_layers``).
         epochs: the epochs to record after (1 = after the first epoch); default every epoch.
         batch_size: probe inputs per forward pass (default: all of them, up to 4096).
-        **options: ``resume``, ``overwrite``, ``dtype``, ``bins``, ``store_inputs`` of
-            :class:`infoplane.Recorder`.
+        **options: ``resume``, ``overwrite``, ``dtype``, ``bins``, ``store_inputs``,
+            ``writer`` of :class:`infoplane.Recorder` (the default writer thread suits Keras,
+            whose compiled steps leave the interpreter free).
     """
 
     def __init__(self, out, inputs, labels, layers=None, epochs: Iterable[int] | None = None,

@@ -10,15 +10,15 @@ calls itself::
 
 ``record`` checks the activations and casts them to the recorder's precision in the calling
 thread (a bad call raises there, and writes nothing); the rest runs in the background while
-training goes on, in a writer process of its own (or a thread, ``writer="thread"``; see
-``_writer`` for why a process is the default): the binned plane of that epoch alone (NumPy,
-``_binned``: nothing to compile), one activation chunk (``activations/chunk_NNNNN.npz``, the
-layers' activations for all probe inputs at that epoch) and, at most every
-``INFORMATION_EVERY_S`` and at ``flush`` and ``close``, ``information.npz`` (the plane of every
-recorded epoch), each written atomically. The next ``record`` waits for it, so at most one
-record is in flight: a crash loses at most the last call (none, if only the training process
-dies after the writer process has taken over, a few tenths of a second after the recorder is
-made: it finishes the record it was handed), and the folder is always a valid
+training goes on, in a thread (the default) or in a writer process of its own
+(``writer="process"``, the PyTorch recorder's default; see ``_writer`` for when it helps): the
+binned plane of that epoch alone (NumPy, ``_binned``: nothing to compile), one activation chunk
+(``activations/chunk_NNNNN.npz``, the layers' activations for all probe inputs at that epoch)
+and, at most every ``INFORMATION_EVERY_S`` and at ``flush`` and ``close``, ``information.npz``
+(the plane of every recorded epoch), each written atomically. The next ``record`` waits for it,
+so at most one record is in flight: a crash loses at most the last call (none, if only the
+training process dies after the writer process has taken over, a few tenths of a second after
+the recorder is made: it finishes the record it was handed), and the folder is always a valid
 run (``infoplane plot RUN`` draws it, ``plane_from_run`` re-estimates it from the stored
 activations; ``resume=True`` continues it, computing the plane of chunks written after the last
 information.npz). Because the plane is computed from the stored (cast) arrays, with the bins
@@ -83,10 +83,10 @@ class Recorder:
         bins: the binning of the plane written to information.npz (see the module docstring).
         store_inputs: store the inputs (float32) in labels.npz, as the "compressed" plane
             method needs; False keeps only their digest (for a huge probe set).
-        writer: where the planes and files are written while training goes on: "process" (a
-            writer process of its own; the default on POSIX systems) or "thread" (a thread of
-            this process; the default elsewhere, and for the "quantile" bin rule, which needs
-            JAX). See ``_writer``.
+        writer: where the planes and files are written while training goes on: "thread" (a
+            thread of this process, the default) or "process" (a writer process of its own,
+            on POSIX systems: for a training loop that runs Python at every step, such as
+            PyTorch's; not with the "quantile" bin rule, which needs JAX). See ``_writer``.
 
     Raises:
         InfoplaneError: bad inputs or labels, an existing folder without resume or overwrite, or
@@ -95,11 +95,10 @@ class Recorder:
 
     def __init__(self, out, inputs, labels, *, resume: bool = False, overwrite: bool = False,
                  dtype: str = "float32", bins: Bins | None = None, store_inputs: bool = True,
-                 writer: str | None = None):
+                 writer: str = "thread"):
         if dtype not in DTYPES:
             raise InfoplaneError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
-        if writer is not None:
-            check_choice("writer", writer, WRITERS)
+        check_choice("writer", writer, WRITERS)
         x = to_numpy(inputs, "inputs")
         if x.ndim == 0 or x.shape[0] < 2:
             raise InfoplaneError(f"inputs must hold at least 2 examples along the first axis, "
@@ -108,6 +107,11 @@ class Recorder:
         self.n = int(x.shape[0])
         self.dtype = np.dtype(dtype)
         self.bins = (bins if bins is not None else Bins(rule=DATA_BIN_RULE)).validate()
+        if writer == "process" and (os.name != "posix" or self.bins.rule == "quantile"):
+            raise InfoplaneError(
+                "writer='process' needs a POSIX system and a bin rule other than 'quantile' "
+                "(whose plane is JAX's, which the writer process does not load); use "
+                "writer='thread'", usage=True)
         self.out = prepare_dir(out, resume=resume, overwrite=overwrite)
         self._lock = lock_folder(self.out)
         weakref.finalize(self, _release, self._lock)
@@ -139,8 +143,6 @@ class Recorder:
                     list(restored[0]), list(restored[1]), list(restored[2]))
         else:
             self._write_config()
-        if writer is None:
-            writer = "process" if os.name == "posix" and self.bins.rule != "quantile" else "thread"
         self.writer = writer
         self._writer = (WriterProcess(records, keep_open=(self._lock,) if self._lock else ())
                         if writer == "process" else WriterThread(records))
