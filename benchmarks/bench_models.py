@@ -15,9 +15,9 @@ the recorder and their ratio (the cost), the time the training loop spent inside
 recorder's calls (the probe pass, the checks, waiting for the previous record's write), and the
 ratio of the CPU time with and without (this process's and the recorder's writer process's,
 so all of the recorder's background work; less sensitive to other processes on a shared
-machine than wall time). Each recorder is run with each of its writers ("thread" and
-"process"; ``--writer`` picks one), the three runs of a repeat in turn. Target: a cost of at
-most 20%.
+machine than wall time). Each recorder is run with each of its writers ("thread",
+"process" and "auto", the PyTorch recorder's default; ``--writer`` picks one), the runs of a
+repeat in turn. Target: a cost of at most 20%.
 
     python benchmarks/bench_models.py --part cnn
     python benchmarks/bench_models.py --part recorders --epochs 200 --repeats 5 --torch-threads 1
@@ -219,10 +219,12 @@ def part_recorders(args) -> None:
     print("| framework | network | writer | epochs | logged | train without (s) "
           "| train with (s) | cost | in the recorder's calls (s) | CPU time cost |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    writers = ["thread", "process"] if args.writer == "both" else [args.writer]
+    writers = ["thread", "process", "auto"] if args.writer == "all" else [args.writer]
     modes = [None, *writers]  # None: trained without a recorder
     for framework, run in runners.items():
         for kind in ("mlp", "cnn"):
+            if args.only and f"{framework}:{kind}" not in args.only:
+                continue
             runs: dict = {mode: [] for mode in modes}
             for r in range(args.repeats):
                 with tempfile.TemporaryDirectory() as out:
@@ -352,9 +354,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--torch-threads", type=int, default=None,
                         help="threads for PyTorch (default: its own, one per core)")
-    parser.add_argument("--writer", choices=("process", "thread", "both"), default="both",
-                        help="the recorders' writer (part recorders): one, or both in turn "
-                             "(default)")
+    parser.add_argument("--writer", choices=("thread", "process", "auto", "all"),
+                        default="all", help="the recorders' writer (part recorders): one, or "
+                                            "all three in turn (default)")
+    parser.add_argument("--only", nargs="+", metavar="FRAMEWORK:NETWORK",
+                        help="part recorders: only these, e.g. keras:cnn pytorch:mlp")
     parser.add_argument("--cnn-child", nargs=2, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.cnn_child:

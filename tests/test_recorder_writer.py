@@ -16,6 +16,7 @@ import pytest
 from test_recorder_crash import check_consistent, layers_at, probe
 
 from infoplane import Bins, InfoplaneError, Recorder
+from infoplane.integrations import recorder as recorder_module
 from infoplane.runs import read_activations, read_npz
 
 
@@ -39,6 +40,27 @@ def test_the_writer_is_a_thread_unless_a_process_is_asked_for(tmp_path):
         Recorder(tmp_path / "c", x, y, writer="fork")
     with pytest.raises(InfoplaneError, match="writer='thread'"):  # its plane needs JAX
         Recorder(tmp_path / "d", x, y, bins=Bins("quantile", 10), writer="process")
+
+
+@pytest.mark.parametrize("limit, chosen", [(1 << 30, "process"), (1000, "thread")])
+def test_auto_keeps_the_process_for_small_records_and_a_thread_for_large(tmp_path, limit,
+                                                                         chosen, monkeypatch):
+    """A record here is 200 x 5 float32 = 4000 bytes: small against 1 GiB, large against
+    1000 bytes. The choice is made at the first record, and again on resume."""
+    monkeypatch.setattr(recorder_module, "AUTO_PROCESS_BYTES", limit)
+    x, y = probe()
+    run = tmp_path / "run"
+    with Recorder(run, x, y, writer="auto") as rec:
+        assert rec.writer == "auto" and type(rec._writer).__name__ == "WriterProcess"
+        rec.record(0, layers_at(x, 0))
+        assert rec.writer == chosen
+        assert type(rec._writer).__name__ == {"process": "WriterProcess",
+                                               "thread": "WriterThread"}[chosen]
+        rec.record(1, layers_at(x, 1))
+    with Recorder(run, x, y, writer="auto", resume=True) as rec:
+        assert rec.writer == chosen
+        rec.record(2, layers_at(x, 2))
+    check_consistent(run, [0, 1, 2])
 
 
 @pytest.mark.parametrize("wait", [False, True], ids=["thread first", "process from the start"])

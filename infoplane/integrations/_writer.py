@@ -261,6 +261,16 @@ class WriterProcess:
             self._views.clear()
             self._finalizer()
 
+    def as_thread(self) -> WriterThread:
+        """Stop the process and go on in the thread that holds the records: only before the
+        first record (nothing handed over yet)."""
+        local, self._local = self._local, None
+        assert local is not None, "the records were handed over already"
+        self._closed = True
+        self._views.clear()
+        self._finalizer()
+        return local
+
     def wait_ready(self, timeout: float = 30.0) -> bool:
         """Wait until the process can take the records (it does at the next record)."""
         return self._local is None or self._conn.poll(timeout)

@@ -65,7 +65,14 @@ from ._folder import read_records
 from ._writer import INFORMATION_EVERY_S, RecordWriter, WriterProcess, WriterThread
 
 DTYPES = ("float32", "float16", "float64")
-WRITERS = ("process", "thread")
+WRITERS = ("thread", "process", "auto")
+# writer="auto" keeps its writer process for records of at most this many bytes, and writes
+# larger ones in a thread. Small records cost the writer many short calls that each need the
+# interpreter, which a Python training loop holds; large ones spend their time in copies,
+# writes and checksums that release it (and, on the machine measured, cost more from a writer
+# process): the PyTorch MLP's records (0.9 MB) cost 20% with a process and 29% with a thread,
+# the PyTorch CNN's (54 MB) 18% and 9% (benchmarks/bench_models.py --part recorders).
+AUTO_PROCESS_BYTES = 8 << 20
 __all__ = ["DTYPES", "INFORMATION_EVERY_S", "WRITERS", "Recorder"]
 
 
@@ -84,9 +91,11 @@ class Recorder:
         store_inputs: store the inputs (float32) in labels.npz, as the "compressed" plane
             method needs; False keeps only their digest (for a huge probe set).
         writer: where the planes and files are written while training goes on: "thread" (a
-            thread of this process, the default) or "process" (a writer process of its own,
+            thread of this process, the default), "process" (a writer process of its own,
             on POSIX systems: for a training loop that runs Python at every step, such as
-            PyTorch's; not with the "quantile" bin rule, which needs JAX). See ``_writer``.
+            PyTorch's; not with the "quantile" bin rule, which needs JAX), or "auto" (the
+            process for records of at most ``AUTO_PROCESS_BYTES``, else the thread; the
+            PyTorch recorder's default). See ``_writer``.
 
     Raises:
         InfoplaneError: bad inputs or labels, an existing folder without resume or overwrite, or
@@ -107,7 +116,10 @@ class Recorder:
         self.n = int(x.shape[0])
         self.dtype = np.dtype(dtype)
         self.bins = (bins if bins is not None else Bins(rule=DATA_BIN_RULE)).validate()
-        if writer == "process" and (os.name != "posix" or self.bins.rule == "quantile"):
+        can_fork = os.name == "posix" and self.bins.rule != "quantile"
+        if writer == "auto" and not can_fork:
+            writer = "thread"
+        if writer == "process" and not can_fork:
             raise InfoplaneError(
                 "writer='process' needs a POSIX system and a bin rule other than 'quantile' "
                 "(whose plane is JAX's, which the writer process does not load); use "
@@ -145,8 +157,9 @@ class Recorder:
             self._write_config()
         self.writer = writer
         self._writer = (WriterProcess(records, keep_open=(self._lock,) if self._lock else ())
-                        if writer == "process" else WriterThread(records))
+                        if writer in ("process", "auto") else WriterThread(records))
         if self.layer_names:  # resumed: the layers are known
+            self._settle_writer()
             self._writer.start(self.layer_names, self._widths, self.n, self.dtype)
 
     # ------------------------------------------------------------------ recording
@@ -261,8 +274,19 @@ class Recorder:
         """The first record fixes the layers, written into config.json."""
         self.layer_names = names
         self._widths = [a.shape[1] for a in layers]
+        self._settle_writer()
         self._writer.start(names, self._widths, self.n, self.dtype)
         self._write_config()
+
+    def _settle_writer(self) -> None:
+        """``writer="auto"``, once the size of a record is known (it has written nothing yet):
+        the writer process for records of at most ``AUTO_PROCESS_BYTES``, else a thread."""
+        if self.writer != "auto":
+            return
+        if self.n * sum(self._widths) * self.dtype.itemsize <= AUTO_PROCESS_BYTES:
+            self.writer = "process"
+        else:
+            self._writer, self.writer = self._writer.as_thread(), "thread"
 
     def _write_config(self) -> None:
         names = self.layer_names or []

@@ -20,8 +20,6 @@ torch is an optional extra (``pip install "infoplane[torch]"``), never required.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from .._errors import InfoplaneError
@@ -64,11 +62,11 @@ class Recorder:
         **options: ``resume``, ``overwrite``, ``dtype``, ``bins``, ``store_inputs``,
             ``writer`` of :class:`infoplane.Recorder`.
 
-    The records are written by a writer process of its own (``writer="process"``; a thread
-    on systems without one, or with the "quantile" bin rule): a PyTorch training loop runs
-    Python at every step, and a writer thread would take turns with it for the interpreter
-    (``benchmarks/bench_models.py --part recorders``: the toy MLP's cost 29% with a thread,
-    20% with the process).
+    Small records are written by a writer process of its own, large ones by a thread
+    (``writer="auto"``, see ``infoplane.integrations.recorder.AUTO_PROCESS_BYTES``): a PyTorch
+    training loop runs Python at every step, and a writer thread's many short calls for a
+    small record would take turns with it for the interpreter (``benchmarks/bench_models.py
+    --part recorders``: the toy MLP's cost 29% with a thread, 20% with the process).
     """
 
     def __init__(self, model, out, inputs, labels, layers=None, *, batch_size: int = 4096,
@@ -77,8 +75,7 @@ class Recorder:
             raise InfoplaneError(f"model must be a torch.nn.Module, got {type(model).__name__}")
         self.model = model
         self.inputs = inputs if torch.is_tensor(inputs) else torch.as_tensor(np.asarray(inputs))
-        if os.name == "posix" and getattr(options.get("bins"), "rule", None) != "quantile":
-            options.setdefault("writer", "process")  # see the class docstring
+        options.setdefault("writer", "auto")  # see the class docstring
         self.core = _Core(out, self.inputs, labels, **options)
         self.modules = self._resolve(layers)
         self.batch_size = int(batch_size)
