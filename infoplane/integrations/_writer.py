@@ -33,6 +33,7 @@ import pickle
 import socket
 import subprocess
 import sys
+import threading
 import time
 import warnings
 import weakref
@@ -268,7 +269,10 @@ class WriterProcess:
         assert local is not None, "the records were handed over already"
         self._closed = True
         self._views.clear()
-        self._finalizer()
+        self._finalizer.detach()
+        self._conn.close()  # it ends when it reads that, perhaps only once it has started:
+        threading.Thread(target=_release_later, args=(self._proc, self._maps, self._slot_fds),
+                         daemon=True, name="infoplane-rec-reap").start()  # not waited for
         return local
 
     def wait_ready(self, timeout: float = 30.0) -> bool:
@@ -363,6 +367,11 @@ def _hang_up(conn: Connection, proc: subprocess.Popen, maps: list, fds: list) ->
     """Close the connection (the writer process then finishes what it has, and ends), reap
     it, and release the slots (once they have no views left)."""
     conn.close()
+    _release_later(proc, maps, fds)
+
+
+def _release_later(proc: subprocess.Popen, maps: list, fds: list) -> None:
+    """Reap the writer process once it has ended, then release the slots."""
     try:
         proc.wait(timeout=60)
     except subprocess.TimeoutExpired:
