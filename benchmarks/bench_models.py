@@ -16,8 +16,8 @@ recorder's calls (the probe pass, the checks, waiting for the previous record's 
 ratio of the CPU time with and without (this process's and the recorder's writer process's,
 so all of the recorder's background work; less sensitive to other processes on a shared
 machine than wall time). Each recorder is run with each of its writers ("thread",
-"process" and "auto", the PyTorch recorder's default; ``--writer`` picks one), the runs of a
-repeat in turn. Target: a cost of at most 20%.
+"process" and "auto", the PyTorch recorder's default; ``--writer`` picks one, or "default"
+for each recorder's own), the runs of a repeat in turn. Target: a cost of at most 20%.
 
     python benchmarks/bench_models.py --part cnn
     python benchmarks/bench_models.py --part recorders --epochs 200 --repeats 5 --torch-threads 1
@@ -138,7 +138,8 @@ def keras_run(kind: str, data, epochs: int, record: bool, out: str, writer: str)
     n_train = int(0.8 * len(data.y))
     callbacks, spent = [], [0.0]
     if record:
-        rec = Recorder(out, data.x, data.y, epochs=schedule(epochs), writer=writer)
+        chosen = {} if writer == "default" else {"writer": writer}
+        rec = Recorder(out, data.x, data.y, epochs=schedule(epochs), **chosen)
         rec.record, rec.on_train_end = timed(rec.record, spent), timed(rec.on_train_end, spent)
         callbacks.append(rec)
     t0, c0 = time.perf_counter(), cpu_seconds()
@@ -185,7 +186,8 @@ def torch_run(kind: str, data, epochs: int, record: bool, out: str, writer: str)
     x, y = torch.as_tensor(data.x), torch.as_tensor(data.y, dtype=torch.long)
     n_train = int(0.8 * len(y))
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    rec, spent = (Recorder(net, out, x, y, writer=writer) if record else None), [0.0]
+    chosen = {} if writer == "default" else {"writer": writer}
+    rec, spent = (Recorder(net, out, x, y, **chosen) if record else None), [0.0]
     if rec:
         rec.record, rec.close = timed(rec.record, spent), timed(rec.close, spent)
     logged = set(schedule(epochs))
@@ -354,9 +356,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--torch-threads", type=int, default=None,
                         help="threads for PyTorch (default: its own, one per core)")
-    parser.add_argument("--writer", choices=("thread", "process", "auto", "all"),
-                        default="all", help="the recorders' writer (part recorders): one, or "
-                                            "all three in turn (default)")
+    parser.add_argument("--writer", choices=("thread", "process", "auto", "all", "default"),
+                        default="all", help="the recorders' writer (part recorders): one, all "
+                                            "three in turn (the default), or each recorder's "
+                                            "own default")
     parser.add_argument("--only", nargs="+", metavar="FRAMEWORK:NETWORK",
                         help="part recorders: only these, e.g. keras:cnn pytorch:mlp")
     parser.add_argument("--cnn-child", nargs=2, type=int, help=argparse.SUPPRESS)
