@@ -10,7 +10,9 @@ runs the same code on another core (15% once the process has started). Where tra
 in compiled steps that leave the interpreter free (Keras, JAX), a thread costs the same or
 less: the process must start, and on the machine measured its writes of large records cost
 more CPU than the same writes from a thread (the PyTorch CNN: 18% against 9%; the Keras CNN:
-21% against 17%), for reasons not found. The records reach the process through two
+21% against 17%), for reasons not found; ``writer="auto"`` (the PyTorch recorder's default)
+therefore keeps the process for small records only (``recorder.AUTO_PROCESS_BYTES``). The
+records reach the process through two
 shared-memory slots that the recording process fills in turn; at most one record is in
 flight, so the slot being filled is never the one being written.
 
