@@ -4,6 +4,7 @@ estimator: test_recorder_plane.py; crashes and failed writes: test_recorder_cras
 
 import gc
 import json
+import os
 
 import numpy as np
 import pytest
@@ -108,6 +109,25 @@ def test_a_folder_has_one_recorder_at_a_time(tmp_path, probe, monkeypatch):
         rec.record(2, layers_at(x, 2))
     np.testing.assert_array_equal(read_npz(tmp_path / "run" / "information.npz")["epochs"],
                                   [0, 1, 2])
+
+
+def test_the_folder_lock_is_released_once(tmp_path, probe):
+    """close() releases the lock; dropping the closed recorder later must not close the same
+    descriptor number again, which a file opened since may hold."""
+    x, y = probe
+    rec = Recorder(tmp_path / "run", x, y)
+    rec.record(0, layers_at(x, 0))
+    rec.close()
+    with open(tmp_path / "other.txt", "w") as other:  # may get the lock's old number
+        del rec
+        gc.collect()
+        other.write("still open")
+        other.flush()
+        os.fstat(other.fileno())
+    assert (tmp_path / "other.txt").read_text() == "still open"
+    with pytest.raises(InfoplaneError, match="other inputs"):  # a failed open unlocks
+        Recorder(tmp_path / "run", x + 1, y, resume=True)
+    Recorder(tmp_path / "run", x, y, resume=True).close()
 
 
 def test_resume_continues_and_refuses_other_inputs(tmp_path, probe):

@@ -11,20 +11,20 @@ calls itself::
 ``record`` checks the activations and casts them to the recorder's precision in the calling
 thread (a bad call raises there, and writes nothing); the rest runs in the background while
 training goes on, in a thread (the default) or in a writer process of its own
-(``writer="process"``, the PyTorch recorder's default; see ``_writer`` for when it helps): the
-binned plane of that epoch alone (NumPy, ``_binned``: nothing to compile), one activation chunk
-(``activations/chunk_NNNNN.npz``, the layers' activations for all probe inputs at that epoch)
-and, at most every ``INFORMATION_EVERY_S`` and at ``flush`` and ``close``, ``information.npz``
-(the plane of every recorded epoch), each written atomically. The next ``record`` waits for it,
-so at most one record is in flight: a crash loses at most the last call (none, if only the
-training process dies after the writer process has taken over, a few tenths of a second after
-the recorder is made: it finishes the record it was handed), and the folder is always a valid
-run (``infoplane plot RUN`` draws it, ``plane_from_run`` re-estimates it from the stored
-activations; ``resume=True`` continues it, computing the plane of chunks written after the last
-information.npz). Because the plane is computed from the stored (cast) arrays, with the bins
-the compiled estimator uses, a plane recomputed from the folder equals the recorded one to
-float32 rounding (see ``_binned`` for the one exception: a value within a rounding of a
-"layer"-rule edge).
+(``writer="process"``; ``"auto"``, the PyTorch recorder's default, uses it for small records;
+see ``_writer`` for when it helps): the binned plane of that epoch alone (NumPy, ``_binned``:
+nothing to compile), one activation chunk (``activations/chunk_NNNNN.npz``, the layers'
+activations for all probe inputs at that epoch) and, at most every ``INFORMATION_EVERY_S`` and
+at ``flush`` and ``close``, ``information.npz`` (the plane of every recorded epoch), each
+written atomically. The next ``record`` waits for it, so at most one record is in flight: a
+crash loses at most the last call (none, if only the training process dies after the writer
+process has taken over, a few tenths of a second after the recorder is made: it finishes the
+record it was handed), and the folder is always a valid run (``infoplane plot RUN`` draws it,
+``plane_from_run`` re-estimates it from the stored activations; ``resume=True`` continues it,
+computing the plane of chunks written after the last information.npz). Because the plane is
+computed from the stored (cast) arrays, with the bins the compiled estimator uses, a plane
+recomputed from the folder equals the recorded one to float32 rounding (see ``_binned`` for the
+one exception: a value within a rounding of a "layer"-rule edge).
 
 ``labels.npz`` holds the labels, H(X) (X uniform over the inputs: log2 n when no input
 repeats; ``estimators.discrete.input_entropy_bits``), a digest of the inputs (checked
@@ -125,8 +125,17 @@ class Recorder:
                 "(whose plane is JAX's, which the writer process does not load); use "
                 "writer='thread'", usage=True)
         self.out = prepare_dir(out, resume=resume, overwrite=overwrite)
-        self._lock = lock_folder(self.out)
-        weakref.finalize(self, _release, self._lock)
+        lock = lock_folder(self.out)
+        self._unlock = weakref.finalize(self, _release, lock)  # once: at close, or when dropped
+        try:
+            self._open(x, resume, store_inputs, writer, lock)
+        except BaseException:
+            self._unlock()
+            raise
+
+    def _open(self, x: np.ndarray, resume: bool, store_inputs: bool, writer: str,
+              lock: int | None) -> None:
+        """The rest of ``__init__``, with the folder locked."""
         digest = hashlib.sha256(np.ascontiguousarray(x).tobytes()).hexdigest()
         self.layer_names: list[str] | None = None
         self._widths: list[int] = []
@@ -156,7 +165,7 @@ class Recorder:
         else:
             self._write_config()
         self.writer = writer
-        self._writer = (WriterProcess(records, keep_open=(self._lock,) if self._lock else ())
+        self._writer = (WriterProcess(records, keep_open=(lock,) if lock is not None else ())
                         if writer in ("process", "auto") else WriterThread(records))
         if self.layer_names:  # resumed: the layers are known
             self._settle_writer()
@@ -255,8 +264,7 @@ class Recorder:
         self._closed = True
         if self._writer is not None:
             self._writer.stop()
-        _release(self._lock)
-        self._lock = None
+        self._unlock()
 
     # ------------------------------------------------------------------ checks
 
