@@ -205,7 +205,11 @@ class Recorder:
         self._wait()
         chunk = len(self._epochs)
         self._epochs.append(epoch)
-        self._pending = self._writer.submit(chunk, epoch, staged)
+        try:
+            self._pending = self._writer.submit(chunk, epoch, staged)
+        except BaseException:  # not sent (a lost writer process): not a record
+            self._epochs.pop()
+            raise
 
     def _free_slot(self) -> list[np.ndarray] | None:
         """The (n, units) arrays the next record is copied into, for a framework recorder to
