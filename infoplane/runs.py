@@ -29,14 +29,13 @@ import platform
 import shutil
 import tempfile
 import time
-import zipfile
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
 from ._errors import InfoplaneError
-from .data._formats import open_npz
+from .data._formats import open_npz, savez_in_pieces
 
 
 def atomic_write_bytes(path: Path, write) -> None:
@@ -62,33 +61,11 @@ def atomic_write_bytes(path: Path, write) -> None:
 LABELS_FILE = "labels.npz"
 
 
-# The piece size of a large array's write. On the Linux virtual machines measured (ext4),
-# writing a new file in pieces of at most 1 MiB took a tenth of the CPU time of the 16 MiB
-# writes np.savez makes (5.8 against 58 ms for 27 MB; benchmarks/bench_models.py --part
-# breakdown shows it per record).
-WRITE_PIECE = 1 << 20
-
-
 def write_npz(path, **arrays) -> None:
     """What ``np.savez`` writes (a zip of .npy members, stored uncompressed), written
     atomically, and with contiguous numeric arrays written straight from their memory in
-    ``WRITE_PIECE`` pieces rather than copied (``np.load`` reads it)."""
-    atomic_write_bytes(Path(path), lambda f: _savez(f, arrays))
-
-
-def _savez(f, arrays: dict) -> None:
-    with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
-        for name, value in arrays.items():
-            a = np.asanyarray(value)
-            with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
-                if a.dtype.hasobject or a.dtype.names or not a.flags.c_contiguous:
-                    np.lib.format.write_array(member, a)
-                    continue
-                np.lib.format.write_array_header_1_0(
-                    member, np.lib.format.header_data_from_array_1_0(a))
-                data = memoryview(a.reshape(-1)).cast("B")
-                for start in range(0, len(data), WRITE_PIECE):
-                    member.write(data[start:start + WRITE_PIECE])
+    ``data._formats.WRITE_PIECE`` pieces rather than copied (``np.load`` reads it)."""
+    atomic_write_bytes(Path(path), lambda f: savez_in_pieces(f, arrays))
 
 
 def write_json(path, obj) -> None:

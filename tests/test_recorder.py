@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from infoplane import Bins, InfoplaneError, Recorder, plane_from_run
-from infoplane.integrations import recorder as recorder_module
+from infoplane.integrations import _folder as folder_module
 from infoplane.runs import read_activations, read_npz
 
 N, BINS = 300, Bins("fixed", 30, -1.0, 1.0)
@@ -99,7 +99,7 @@ def test_float16_storage_is_what_the_plane_is_computed_from(tmp_path, probe):
 
 def test_a_folder_has_one_recorder_at_a_time(tmp_path, probe, monkeypatch):
     x, y = probe
-    monkeypatch.setattr(recorder_module, "LOCK_WAIT_S", 0.3)
+    monkeypatch.setattr(folder_module, "LOCK_WAIT_S", 0.3)
     with Recorder(tmp_path / "run", x, y) as rec:
         rec.record(0, layers_at(x, 0))
         with pytest.raises(InfoplaneError, match="another recorder is writing into"):

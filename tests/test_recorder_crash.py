@@ -12,7 +12,7 @@ import pytest
 
 from infoplane import Recorder, plane_from_run
 from infoplane.cli import main as cli_main
-from infoplane.integrations.recorder import _release, lock_folder
+from infoplane.integrations._folder import lock_folder, release_lock
 from infoplane.runs import activation_files, read_activations, read_npz
 
 N = 200
@@ -101,7 +101,7 @@ def test_a_killed_process_leaves_a_run_that_plots_and_resumes(tmp_path, writer):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 3, done.stderr
-    _release(lock_folder(run))  # the writer process of the killed run has finished
+    release_lock(lock_folder(run))  # the writer process of the killed run has finished
     # information.npz is rewritten at most every INFORMATION_EVERY_S: it may lag the chunks
     written = [int(e) for e in read_npz(run / "information.npz")["epochs"]]
     chunks = len(activation_files(run))

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from infoplane import InfoplaneError, RunConfig, preset, runs
+from infoplane.data import _formats
 from infoplane.runs import (
     read_checkpoint,
     read_config,
@@ -50,7 +51,7 @@ def test_information_round_trip_and_a_clear_error(tmp_path):
 def test_write_npz_is_what_np_load_reads_for_every_kind_of_array(tmp_path, monkeypatch):
     # write_npz writes contiguous numeric arrays from their memory in pieces; a small piece
     # size makes the arrays below cross several piece boundaries (and one end exactly on one).
-    monkeypatch.setattr(runs, "WRITE_PIECE", 64)
+    monkeypatch.setattr(_formats, "WRITE_PIECE", 64)
     arrays = {
         "floats": np.arange(300, dtype=np.float32).reshape(3, 100),
         "exact": np.arange(16, dtype=np.float64),  # 128 bytes: two whole pieces

@@ -1,12 +1,17 @@
-"""A recorder's folder on resume: the records to continue from, recovered in full."""
+"""A recorder's folder: its lock, and on resume the records to continue from, recovered in
+full."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from .._errors import InfoplaneError
 from ..runs import activation_files, read_config, read_npz
 
 
@@ -37,3 +42,40 @@ def read_records(out: Path, plane: Callable[[list[np.ndarray]], tuple]
         ixt.append(i_xt)
         ity.append(i_ty)
     return list(config["layer_names"]), list(config["layer_widths"]), epochs, ixt, ity
+
+
+# A killed training process's writer process finishes the record it was handed (a second or
+# so) before it ends; a recorder that resumed the folder meanwhile would number its records
+# from a count that is about to change. So each recorder holds an exclusive lock on its folder
+# (flock, on POSIX systems), inherited by its writer process and so held until both have ended;
+# the next recorder of the folder waits for it.
+LOCK_WAIT_S = 30.0
+
+
+def lock_folder(out) -> int | None:
+    """A descriptor of ``out`` locked for this recorder (None where flock does not exist)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    fd = os.open(out, os.O_RDONLY)
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                os.close(fd)
+                raise InfoplaneError(
+                    f"another recorder is writing into {out} (still open, or the writer process "
+                    f"of a killed run finishing its last record for over {LOCK_WAIT_S:.0f} s); "
+                    "close it first") from None
+            time.sleep(0.05)
+
+
+def release_lock(fd: int | None) -> None:
+    """Close ``lock_folder``'s descriptor (once: a closed number may be another file's)."""
+    if fd is not None:
+        with contextlib.suppress(OSError):  # closed already
+            os.close(fd)

@@ -12,19 +12,20 @@ calls itself::
 thread (a bad call raises there, and writes nothing); the rest runs in the background while
 training goes on, in a thread (the default) or in a writer process of its own
 (``writer="process"``; ``"auto"``, the PyTorch recorder's default, uses it for small records;
-see ``_writer`` for when it helps): the binned plane of that epoch alone (NumPy, ``_binned``:
-nothing to compile), one activation chunk (``activations/chunk_NNNNN.npz``, the layers'
-activations for all probe inputs at that epoch) and, at most every ``INFORMATION_EVERY_S`` and
-at ``flush`` and ``close``, ``information.npz`` (the plane of every recorded epoch), each
-written atomically. The next ``record`` waits for it, so at most one record is in flight: a
-crash loses at most the last call (none, if only the training process dies after the writer
-process has taken over, a few tenths of a second after the recorder is made: it finishes the
-record it was handed), and the folder is always a valid run (``infoplane plot RUN`` draws it,
-``plane_from_run`` re-estimates it from the stored activations; ``resume=True`` continues it,
-computing the plane of chunks written after the last information.npz). Because the plane is
-computed from the stored (cast) arrays, with the bins the compiled estimator uses, a plane
-recomputed from the folder equals the recorded one to float32 rounding (see ``_binned`` for the
-one exception: a value within a rounding of a "layer"-rule edge).
+see ``_writer_process`` for when it helps): the binned plane of that epoch alone (NumPy,
+``_binned``: nothing to compile), one activation chunk (``activations/chunk_NNNNN.npz``, the
+layers' activations for all probe inputs at that epoch) and, at most every
+``INFORMATION_EVERY_S`` and at ``flush`` and ``close``, ``information.npz`` (the plane of every
+recorded epoch), each written atomically. The next ``record`` waits for it, so at most one
+record is in flight: a crash loses at most the last call (none, if only the training process
+dies after the writer process has taken over, a few tenths of a second after the recorder is
+made: it finishes the record it was handed), and the folder is always a valid run (``infoplane
+plot RUN`` draws it, ``plane_from_run`` re-estimates it from the stored activations;
+``resume=True`` continues it, computing the plane of chunks written after the last
+information.npz). Because the plane is computed from the stored (cast) arrays, with the bins
+the compiled estimator uses, a plane recomputed from the folder equals the recorded one to
+float32 rounding (see ``_binned`` for the one exception: a value within a rounding of a
+"layer"-rule edge).
 
 ``labels.npz`` holds the labels, H(X) (X uniform over the inputs: log2 n when no input
 repeats; ``estimators.discrete.input_entropy_bits``), a digest of the inputs (checked
@@ -42,7 +43,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import time
 import weakref
 
 import numpy as np
@@ -61,8 +61,9 @@ from ..runs import (
     write_npz,
 )
 from ._arrays import check_layers, labels_array, to_numpy
-from ._folder import read_records
-from ._writer import INFORMATION_EVERY_S, RecordWriter, WriterProcess, WriterThread
+from ._folder import lock_folder, read_records, release_lock
+from ._writer import INFORMATION_EVERY_S, RecordWriter, WriterThread
+from ._writer_process import WriterProcess
 
 DTYPES = ("float32", "float16", "float64")
 WRITERS = ("thread", "process", "auto")
@@ -95,7 +96,7 @@ class Recorder:
             on POSIX systems: for a training loop that runs Python at every step, such as
             PyTorch's; not with the "quantile" bin rule, which needs JAX), or "auto" (the
             process for records of at most ``AUTO_PROCESS_BYTES``, else the thread; the
-            PyTorch recorder's default). See ``_writer``.
+            PyTorch recorder's default). See ``_writer_process``.
 
     Raises:
         InfoplaneError: bad inputs or labels, an existing folder without resume or overwrite, or
@@ -126,7 +127,7 @@ class Recorder:
                 "writer='thread'", usage=True)
         self.out = prepare_dir(out, resume=resume, overwrite=overwrite)
         lock = lock_folder(self.out)
-        self._unlock = weakref.finalize(self, _release, lock)  # once: at close, or when dropped
+        self._unlock = weakref.finalize(self, release_lock, lock)  # once: at close, or when dropped
         try:
             self._open(x, resume, store_inputs, writer, lock)
         except BaseException:
@@ -317,39 +318,3 @@ class Recorder:
             raise InfoplaneError(f"cannot resume {self.out}: it was recorded with other inputs "
                                  "or labels; pass the same probe set, or overwrite=True")
         return float(stored["H_X"])
-
-
-# A killed training process's writer process finishes the record it was handed (a second or
-# so) before it ends; a recorder that resumed the folder meanwhile would number its records
-# from a count that is about to change. So each recorder holds an exclusive lock on its folder
-# (flock, on POSIX systems), inherited by its writer process and so held until both have ended;
-# the next recorder of the folder waits for it.
-LOCK_WAIT_S = 30.0
-
-
-def lock_folder(out) -> int | None:
-    """A descriptor of ``out`` locked for this recorder (None where flock does not exist)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        return None
-    fd = os.open(out, os.O_RDONLY)
-    deadline = time.monotonic() + LOCK_WAIT_S
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return fd
-        except BlockingIOError:
-            if time.monotonic() > deadline:
-                os.close(fd)
-                raise InfoplaneError(
-                    f"another recorder is writing into {out} (still open, or the writer process "
-                    f"of a killed run finishing its last record for over {LOCK_WAIT_S:.0f} s); "
-                    "close it first") from None
-            time.sleep(0.05)
-
-
-def _release(fd: int | None) -> None:
-    if fd is not None:
-        with contextlib.suppress(OSError):  # closed already
-            os.close(fd)

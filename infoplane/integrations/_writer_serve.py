@@ -1,0 +1,98 @@
+"""The writer process's program (``_writer_process`` starts it): it answers the recording
+process's messages, writing each record from the shared slot it names, until the recording
+process hangs up. It imports only NumPy and the modules it runs (``BOOT``).
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import pickle
+from multiprocessing.connection import Connection
+
+import numpy as np
+
+from .._errors import InfoplaneError
+from ._writer import RecordWriter
+
+
+def slot_views(buffer, shapes, dtype: np.dtype) -> list[np.ndarray]:
+    """The (n, units) arrays of one slot, laid out one layer after another."""
+    views, offset = [], 0
+    for shape in shapes:
+        count = int(np.prod(shape))
+        views.append(np.frombuffer(buffer, dtype, count, offset).reshape(shape))
+        offset += count * dtype.itemsize
+    return views
+
+
+# The writer process's program: the infoplane package and its subpackages as bare packages
+# (found on disk by their path, their __init__ not run), then ``serve``.
+BOOT = """
+import os, signal, sys, types
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+root = sys.argv[1]
+for folder, subfolders, files in os.walk(root):
+    subfolders[:] = [s for s in subfolders if not s.startswith(("_", "."))]
+    if "__init__.py" in files:
+        name = "infoplane" + folder[len(root):].replace(os.sep, ".")
+        sys.modules[name] = package = types.ModuleType(name)
+        package.__path__ = [folder]
+from infoplane.integrations._writer_serve import serve
+serve(*map(int, sys.argv[2:]))
+"""
+
+
+def serve(conn_fd: int, *slot_fds: int) -> None:
+    """The writer process: answer the recording process's messages until it hangs up."""
+    try:
+        _serve(Connection(conn_fd), slot_fds)
+    except OSError:  # BrokenPipeError and the like: the recording process hung up first
+        return
+
+
+def _serve(conn: Connection, slot_fds: tuple[int, ...]) -> None:
+    writer: RecordWriter | None = None
+    views: list[list[np.ndarray]] = []
+    conn.send(("ready", os.getpid(), None))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return  # the recording process closed the connection, or ended
+        kind = message[0]
+        if kind in ("init", "start"):  # no answer; on an error, the answer to what comes next
+            try:
+                if kind == "init":
+                    writer = message[1]
+                    continue
+                _, names, widths, shapes, dtype = message
+                writer.start(names, widths)
+                for fd in slot_fds:
+                    size = os.fstat(fd).st_size
+                    views.append(slot_views(mmap.mmap(fd, size), shapes, np.dtype(dtype)))
+                continue
+            except Exception as err:  # noqa: BLE001 - it goes back, and the process ends
+                conn.send(("error", len(writer.epochs) if writer else 0, _portable(err)))
+                return
+        try:
+            if kind == "record":
+                _, chunk, epoch, slot = message
+                done = writer.write(chunk, epoch, views[slot])
+            elif kind == "information":
+                done = writer.information(message[1])
+            else:  # "stop"
+                conn.send(("ok", len(writer.epochs) if writer else 0, None))
+                return
+            conn.send(("ok", done, None))
+        except Exception as err:  # noqa: BLE001 - every error goes back to the recorder
+            conn.send(("error", len(writer.epochs) if writer else 0, _portable(err)))
+
+
+def _portable(err: Exception) -> Exception:
+    """``err`` if it survives pickling, else an InfoplaneError that says what it was."""
+    try:
+        pickle.loads(pickle.dumps(err))
+        return err
+    except Exception:  # noqa: BLE001
+        return InfoplaneError(f"{type(err).__name__}: {err}")
