@@ -88,9 +88,17 @@ def test_keras_functional_model_and_named_layers(tmp_path, keras):
         model.fit(x, y, epochs=1, verbose=0, callbacks=[bad])
 
 
-def test_keras_probe_pads_the_last_batch_and_needs_a_graph(tmp_path, keras):
+@pytest.mark.parametrize("probe", ["jitted", "predict_on_batch"])
+def test_keras_probe_pads_the_last_batch_and_needs_a_graph(tmp_path, keras, probe,
+                                                           monkeypatch):
+    """Both probes: the jitted stateless call of the JAX backend, and predict_on_batch, which
+    the other backends use (forced here on JAX)."""
     from infoplane import InfoplaneError
+    from infoplane.integrations import keras as keras_integration
     from infoplane.integrations.keras import Recorder
+
+    if probe == "predict_on_batch":
+        monkeypatch.setattr(keras_integration, "_jax_probe", lambda sub: sub.predict_on_batch)
 
     x, y = toy()  # 256 inputs in batches of 100: the last batch padded to one compiled shape
     keras.utils.set_random_seed(1)

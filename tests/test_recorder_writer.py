@@ -93,6 +93,53 @@ def test_the_hand_over_keeps_the_records_the_thread_wrote(tmp_path):
     assert bool(read_npz(run / "information.npz")["complete"])
 
 
+def test_the_thread_leaves_the_planes_to_the_process_which_computes_them_from_disk(tmp_path):
+    """While the process starts, the thread writes only the chunks (the plane is most of a
+    small record's work, and would hold the interpreter); once handed over, the process
+    computes those planes from the chunks between records, before its first information.npz."""
+    x, y = probe()
+    run = tmp_path / "run"
+    with Recorder(run, x, y, writer="process") as rec:
+        rec.record(0, layers_at(x, 0))
+        rec.record(1, layers_at(x, 1))
+        rec._wait()  # both chunks are on disk now, their planes not computed
+        assert sorted(p.name for p in (run / "activations").iterdir()) == [
+            "chunk_00000.npz", "chunk_00001.npz"]
+        if rec._writer._local is not None:
+            assert [i for i, _ in rec._writer._local.writer.later] == [0, 1]
+        assert rec._writer.wait_ready()
+        assert not (run / "information.npz").exists()  # the thread wrote no plane
+        rec.record(2, layers_at(x, 2))  # handed over here
+        time.sleep(0.5)  # the process computes the two planes meanwhile, between records
+        rec.record(3, layers_at(x, 3))
+        rec._wait()  # information.npz was written once the planes were there, by the process
+        info = read_npz(run / "information.npz")
+        np.testing.assert_array_equal(info["epochs"][:3], [0, 1, 2])
+        assert not bool(info["complete"])
+    check_consistent(run, [0, 1, 2, 3])  # every plane equals the one of the stored chunk
+
+
+def test_a_writer_process_that_cannot_start_leaves_the_records_to_the_thread(tmp_path,
+                                                                              monkeypatch):
+    """A "Python" that ends without starting the writer: the thread writes every record, and
+    computes the plane of the one it wrote while waiting for the process."""
+    broken = tmp_path / "python"
+    broken.write_text("#!/bin/sh\nsleep 0.5\nexit 3\n")
+    broken.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(broken))
+    x, y = probe()
+    run = tmp_path / "run"
+    with Recorder(run, x, y, writer="process") as rec:
+        rec.record(0, layers_at(x, 0))  # while it waits: written without its plane
+        assert rec._writer._proc.wait(timeout=30) == 3
+        with pytest.warns(RuntimeWarning, match=r"did not start \(exit status 3\)"):
+            rec.record(1, layers_at(x, 1))
+        rec.record(2, layers_at(x, 2))
+        assert rec._writer._local is not None and not rec._writer._local.writer.later
+    check_consistent(run, [0, 1, 2])
+    assert bool(read_npz(run / "information.npz")["complete"])
+
+
 def test_a_killed_writer_process_is_one_error_and_the_folder_resumes(tmp_path):
     x, y = probe()
     run = tmp_path / "run"

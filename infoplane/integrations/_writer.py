@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..estimators.bins import Bins
-from ..runs import write_activations, write_npz
+from ..runs import read_npz, write_activations, write_npz
 from ._binned import binned_plane
 
 # information.npz is rewritten after a record at most this often (and by flush and close);
@@ -48,6 +48,7 @@ class RecordWriter:
         self.ixt: list[np.ndarray] = []
         self.ity: list[np.ndarray] = []
         self.information_at = (0, -math.inf)  # records in information.npz, and when written
+        self.later: list[tuple[int, int]] = []  # (record, chunk) written without their plane
 
     def plane(self, layers: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """The binned (I_XT, I_TY) (layers,) in bits of one epoch's stored layers."""
@@ -66,18 +67,32 @@ class RecordWriter:
     def start(self, names: list[str], widths: list[int]) -> None:
         self.names, self.widths = list(names), list(widths)
 
-    def write(self, chunk: int, epoch: int, layers: list[np.ndarray]) -> int:
-        """One record: its plane, its chunk, then information.npz if it was last written more
-        than ``INFORMATION_EVERY_S`` ago. Returns the number of records written."""
-        ixt, ity = self.plane(layers)
+    def write(self, chunk: int, epoch: int, layers: list[np.ndarray], plane: bool = True) -> int:
+        """One record: its plane (unless ``plane`` is False: left for ``catch_up``), its chunk,
+        then information.npz if it was last written more than ``INFORMATION_EVERY_S`` ago and
+        no plane is missing. Returns the number of records written."""
+        ixt, ity = self.plane(layers) if plane else (None, None)
         write_activations(self.out, chunk, [epoch],
                           {li: a[None, None] for li, a in enumerate(layers)})
+        if not plane:
+            self.later.append((len(self.epochs), chunk))
         self.epochs.append(epoch)
         self.ixt.append(ixt)
         self.ity.append(ity)
-        if time.monotonic() - self.information_at[1] >= INFORMATION_EVERY_S:
+        if not self.later and time.monotonic() - self.information_at[1] >= INFORMATION_EVERY_S:
             self.information(complete=False)
         return len(self.epochs)
+
+    def catch_up(self, most: int | None = None) -> None:
+        """Compute the planes ``write`` left out (at most ``most`` of them), from the chunks
+        on disk, oldest first."""
+        while self.later and (most is None or most > 0):
+            index, chunk = self.later[0]
+            stored = read_npz(self.out / "activations" / f"chunk_{chunk:05d}.npz")
+            self.ixt[index], self.ity[index] = self.plane(
+                [stored[f"layer_{li}"][0, 0] for li in range(len(self.names))])
+            self.later.pop(0)
+            most = None if most is None else most - 1
 
     def information(self, complete: bool) -> int:
         """information.npz of the records written so far (once more only to mark it
@@ -85,6 +100,7 @@ class RecordWriter:
         done = len(self.epochs)
         if done == 0 or (self.information_at[0] == done and not complete):
             return done
+        self.catch_up()
         write_npz(self.out / "information.npz",
                   I_XT=np.stack(self.ixt)[None], I_TY=np.stack(self.ity)[None],
                   epochs=np.asarray(self.epochs, dtype=np.int64),
@@ -120,10 +136,10 @@ class WriterThread:
     def stage(self, layers: list[np.ndarray]) -> list[np.ndarray]:
         return layers
 
-    def submit(self, chunk: int, epoch: int, layers) -> Future:
+    def submit(self, chunk: int, epoch: int, layers, plane: bool = True) -> Future:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="infoplane-rec")
-        return self._pool.submit(self.writer.write, chunk, epoch, layers)
+        return self._pool.submit(self.writer.write, chunk, epoch, layers, plane)
 
     def information(self, complete: bool) -> int:
         return self.writer.information(complete)

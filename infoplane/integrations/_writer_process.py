@@ -47,10 +47,14 @@ from ._writer_serve import BOOT, slot_views
 class WriterProcess:
     """A ``RecordWriter`` run by a process of its own (see the module docstring).
 
-    The process takes a few tenths of a second to start (Python and NumPy); until it says it
-    is ready, the records are written by a thread of this process, as ``WriterThread``, and
-    at the first record after that (none is in flight then) the records written so far are
-    handed to it.
+    The process takes a tenth of a second or more to start (Python and NumPy), while a
+    log-spaced schedule records most often; until it says it is ready, a thread of this
+    process writes the records' chunks, as ``WriterThread``, but leaves their planes (most of
+    a small record's work, which would hold the interpreter) to the process. At the first
+    record after that (none is in flight then) the records written so far are handed to it,
+    and it computes the missing planes from the chunks on disk between records, before it
+    next writes information.npz. A folder left meanwhile has every chunk; ``resume=True``
+    computes the planes information.npz lacks.
     """
 
     copies = True  # ``stage`` copies each record into a shared slot
@@ -59,6 +63,7 @@ class WriterProcess:
         self.out = writer.out
         self._local: WriterThread | None = WriterThread(writer)  # until the process is ready
         self._done = 0  # records written, as the process last said
+        self._failed = False  # the process could not start: the thread writes everything
         self._layout: tuple | None = None
         self._slot_fds = [_shared_file() for _ in range(2)]
         self._views: list[list[np.ndarray]] = []
@@ -115,8 +120,8 @@ class WriterProcess:
         """Write the record staged in ``slot``; returns what waits for it (``result()``)."""
         self._hand_over()
         self._next = 1 - slot
-        if self._local is not None:
-            return self._local.submit(chunk, epoch, self._views[slot])
+        if self._local is not None:  # its plane waits for the process, unless it failed
+            return self._local.submit(chunk, epoch, self._views[slot], plane=self._failed)
         self._send(("record", chunk, epoch, slot))
         return _Reply(self)
 
@@ -166,11 +171,12 @@ class WriterProcess:
         try:
             self._conn.recv()  # ("ready", ...)
         except (EOFError, OSError):  # it could not start: the thread goes on writing
-            if not getattr(self, "_warned", False):
-                self._warned = True
+            if not self._failed:
+                self._failed = True
                 warnings.warn(f"the recorder's writer process did not start (exit status "
                               f"{self._proc.poll()}); its records are written by a thread",
                               RuntimeWarning, stacklevel=4)
+                self._local.writer.catch_up()  # the planes left for it (no record in flight)
             return
         local, self._local = self._local, None
         local.stop()

@@ -40,6 +40,9 @@ for folder, subfolders, files in os.walk(root):
         package.__path__ = [folder]
 from infoplane.integrations._writer_serve import serve
 serve(*map(int, sys.argv[2:]))
+sys.stdout.flush()
+sys.stderr.flush()
+os._exit(0)  # every file is closed: skip the interpreter's teardown, which the recorder awaits
 """
 
 
@@ -56,6 +59,13 @@ def _serve(conn: Connection, slot_fds: tuple[int, ...]) -> None:
     views: list[list[np.ndarray]] = []
     conn.send(("ready", os.getpid(), None))
     while True:
+        if writer is not None and writer.later and not conn.poll():
+            try:  # between messages: the planes of the records written before it started
+                writer.catch_up(most=1)
+            except Exception as err:  # noqa: BLE001 - the answer to what comes next
+                conn.send(("error", len(writer.epochs), _portable(err)))
+                return
+            continue
         try:
             message = conn.recv()
         except (EOFError, OSError):
