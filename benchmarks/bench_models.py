@@ -268,7 +268,7 @@ def timed_steps(core) -> dict[str, list[float]]:
         steps["check and copy"].append(time.perf_counter() - t0)
         record_core(epoch, acts, copy=copy)
 
-    def write(chunk, epoch, layers):
+    def write(chunk, epoch, layers, plane=True):  # a writer thread computes every plane
         t0 = time.perf_counter()
         ixt, ity = writer.plane(layers)
         t1 = time.perf_counter()

@@ -57,6 +57,18 @@ def test_bin_of_every_value_is_the_number_of_edges_at_or_below_it():
         flushed = np.where(np.abs(x) < np.finfo(F32).tiny, F32(0.0), x)  # subnormals read as 0
         np.testing.assert_array_equal(bin_indices(x, edges),
                                       np.searchsorted(edges, flushed, side="right"))
+    # layers far from zero (the edges' rounding is a larger share of a bin), wide and narrow
+    # spans, values beyond fixed edges, and the float32 next to every edge
+    cases = ((1000.0, 0.5, Bins("layer", 30)), (-3e4, 40.0, Bins("layer", 30)),
+             (0.0, 1e-3, Bins("layer", 300)), (5.0, 3.0, Bins("fixed", 30, -1, 1)),
+             (2.0, 1e-4, Bins("layer", 30)), (0.0, 1e6, Bins("layer", 255)))
+    for offset, scale, bins in cases:
+        a = (offset + rng.normal(size=(2000, 4)) * scale).astype(F32)
+        x = adversarial(rng, a, bins, share=0.3)
+        edges = layer_edges(bins, x.min(), x.max())
+        flushed = np.where(np.abs(x) < np.finfo(F32).tiny, F32(0.0), x)
+        np.testing.assert_array_equal(bin_indices(x, edges),
+                                      np.searchsorted(edges, flushed, side="right"))
     # a nearly constant layer: edges a few float32 apart, some equal (the checked path)
     crowded = (F32(1000.0) + rng.random((400, 2)) * F32(0.002)).astype(F32)
     edges = layer_edges(Bins("layer", 30), crowded.min(), crowded.max())

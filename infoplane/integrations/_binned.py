@@ -60,31 +60,35 @@ def bin_indices(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
     zero, as XLA does), as uint8 (uint16 for more than 255 edges); the result of
     ``np.searchsorted(edges, x, side="right")``, computed faster.
 
-    The index is guessed from the mean edge spacing and corrected by one in either direction
-    against the edges. Where the edges are spaced well above float32 rounding (step > 16 ulp)
-    the guess is never more than one off, so the correction makes it exact; otherwise (a
-    nearly constant layer) the result is checked, and the binary search used if it fails.
+    The edges of both rules are evenly spaced up to float32 rounding, so a value's position
+    t = (x - first edge) / spacing, in bins, gives its bin as floor(t) + 1, unless t is within
+    the rounding of these steps of a whole number (``margin``, bounded below): only those
+    values, next to an edge, are looked up by binary search. Where the edges are not spaced
+    well above float32 rounding (step <= 16 ulp: a nearly constant layer) every value is.
     """
     edges = _daz_edges(edges)
     n_edges = edges.size
     dtype = np.uint8 if n_edges < 256 else np.uint16
     span = float(edges[-1]) - float(edges[0])
     ulp = float(np.spacing(np.float32(max(abs(edges[0]), abs(edges[-1])))))
-    if not (span > 0 and np.isfinite(span)):
+    if not (span > 0 and np.isfinite(span)) or span / (n_edges - 1) <= 16 * ulp:
         return np.searchsorted(edges, x, side="right").astype(dtype)
-    padded = np.concatenate([[-np.inf], edges, [np.inf]]).astype(np.float32)
+    step = span / (n_edges - 1)
+    # |t - exact position| in bins: x - first edge rounds by <= 1 ulp, each edge lies within
+    # 1 ulp of its even place (the rules' rounding), and t's two float32 products round by a
+    # few parts in 2**24 of t <= n_edges; the margin takes twice each.
+    margin = np.float32(2 * (2 * ulp / step + 4 * n_edges * 2.0**-24))
     t = x - edges[0]
-    t *= np.float32((n_edges - 1) / span)
+    t *= np.float32(1.0 / step)
+    near = np.abs(t - np.rint(t)) < margin
     np.clip(t, -1.0, n_edges, out=t)
-    guess = t.astype(np.intp)  # intp: the index type, so that take() converts nothing
-    guess += 1
-    np.clip(guess, 0, n_edges, out=guess)
-    guess += x >= padded.take(guess + 1)
-    guess -= x < padded.take(guess)
-    if span / (n_edges - 1) <= 16 * ulp and not np.all(
-            (padded.take(guess) <= x) & (x < padded.take(guess + 1))):
-        return np.searchsorted(edges, x, side="right").astype(dtype)
-    return guess.astype(dtype)
+    np.floor(t, out=t)
+    t += 1
+    np.clip(t, 0, n_edges, out=t)
+    codes = t.astype(dtype)
+    if near.any():
+        codes[near] = np.searchsorted(edges, x[near], side="right")
+    return codes
 
 
 def _entropy_bits(counts: np.ndarray, n: int) -> float:
