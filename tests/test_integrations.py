@@ -56,6 +56,7 @@ def test_keras_callback_records_epoch_zero_and_each_chosen_epoch(tmp_path, keras
                               keras.layers.Activation("tanh"),
                               keras.layers.Dense(2, activation="softmax")])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    before = model.predict(x, verbose=0)
     rec = Recorder(tmp_path / "run", x, y, epochs=[1, 3], bins=BINS)
     model.fit(x, y, epochs=3, batch_size=64, verbose=0, callbacks=[rec])
     info = read_npz(tmp_path / "run" / "information.npz")
@@ -66,6 +67,10 @@ def test_keras_callback_records_epoch_zero_and_each_chosen_epoch(tmp_path, keras
     _, acts = read_activations(tmp_path / "run")
     # Inference mode: the last epoch's recorded outputs are the model's predictions.
     np.testing.assert_allclose(acts[-1][0, -1], model.predict(x, verbose=0), atol=1e-6)
+    # Epoch 0 is the untrained model, although the probe (compiled while the first epoch
+    # trains) records it after that epoch, from the values kept before it.
+    np.testing.assert_allclose(acts[-1][0, 0], before, atol=1e-6)
+    assert np.abs(acts[-1][0, 0] - acts[-1][0, -1]).max() > 1e-3  # and training moved it
     check_folder_against_numpy(tmp_path / "run", y)
 
 
@@ -97,16 +102,17 @@ def test_keras_probe_pads_the_last_batch_and_needs_a_graph(tmp_path, keras, prob
     from infoplane.integrations import keras as keras_integration
     from infoplane.integrations.keras import Recorder
 
-    if probe == "predict_on_batch":
-        monkeypatch.setattr(keras_integration, "_jax_probe", lambda sub: sub.predict_on_batch)
+    if probe == "predict_on_batch":  # what the recorder reads; Keras itself reads its own
+        monkeypatch.setattr(keras_integration.keras.backend, "backend", lambda: "tensorflow")
 
     x, y = toy()  # 256 inputs in batches of 100: the last batch padded to one compiled shape
     keras.utils.set_random_seed(1)
     model = keras.Sequential([keras.layers.Dense(5, activation="tanh"),  # built by fit()
                               keras.layers.Dense(2, activation="softmax")])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    model.fit(x, y, epochs=2, verbose=0,
-              callbacks=[Recorder(tmp_path / "run", x, y, batch_size=100, bins=BINS)])
+    rec = Recorder(tmp_path / "run", x, y, batch_size=100, bins=BINS)
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[rec])
+    assert isinstance(rec._probe, keras_integration._JaxProbe) == (probe == "jitted")
     _, acts = read_activations(tmp_path / "run")
     assert acts[-1].shape == (1, 3, 256, 2)
     np.testing.assert_allclose(acts[-1][0, -1], model.predict(x, verbose=0), atol=1e-6)

@@ -5,13 +5,15 @@
     from infoplane.integrations.keras import Recorder
     model.fit(x, y, epochs=100, callbacks=[Recorder("runs/keras", x_probe, y_probe)])
 
-It records before training as epoch 0 and at the end of every epoch in ``epochs`` (default:
-all), each time running the probe inputs through the model in inference mode
+It records the model before training as epoch 0 and at the end of every epoch in ``epochs``
+(default: all), each time running the probe inputs through the model in inference mode
 (``training=False``: dropout off) in batches. The probe pass is one compiled function, built
-once: a model whose outputs are the chosen layers' (sharing the trained layers), run on the
-JAX backend as one jitted stateless call, on other backends with ``predict_on_batch``, on
+once: a model whose outputs are the chosen layers' (sharing the trained layers), run on
 equal batches (the last one padded, by fewer than one row per batch), so that it compiles
-once.
+once. On the JAX backend it is one stateless call compiled by a thread while the first epoch
+trains (``_JaxProbe``), and epoch 0 is recorded at the end of that epoch from a copy of the
+variables taken before it (a training error in the first epoch therefore leaves no record);
+on other backends it is ``predict_on_batch``, and epoch 0 is recorded when training begins.
 The model must have a symbolic graph (Sequential or functional; not a subclassed Model).
 Any backend works; the tests use JAX. Requires ``keras`` (in the ``dev`` extra;
 ``pip install keras``).
@@ -19,6 +21,7 @@ Any backend works; the tests use JAX. Requires ``keras`` (in the ``dev`` extra;
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 
 import numpy as np
@@ -73,23 +76,41 @@ class Recorder(keras.callbacks.Callback):
         self._names: list[str] = []
         self._buffers: tuple[dict, dict] = ({}, {})
         self._turn = 0
+        self._first = None  # epoch 0's variable values, while its record waits for the probe
         # float32, or float64 when the recorder keeps float64 (it casts float16 itself)
         self._buffer_dtype = np.result_type(np.float32, self.core.dtype)
 
     def on_train_begin(self, logs=None):
-        if not self.core._epochs:  # a second fit() continues, it does not start again
+        if self.core._epochs or self._first is not None:  # a second fit() continues
+            return
+        if self._probe is None:
+            self._probe, self._names = self._build_probe()
+        if isinstance(self._probe, _JaxProbe):  # it compiles while the first epoch trains:
+            self._first = self._probe.values(copy=True)  # epoch 0 is recorded after it
+        else:
             self.record(0)
 
     def on_epoch_end(self, epoch, logs=None):
+        self._record_first()
         done = epoch + 1
         if self.epochs is None or done in self.epochs:
             self.record(done)
 
     def on_train_end(self, logs=None):
+        self._record_first()
         self.core.close()
 
-    def record(self, epoch: int) -> None:
-        """Run the probe inputs through the model and record every chosen layer at ``epoch``."""
+    def _record_first(self) -> None:
+        """Epoch 0's record, from the values the variables had before training."""
+        first, self._first = self._first, None
+        if first is not None:
+            self.record(0, first)
+
+    def record(self, epoch: int, values=None) -> None:
+        """Run the probe inputs through the model and record every chosen layer at ``epoch``
+        (with the variables' current values, or ``values`` from ``_JaxProbe.values``)."""
+        if values is None:
+            self._record_first()
         if self._probe is None:
             self._probe, self._names = self._build_probe()
         # Two sets of buffers in turn, as the PyTorch recorder: the record in flight is written
@@ -98,13 +119,9 @@ class Recorder(keras.callbacks.Callback):
         into = self._buffers[self._turn]
         slots = self.core._free_slot()  # filled in place of the buffers, where they fit
         n = len(self.inputs)
-        size = -(-n // -(-n // self.batch_size))  # equal batches of at most batch_size
-        for i in range(0, n, size):
-            batch = self.inputs[i:i + size]
-            if len(batch) < size:  # one batch shape: the compiled probe compiles once
-                filler = np.repeat(batch[-1:], size - len(batch), axis=0)
-                batch = np.concatenate([batch, filler])
-            for k, (name, out) in enumerate(zip(self._names, self._probe(batch), strict=True)):
+        for i, size, batch in self._batches():
+            outs = self._probe(batch) if values is None else self._probe(batch, values)
+            for k, (name, out) in enumerate(zip(self._names, outs, strict=True)):
                 out = np.asarray(out)
                 if i == 0:
                     shape = (n, *out.shape[1:])
@@ -115,6 +132,17 @@ class Recorder(keras.callbacks.Callback):
                         into[name] = np.empty(shape, self._buffer_dtype)
                 into[name][i:i + size] = out[:n - i]
         self.core._record(epoch, dict(into), copy=False)
+
+    def _batches(self):
+        """(start, size, inputs) of each probe batch: equal batches of at most batch_size, the
+        last one padded with copies of its last input (one shape: one compilation)."""
+        n = len(self.inputs)
+        size = -(-n // -(-n // self.batch_size))
+        for i in range(0, n, size):
+            batch = self.inputs[i:i + size]
+            if len(batch) < size:
+                batch = np.concatenate([batch, np.repeat(batch[-1:], size - len(batch), axis=0)])
+            yield i, size, batch
 
     def _chosen(self) -> list:
         if self.layer_spec is None:
@@ -144,27 +172,56 @@ class Recorder(keras.callbacks.Callback):
                                  "subclassed keras.Model?); build it as a keras.Sequential or "
                                  "functionally, from keras.Input") from None
 
-        run = _jax_probe(sub) if keras.backend.backend() == "jax" else sub.predict_on_batch
+        if keras.backend.backend() == "jax":
+            return _JaxProbe(sub, next(self._batches())[2]), [layer.name for layer in chosen]
 
-        def compiled(x):
-            outs = run(x)
+        def predict(x):
+            outs = sub.predict_on_batch(x)
             return list(outs) if isinstance(outs, (list, tuple)) else [outs]
 
-        return compiled, [layer.name for layer in chosen]
+        return predict, [layer.name for layer in chosen]
 
 
-def _jax_probe(sub):
-    """On the JAX backend, ``sub.predict_on_batch`` as one jitted stateless call on the
-    variables' current values, without what predict_on_batch adds around it (its state
-    written back into the variables, a copy of every output): the Keras CNN of
-    ``benchmarks/bench_models.py``'s probe pass took 11.6 ms this way against 15.5 ms."""
-    import jax
+class _JaxProbe:
+    """On the JAX backend, ``sub.predict_on_batch`` as one compiled stateless call, without
+    what predict_on_batch adds around it (its state written back into the variables, a copy
+    of every output: the Keras CNN of ``benchmarks/bench_models.py``'s probe pass took 11.6 ms
+    this way against 15.5 ms). It is traced here, and compiled by a thread while training
+    starts (XLA's compilation, 70-80 ms for the toy MLP, mostly leaves the interpreter to the
+    training loop); the first call waits for it.
+    """
 
-    call = jax.jit(lambda trainable, other, x: sub.stateless_call(trainable, other, x,
-                                                                  training=False)[0])
+    def __init__(self, sub, batch: np.ndarray):
+        import jax
 
-    def run(x):
-        return call([v.value for v in sub.trainable_variables],
-                    [v.value for v in sub.non_trainable_variables], x)
+        self.sub = sub
+        call = jax.jit(lambda trainable, other, x: sub.stateless_call(trainable, other, x,
+                                                                      training=False)[0])
+        lowered = call.lower(*self.values(), batch)
+        self._compiled = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._compile, args=(lowered,), daemon=True,
+                                        name="infoplane-keras-probe")
+        self._thread.start()
 
-    return run
+    def _compile(self, lowered) -> None:
+        try:
+            self._compiled = lowered.compile()
+        except BaseException as err:  # noqa: BLE001 - raised by the first call
+            self._error = err
+
+    def values(self, copy: bool = False) -> tuple[list, list]:
+        """The variables' values (trainable, other); copies, for values kept while training
+        goes on (Keras's JAX trainer donates the old values' memory to each step)."""
+        def take(variables):
+            return [np.array(v.value) if copy else v.value for v in variables]
+
+        return take(self.sub.trainable_variables), take(self.sub.non_trainable_variables)
+
+    def __call__(self, x: np.ndarray, values: tuple[list, list] | None = None) -> list:
+        if self._compiled is None:
+            self._thread.join()
+            if self._error is not None:
+                raise self._error
+        outs = self._compiled(*(values if values is not None else self.values()), x)
+        return list(outs) if isinstance(outs, (list, tuple)) else [outs]
