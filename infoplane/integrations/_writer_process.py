@@ -4,14 +4,15 @@ When a process helps. A training loop that runs Python at every step (a small Py
 network, whose steps take microseconds of arithmetic) holds the interpreter nearly all the
 time. A writer thread's NumPy work is many short calls, each of which needs the interpreter
 too, so the two take turns: the PyTorch MLP of ``benchmarks/bench_models.py --part
-recorders`` trained 26-29% slower with a writer thread and 20% with a writer process, which
-runs the same code on another core (15% once the process has started). Where training runs
-in compiled steps that leave the interpreter free (Keras, JAX), a thread costs the same or
+recorders`` trained 27% slower with a writer thread and 16% with a writer process, which
+runs the same code on another core (one run of 9 repeats, after the thread had been relieved
+of the planes while the process starts; see ``WriterProcess``). Where training runs in
+compiled steps that leave the interpreter free (Keras, JAX), a thread costs the same or
 less: the process must start, and on the machine measured its writes of large records cost
-more CPU than the same writes from a thread (the PyTorch CNN: 18% against 9%; the Keras CNN:
-21% against 17%), for reasons not found; ``writer="auto"`` (the PyTorch recorder's default)
-therefore keeps the process for small records only (``recorder.AUTO_PROCESS_BYTES``). The
-records reach the process through two
+more CPU than the same writes from a thread (the PyTorch CNN: 17-18% against 9-13%; the
+Keras CNN: 21-36% against 17-34%, in the runs of an earlier version), for reasons not found;
+``writer="auto"`` (the PyTorch recorder's default) therefore keeps the process for small
+records only (``recorder.AUTO_PROCESS_BYTES``). The records reach the process through two
 shared-memory slots that the recording process fills in turn; at most one record is in
 flight, so the slot being filled is never the one being written.
 

@@ -71,8 +71,8 @@ WRITERS = ("thread", "process", "auto")
 # larger ones in a thread. Small records cost the writer many short calls that each need the
 # interpreter, which a Python training loop holds; large ones spend their time in copies,
 # writes and checksums that release it (and, on the machine measured, cost more from a writer
-# process): the PyTorch MLP's records (0.9 MB) cost 20% with a process and 29% with a thread,
-# the PyTorch CNN's (54 MB) 18% and 9% (benchmarks/bench_models.py --part recorders).
+# process): the PyTorch MLP's records (0.9 MB) cost 16% with a process and 27% with a thread,
+# the PyTorch CNN's (54 MB) 17-18% and 9-13% (benchmarks/bench_models.py --part recorders).
 AUTO_PROCESS_BYTES = 8 << 20
 __all__ = ["DTYPES", "INFORMATION_EVERY_S", "WRITERS", "Recorder"]
 
