@@ -114,3 +114,37 @@ def test_a_killed_process_leaves_a_run_that_plots_and_resumes(tmp_path, writer):
         rec.record(4, layers_at(x, 4))
     check_consistent(run, [*range(chunks), 4])
 
+
+
+def test_a_process_killed_before_its_writer_process_started_leaves_every_chunk(tmp_path):
+    """Until the writer process is ready, a thread writes the chunks and leaves the planes to
+    it; killed then (here the writer's Python is held back by a second), the run has the chunks
+    of every record but the last, no plane yet, and a resumed recorder computes them all."""
+    run = tmp_path / "run"
+    slow = tmp_path / "python"
+    slow.write_text(f'#!/bin/sh\nsleep 1\nexec {sys.executable} "$@"\n')
+    slow.chmod(0o755)
+    code = textwrap.dedent(f"""
+        import os, sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from infoplane import Recorder
+        from test_recorder_crash import layers_at, probe
+        sys.executable = {str(slow)!r}
+        x, y = probe()
+        rec = Recorder({str(run)!r}, x, y, writer="process")
+        for epoch in range(4):
+            rec.record(epoch, layers_at(x, epoch))
+        assert rec._writer._local is not None, "the writer process took over already"
+        os._exit(3)
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 3, done.stderr
+    release_lock(lock_folder(run))  # its writer process started, found no one, and ended
+    chunks = len(activation_files(run))
+    assert chunks in (3, 4)  # record 3 waited for records 0-2
+    assert not (run / "information.npz").exists()  # no plane was computed
+    x, y = probe()
+    with Recorder(run, x, y, resume=True) as rec:
+        rec.record(4, layers_at(x, 4))
+    check_consistent(run, [*range(chunks), 4])
