@@ -1,5 +1,5 @@
-"""A recorder's folder: its lock, and on resume the records to continue from, recovered in
-full."""
+"""A recorder's folder: its lock, and on resume the check that it holds the same probe set and
+the records to continue from, recovered in full."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .._errors import InfoplaneError
-from ..runs import activation_files, read_config, read_npz
+from ..runs import LABELS_FILE, activation_files, read_config, read_npz
 
 
 def read_records(out: Path, plane: Callable[[list[np.ndarray]], tuple]
@@ -35,13 +35,30 @@ def read_records(out: Path, plane: Callable[[list[np.ndarray]], tuple]
     epochs = [int(e) for e in info["epochs"][:n]]
     ixt, ity = list(info["I_XT"][0, :n]), list(info["I_TY"][0, :n])
     for path in files[n:]:
-        chunk = read_npz(path)
-        layers = [chunk[f"layer_{i}"][0, 0] for i in range(len(config["layer_names"]))]
+        epoch, layers = read_chunk(path, len(config["layer_names"]))
         i_xt, i_ty = plane(layers)
-        epochs.append(int(chunk["epochs"][0]))
+        epochs.append(epoch)
         ixt.append(i_xt)
         ity.append(i_ty)
     return list(config["layer_names"]), list(config["layer_widths"]), epochs, ixt, ity
+
+
+def read_chunk(path: Path, n_layers: int) -> tuple[int, list[np.ndarray]]:
+    """One record of a recorder's folder, from its chunk file: the epoch, and each layer's
+    (n, units) activations as stored."""
+    chunk = read_npz(path)
+    return int(chunk["epochs"][0]), [chunk[f"layer_{i}"][0, 0] for i in range(n_layers)]
+
+
+def check_resumed(out: Path, digest: str, labels: np.ndarray) -> float:
+    """H(X) of a folder to continue, after checking it was recorded on the same inputs (their
+    sha256 ``digest``) and labels."""
+    stored = read_npz(out / LABELS_FILE) if (out / LABELS_FILE).is_file() else {}
+    if str(stored.get("inputs_sha256", "")) != digest or not np.array_equal(
+            stored.get("labels"), labels):
+        raise InfoplaneError(f"cannot resume {out}: it was recorded with other inputs "
+                             "or labels; pass the same probe set, or overwrite=True")
+    return float(stored["H_X"])
 
 
 # A killed training process's writer process finishes the record it was handed (a second or

@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from ..estimators.bins import Bins
-from ..runs import read_npz, write_activations, write_npz
+from ..runs import write_activations, write_npz
 from ._binned import binned_plane
+from ._folder import read_chunk
 
 # information.npz is rewritten after a record at most this often (and by flush and close);
 # the chunks are written at every record, and a resumed folder recomputes what it lacks.
@@ -88,9 +89,9 @@ class RecordWriter:
         on disk, oldest first."""
         while self.later and (most is None or most > 0):
             index, chunk = self.later[0]
-            stored = read_npz(self.out / "activations" / f"chunk_{chunk:05d}.npz")
-            self.ixt[index], self.ity[index] = self.plane(
-                [stored[f"layer_{li}"][0, 0] for li in range(len(self.names))])
+            _, layers = read_chunk(self.out / "activations" / f"chunk_{chunk:05d}.npz",
+                                   len(self.names))
+            self.ixt[index], self.ity[index] = self.plane(layers)
             self.later.pop(0)
             most = None if most is None else most - 1
 

@@ -56,12 +56,11 @@ from ..runs import (
     prepare_dir,
     provenance,
     provenance_fields,
-    read_npz,
     write_config,
     write_npz,
 )
 from ._arrays import check_layers, labels_array, to_numpy
-from ._folder import lock_folder, read_records, release_lock
+from ._folder import check_resumed, lock_folder, read_records, release_lock
 from ._writer import INFORMATION_EVERY_S, RecordWriter, WriterThread
 from ._writer_process import WriterProcess
 
@@ -145,7 +144,7 @@ class Recorder:
         self._pending = None
         self._writer = None
         if resume:
-            self.h_x = self._check_resumed(digest)
+            self.h_x = check_resumed(self.out, digest, self.labels)
         else:
             self.h_x = input_entropy_bits(x)
             extra = {"inputs": x.astype(np.float32)} if store_inputs else {}
@@ -309,12 +308,3 @@ class Recorder:
             "record_dtype": self.dtype.name, "bin_rule": self.bins.rule,
             "n_bins": self.bins.n_bins, "bin_low": self.bins.low, "bin_high": self.bins.high,
         }, logged_epochs=self._epochs, n_chunks=len(self._epochs), devices=[])
-
-    def _check_resumed(self, digest: str) -> float:
-        """H(X) of a folder to continue, after checking it was recorded on the same inputs."""
-        stored = read_npz(self.out / LABELS_FILE) if (self.out / LABELS_FILE).is_file() else {}
-        if str(stored.get("inputs_sha256", "")) != digest or not np.array_equal(
-                stored.get("labels"), self.labels):
-            raise InfoplaneError(f"cannot resume {self.out}: it was recorded with other inputs "
-                                 "or labels; pass the same probe set, or overwrite=True")
-        return float(stored["H_X"])

@@ -66,7 +66,7 @@ class Recorder:
     (``writer="auto"``, see ``infoplane.integrations.recorder.AUTO_PROCESS_BYTES``): a PyTorch
     training loop runs Python at every step, and a writer thread's many short calls for a
     small record would take turns with it for the interpreter (``benchmarks/bench_models.py
-    --part recorders``: the toy MLP's cost 29% with a thread, 20% with the process).
+    --part recorders``: the toy MLP's cost 27% with a thread, 16% with the process).
     """
 
     def __init__(self, model, out, inputs, labels, layers=None, *, batch_size: int = 4096,
