@@ -98,6 +98,6 @@ def test_bad_output_names_and_missing_ffmpeg(tmp_path, monkeypatch):
     monkeypatch.setattr(anim.animation.writers, "is_available", lambda name: False)
     with pytest.raises(InfoplaneError, match="MP4 needs the ffmpeg program"):
         animate_plane(ixt, ity, e, tmp_path / "plane.mp4")
-    with pytest.raises(InfoplaneError, match="is not a run directory"):
+    with pytest.raises(InfoplaneError, match="is not a run folder"):
         animate_run(tmp_path / "nowhere")
     assert not list(tmp_path.iterdir())

@@ -15,7 +15,7 @@ import numpy as np
 
 from .._errors import InfoplaneError
 from ..plane import PLANE_METHODS
-from ._run import parse_settings
+from ._run import add_progress_flag, parse_settings
 
 
 def _usage(message: str) -> InfoplaneError:
@@ -43,7 +43,7 @@ def _from_run(args, source: Path, name: str, settings: dict) -> Path:
         if value:
             raise _usage(f"{flag} is for activations in files; the run folder {source} holds "
                          "its own labels and inputs, and its plane is written into it")
-    plane_from_run(source, method=args.estimator, out_name=name, progress=True,
+    plane_from_run(source, method=args.estimator, out_name=name, progress=not args.no_progress,
                    trust=args.trust, **settings)
     return source
 
@@ -101,8 +101,8 @@ def _from_files(args, source: Path, name: str, settings: dict) -> Path:
     n = layers[0].shape[-2]
     labels = _labels(args, source, extras, n)
     inputs = _inputs(args, source, extras, n)
-    plane = plane_from_activations(layers, labels, method=args.estimator, progress=True,
-                                   inputs=inputs, **settings)
+    plane = plane_from_activations(layers, labels, method=args.estimator, inputs=inputs,
+                                   progress=not args.no_progress, **settings)
     epochs = extras.get("epochs", np.arange(plane["I_XT"].shape[-2]))
     used = plane.pop("settings")
     given = [f"activations {source}"] + [f"{what} {path}" for what, path in
@@ -118,13 +118,13 @@ def _from_files(args, source: Path, name: str, settings: dict) -> Path:
               **provenance_fields(prov))
     if args.trust:
         write_trust(out, name.removeprefix("information_"), args.estimator, used, n,
-                    plane_dims(layers, labels, inputs), progress=True)
+                    plane_dims(layers, labels, inputs), progress=not args.no_progress)
     return out
 
 
 def _cmd_plane(args) -> None:
     from ..plotting import run_figures
-    from ..runs import read_npz
+    from ..runs import not_a_run_folder, read_npz
 
     settings = _plane_settings(args)
     source = Path(args.source)
@@ -134,6 +134,8 @@ def _cmd_plane(args) -> None:
                      f"a run's training records), got {name!r}")
     if _is_run(source):
         out = _from_run(args, source, name, settings)
+    elif source.is_dir() and not any(source.glob("*.npy")):
+        raise not_a_run_folder(source, "nor .npy files of activations, one per layer")
     else:
         out = _from_files(args, source, name, settings)
     short = name.removeprefix("information_")
@@ -180,4 +182,5 @@ def add_plane_parser(sub) -> None:
     p.add_argument("--name", help="output name (default information_<estimator>)")
     p.add_argument("--out", help="output folder for activations in files (default: the .npz "
                    "path without its suffix, or the folder of .npy files)")
+    add_progress_flag(p)
     p.set_defaults(func=_cmd_plane)

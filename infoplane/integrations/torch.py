@@ -15,7 +15,9 @@ with its running statistics) under ``torch.inference_mode`` (no autograd bookkee
 batches, collecting the output of every chosen module through a forward hook, then puts the
 model back in the mode it was in. The outputs are joined on the CPU and handed to the core
 recorder without a further copy.
-torch is an optional extra (``pip install "infoplane[torch]"``), never required.
+torch is an optional extra (``pip install "infoplane[torch]"``), never required. On Linux
+that installs PyTorch's default build, with several GB of CUDA libraries; without a GPU, install
+the CPU build first (``CPU_INSTALL``), then the extra.
 """
 
 from __future__ import annotations
@@ -23,16 +25,18 @@ from __future__ import annotations
 import numpy as np
 
 from .._errors import InfoplaneError
+from ._arrays import slot_view
+from .recorder import Recorder as _Core
+
+CPU_INSTALL = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
 
 try:
     import torch
 except ImportError:  # pragma: no cover - exercised where torch is absent
     raise InfoplaneError(
-        'infoplane.integrations.torch needs PyTorch; install it with pip install "infoplane[torch]"'
-    ) from None
-
-from ._arrays import slot_view
-from .recorder import Recorder as _Core
+        'infoplane.integrations.torch needs PyTorch; install it with pip install '
+        f'"infoplane[torch]" (on a machine without a GPU, first {CPU_INSTALL}: the default '
+        "build brings several GB of CUDA libraries)") from None
 
 
 def default_modules(model: torch.nn.Module) -> list[tuple[str, torch.nn.Module]]:

@@ -36,7 +36,7 @@ from PIL import Image
 
 from .._errors import InfoplaneError
 from ..analysis import plane_runs
-from ..runs import read_npz
+from ..runs import not_a_run_folder, read_npz
 from ._conventions import (
     EPOCH_LABEL,
     LAYER_MARKERS,
@@ -236,8 +236,8 @@ def animate_run(run_dir, out=None, estimator: str | None = None, *,
         The path written.
     """
     run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise InfoplaneError(f"{run_dir} is not a run directory")
+    if not run_dir.is_dir() or not any(run_dir.glob("information*.npz")):
+        raise not_a_run_folder(run_dir)
     name = "information" if estimator is None else f"information_{estimator}"
     path = run_dir / f"{name}.npz"
     if not path.is_file():
