@@ -81,7 +81,7 @@ def add_analysis_parsers(sub) -> None:
     p = sub.add_parser("animate", help="the information plane over the logged epochs, as a GIF")
     p.add_argument("run_dir")
     p.add_argument("--out", help="the file: .gif (pillow) or .mp4 (needs ffmpeg); default "
-                   "RUN/information_plane.gif")
+                   "RUN/plane.gif, or RUN/plane_<estimator>.gif with --estimator")
     p.add_argument("--estimator", help="animate information_<estimator>.npz (a plane made by "
                    "infoplane plane RUN --estimator NAME)")
     add_progress_flag(p)

@@ -102,7 +102,7 @@ def _from_files(args, source: Path, name: str, settings: dict) -> Path:
     labels = _labels(args, source, extras, n)
     inputs = _inputs(args, source, extras, n)
     plane = plane_from_activations(layers, labels, method=args.estimator, inputs=inputs,
-                                   progress=not args.no_progress, **settings)
+                                   layer_names=names, progress=not args.no_progress, **settings)
     epochs = extras.get("epochs", np.arange(plane["I_XT"].shape[-2]))
     used = plane.pop("settings")
     given = [f"activations {source}"] + [f"{what} {path}" for what, path in
@@ -142,7 +142,7 @@ def _cmd_plane(args) -> None:
     written = read_npz(out / f"{name}.npz")
     for warning in np.atleast_1d(written.get("warnings", [])):
         print(f"infoplane: warning: {warning}", file=sys.stderr)
-    paths = run_figures(written, out, prefix=short + "_", transition=False)
+    paths = run_figures(written, out, name=short, transition=False)
     if args.trust:
         paths.append(out / f"trust_{short}.md")
     print(f"wrote {out / (name + '.npz')} and {', '.join(p.name for p in paths)}")

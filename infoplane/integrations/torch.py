@@ -52,6 +52,18 @@ def default_modules(model: torch.nn.Module) -> list[tuple[str, torch.nn.Module]]
     return chosen
 
 
+def layer_name(path: str, module: torch.nn.Module) -> str:
+    """A recorded module's name: its path in ``model.named_modules()``, with an unnamed last
+    part (an index in a ``Sequential``: "3") written as its type and that index
+    ("Conv1d_3", "features.ReLU_4"), so that figures and messages say what the layer is and
+    which module it is; the model itself (path "") is its type."""
+    head, _, last = path.rpartition(".")
+    if last and not last.isdigit():
+        return path
+    typed = f"{type(module).__name__}_{last}" if last else type(module).__name__
+    return f"{head}.{typed}" if head else typed
+
+
 class Recorder:
     """Record the outputs of chosen modules of ``model`` on probe inputs.
 
@@ -61,7 +73,8 @@ class Recorder:
         inputs: (n, ...) probe inputs (a tensor or array; moved to the model's device).
         labels: (n,) integer classes or (n, K) one-hot rows.
         layers: module names (as in ``model.named_modules()``) or modules; default
-            ``default_modules(model)``.
+            ``default_modules(model)``. They are recorded under ``layer_name``: a module of a
+            ``Sequential`` as its type and index ("Conv1d_0").
         batch_size: probe inputs per forward pass (default: all of them, up to 4096).
         **options: ``resume``, ``overwrite``, ``dtype``, ``bins``, ``store_inputs``,
             ``writer`` of :class:`infoplane.Recorder`.
@@ -107,7 +120,7 @@ class Recorder:
                     raise InfoplaneError(f"{type(item).__name__} is not a module of the model")
         if not chosen:
             raise InfoplaneError("no modules to record; pass layers=[names]")
-        return chosen
+        return [(layer_name(name, module), module) for name, module in chosen]
 
     def activations(self) -> dict[str, np.ndarray]:
         """The chosen modules' outputs on all probe inputs: ``{name: (n, ...) array}``."""

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from ._curves import gradient_snr, loss_accuracy
     from ._files import run_figures, save_figure
     from ._plane import information_plane, layer_trajectories
+    from ._uncertainty import estimator_caption
     from .animate import animate_plane, animate_run
 
 # the module of each public name, imported on first use (``infoplane._lazy``)
@@ -54,6 +55,7 @@ _MODULES = {
     "._curves": ("gradient_snr", "loss_accuracy"),
     "._files": ("run_figures", "save_figure"),
     "._plane": ("information_plane", "layer_trajectories"),
+    "._uncertainty": ("estimator_caption",),
     ".animate": ("animate_plane", "animate_run"),
 }
 
@@ -65,6 +67,7 @@ __all__ = [
     "animate_plane",
     "animate_run",
     "epoch_ticks",
+    "estimator_caption",
     "gradient_snr",
     "ib_curve",
     "information_plane",
