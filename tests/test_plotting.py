@@ -322,8 +322,7 @@ def test_a_long_caption_is_wrapped_to_two_lines_and_keeps_the_figure_size(tmp_pa
         with Image.open(tmp_path / folder / "plane.png") as image:
             sizes.append(image.size)
     assert sizes[0][0] == sizes[1][0] and sizes[0][1] <= sizes[1][1] + 40, sizes
-    fig = Figure(figsize=(5.2, 4.0))
     from infoplane.plotting._conventions import wrap_caption
 
-    text = wrap_caption(" ".join(["word"] * 200), fig)
+    text = wrap_caption(" ".join(["word"] * 200), 5.2)
     assert text.count("\n") == 1 and text.endswith("...")

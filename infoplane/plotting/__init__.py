@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         REF_COLOUR,
         epoch_ticks,
         paper_style,
+        wrap_caption,
     )
     from ._curves import gradient_snr, loss_accuracy
     from ._files import run_figures, save_figure
@@ -50,7 +51,7 @@ _MODULES = {
     "._compare": ("ib_curve", "information_plane_grid", "place_reference_labels"),
     "._conventions": (
         "EPOCH_LABEL", "LAYER_MARKERS", "MARK_COLOUR", "REF_COLOUR", "epoch_ticks",
-        "paper_style",
+        "paper_style", "wrap_caption",
     ),
     "._curves": ("gradient_snr", "loss_accuracy"),
     "._files": ("run_figures", "save_figure"),
@@ -78,6 +79,7 @@ __all__ = [
     "place_reference_labels",
     "run_figures",
     "save_figure",
+    "wrap_caption",
 ]
 
 __getattr__, __dir__ = lazy_names(globals(), _MODULES)

@@ -32,12 +32,12 @@ _PAPER_RC = {
 CEILING_SLACK_BITS = 0.1
 
 
-def wrap_caption(text: str, fig, fontsize="small", max_lines: int = 2) -> str:
-    """``text`` wrapped to the width of ``fig`` in at most ``max_lines`` lines, a longer text
-    cut at a word with "...": a caption never widens a figure (``bbox_inches="tight"`` grows
-    the saved image to fit a long line)."""
+def wrap_caption(text: str, width_in: float, fontsize="small", max_lines: int = 2) -> str:
+    """``text`` wrapped to ``width_in`` inches (a figure's width: ``fig.get_figwidth()``) in
+    at most ``max_lines`` lines, a longer text cut at a word with "...": a caption never widens
+    a figure (``bbox_inches="tight"`` grows the saved image to fit a long line)."""
     points = FontProperties(size=fontsize).get_size_in_points()
-    width = max(20, int(fig.get_figwidth() * 72 / (0.55 * points)))  # ~0.55 em a character
+    width = max(20, int(width_in * 72 / (0.55 * points)))  # ~0.55 em a character
     return "\n".join(textwrap.wrap(text, width, max_lines=max_lines, placeholder=" ..."))
 
 

@@ -126,7 +126,7 @@ def run_figures(info: Mapping[str, np.ndarray], out_dir, *, transition: bool = T
                           **{k: info[k] for k in UNCERTAINTY if k in info})
         caption = estimator_caption(info)
         if caption:
-            fig.supxlabel(wrap_caption(caption, fig), fontsize="small", color="0.3")
+            fig.supxlabel(wrap_caption(caption, fig.get_figwidth()), fontsize="small", color="0.3")
         place_reference_labels(fig)
         written += save_figure(fig, out / figure_stem("plane", name), formats)
 

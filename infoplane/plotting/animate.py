@@ -214,8 +214,8 @@ def animate_plane(I_XT, I_TY, epochs, out, *, H_X=None, H_Y=None, layer_names=No
             for a in (ax, cax):
                 x0, y0, w, h = a.get_position().bounds
                 a.set_position((x0, y0 + 0.06, w, h - 0.06))
-            fig.text(0.5, 0.012, wrap_caption(caption, fig), ha="center", va="bottom",
-                     fontsize="small", color="0.3")
+            fig.text(0.5, 0.012, wrap_caption(caption, fig.get_figwidth()), ha="center",
+                     va="bottom", fontsize="small", color="0.3")
         art = _Artists(fig, ax, cax, len(names), markers, size)
         images = _frames(fig, art, lambda f: _update(art, ixt, ity, e, frames, f, cm, norm,
                                                      trail), len(frames))
