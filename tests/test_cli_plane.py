@@ -99,7 +99,7 @@ def test_plane_refuses_what_does_not_fit_in_one_line(acts, tmp_path, capsys):
         (["plane", str(path), "--labels", str(tmp_path / "y.npy"), "--estimator",
           "compressed"], 2, "--estimator compressed needs the network inputs"),
         (["plane", str(path), "--labels", str(tmp_path / "y.npy"), "--name", "../x"], 2,
-         "--name must be a plain file name"),
+         "--name must be a plain name"),
         # 1 until plane/_checks.check_method marks its errors usage=True (then 2)
         (["plane", str(path), "--labels", str(tmp_path / "y.npy"), "--set", "colour=1"],
          (1, 2), "does not take colour"),

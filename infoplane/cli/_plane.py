@@ -128,17 +128,17 @@ def _cmd_plane(args) -> None:
 
     settings = _plane_settings(args)
     source = Path(args.source)
-    name = args.name or f"information_{args.estimator}"
-    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or name in ("information", ".", ".."):
-        raise _usage(f"--name must be a plain file name other than 'information' (which holds "
-                     f"a run's training records), got {name!r}")
+    short = (args.name or args.estimator).removeprefix("information_")
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", short) or short in ("information", ".", ".."):
+        raise _usage(f"--name must be a plain name (it names information_NAME.npz and "
+                     f"plane_NAME.png), got {args.name!r}")
+    name = f"information_{short}"
     if _is_run(source):
         out = _from_run(args, source, name, settings)
     elif source.is_dir() and not any(source.glob("*.npy")):
         raise not_a_run_folder(source, "nor .npy files of activations, one per layer")
     else:
         out = _from_files(args, source, name, settings)
-    short = name.removeprefix("information_")
     written = read_npz(out / f"{name}.npz")
     for warning in np.atleast_1d(written.get("warnings", [])):
         print(f"infoplane: warning: {warning}", file=sys.stderr)
@@ -179,7 +179,8 @@ def add_plane_parser(sub) -> None:
     p.add_argument("--trust", action=argparse.BooleanOptionalAction, default=True,
                    help="run the estimator on ground-truth tasks of the plane's sizes and write "
                    "the table beside it, trust_<name>.md (default: on)")
-    p.add_argument("--name", help="output name (default information_<estimator>)")
+    p.add_argument("--name", help="the plane's name: it writes information_NAME.npz and "
+                   "plane_NAME.png (default: the estimator's name)")
     p.add_argument("--out", help="output folder for activations in files (default: the .npz "
                    "path without its suffix, or the folder of .npy files)")
     add_progress_flag(p)
