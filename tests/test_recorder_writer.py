@@ -218,3 +218,15 @@ def test_a_training_script_without_the_main_guard_records_once_by_its_process(tm
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["process"] and done.stderr == "", done.stderr
     check_consistent(tmp_path / "run", [0, 1, 2])
+
+
+def test_the_writer_finds_this_infoplane_but_never_puts_site_packages_first(monkeypatch):
+    import site
+
+    from infoplane.integrations._writer_process import _env_finding
+
+    monkeypatch.setenv("PYTHONPATH", "/elsewhere")
+    checkout = Path("/some/checkout")
+    assert _env_finding(checkout)["PYTHONPATH"] == os.pathsep.join([str(checkout), "/elsewhere"])
+    installed = Path(site.getsitepackages()[0]).resolve()  # before the standard library: no
+    assert _env_finding(installed)["PYTHONPATH"] == "/elsewhere"

@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import mmap
 import os
+import site
 import socket
 import subprocess
 import sys
@@ -236,8 +237,12 @@ class _Reply:
 
 
 def _env_finding(root: Path) -> dict[str, str]:
-    """This environment, with ``root`` first on PYTHONPATH: the writer imports the infoplane
-    that this process runs, wherever that was found."""
+    """This environment, where the writer imports the infoplane that this process runs: with
+    ``root`` first on PYTHONPATH, unless it is a site-packages folder (found anyway, and on
+    PYTHONPATH it would come before the standard library)."""
+    sites = {Path(p).resolve() for p in [*site.getsitepackages(), site.getusersitepackages()]}
+    if root in sites:
+        return dict(os.environ)
     path = os.environ.get("PYTHONPATH")
     return {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), *filter(None, [path])])}
 
