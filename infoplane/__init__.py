@@ -41,7 +41,7 @@ from .estimators.trust import format_trust_table, trust_check
 from .integrations import Recorder
 from .plane import plane_from_activations, plane_from_npz, plane_from_run
 from .runs import read_information
-from .training import PRESETS, Model, RunConfig, TrainingDiverged, preset, train
+from .training import PRESETS, Model, RunConfig, TrainingDiverged, preset, quantise, train
 
 __all__ = [
     "PRESETS",
@@ -71,6 +71,7 @@ __all__ = [
     "plane_from_npz",
     "plane_from_run",
     "preset",
+    "quantise",
     "read_activations",
     "read_information",
     "read_inputs",

@@ -5,13 +5,15 @@
 ``network`` what the program needs of any network; ``program`` compiles a chunk of logged
 epochs for all seeds from one ``epoch`` of training, the ``measure`` of a logged epoch and the
 ``sharding`` of seeds over devices; ``loop.train`` feeds it chunk by chunk and decides what to
-write to the run folder when (its format is ``infoplane.runs``).
+write to the run folder when (its format is ``infoplane.runs``); ``quantise`` makes a
+network's layers discrete, so that its measured plane is exact (``RunConfig.quantize_bits``).
 """
 
 from .config import PRESETS, RunConfig, preset
 from .loop import TrainingDiverged, train
 from .model import Model
+from .quantise import quantise, quantise_weights
 from .schedules import SCHEDULES, logged_epochs
 
 __all__ = ["PRESETS", "SCHEDULES", "Model", "RunConfig", "TrainingDiverged", "logged_epochs",
-           "preset", "train"]
+           "preset", "quantise", "quantise_weights", "train"]
