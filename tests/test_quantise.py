@@ -169,3 +169,12 @@ def test_a_model_of_ones_own_quantised_with_the_helper_gets_the_exact_plane(tmp_
     assert info["I_XT"].shape == (1, 2, 2) and info["I_XT"].max() <= 12.0
     with pytest.raises(InfoplaneError, match=r"quantise every recorded layer"):
         ip.train(config, tmp_path / "float", model=_own_model(False), progress=False)
+
+
+def test_the_exact_method_from_recorded_activations_matches_training(quantised_run):
+    out, _ = quantised_run
+    plane = ip.plane_from_run(out, method="exact")
+    info = read_information(out)
+    np.testing.assert_allclose(plane["I_XT"], info["I_XT"], atol=1e-6)
+    np.testing.assert_allclose(plane["I_TY"], info["I_TY"], atol=1e-6)
+    assert str(plane["method"]) == "exact" and len(plane["warnings"]) == 0
