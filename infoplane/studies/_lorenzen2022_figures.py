@@ -53,6 +53,7 @@ def _layers(exact, infos, out) -> list:
                             lw=0)
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.ticklabel_format(axis="y", useOffset=False)
         ax.set_title(names[li], fontsize=9)
         ax.set_xlabel(EPOCH_LABEL)
         ax.set_ylabel("exact I(X;T) (bits)")
