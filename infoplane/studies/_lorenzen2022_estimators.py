@@ -14,19 +14,39 @@ from __future__ import annotations
 import numpy as np
 
 from ..estimators import mutual_information
+from ..estimators.bins import Bins
 from ..plane import plane_from_activations
 from ..runs import read_activations, read_information
 
+GLOBAL_BINS = (30, 100, 256)
 PLANE_ESTIMATORS = {
-    "binning 30 (global)": ("binning", {"rule": "global", "n_bins": 30}),
-    "binning 100 (global)": ("binning", {"rule": "global", "n_bins": 100}),
-    "binning 256 (global)": ("binning", {"rule": "global", "n_bins": 256}),
     "KDE upper": ("kde_upper", {}),
     "kNN (I(T;Y) only)": ("knn", {}),
     "compressed": ("compressed", {}),
 }
 DEFAULT = "mutual_information default"
 NOT_COMPARABLE = {"kNN (I(T;Y) only)": ("I_XT",)}
+
+
+def global_binned_plane(layers, labels, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """The plane binned with global bounds (``plane_from_activations(method="binning",
+    rule="global")``: ``n_bins`` edges over each layer's min..max across all seeds and epochs),
+    computed by digitising in NumPy and counting the rows of bin indices exactly
+    (``method="exact"``). The same numbers; the compiled binning compares every value with
+    every edge at once, (items x n x units x edges), which at 256 edges and a 64-unit layer of
+    5000 inputs needs more memory than this machine has.
+
+    Returns:
+        (I_XT, I_TY) [seed, epoch, layer] in bits.
+    """
+    codes = []
+    for a in layers:
+        low, high = float(a.min()), float(a.max())
+        high = high if high > low else low + 1.0  # a constant layer: one bin holds it all
+        edges = Bins("fixed", n_bins, low, high).edges().astype(a.dtype)
+        codes.append(np.digitize(a, edges).astype(np.float32))
+    p = plane_from_activations(codes, labels, method="exact")
+    return p["I_XT"], p["I_TY"]
 
 
 def default_plane(layers, x, y) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -77,6 +97,9 @@ def compare_estimators(run_dirs: dict, data) -> dict:
         info = read_information(run_dir)
         exact = {"I_XT": info["I_XT"], "I_TY": info["I_TY"]}
         planes = {}
+        for b in GLOBAL_BINS:
+            ixt, ity = global_binned_plane(layers, y, b)
+            planes[f"binning {b} (global)"] = {"I_XT": ixt, "I_TY": ity}
         for name, (method, settings) in PLANE_ESTIMATORS.items():
             extra = {"inputs": x} if method == "compressed" else {}
             p = plane_from_activations(layers, y, method=method, **settings, **extra)
@@ -85,7 +108,7 @@ def compare_estimators(run_dirs: dict, data) -> dict:
         planes[DEFAULT] = {"I_XT": ixt, "I_TY": ity}
         chosen = sorted(set(chosen) | set(methods))
         by_act[act] = (exact, planes)
-    names = [*PLANE_ESTIMATORS, DEFAULT]
+    names = [*(f"binning {b} (global)" for b in GLOBAL_BINS), *PLANE_ESTIMATORS, DEFAULT]
     errors, per_act, pairs = {}, {}, {}
     for name in names:
         errors[name], pairs[name] = {}, {}

@@ -39,17 +39,22 @@ import numpy as np
 from .._errors import check_choice
 from ..analysis import compression
 from ..data import load_dataset
-from ..plane import plane_from_run
+from ..runs import read_activations
 from ..training import RunConfig, train
 from ._common import SCALES as SCALE_NAMES
 from ._common import claim, out_dir, write_results
-from ._lorenzen2022_estimators import compare_estimators, estimator_markdown
+from ._lorenzen2022_estimators import (
+    GLOBAL_BINS,
+    compare_estimators,
+    estimator_markdown,
+    global_binned_plane,
+)
 from ._lorenzen2022_figures import figures
 
 STUDY = "lorenzen2022"
 SETTINGS = ("tanh", "relu", "bottleneck")
 BITS = 8
-FLOAT_BINS = (30, 100, 256)
+FLOAT_BINS = GLOBAL_BINS
 # Rules, fixed before the runs. A layer "compresses" when the seed mean of its I(X;T) falls by
 # at least COMPRESSES_BITS from its peak to the last logged epoch; it "fits" when the seed
 # mean of its I(T;Y) rises by at least FITS_BITS from the first logged epoch to its peak,
@@ -186,11 +191,10 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
         fdir = out / "runs" / s / "float"
         finfo = train(fconfig, fdir, **kw)
         accuracy[s]["float"] = _accuracy(finfo)
-        binned[s] = {}
-        for b in FLOAT_BINS:
-            p = plane_from_run(fdir, method="binning", rule="global", n_bins=b,
-                               out_name=f"information_global{b}")
-            binned[s][b] = (p["I_XT"], p["I_TY"], p["epochs"])
+        epochs, layers = read_activations(fdir)
+        labels = load_dataset(fconfig.dataset).y
+        binned[s] = {b: (*global_binned_plane(layers, labels, b), epochs) for b in FLOAT_BINS}
+        del layers
     est_dirs = {}
     for s in ("tanh", "relu"):
         config = recorded(setting_config(s, sizes), sizes["est_seeds"],
