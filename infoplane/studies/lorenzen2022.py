@@ -179,17 +179,22 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     sizes = SCALES[scale]
     extra = dict(overrides or {})
     out = out_dir(out, STUDY)
-    kw = {"resume": resume, "overwrite": overwrite, "progress": progress}
+
+    def fit(config, run_dir):
+        # A resumed study continues the runs it has and starts those it never reached.
+        again = resume and (run_dir / "config.json").is_file()
+        return train(config, run_dir, resume=again, overwrite=overwrite, progress=progress)
+
     exact, binned, h_y, infos, accuracy = {}, {}, {}, {}, {}
     for s in SETTINGS:
         config = setting_config(s, sizes).replace(**extra)
-        info = train(config, out / "runs" / s / "exact", **kw)
+        info = fit(config, out / "runs" / s / "exact")
         exact[s], h_y[s], infos[s] = (info["I_XT"], info["I_TY"]), float(info["H_Y"]), info
         accuracy[s] = {"quantised": _accuracy(info)}
         fconfig = recorded(setting_config(s, sizes, quantised=False),
                            sizes["float_seeds"], sizes["float_logs"]).replace(**extra)
         fdir = out / "runs" / s / "float"
-        finfo = train(fconfig, fdir, **kw)
+        finfo = fit(fconfig, fdir)
         accuracy[s]["float"] = _accuracy(finfo)
         epochs, layers = read_activations(fdir)
         labels = load_dataset(fconfig.dataset).y
@@ -200,7 +205,7 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
         config = recorded(setting_config(s, sizes), sizes["est_seeds"],
                           sizes["est_logs"]).replace(**extra)
         est_dirs[s] = out / "runs" / s / "recorded"
-        train(config, est_dirs[s], **kw)
+        fit(config, est_dirs[s])
     data = load_dataset("tishby12")
     table = compare_estimators(est_dirs, data)
     markdown = estimator_markdown(table)
