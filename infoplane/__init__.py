@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from .integrations import Recorder
     from .plane import plane_from_activations, plane_from_npz, plane_from_run
     from .runs import read_information
-    from .training import PRESETS, Model, RunConfig, TrainingDiverged, preset, train
+    from .training import PRESETS, Model, RunConfig, TrainingDiverged, preset, quantise, train
 
 # the module of each public name, imported on first use (``_lazy``): ``import infoplane``
 # loads no JAX
@@ -64,7 +64,9 @@ _MODULES = {
     ".integrations": ("Recorder",),
     ".plane": ("plane_from_activations", "plane_from_npz", "plane_from_run"),
     ".runs": ("read_information",),
-    ".training": ("PRESETS", "Model", "RunConfig", "TrainingDiverged", "preset", "train"),
+    ".training": (
+        "PRESETS", "Model", "RunConfig", "TrainingDiverged", "preset", "quantise", "train",
+    ),
 }
 
 __all__ = [
@@ -95,6 +97,7 @@ __all__ = [
     "plane_from_npz",
     "plane_from_run",
     "preset",
+    "quantise",
     "read_activations",
     "read_information",
     "read_inputs",

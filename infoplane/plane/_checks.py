@@ -11,10 +11,11 @@ import numpy as np
 
 from .._errors import InfoplaneError, check_choice
 
-PLANE_METHODS = ("binning", "kde_upper", "kde_lower", "knn", "compressed")
+PLANE_METHODS = ("binning", "exact", "kde_upper", "kde_lower", "knn", "compressed")
 # The settings each method takes; their defaults are in infoplane/defaults.py.
 SETTINGS = {
     "binning": ("rule", "n_bins", "low", "high"),
+    "exact": (),
     "kde_upper": ("noise_var", "anchors", "anchor_seed"),
     "kde_lower": ("noise_var", "anchors", "anchor_seed"),
     "knn": ("k", "jitter", "seed"),

@@ -1,9 +1,10 @@
 """One layer's information plane by each method, over many (seed, epoch) items at once.
 
-``layer_plane`` evaluates binning, the KDE bounds (exact or anchored) or the kNN estimators
-for every item of one layer. Items are cut into fixed-size chunks so that memory stays bounded;
-each chunk runs as one compiled program whose items are split over all local devices
-(``shard_map``), and the programs are cached so that repeated calls compile once per shape.
+``layer_plane`` evaluates binning, the exact count of a quantised layer, the KDE bounds (exact
+or anchored) or the kNN estimators for every item of one layer. Items are cut into fixed-size
+chunks so that memory stays bounded; each chunk runs as one compiled program whose items are
+split over all local devices (``shard_map``), and the programs are cached so that repeated
+calls compile once per shape.
 The public entry points and the formulas are in ``compute.py``; the defaults of every
 setting in ``infoplane/defaults.py``.
 """
@@ -28,6 +29,7 @@ from ..estimators._kde_core import (
 )
 from ..estimators._knn_kernels import block_rows, kl_nats, mixed_nats
 from ..estimators.binning import Bins, binned_information
+from ..estimators.exact import exact_information
 from ..estimators.kde import check_noise_var
 
 PLANE_BIN_RULES = ("fixed", "layer", "quantile", "global")
@@ -49,6 +51,10 @@ def _chunks(flat: np.ndarray, size: int):
 
 def _binned_chunk(acts, labels, *, bins: Bins, n_classes: int):
     return jax.vmap(lambda a: binned_information(a, labels, bins, n_classes))(acts)
+
+
+def _exact_chunk(acts, labels, *, n_classes: int):
+    return jax.vmap(lambda a: exact_information(a, labels, n_classes))(acts)
 
 
 def _kde_chunk(acts, labels, *, n_classes: int, noise_var: float, bound: str):
@@ -223,6 +229,10 @@ def layer_plane(flat: np.ndarray, codes: np.ndarray, n_classes: int, method: str
     size = max(1, _CHUNK_VALUES // (flat.shape[1] * flat.shape[-1]))
     if method == "binning":
         return _binning_layer(flat, lab, n_classes, settings, used, size, progress)
+    if method == "exact":  # float32 items: float16 recordings keep up to 11 bits per level
+        used.update(n=int(flat.shape[1]), caveat="X uniform over the n rows: I(X;T) <= log2 n")
+        return _run_chunks(_exact_chunk, (flat,), (lab,), {"n_classes": n_classes}, size,
+                           progress)
     if method in ("kde_upper", "kde_lower"):
         return _kde_layer(flat, lab, n_classes, method, settings, used, n_seeds, size, progress)
     return _knn_layer(flat, codes, settings, used, li, progress)

@@ -13,6 +13,12 @@ over the n inputs and the network is deterministic. Methods:
   edges over the layer's min..max at that epoch), "quantile" (per unit, equally filled bins),
   or "global" (Saxe et al. 2018: ``n_bins`` edges, by default ``defaults.GLOBAL_N_BINS``, over
   the min..max of that layer across all epochs and seeds).
+- "exact": for a layer that takes finitely many values (a quantised network,
+  ``RunConfig.quantize_bits``; Lorenzen, Igel & Nielsen, ICLR 2022): the rows of the layer's
+  values counted as they are, no bins (``estimators.exact``); I(X;T) = H(T), I(T;Y) as for
+  binning, exact over the data set with X uniform over its n rows (so I(X;T) <= log2 n; that
+  ceiling is the data set's, not an estimator's, and no saturation warning is given).
+  Continuous (float) layers give log2 n: use binning or another method for those.
 - "kde_upper" / "kde_lower": the Kolchinsky-Tracey bounds used by Saxe et al. 2018: I(X;T)
   is the information of the layer with Gaussian noise of variance ``noise_var``
   (``defaults.NOISE_VAR``) added, and I(T;Y) their estimate of the label information
@@ -80,8 +86,8 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
         activations: a list with one array per layer, each [epoch, n, units] or
             [seed, epoch, n, units] (all layers alike), the activations for all n inputs.
         labels: (n,) integer class labels of those inputs.
-        method: "binning", "kde_upper", "kde_lower", "knn" or "compressed" (see the module
-            docstring).
+        method: "binning", "exact", "kde_upper", "kde_lower", "knn" or "compressed" (see the
+            module docstring).
         unit: "bits" (default) or "nats".
         progress: show a progress bar over the (seed, epoch, layer) estimates.
         inputs: for "compressed" only (required there): (n, ...) the network inputs the

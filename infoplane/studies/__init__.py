@@ -43,6 +43,8 @@ STUDIES = {
                     "periodically retrained model",
     "butakov2024_cnn": "Butakov et al. (2024): noisy CNNs on MNIST-1D and digits, the plane of "
                        "every layer by compressed MI, binning and KDE beside it",
+    "lorenzen2022": "Lorenzen et al. (2022): the exact plane of 8-bit quantised networks "
+                    "(tanh, ReLU, a bottleneck), float binning and every estimator beside it",
 }
 
 

@@ -5,7 +5,8 @@
 ``network`` what the program needs of any network; ``program`` compiles a chunk of logged
 epochs for all seeds from one ``epoch`` of training, the ``measure`` of a logged epoch and the
 ``sharding`` of seeds over devices; ``loop.train`` feeds it chunk by chunk and decides what to
-write to the run folder when (its format is ``infoplane.runs``).
+write to the run folder when (its format is ``infoplane.runs``); ``quantise`` makes a
+network's layers discrete, so that its measured plane is exact (``RunConfig.quantize_bits``).
 """
 
 from typing import TYPE_CHECKING
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from .config import PRESETS, RunConfig, preset
     from .loop import TrainingDiverged, train
     from .model import Model
+    from .quantise import quantise, quantise_weights
     from .schedules import SCHEDULES, logged_epochs
 
 # the module of each public name, imported on first use (``infoplane._lazy``)
@@ -23,10 +25,11 @@ _MODULES = {
     ".config": ("PRESETS", "RunConfig", "preset"),
     ".loop": ("TrainingDiverged", "train"),
     ".model": ("Model",),
+    ".quantise": ("quantise", "quantise_weights"),
     ".schedules": ("SCHEDULES", "logged_epochs"),
 }
 
 __all__ = ["PRESETS", "SCHEDULES", "Model", "RunConfig", "TrainingDiverged", "logged_epochs",
-           "preset", "train"]
+           "preset", "quantise", "quantise_weights", "train"]
 
 __getattr__, __dir__ = lazy_names(globals(), _MODULES)

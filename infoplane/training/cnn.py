@@ -28,6 +28,7 @@ import jax.numpy as jnp
 
 from .._errors import InfoplaneError, check_positive_int
 from .model import Model
+from .quantise import quantise, quantise_activation, quantise_weights
 
 
 def _conv_numbers(dims: int) -> tuple[str, str, str]:
@@ -55,9 +56,16 @@ def _perturb(h, key, index: int, *, noise: float, dropout: float, train: bool, n
 def cnn(input_shape: Sequence[int], n_classes: int, *, channels: Sequence[int] = (16, 32),
         kernel_size: int = 5, pool: int = 2, hidden: Sequence[int] = (64,),
         activation: Callable[[jax.Array], jax.Array] = jax.nn.relu, noise: float = 0.0,
-        noise_eval: bool = False, dropout: float = 0.0) -> Model:
+        noise_eval: bool = False, dropout: float = 0.0, quantize_bits: int | None = None,
+        activation_name: str | None = None) -> Model:
     """A convolutional network for inputs of ``input_shape`` ((length,) or (height, width),
     one channel; inputs may come flattened, (n, prod(input_shape))).
+
+    With ``quantize_bits`` = b the kernels and weights and every recorded layer are quantised
+    to b bits (``quantise``): each block after its activation (before noise and pooling, which
+    keeps values on the grid), each dense layer after its activation, the softmax output on
+    [0, 1]; the range of a layer is that of ``activation_name`` where it is bounded (e.g.
+    "tanh"), else the batch's.
 
     Returns:
         A :class:`Model` whose ``apply(params, x, key=None, train=False)`` returns the logits
@@ -95,14 +103,21 @@ def cnn(input_shape: Sequence[int], n_classes: int, *, channels: Sequence[int] =
             d_in = w
         return {"conv": convs, "dense": dense}
 
+    def act(z):
+        h = activation(z)
+        return h if quantize_bits is None else quantise_activation(h, quantize_bits,
+                                                                   activation_name)
+
     def apply(params, x, *, key=None, train=False):
+        if quantize_bits is not None:
+            params = quantise_weights(params, quantize_bits)
         h = jnp.reshape(x, (x.shape[0], 1) + shape)
         noisy = train or noise_eval
         layers, index = {}, 0
         for i, p in enumerate(params["conv"]):
             h = jax.lax.conv_general_dilated(h, p["w"], (1,) * dims, "SAME",
                                              dimension_numbers=numbers)
-            h = activation(h + p["b"].reshape((1, -1) + (1,) * dims))
+            h = act(h + p["b"].reshape((1, -1) + (1,) * dims))
             h = _perturb(h, key, index, noise=noise, dropout=0.0, train=train, noisy=noisy)
             window = (1, 1) + (pool,) * dims
             h = jax.lax.reduce_window(h, -jnp.inf, jax.lax.max, window, window, "VALID")
@@ -110,12 +125,13 @@ def cnn(input_shape: Sequence[int], n_classes: int, *, channels: Sequence[int] =
             index += 1
         h = h.reshape(h.shape[0], -1)
         for i, p in enumerate(params["dense"][:-1]):
-            h = activation(h @ p["w"] + p["b"])
+            h = act(h @ p["w"] + p["b"])
             h = _perturb(h, key, index, noise=noise, dropout=dropout, train=train, noisy=noisy)
             layers[f"dense{i + 1}"] = h
             index += 1
         logits = h @ params["dense"][-1]["w"] + params["dense"][-1]["b"]
-        layers["out"] = jax.nn.softmax(logits)
+        out = jax.nn.softmax(logits)
+        layers["out"] = out if quantize_bits is None else quantise(out, quantize_bits, 0.0, 1.0)
         return logits, layers
 
     return Model(init, apply, name=f"cnn{dims}d")

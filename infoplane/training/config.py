@@ -27,6 +27,8 @@ INITIALISERS = ("idnns", "zeros", "normal", "glorot_uniform", "glorot_normal", "
 OPTIMISERS = ("adam", "sgd", "momentum")
 BATCH_ORDERS = ("fixed", "shuffle")
 RECORD_DTYPES = ("float16", "float32")
+# The bit widths quantisation-aware training accepts (``RunConfig.quantize_bits``).
+QUANTIZE_BITS = (2, 16)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,15 @@ class RunConfig:
         init_from: a run directory whose final training state (parameters and optimiser
             state, from its checkpoint.npz) starts this run instead of a fresh initialisation:
             training continues, e.g. on shifted data. The architecture must match.
+        quantize_bits: None (a float network) or b from 2 to 16: quantisation-aware training
+            (Lorenzen, Igel & Nielsen, ICLR 2022; ``training.quantise``). Every weight tensor
+            and every layer's output (after its activation; the softmax output on [0, 1]) is
+            quantised uniformly to 2**b levels with a straight-through gradient, so each unit
+            takes at most 2**b values and the information plane measured during training is
+            the exact I(X;T), I(T;Y) over the data set (method "exact"). It cannot be combined
+            with ``unit_noise`` or ``noise_eval`` (noise takes the layers off the grid);
+            dropout acts in training only and is allowed. Above 10 bits, recorded
+            activations need ``record_dtype="float32"`` (float16 would merge levels).
         chunk_logs, chunk_epochs: a compiled chunk holds at most ``chunk_logs`` logged epochs and
             ends once it covers ``chunk_epochs`` epochs; results are saved after every chunk.
     """
@@ -108,6 +119,7 @@ class RunConfig:
     chunk_logs: int = 8
     chunk_epochs: int = 250
     init_from: str | None = None
+    quantize_bits: int | None = None
 
     def replace(self, **changes) -> RunConfig:
         """A copy with some fields changed; unknown names are an error."""
@@ -171,7 +183,28 @@ class RunConfig:
                     f"record_layers: layer {li} does not exist; layers are 0..{n_layers - 1}",
                     usage=True)
         self.bins.validate()
+        self._validate_quantisation()
         return self
+
+    def _validate_quantisation(self) -> None:
+        bits = self.quantize_bits
+        if bits is None:
+            return
+        low, high = QUANTIZE_BITS
+        if isinstance(bits, bool) or not isinstance(bits, int) or not low <= bits <= high:
+            raise InfoplaneError(f"quantize_bits must be an integer from {low} to {high} (or "
+                                 f"null for a float network), got {bits!r}", usage=True)
+        for name in ("unit_noise", "noise_eval"):
+            if getattr(self, name):
+                raise InfoplaneError(
+                    f"quantize_bits cannot be combined with {name}: noise takes the layers off "
+                    f"the quantisation grid, so the plane would not be exact; set {name} to "
+                    f"{0.0 if name == 'unit_noise' else False} or quantize_bits to null",
+                    usage=True)
+        if bits > 10 and self.record_dtype == "float16" and self.record_layers:
+            raise InfoplaneError(f"quantize_bits={bits} needs record_dtype 'float32': float16 "
+                                 "keeps 11 significant bits and would merge levels of the "
+                                 "recorded activations", usage=True)
 
     def to_dict(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v)

@@ -19,6 +19,7 @@ import numpy as np
 from ..data import Dataset, Split
 from ..estimators.binning import binned_information
 from ..estimators.discrete import input_entropy_bits, label_entropy_bits
+from ..estimators.exact import exact_information
 from ..runs import provenance, provenance_fields
 from .config import RunConfig
 from .network import Network
@@ -69,11 +70,15 @@ def measure_outputs(logits: jax.Array, layers: tuple[jax.Array, ...], probe: Pro
             saved as ``record_dtype``).
 
     Returns:
-        I_XT, I_TY (layers,) in bits; train_loss, test_loss (cross-entropy in bits) and
+        I_XT, I_TY (layers,) in bits (binned; exact for a quantised run, ``config.quantize_bits``:
+        ``estimators.exact``); train_loss, test_loss (cross-entropy in bits) and
         train_acc, test_acc as scalars; ``act_{li}`` (n, width) for each recorded layer li.
     """
     n_classes = logits.shape[-1]
-    pairs = [binned_information(h, probe.y, config.bins, n_classes) for h in layers]
+    if config.quantize_bits is None:
+        pairs = [binned_information(h, probe.y, config.bins, n_classes) for h in layers]
+    else:  # a quantised network: its layers are counted as they are, exactly
+        pairs = [exact_information(h, probe.y, n_classes) for h in layers]
     lp = jax.nn.log_softmax(logits)
     nll = -jnp.take_along_axis(lp, probe.y[:, None], axis=1)[:, 0] / LN2
     correct = (jnp.argmax(lp, axis=1) == probe.y).astype(jnp.float32)
@@ -114,8 +119,16 @@ def run_constants(config: RunConfig, data: Dataset, network: Network, logged: np
     names (like "L1 (10)" for a hidden layer of 10 units, "out (2)" for the softmax output)
     and widths, the names of the weights whose gradients are recorded, seeds, and H(X), H(Y)
     in bits (X uniform over the inputs: ``input_entropy_bits``), and the provenance of the
-    binned plane (its bins, the number of inputs, the data set, the versions; the devices are
-    in config.json)."""
+    plane (method "binning" with its bins, or "exact" with the bit width for a quantised run;
+    the number of inputs, the data set, the versions; the devices are in config.json)."""
+    n = int(data.x.shape[0])
+    if config.quantize_bits is None:
+        method, settings = "binning", {"rule": config.bin_rule, "n_bins": config.n_bins,
+                                       "low": config.bin_low, "high": config.bin_high, "n": n}
+    else:
+        method, settings = "exact", {"quantize_bits": config.quantize_bits, "n": n,
+                                     "caveat": f"X uniform over the n = {n} rows of the data "
+                                               f"set: I(X;T) <= log2 n"}
     return {
         "epochs": logged,
         "layer_names": np.array(network.layer_names),
@@ -124,8 +137,5 @@ def run_constants(config: RunConfig, data: Dataset, network: Network, logged: np
         "seeds": np.arange(config.seed, config.seed + config.seeds),
         "H_X": np.float64(input_entropy_bits(data.x)),
         "H_Y": np.float64(label_entropy_bits(data.y)),
-        **provenance_fields(provenance(
-            method="binning", source=data.name,
-            settings={"rule": config.bin_rule, "n_bins": config.n_bins, "low": config.bin_low,
-                      "high": config.bin_high, "n": int(data.x.shape[0])})),
+        **provenance_fields(provenance(method=method, source=data.name, settings=settings)),
     }

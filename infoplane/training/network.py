@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from .._errors import InfoplaneError
@@ -25,6 +26,7 @@ from .cnn import cnn
 from .config import RunConfig
 from .model import Model, check_model
 from .models import forward, group_logits, init_mlp, resolve_activation
+from .quantise import quantise, quantise_activation, quantise_weights
 
 
 class Network(NamedTuple):
@@ -110,24 +112,40 @@ def _perturb_one(li: int, h: jax.Array, key: jax.Array, *, dropout: float, unit_
 
 def mlp_network(config: RunConfig, widths: tuple[int, ...]) -> Network:
     """The multi-layer perceptron of a configuration, with layer sizes ``widths`` (input,
-    ``config.hidden``..., classes)."""
+    ``config.hidden``..., classes). With ``config.quantize_bits`` its weights and every layer's
+    output are quantised (``quantise``): the hidden layers after the activation, the output
+    layer of the plane as softmax(logits) on [0, 1]; the loss sees the logits."""
     _, unravel = ravel_pytree(init_mlp(jax.random.key(0), widths, "zeros"))
     activation = resolve_activation(config.activation)
+    bits = config.quantize_bits
     regularised = bool(config.dropout or config.unit_noise)
 
     def init(key):
         return ravel_pytree(init_mlp(key, widths, config.init, config.init_std))[0]
 
+    def params_of(flat):
+        return unravel(flat) if bits is None else quantise_weights(unravel(flat), bits)
+
+    def one_activation(z):
+        h = activation(z)
+        return h if bits is None else quantise_activation(h, bits, config.activation)
+
     def one_forward(flat, x):
-        logits, hidden = forward(unravel(flat), x, activation)
-        return logits, (*hidden, jax.nn.softmax(logits))
+        logits, hidden = forward(params_of(flat), x, one_activation)
+        out = jax.nn.softmax(logits)
+        return logits, (*hidden, out if bits is None else quantise(out, bits, 0.0, 1.0))
 
     def many_logits(flat, x, keys):
-        hook = None
+        hooks = []
+        if bits is not None:  # each seed's layer on its own range: vmapped over seeds
+            hooks.append(lambda li, h: jax.vmap(partial(quantise_activation, bits=bits,
+                                                        activation=config.activation))(h))
         if regularised:
-            hook = partial(perturb, keys=keys, dropout=config.dropout,
-                           unit_noise=config.unit_noise)
-        return group_logits(jax.vmap(unravel)(flat), x, activation, hook)
+            hooks.append(partial(perturb, keys=keys, dropout=config.dropout,
+                                 unit_noise=config.unit_noise))
+        hook = None if not hooks else (hooks[0] if len(hooks) == 1 else
+                                       lambda li, h: hooks[1](li, hooks[0](li, h)))
+        return group_logits(jax.vmap(params_of)(flat), x, activation, hook)
 
     def weights(flat):
         return tuple(layer.w for layer in unravel(flat))
@@ -180,12 +198,30 @@ def model_network(model: Model, x_sample: jax.Array, n_classes: int) -> Network:
                    weight_names, over_seeds)
 
 
+def check_quantised(network: Network, x: jax.Array, bits: int) -> None:
+    """Raise unless every layer of ``network`` (at a fresh initialisation, on inputs ``x``)
+    takes at most 2**bits values per unit: a model of one's own must quantise its layers
+    itself (``quantise``) for ``quantize_bits`` to make its plane exact."""
+    _, layers = network.forward(network.init(jax.random.key(0)), x)
+    for name, layer in zip(network.layer_names, layers, strict=True):
+        values = np.asarray(layer)
+        most = max(len(np.unique(values[:, j])) for j in range(values.shape[1]))
+        if most > 2**bits:
+            raise InfoplaneError(
+                f"quantize_bits={bits}: layer {name} of the model takes {most} values in one "
+                f"unit (more than 2**{bits}); quantise every recorded layer inside apply with "
+                f"infoplane.quantise(h, {bits}) (see docs/guide/quantised.md)", usage=True)
+
+
 def make_network(config: RunConfig, data: Dataset, model: Model | None = None) -> Network:
     """The network of a run: ``model`` if given, else the built-in one ``config.model`` names,
     for inputs of ``data`` (its example shape) and its classes."""
     x_sample = jnp.asarray(data.x[:2])
     if model is not None:
-        return model_network(model, x_sample, data.n_classes)
+        network = model_network(model, x_sample, data.n_classes)
+        if config.quantize_bits is not None:
+            check_quantised(network, jnp.asarray(data.x[:1024]), config.quantize_bits)
+        return network
     if config.model == "mlp":
         return mlp_network(config, (data.x.shape[1], *config.hidden, data.n_classes))
     dims = 1 if config.model == "cnn1d" else 2
@@ -198,6 +234,8 @@ def make_network(config: RunConfig, data: Dataset, model: Model | None = None) -
     net = cnn(shape, data.n_classes, channels=config.channels, kernel_size=config.kernel_size,
               pool=config.pool, hidden=config.hidden,
               activation=resolve_activation(config.activation), noise=config.unit_noise,
-              noise_eval=config.noise_eval, dropout=config.dropout)
+              noise_eval=config.noise_eval, dropout=config.dropout,
+              quantize_bits=config.quantize_bits,
+              activation_name=config.activation if isinstance(config.activation, str) else None)
     return model_network(net, x_sample, data.n_classes)
 
