@@ -14,7 +14,8 @@ def test_reproduce_quick_writes_plane_npz_and_results(tmp_path, capsys):
                  "--no-progress"])
     assert code == 0
     for name in ("information_plane.png", "information_plane.pdf", "information.npz",
-                 "results.json", "gradient_snr.png", "loss_accuracy.png", "config.json"):
+                 "results.json", "gradient_snr.png", "loss_accuracy.png", "config.json",
+                 "information_plane.gif"):
         assert (out / name).is_file(), name
     assert (out / "information_plane.png").stat().st_size > 10_000
     with np.load(out / "information.npz") as f:
