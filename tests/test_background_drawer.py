@@ -36,7 +36,7 @@ def test_the_drawer_writes_the_same_gif_as_this_process(drawer, tmp_path):
 def test_a_failed_job_is_raised_here_and_the_drawer_goes_on(drawer, tmp_path):
     drawer.submit("animate_run", tmp_path / "nowhere")
     drawer.submit("animate_run", _run_folder(tmp_path), fps="fast")
-    with pytest.raises(InfoplaneError, match="nowhere is not a run directory"):
+    with pytest.raises(InfoplaneError, match="nowhere is not a run"):
         drawer.result()
     with pytest.raises(RuntimeError, match=r"(?s)failed in animate_run:\nTraceback .*TypeError"):
         drawer.result()
