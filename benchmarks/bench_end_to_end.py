@@ -16,6 +16,13 @@ the median, with the load average before each run.
     python benchmarks/bench_end_to_end.py --part stages            # the main job
     python benchmarks/bench_end_to_end.py --part stages --full
     python benchmarks/bench_end_to_end.py --part wall --trees /tmp/before . --repeats 3
+    python benchmarks/bench_end_to_end.py --part post --trees /tmp/before . --run RUN
+
+``--part post`` times only what follows training (the still figures and the GIF) from a
+finished run folder, in a fresh process per tree, the trees in turn: the tree's own flow
+(in turn, or the GIF in a drawer process beside the figures, the drawer started ``--idle``
+seconds before as if during training). Short and repeatable on a busy machine, where the whole
+command's wall time varies more than what changed.
 """
 
 from __future__ import annotations
@@ -121,15 +128,81 @@ def wall(trees: list[str], full: bool, repeats: int) -> None:
               f"{', '.join(f'{t:.1f}' for t in times)} |")
 
 
+def post_child(run: str, out: str, idle: float) -> None:
+    """The study's work after training, as the tree in PYTHONPATH does it, timed alone: the
+    still figures and the GIF, in turn (the earlier flow) or beside each other (a drawer
+    process started ``idle`` seconds before, as the study starts it before training)."""
+    import importlib.util
+
+    from infoplane import InfoplaneError
+    from infoplane.plotting import animate_plane, run_figures
+    from infoplane.runs import read_information
+
+    info = read_information(run)
+    gif = Path(out) / "information_plane.gif"
+    if importlib.util.find_spec("infoplane.plotting._background") is None:
+        t0 = time.perf_counter()
+        run_figures(info, out)
+        animate_plane(info["I_XT"], info["I_TY"], info["epochs"], gif, H_X=info["H_X"],
+                      H_Y=info["H_Y"], layer_names=info["layer_names"])
+        print(time.perf_counter() - t0)
+        return
+    from infoplane.plotting._background import BackgroundDrawer
+
+    with BackgroundDrawer() as drawer:
+        time.sleep(idle)  # training, during which the drawer starts
+        drawer.submit("animate_run", Path(out) / "nowhere")  # answered once it has started:
+        try:  # on a busy machine its imports may outlast ``idle``, and training would not
+            drawer.result()
+        except InfoplaneError:
+            pass
+        t0 = time.perf_counter()
+        drawer.submit("animate_run", run, gif)
+        run_figures(info, out)
+        drawer.result()
+        print(time.perf_counter() - t0)
+
+
+def post(trees: list[str], run: str, repeats: int, idle: float) -> None:
+    runs: dict[str, list[float]] = {t: [] for t in trees}
+    loads = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(repeats):
+            for tree in trees:
+                env = dict(os.environ, PYTHONPATH=str(Path(tree).resolve()))
+                loads.append(os.getloadavg()[0])
+                out = subprocess.run([sys.executable, __file__, "--post-child", run, tmp,
+                                      str(idle)], env=env, check=True, capture_output=True,
+                                     text=True)
+                runs[tree].append(float(out.stdout.split()[-1]))
+    print(f"after training: the still figures and the GIF of {run}, {repeats} repeat(s), the "
+          f"trees in turn; load average before the runs {min(loads):.1f}-{max(loads):.1f}\n")
+    print("| source tree | median wall (s) | runs (s) |")
+    print("|---|---|---|")
+    for tree, times in runs.items():
+        print(f"| {tree} | {statistics.median(times):.2f} | "
+              f"{', '.join(f'{t:.2f}' for t in times)} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=["stages", "wall"], default="stages")
+    parser.add_argument("--part", choices=["stages", "wall", "post"], default="stages")
     parser.add_argument("--full", action="store_true", help="50 seeds (the paper's protocol)")
     parser.add_argument("--trees", nargs="+", default=["."],
                         help="--part wall: source trees (folders holding infoplane/) to time")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", default=None, help="--part stages: the run folder")
+    parser.add_argument("--run", help="--part post: a finished run folder of the study")
+    parser.add_argument("--idle", type=float, default=10.0,
+                        help="--part post: seconds of training to stand for (default 10)")
+    parser.add_argument("--post-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.post_child:
+        post_child(args.post_child[0], args.post_child[1], float(args.post_child[2]))
+        return
+    if args.part == "post":
+        post(args.trees, args.run, args.repeats, args.idle)
+        return
     if args.part == "wall":
         wall(args.trees, args.full, args.repeats)
         return
