@@ -93,7 +93,7 @@ def stages(full: bool, out: Path) -> None:
     numbers = clock("summary and claims", tishby2017.summarise, info)
     figs = out / "figures_again"
     clock("still figures (3 x PNG + PDF)", run_figures, info, figs)
-    clock("GIF (150 frames)", animate_run, out, figs / "information_plane.gif")
+    clock("GIF (150 frames)", animate_run, out, figs / "plane.gif")
     clock("results.json", write_results, out, "tishby2017", numbers,
           tishby2017.claims(numbers), started, scale=scale)
     print(f"`{scale}`: {config.seeds} seeds x {config.epochs} epochs; load average "
@@ -139,7 +139,7 @@ def post_child(run: str, out: str, idle: float) -> None:
     from infoplane.runs import read_information
 
     info = read_information(run)
-    gif = Path(out) / "information_plane.gif"
+    gif = Path(out) / "plane.gif"
     if importlib.util.find_spec("infoplane.plotting._background") is None:
         t0 = time.perf_counter()
         run_figures(info, out)

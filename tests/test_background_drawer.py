@@ -41,7 +41,7 @@ def test_a_failed_job_is_raised_here_and_the_drawer_goes_on(drawer, tmp_path):
     with pytest.raises(RuntimeError, match=r"(?s)failed in animate_run:\nTraceback .*TypeError"):
         drawer.result()
     drawer.submit("animate_run", tmp_path)  # the drawer still works
-    assert drawer.result() == tmp_path / "information_plane.gif"
+    assert drawer.result() == tmp_path / "plane.gif"
     with pytest.raises(InfoplaneError, match="no job to wait for"):
         drawer.result()
 
