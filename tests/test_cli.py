@@ -13,8 +13,8 @@ def test_reproduce_quick_writes_plane_npz_and_results(tmp_path, capsys):
     code = main(["reproduce", "tishby2017", "--quick", "--epochs", "40", "--out", str(out),
                  "--no-progress"])
     assert code == 0
-    for name in ("plane.png", "plane.pdf", "information.npz",
-                 "results.json", "gradient_snr.png", "loss_accuracy.png", "config.json"):
+    for name in ("plane.png", "plane.pdf", "information.npz", "results.json",
+                 "gradient_snr.png", "loss_accuracy.png", "config.json", "plane.gif"):
         assert (out / name).is_file(), name
     assert (out / "plane.png").stat().st_size > 10_000
     with np.load(out / "information.npz") as f:

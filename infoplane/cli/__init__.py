@@ -16,7 +16,8 @@ import sys
 
 from .._errors import InfoplaneError
 from ._analyse import add_analysis_parsers
-from ._run import _start_distributed, add_run_parsers
+from ._compilation_cache import use_compilation_cache
+from ._run import _start_distributed, add_run_parsers, wants_distributed
 
 
 def use_all_cpu_cores() -> None:
@@ -76,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         return stop.code if isinstance(stop.code, int) else int(stop.code is not None)
     except KeyboardInterrupt:
         return _stop(False, 130, "infoplane: interrupted")
+    if argv is None and not wants_distributed(args):  # the command line itself
+        use_compilation_cache()
     distributed = False
     try:
         distributed = _start_distributed(args)

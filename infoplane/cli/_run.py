@@ -85,13 +85,23 @@ def _add_distributed_options(p: argparse.ArgumentParser) -> None:
                         "(several processes on one host: give each its own)")
 
 
+def _distributed_flags(args) -> tuple:
+    return (getattr(args, "coordinator", None), getattr(args, "num_processes", None),
+            getattr(args, "process_id", None))
+
+
+def wants_distributed(args) -> bool:
+    """Whether the command's flags ask to join a distributed run."""
+    return (getattr(args, "distributed", None) == "auto"
+            or any(v is not None for v in _distributed_flags(args)))
+
+
 def _start_distributed(args) -> bool:
     """Join a distributed run when asked to; True if this is one."""
-    flags = (getattr(args, "coordinator", None), getattr(args, "num_processes", None),
-             getattr(args, "process_id", None))
-    auto = getattr(args, "distributed", None) == "auto"
-    if not auto and all(v is None for v in flags):
+    if not wants_distributed(args):
         return False
+    flags = _distributed_flags(args)
+    auto = getattr(args, "distributed", None) == "auto"
     from ..training import distributed
 
     timing = {k: v for k, v in (("timeout", args.connect_timeout),

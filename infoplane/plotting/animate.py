@@ -98,26 +98,26 @@ class _Artists:
         return [self.trails, self.joint, *self.points, self.now, self.counter]
 
 
-def _update(art: _Artists, ixt, ity, e, frames, f: int, cm, norm, trail: int) -> None:
-    """Set the artists to frame number ``f`` (ixt, ity: [logged_epoch, layer], seed means)."""
+def _update(art: _Artists, ixt, ity, e, frames, f: int, colours, trail: int) -> None:
+    """Set the artists to frame number ``f`` (ixt, ity: [logged_epoch, layer], seed means;
+    colours: [logged_epoch, 4], the RGBA of each logged epoch on the colour scale, computed
+    once for all frames because the colour map's normalisation is slow per call)."""
     i = frames[f]
-    colour = cm(norm(e[i] + 1.0))
+    colour = colours[i]
     for l, pts in enumerate(art.points):
         pts.set_offsets([[ixt[i, l], ity[i, l]]])
         pts.set_facecolors([colour])
     art.joint.set_data(ixt[i], ity[i])
     art.joint.set_color(colour)
     past = frames[max(0, f - trail): f + 1]
-    segments, colours = [], []
-    for k in range(len(past) - 1):
-        a, b = past[k], past[k + 1]
-        rgba = np.array(cm(norm(e[b] + 1.0)))
-        rgba[3] = 0.85 * (k + 1 + trail - (len(past) - 1)) / trail  # the oldest faintest
-        for l in range(ixt.shape[1]):
-            segments.append([[ixt[a, l], ity[a, l]], [ixt[b, l], ity[b, l]]])
-            colours.append(rgba)
+    a, b = past[:-1], past[1:]  # each step of the trail, oldest first: [step]
+    # [step, layer, end (a, b), (x, y)] -> one segment per step and layer, step-major
+    segments = np.stack([np.stack([ixt[a], ity[a]], axis=-1),
+                         np.stack([ixt[b], ity[b]], axis=-1)], axis=2).reshape(-1, 2, 2)
+    rgba = colours[b].copy()
+    rgba[:, 3] = 0.85 * (np.arange(len(b)) + 1 + trail - len(b)) / trail  # the oldest faintest
     art.trails.set_segments(segments)
-    art.trails.set_colors(colours if colours else "none")
+    art.trails.set_colors(np.repeat(rgba, ixt.shape[1], axis=0) if len(b) else "none")
     art.counter.set_text(f"epoch {int(e[i])}")
     art.now.set_ydata([e[i] + 1.0, e[i] + 1.0])
 
@@ -217,7 +217,8 @@ def animate_plane(I_XT, I_TY, epochs, out, *, H_X=None, H_Y=None, layer_names=No
             fig.text(0.5, 0.012, wrap_caption(caption, fig.get_figwidth()), ha="center",
                      va="bottom", fontsize="small", color="0.3")
         art = _Artists(fig, ax, cax, len(names), markers, size)
-        images = _frames(fig, art, lambda f: _update(art, ixt, ity, e, frames, f, cm, norm,
+        colours = cm(norm(e + 1.0))
+        images = _frames(fig, art, lambda f: _update(art, ixt, ity, e, frames, f, colours,
                                                      trail), len(frames))
         out.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}.", suffix=out.suffix)

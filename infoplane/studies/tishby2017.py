@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
 
 from ..analysis import find_snr_transition, seed_interval
 from ..plotting import animate_plane, estimator_caption, run_figures
+from ..plotting._background import BackgroundDrawer
+from ..plotting._files import writes_here
 from ..training import preset, train
 from ._common import claim, in_range, near, out_dir, scaled_config, within, write_results
 
@@ -97,13 +100,19 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     started = time.time()
     config = scaled_config(preset("tishby2017"), SCALES, scale, overrides)
     out = out_dir(out, "tishby2017")
-    info = train(config, out, resume=resume, overwrite=overwrite, progress=progress)
-    numbers = summarise(info)
-    paths = run_figures(info, out)
-    paths.append(animate_plane(info["I_XT"], info["I_TY"], info["epochs"],
-                               out / "plane.gif", H_X=info["H_X"], H_Y=info["H_Y"],
-                               layer_names=info["layer_names"],
-                               caption=estimator_caption(info)))
+    # The animation is drawn by a process of its own from the saved information.npz while
+    # this one draws the still figures; started now, its imports overlap compilation.
+    with (BackgroundDrawer() if writes_here() else nullcontext()) as drawer:
+        info = train(config, out, resume=resume, overwrite=overwrite, progress=progress)
+        numbers = summarise(info)
+        gif = out / "plane.gif"
+        if drawer is not None:
+            drawer.submit("animate_run", out, gif)
+        paths = run_figures(info, out)
+        paths.append(drawer.result() if drawer is not None else animate_plane(
+            info["I_XT"], info["I_TY"], info["epochs"], gif, H_X=info["H_X"],
+            H_Y=info["H_Y"], layer_names=info["layer_names"],
+            caption=estimator_caption(info)))
     results = write_results(out, "tishby2017", numbers, claims(numbers), started,
                             scale=scale)
     print(f"wrote {out / 'information.npz'}, {out / 'results.json'} and "
