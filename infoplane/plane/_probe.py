@@ -1,0 +1,83 @@
+"""The bracket of every plane point's I(T;Y), and the supervised I(T;Y) of method
+"compressed", batched over a layer's (seed, epoch) items.
+
+For every item, the cross-fitted, calibrated shrinkage discriminant of
+``estimators._crossfit`` (family "lda" of ``estimators.probe``) gives the probe bound
+I_TY_lower = H(Y) - CE <= I(T;Y) (Barber & Agakov 2003) with its standard error; I_TY_upper is
+H(Y) (the plug-in entropy of the labels). With ``with_knn`` the Ross kNN estimate of I(s;Y)
+on the probe's held-out log-odds s (``estimators.supervised``) comes too. One compiled program
+per layer width runs the items one after another (``lax.map``: a probe holds a few (n, w)
+arrays), the chunks split over all local devices as the other plane kernels.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import defaults
+from .._errors import InfoplaneError
+from ..estimators._crossfit import calibrate, check_folds, fold_of_rows, fold_slots, lda_logits
+from ..estimators._knn_kernels import block_rows, mixed_nats
+from ._methods import _run_chunks
+
+_ITEMS = 4  # items per compiled chunk
+
+
+def _probe_chunk(acts, codes, slots, fold, *, n_classes: int, n_folds: int, k: int,
+                 block: int, with_knn: bool):
+    """Per item of acts [B, n, w]: (bound, its standard error, kNN on the log-odds) in nats."""
+    n = codes.shape[0]
+    counts = jnp.bincount(codes, length=n_classes)
+    log_p = jnp.log(jnp.maximum(counts, 1) / n)
+    h_y = -jnp.sum(jnp.where(counts > 0, counts / n * log_p, 0.0))
+
+    def one(x):
+        terms, chosen = calibrate(lda_logits(x, codes, slots, n_classes), codes, fold, n_folds)
+        rows = -log_p[codes] - terms
+        constant = jnp.all(jnp.std(x, axis=0) == 0)  # a constant layer: I(T;Y) = 0 exactly
+        bound = jnp.where(constant, 0.0, h_y - jnp.mean(terms))
+        stderr = jnp.where(constant, 0.0, jnp.std(rows, ddof=1) / math.sqrt(n))
+        if not with_knn:
+            return bound, stderr, bound
+        s = (chosen - jnp.mean(chosen, axis=1, keepdims=True))[:, :-1]
+        sd = jnp.std(s, axis=0)
+        s = (s - jnp.mean(s, axis=0)) / jnp.where(sd > 0, sd, 1.0)
+        return bound, stderr, jnp.where(constant, 0.0, mixed_nats(s, codes, k, block))
+
+    return jax.lax.map(one, acts)
+
+
+def probe_layer(flat: np.ndarray, codes: np.ndarray, n_classes: int, settings: dict,
+                used: dict, *, with_knn: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The probe bound, its standard error and (``with_knn``) the kNN estimate on the
+    log-odds, each [B] in bits, for the items flat [B, n, w] of one layer.
+
+    Args:
+        flat: the layer's activations, B = seeds x epochs items.
+        codes: (n,) int32 label codes in [0, n_classes).
+        settings: the plane's settings ("folds", "seed", "k" are used when given).
+        used: the settings used, updated in place ("probe": folds and seed of the bracket).
+        with_knn: also the kNN part (method "compressed"); else its slot repeats the bound.
+
+    Raises:
+        InfoplaneError: a class with fewer rows than folds.
+    """
+    folds = int(settings.get("folds", defaults.PROBE_FOLDS))
+    seed = int(settings.get("seed", defaults.SEED))
+    k = int(settings.get("k") or defaults.K)
+    try:
+        check_folds(codes, folds)
+    except InfoplaneError as e:
+        raise InfoplaneError(f"the plane's I(T;Y) bracket (a cross-fitted probe): {e}") from None
+    slots = fold_slots(codes, folds, seed)
+    fold = fold_of_rows(slots, codes.shape[0])
+    used["probe"] = {"family": "lda", "folds": folds, "seed": seed}
+    statics = {"n_classes": n_classes, "n_folds": folds, "k": k,
+               "block": block_rows(codes.shape[0], _ITEMS), "with_knn": with_knn}
+    shared = tuple(jnp.asarray(a) for a in (codes, slots, fold))
+    out = _run_chunks(_probe_chunk, (flat,), shared, statics, _ITEMS)
+    return tuple(np.asarray(v, np.float64) / math.log(2) for v in out)
