@@ -118,7 +118,7 @@ def _from_files(args, source: Path, name: str, settings: dict) -> Path:
               **provenance_fields(prov))
     if args.trust:
         write_trust(out, name.removeprefix("information_"), args.estimator, used, n,
-                    plane_dims(layers, labels, inputs), progress=True)
+                    plane_dims(layers, labels, inputs), progress=True, plane=plane)
     return out
 
 

@@ -22,16 +22,17 @@ mean held-out cross-entropy; its standard error is the s.d. of the per-row terms
 accuracy into a second, looser bound (settings "fano_bits").
 
 Families: "logistic" (default): multinomial logistic regression on standardised columns
-(scikit-learn, L2 penalty ``1 / regularisation``); "mlp": one hidden layer of ``hidden`` tanh
-units trained by Adam (optax) for ``steps`` full-batch steps with weight decay; "lda": the
-closed-form shrinkage linear discriminant of ``_crossfit`` (no iterations; the probe the planes
-batch over every point).
+(L2 penalty ``regularisation``, scikit-learn's 1 / C; fitted in JAX, ``_crossfit``); "mlp":
+one hidden layer of ``hidden`` tanh units trained by Adam (optax) for ``steps`` full-batch
+steps with weight decay; "lda": the closed-form shrinkage linear discriminant of
+``_crossfit`` (no iterations); "best": the logistic probe and the discriminant together, the
+one (and its temperature) with the least held-out cross-entropy on the other folds taken per
+fold: the probe of the planes' bracket and of method "supervised".
 """
 
 from __future__ import annotations
 
 import math
-import warnings as _warnings
 
 import jax
 import jax.numpy as jnp
@@ -46,13 +47,13 @@ from ._crossfit import (
     fold_of_rows,
     fold_slots,
     lda_logits,
+    logistic_logits,
     probe_summary,
 )
 from ._interface import Estimate, as_samples, check_same_n, check_unit, from_bits
 from .discrete import label_entropy_bits
 
-FAMILIES = ("logistic", "mlp", "lda")
-_MAX_ITER = 300
+FAMILIES = ("logistic", "mlp", "lda", "best")
 
 
 def class_codes(y, n: int) -> tuple[np.ndarray, int]:
@@ -88,29 +89,6 @@ def prepare_layer(x) -> np.ndarray:
 def _standardise(train: np.ndarray, other: np.ndarray) -> np.ndarray:
     mu, sd = train.mean(axis=0), train.std(axis=0)
     return (other - mu) / np.where(sd > 0, sd, 1.0)
-
-
-def _logistic_logits(x, codes, fold, folds, regularisation, seed):
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.linear_model import LogisticRegression
-
-    out = np.zeros((1, x.shape[0], int(codes.max()) + 1))
-    unconverged = 0
-    for k in range(folds):
-        train, held = fold != k, fold == k
-        # tol 1e-3: a probe stopped early is still a probe (the bound stays valid), and the
-        # calibration below absorbs a scale left unconverged; 1e-4 cost minutes at w = 256.
-        model = LogisticRegression(C=1.0 / regularisation, max_iter=_MAX_ITER, tol=1e-3,
-                                   random_state=seed)
-        with _warnings.catch_warnings(record=True) as caught:
-            _warnings.simplefilter("always", ConvergenceWarning)
-            model.fit(_standardise(x[train], x[train]), codes[train])
-        unconverged += any(issubclass(w.category, ConvergenceWarning) for w in caught)
-        out[0][held] = model.predict_log_proba(_standardise(x[train], x[held]))
-    warn = () if not unconverged else (
-        f"logistic regression did not converge in {unconverged} of {folds} folds "
-        f"({_MAX_ITER} iterations): the bound is still valid, but may be loose",)
-    return out, warn
 
 
 def _mlp_logits(x, codes, fold, folds, hidden, steps, seed):
@@ -164,13 +142,19 @@ _train_jit = jax.jit(jax.vmap(_train_one, in_axes=(0, None, 0, 0, None, None, No
                      static_argnums=(4, 5, 6))
 
 
-def _lda_probe_logits(x, codes, slots, n_classes):
-    with jax.enable_x64(True):
-        return np.asarray(_lda_jit(jnp.asarray(x), jnp.asarray(codes), jnp.asarray(slots),
-                                   n_classes))
+def probe_logits(x, codes, slots, fold, n_folds: int, n_classes: int, family: str,
+                 regularisation: float = 1.0) -> jax.Array:
+    """Held-out log-probabilities (L, n, C) of the candidates of a closed-form or logistic
+    family ("lda", "logistic" or "best": both). vmap-able."""
+    parts = []
+    if family in ("lda", "best"):
+        parts.append(lda_logits(x, codes, slots, n_classes))
+    if family in ("logistic", "best"):
+        parts.append(logistic_logits(x, codes, fold, n_folds, n_classes, regularisation))
+    return jnp.concatenate(parts) if len(parts) > 1 else parts[0]
 
 
-_lda_jit = jax.jit(lda_logits, static_argnames=("n_classes", "lambdas"))
+_probe_jit = jax.jit(probe_logits, static_argnames=("n_folds", "n_classes", "family"))
 _calibrate_jit = jax.jit(calibrate, static_argnames=("n_folds", "scales"))
 
 
@@ -183,12 +167,14 @@ def crossfit_probe(x: np.ndarray, codes: np.ndarray, n_classes: int, *, family: 
     check_folds(codes, folds)
     slots = fold_slots(codes, folds, seed)
     fold = fold_of_rows(slots, x.shape[0])
-    if family == "lda":
-        logits, warn = _lda_probe_logits(x, codes, slots, n_classes), ()
-    elif family == "logistic":
-        logits, warn = _logistic_logits(x, codes, fold, folds, regularisation, seed)
-    else:
+    if family == "mlp":
         logits, warn = _mlp_logits(x, codes, fold, folds, hidden, steps, seed)
+    else:
+        with jax.enable_x64(True):
+            logits = np.asarray(_probe_jit(jnp.asarray(x), jnp.asarray(codes),
+                                           jnp.asarray(slots), jnp.asarray(fold), folds,
+                                           n_classes, family, regularisation))
+        warn = ()
     with jax.enable_x64(True):
         terms, chosen = _calibrate_jit(jnp.asarray(logits), jnp.asarray(codes),
                                        jnp.asarray(fold), folds)
@@ -208,7 +194,7 @@ def probe_mutual_information(x, y, *, family: str = "logistic", folds: int = PRO
     Args:
         x: continuous samples (n,) or (n, w), e.g. a layer's activations.
         y: (n,) class labels (integers, strings, or integral floats).
-        family: "logistic" (default), "mlp" or "lda".
+        family: "logistic" (default), "mlp", "lda" or "best" (module docstring).
         folds: K, the number of stratified folds (every class needs at least K rows).
         regularisation: the L2 penalty of "logistic" (scikit-learn's 1 / C).
         hidden, steps: the width and the training steps of "mlp".
@@ -243,7 +229,7 @@ def probe_mutual_information(x, y, *, family: str = "logistic", folds: int = PRO
     settings = {"family": family, "folds": folds, "seed": seed, "classes": n_classes,
                 "H_Y_bits": label_entropy_bits(codes), **{
                     k: summary[k] for k in ("cross_entropy_bits", "accuracy", "fano_bits")}}
-    if family == "logistic":
+    if family in ("logistic", "best"):
         settings["regularisation"] = regularisation
     if family == "mlp":
         settings.update(hidden=hidden, steps=steps)

@@ -6,14 +6,15 @@ signal may lie in weak directions beside strong nuisance ones, and is then lost 
 ``benchmarks/bench_estimators.py --labels``). Here the compression is chosen by the labels,
 and never by the label of the row it maps:
 
-1. The cross-fitted, calibrated shrinkage discriminant of ``_crossfit`` maps every row t_i to
-   its held-out log-probabilities s_i = log q(. | t_i) (C values; the probe that scores row i
-   was fitted on the other folds). Centred, C - 1 of them are the coordinates of the
-   projection (the log-odds: a sufficient statistic of T for Y when the classes are Gaussian
-   with a shared covariance).
+1. A cross-fitted, calibrated linear probe (``probe`` family "best": per fold the shrinkage
+   discriminant or the logistic regression of ``_crossfit``, whichever the other folds'
+   held-out rows prefer) maps every row t_i to its held-out log-probabilities
+   s_i = log q(. | t_i) (C values; the probe that scores row i was fitted on the other folds).
+   Centred, C - 1 of them are the coordinates of the projection (the log-odds: a sufficient
+   statistic of T for Y when the posterior is log-linear in t).
 2. I(s; Y) is estimated by the Ross (2014) kNN estimator in those C - 1 dimensions (k
    neighbours), which does not need the probe to be calibrated or well specified along s.
-3. The probe bound H(Y) - CE (``probe``, family "lda") is a second, sound lower bound.
+3. The probe bound H(Y) - CE of the same probe is a second, sound lower bound.
 
 The value is the larger of 2 and 3. Both are lower bounds on I(T;Y) up to their estimation
 error (data processing: s is a function of T fitted on other rows; Barber & Agakov 2003), so
@@ -71,8 +72,8 @@ def supervised_mutual_information(x, y, *, folds: int = PROBE_FOLDS, k: int = K,
     n = check_same_n(x=xa, y=np.asarray(y).reshape(len(np.asarray(y)), -1))
     codes, n_classes = class_codes(y, n)
     xa = prepare_layer(xa)
-    probe, logprob, warnings = crossfit_probe(xa, codes, n_classes, family="lda", folds=folds,
-                                              seed=seed)
+    probe, logprob, warnings = crossfit_probe(xa, codes, n_classes, family="best",
+                                              folds=folds, seed=seed)
     knn, knn_se, more = discrete_mi_nats(logit_coordinates(logprob), codes, k, jitter, seed)
     knn, knn_se = knn / LN2, knn_se / LN2
     taken = "knn" if knn >= probe["value"] else "probe"

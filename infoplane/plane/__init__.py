@@ -7,7 +7,7 @@ estimator at its sizes (``write_trust``, in ``trust``)."""
 from ._checks import PLANE_METHODS
 from .compute import plane_from_activations
 from .sources import plane_from_npz, plane_from_run, seed_intervals
-from .trust import plane_dims, write_trust
+from .trust import layer_check, plane_dims, write_trust
 
-__all__ = ["PLANE_METHODS", "plane_dims", "plane_from_activations", "plane_from_npz",
+__all__ = ["PLANE_METHODS", "layer_check", "plane_dims", "plane_from_activations", "plane_from_npz",
            "plane_from_run", "seed_intervals", "write_trust"]

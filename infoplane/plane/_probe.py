@@ -1,13 +1,19 @@
 """The bracket of every plane point's I(T;Y), and the supervised I(T;Y) of method
 "compressed", batched over a layer's (seed, epoch) items.
 
-For every item, the cross-fitted, calibrated shrinkage discriminant of
-``estimators._crossfit`` (family "lda" of ``estimators.probe``) gives the probe bound
+For every item, the cross-fitted, calibrated linear probe of ``estimators.probe`` (family
+"best": per fold the shrinkage discriminant or the logistic regression of
+``estimators._crossfit``, chosen on the other folds) gives the probe bound
 I_TY_lower = H(Y) - CE <= I(T;Y) (Barber & Agakov 2003) with its standard error; I_TY_upper is
 H(Y) (the plug-in entropy of the labels). With ``with_knn`` the Ross kNN estimate of I(s;Y)
 on the probe's held-out log-odds s (``estimators.supervised``) comes too. One compiled program
-per layer width runs the items one after another (``lax.map``: a probe holds a few (n, w)
-arrays), the chunks split over all local devices as the other plane kernels.
+per layer width runs the items of a chunk one after another (``lax.map``: a probe holds a few
+(n, w) arrays).
+
+One device. Unlike the other plane kernels, the chunks are not split over the local devices:
+two device programs that both run batched LAPACK factorisations (the discriminant's
+Cholesky) wait on each other in jaxlib's CPU thread pool and can hang for good (seen with
+two host devices, jax 0.10.2). On one device the factorisations still use every core.
 """
 
 from __future__ import annotations
@@ -20,9 +26,10 @@ import numpy as np
 
 from .. import defaults
 from .._errors import InfoplaneError
-from ..estimators._crossfit import calibrate, check_folds, fold_of_rows, fold_slots, lda_logits
+from ..estimators._crossfit import calibrate, check_folds, fold_of_rows, fold_slots
 from ..estimators._knn_kernels import block_rows, mixed_nats
-from ._methods import _run_chunks
+from ..estimators.probe import probe_logits
+from ._methods import _chunks
 
 _ITEMS = 4  # items per compiled chunk
 
@@ -36,7 +43,8 @@ def _probe_chunk(acts, codes, slots, fold, *, n_classes: int, n_folds: int, k: i
     h_y = -jnp.sum(jnp.where(counts > 0, counts / n * log_p, 0.0))
 
     def one(x):
-        terms, chosen = calibrate(lda_logits(x, codes, slots, n_classes), codes, fold, n_folds)
+        logits = probe_logits(x, codes, slots, fold, n_folds, n_classes, "best")
+        terms, chosen = calibrate(logits, codes, fold, n_folds)
         rows = -log_p[codes] - terms
         constant = jnp.all(jnp.std(x, axis=0) == 0)  # a constant layer: I(T;Y) = 0 exactly
         bound = jnp.where(constant, 0.0, h_y - jnp.mean(terms))
@@ -75,9 +83,18 @@ def probe_layer(flat: np.ndarray, codes: np.ndarray, n_classes: int, settings: d
         raise InfoplaneError(f"the plane's I(T;Y) bracket (a cross-fitted probe): {e}") from None
     slots = fold_slots(codes, folds, seed)
     fold = fold_of_rows(slots, codes.shape[0])
-    used["probe"] = {"family": "lda", "folds": folds, "seed": seed}
+    used["probe"] = {"family": "best", "folds": folds, "seed": seed}
     statics = {"n_classes": n_classes, "n_folds": folds, "k": k,
                "block": block_rows(codes.shape[0], _ITEMS), "with_knn": with_knn}
     shared = tuple(jnp.asarray(a) for a in (codes, slots, fold))
-    out = _run_chunks(_probe_chunk, (flat,), shared, statics, _ITEMS)
-    return tuple(np.asarray(v, np.float64) / math.log(2) for v in out)
+    outs = []
+    for part, count in _chunks(flat, _ITEMS):
+        result = _probe_jit(jnp.asarray(part.astype(np.float32, copy=False)), *shared,
+                            **statics)
+        outs.append(np.stack([np.asarray(v)[:count] for v in result]))
+    out = np.concatenate(outs, axis=1).astype(np.float64) / math.log(2)
+    return out[0], out[1], out[2]
+
+
+_probe_jit = jax.jit(_probe_chunk, static_argnames=("n_classes", "n_folds", "k", "block",
+                                                    "with_knn"))

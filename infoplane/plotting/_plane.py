@@ -12,6 +12,7 @@ from matplotlib.colors import Colormap, LogNorm
 from matplotlib.lines import Line2D
 
 from ..analysis import nearest_logged_epoch, plane_runs
+from ._bracket import draw_bracket
 from ._conventions import (
     EPOCH_LABEL,
     LAYER_MARKERS,
@@ -141,7 +142,7 @@ def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names
                       size: float = 14.0, mark_epoch=None, mark_label: str = "marked epoch",
                       legend: bool = True, max_markers: int | None = 40,
                       label_layers: bool = True, I_XT_ci95=None, I_TY_ci95=None,
-                      I_XT_stderr=None, I_TY_stderr=None):
+                      I_XT_stderr=None, I_TY_stderr=None, I_TY_lower=None, I_TY_outside=None):
     """The information plane in the style of Shwartz-Ziv & Tishby (2017), Figs. 2-3.
 
     One point per (layer, logged epoch) at (I(X;T), I(T;Y)), coloured by ``epoch + 1`` on a
@@ -183,6 +184,9 @@ def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names
             standard errors of the estimates (bits), drawn the same way (+-1 standard error;
             of the seed mean, sqrt(sum of squares) / S, when averaged) when no interval is
             given. Without any of these, nothing is drawn around the points.
+        I_TY_lower, I_TY_outside: the bracket of I(T;Y) (``plane.plane_from_activations``):
+            the probe bound drawn dotted under each layer, the points outside crossed out
+            (``_bracket.draw_bracket``).
 
     Returns:
         ax.
@@ -203,6 +207,9 @@ def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names
         cx, cy, hx, hy, band = unc
         handles.append(draw_ellipses(ax, cx[:, shown], cy[:, shown], hx[:, shown],
                                      hy[:, shown], label=band))
+    if I_TY_lower is not None:
+        handles += draw_bracket(ax, ixt, ity, I_TY_lower, I_TY_outside,
+                                mean_over_seeds=mean_over_seeds)
     if mark_epoch is not None:
         i = nearest_logged_epoch(e, mark_epoch, "mark_epoch")
         handles.append(_draw_marked_epoch(ax, ixt, ity, e, i, size=size, label=mark_label))
