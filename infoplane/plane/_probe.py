@@ -68,7 +68,8 @@ def probe_layer(flat: np.ndarray, codes: np.ndarray, n_classes: int, settings: d
         flat: the layer's activations, B = seeds x epochs items.
         codes: (n,) int32 label codes in [0, n_classes).
         settings: the plane's settings ("folds", "seed", "k" are used when given).
-        used: the settings used, updated in place ("probe": folds and seed of the bracket).
+        used: the settings used, updated in place ("probe": the bracket's probe, as text for
+            figure captions).
         with_knn: also the kNN part (method "compressed"); else its slot repeats the bound.
 
     Raises:
@@ -83,7 +84,7 @@ def probe_layer(flat: np.ndarray, codes: np.ndarray, n_classes: int, settings: d
         raise InfoplaneError(f"the plane's I(T;Y) bracket (a cross-fitted probe): {e}") from None
     slots = fold_slots(codes, folds, seed)
     fold = fold_of_rows(slots, codes.shape[0])
-    used["probe"] = {"family": "best", "folds": folds, "seed": seed}
+    used["probe"] = f"linear, {folds}-fold, seed {seed}"
     statics = {"n_classes": n_classes, "n_folds": folds, "k": k,
                "block": block_rows(codes.shape[0], _ITEMS), "with_knn": with_knn}
     shared = tuple(jnp.asarray(a) for a in (codes, slots, fold))
