@@ -42,11 +42,12 @@ over the n inputs and the network is deterministic. Methods:
 
 The bracket. Every method also gives, at every point, I_TY_lower: the probe bound
 H(Y) - CE of a cross-fitted, calibrated shrinkage discriminant (``_probe``; Barber & Agakov
-2003), a lower bound on I(T;Y) with its standard error (I_TY_lower_stderr), and I_TY_upper =
-H(Y). I_TY_outside marks the points whose I(T;Y) lies outside [I_TY_lower, I_TY_upper] by
-more than twice the combined standard error + 0.01 bit (``_checks.outside_bracket``), and a
-warning per layer counts them. Settings ``folds`` and ``seed`` of the probe are not plane
-settings: the bracket uses ``defaults.PROBE_FOLDS`` folds and ``defaults.SEED``.
+2003; for "compressed" the better of it and a logistic regression, per fold), a lower bound
+on I(T;Y) with its standard error (I_TY_lower_stderr), and I_TY_upper = H(Y). I_TY_outside
+marks the points whose I(T;Y) lies outside [I_TY_lower, I_TY_upper] by more than twice the
+combined standard error + 0.01 bit (``_checks.outside_bracket``), and a warning per layer
+counts them. The probe's folds and seed are not plane settings: the bracket uses
+``defaults.PROBE_FOLDS`` folds and the plane's ``seed`` (``defaults.SEED`` without one).
 
 Only "compressed" takes ``inputs``; the other methods reject them (they see only T and Y).
 Standard errors: anchored KDE and compressed give them; binning (an exact plug-in value of
