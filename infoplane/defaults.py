@@ -22,7 +22,11 @@ Butakov et al. 2024; Berrett, Samworth & Yuan 2019 need k > d/4 weights' worth o
 Compression (method "compressed"). Each side keeps the fewest principal components that explain
 ``COMPRESS_VARIANCE`` of its variance, at most ``compress_cap(n)`` of them
 (``estimators/compressed.py``). ``AUTO_COMPRESS_DIM``: the default continuous MI switches to
-"compressed" when dx + dy exceeds it (or when a side is near low-rank).
+"compressed" when dx + dy exceeds it (or when a side is near low-rank), and the default I(T;Y)
+of a continuous x against class labels to "supervised" when dx exceeds it.
+
+Probes (methods "probe" and "supervised", and the planes' I_TY_lower). ``PROBE_FOLDS`` = 5
+stratified folds: every row is scored by a probe fitted on the other 80 %.
 """
 
 from __future__ import annotations
@@ -45,3 +49,5 @@ KL_WEIGHTED_K = 5
 
 COMPRESS_VARIANCE = 0.95
 AUTO_COMPRESS_DIM = 64
+
+PROBE_FOLDS = 5

@@ -57,6 +57,16 @@ def _cmd_animate(args) -> None:
 def _cmd_trust(args) -> None:
     from ..estimators.trust import format_trust_table, trust_check
 
+    if args.plane:
+        from ..plane import layer_check
+        from ..runs import read_npz
+
+        plane = read_npz(args.plane)
+        if "I_TY_lower" not in plane:
+            raise InfoplaneError(f"{args.plane} carries no I(T;Y) bracket (I_TY_lower); "
+                                 "re-estimate it with infoplane plane", usage=True)
+        print(f"Your layers ({args.plane}): I(T;Y) against its bracket at every point\n")
+        print(layer_check(plane)[1] + "\n")
     settings = parse_settings(args.set, "--set")
     method = None if args.estimator in (None, "default") else args.estimator
     try:
@@ -94,8 +104,13 @@ def add_analysis_parsers(sub) -> None:
     p.add_argument("--dx", type=int, default=1, help="dimension of X")
     p.add_argument("--dy", type=int, default=1, help="dimension of Y (1 with --classes)")
     p.add_argument("--classes", type=int, help="Y as class labels 0..K-1 (the I(T;Y) of a "
-                   "layer): tasks of independent labels, Gaussian classes, bins of a latent")
+                   "layer): tasks of independent labels, Gaussian classes, bins of a latent, "
+                   "and wide layers with nuisance dimensions, weak spread signal, "
+                   "near-deterministic labels")
     p.add_argument("--seeds", type=int, default=3, help="draws of each task")
+    p.add_argument("--plane", metavar="FILE", help="also check a plane's own points: an "
+                   "information_<name>.npz whose I(T;Y) is compared with its bracket (the "
+                   "probe bound and H(Y)) at every point")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="an estimator setting")
     add_progress_flag(p)

@@ -118,7 +118,8 @@ def _from_files(args, source: Path, name: str, settings: dict) -> Path:
               **provenance_fields(prov))
     if args.trust:
         write_trust(out, name.removeprefix("information_"), args.estimator, used, n,
-                    plane_dims(layers, labels, inputs), progress=not args.no_progress)
+                    plane_dims(layers, labels, inputs), progress=not args.no_progress,
+                    plane=plane)
     return out
 
 

@@ -28,15 +28,19 @@ def mutual_information(x, y, *, method: str | None = None, unit: str = "bits",
         x, y: (n,) or (n, d) samples, same n; each discrete or continuous (module docstring).
         method: None chooses by the kinds of data and their dimension (``_auto``): the first
             listed below for low-dimensional data, "compressed" when the continuous
-            dimensions add up to more than 64 or a side is near low rank (the reason is in
-            ``settings["chosen_by"]``). By data types:
+            dimensions add up to more than 64 or a side is near low rank, and then with class
+            labels "supervised" instead (the reason is in ``settings["chosen_by"]``). By data
+            types:
             discrete/discrete: "plugin", "miller_madow", "chao_shen", "nsb" (alphabet_sizes),
                 "renyi";
             continuous/discrete (either order): "knn_mixed" (k, transform, jitter, seed),
                 "binning" (n_bins, rule, low, high: the continuous side is binned),
                 "kde_upper"/"kde_lower" (noise_var; Saxe et al.'s I(T;Y) of a noisy layer),
                 "renyi", "mine"/"nwj"/"infonce" (the labels as numbers), "compressed" (x
-                compressed, then knn_mixed);
+                compressed by PCA, then knn_mixed), "supervised" (folds, k, jitter, seed: x
+                projected on a cross-fitted discriminant's log-odds, then knn_mixed, at least
+                the probe bound), "probe" (family, folds, regularisation, hidden, steps,
+                seed: the lower bound H(Y) - cross-entropy of a cross-fitted classifier);
             continuous/continuous: "copula" (k, jitter, seed; see the module docstring),
                 "ksg1"/"ksg2" (k, transform, jitter, seed), "gaussian", "gaussian_copula",
                 "binning" (both sides binned), "renyi" (alpha, sigma, subsample, seed),

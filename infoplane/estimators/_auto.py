@@ -12,6 +12,13 @@ for low-dimensional data, where it is measured accurate (``_copula``). It is rep
 - a continuous side of several columns is near low rank (the smallest eigenvalue of its
   correlation matrix below 1e-8): a copula of collinear columns is infinite.
 
+With class labels (continuous x, discrete y) the replacement is "supervised" instead (a
+projection of x on the cross-fitted discriminant's log-odds, then knn_mixed; ``supervised``):
+PCA keeps the directions of largest variance, and a layer's class signal may lie in weaker
+ones beside strong nuisance directions, where "compressed" loses bits (measured in
+``benchmarks/bench_estimators.py --labels``). A class with fewer rows than the probe's folds
+(``PROBE_FOLDS``) keeps "compressed".
+
 The reason is recorded in the estimate's settings ("chosen_by"). When the registry default is
 kept but dx + dy exceeds n / 20, a warning says the dimension is large for n.
 
@@ -26,7 +33,7 @@ import math
 
 import numpy as np
 
-from ..defaults import AUTO_COMPRESS_DIM
+from ..defaults import AUTO_COMPRESS_DIM, PROBE_FOLDS
 from ._interface import Estimate, from_bits
 
 _LOW_RANK = 1e-8
@@ -41,15 +48,22 @@ def _near_low_rank(a: np.ndarray) -> bool:
     return bool(np.linalg.eigvalsh(np.corrcoef(a, rowvar=False))[0] < _LOW_RANK)
 
 
+def _rare_class(y) -> bool:
+    """True when some class has fewer rows than the probes' folds ("supervised" cannot run)."""
+    counts = np.unique(np.asarray(y).reshape(len(y), -1), axis=0, return_counts=True)[1]
+    return bool(counts.min() < PROBE_FOLDS)
+
+
 def choose_default(x: np.ndarray, y: np.ndarray, kinds: tuple[str, str]) -> tuple[str | None, str]:
-    """("compressed" or None for the registry default, the reason) for x (n, dx), y (n, dy),
-    x continuous (the continuous side comes first)."""
+    """("compressed", "supervised" or None for the registry default, the reason) for x (n, dx),
+    y (n, dy), x continuous (the continuous side comes first)."""
     sides = [x] + ([y] if kinds[1] == "c" else [])
     dims = sum(a.shape[1] for a in sides)
+    wide = "compressed" if kinds[1] == "c" or _rare_class(y) else "supervised"
     if dims > AUTO_COMPRESS_DIM:
-        return "compressed", f"{dims} continuous dimensions > {AUTO_COMPRESS_DIM}"
+        return wide, f"{dims} continuous dimensions > {AUTO_COMPRESS_DIM}"
     if any(_near_low_rank(a) for a in sides):
-        return "compressed", "a side is near low rank (collinear columns)"
+        return wide, "a side is near low rank (collinear columns)"
     return None, f"{dims} continuous dimensions <= {AUTO_COMPRESS_DIM}, full rank"
 
 

@@ -26,7 +26,9 @@ from .kde import kde_entropy, kde_mutual_information
 from .kl_weighted import weighted_kl_entropy
 from .knn import knn_entropy, ksg_mutual_information, mixed_mutual_information
 from .neural import neural_mutual_information
+from .probe import probe_mutual_information
 from .renyi import renyi_entropy, renyi_mutual_information
+from .supervised import supervised_mutual_information
 
 D, C = "d", "c"
 DD, CD, CC = (D, D), (C, D), (C, C)
@@ -135,6 +137,14 @@ def _renyi_mi(x, y, *, kinds, unit, **settings):
                                     **settings)
 
 
+def _probe_mi(x, y, *, kinds, unit, **settings):
+    return probe_mutual_information(x, y, unit=unit, **settings)
+
+
+def _supervised_mi(x, y, *, kinds, unit, **settings):
+    return supervised_mutual_information(x, y, unit=unit, **settings)
+
+
 def _neural_mi(x, y, *, kinds, unit, method, **settings):
     # Labels enter the critic as numbers.
     y = np.asarray(y, dtype=np.float64) if kinds[1] == D else y
@@ -195,6 +205,12 @@ BUILTIN_METHODS = (
     Method("renyi", defaults_of(renyi_entropy, "alpha", "sigma", "subsample", "seed"),
            entropy=Estimator(_renyi_entropy, (D, C)),
            mutual_information=Estimator(_renyi_mi, (DD, CD, CC))),
+    Method("probe", defaults_of(probe_mutual_information, "family", "folds", "regularisation",
+                                "hidden", "steps", "seed"),
+           mutual_information=Estimator(_probe_mi, (CD,))),
+    Method("supervised", defaults_of(supervised_mutual_information, "folds", "k", "jitter",
+                                     "seed"),
+           mutual_information=Estimator(_supervised_mi, (CD,))),
     _neural("mine"),
     _neural("nwj"),
     _neural("infonce"),

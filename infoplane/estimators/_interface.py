@@ -19,6 +19,7 @@ from ._warnings import saturation_warning  # noqa: F401  (kde, renyi and discret
 
 LN2 = math.log(2.0)
 UNITS = ("bits", "nats")
+BOUNDS = ("lower", "upper", None)
 
 
 def check_unit(unit: str) -> str:
@@ -50,6 +51,9 @@ class Estimate:
         settings: the estimator's settings as used (bins, k, noise variance, seed, ...).
         stderr: a standard error in ``unit`` where the method provides one, else None.
         warnings: human-readable caveats, e.g. saturation at log2(n) or a negative estimate.
+        bound: what the number is: "lower" (a bound below the quantity, up to its standard
+            error: the probe bound, InfoNCE, NWJ, the KDE lower bound of a noisy layer),
+            "upper" (the KDE upper bound) or None (an estimate, biased either way).
 
     ``float(estimate)`` is the value, so an ``Estimate`` can be used where a number is expected.
     """
@@ -62,6 +66,11 @@ class Estimate:
     settings: dict[str, Any] = field(default_factory=dict)
     stderr: float | None = None
     warnings: tuple[str, ...] = ()
+    bound: str | None = None
+
+    def __post_init__(self):
+        if self.bound not in BOUNDS:
+            raise InfoplaneError(f"bound must be one of {BOUNDS}, got {self.bound!r}")
 
     def __float__(self) -> float:
         return float(self.value)
@@ -82,6 +91,7 @@ class Estimate:
             dict(self.settings),
             stderr,
             self.warnings,
+            self.bound,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -98,6 +108,7 @@ class Estimate:
                                                                    if np.ndim(self.stderr)
                                                                    else float(self.stderr)),
             "warnings": list(self.warnings),
+            "bound": self.bound,
         }
 
 

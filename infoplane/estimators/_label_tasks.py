@@ -95,3 +95,94 @@ def label_tasks(dx: int, classes: int) -> tuple[Task, ...]:
         latent_bins_task(dx, classes),
         latent_bins_task(dx, classes, noise=1.0),
     )
+
+
+# Strictly increasing activations (x is then an injective function of the latents).
+ACTIVATIONS = {
+    "tanh": np.tanh,
+    "softplus": lambda v: np.logaddexp(0.0, 2.0 * v) / 2.0,
+    "leaky_relu": lambda v: np.where(v > 0, v, 0.1 * v),
+    "elu": lambda v: np.where(v > 0, v, np.expm1(np.minimum(v, 0.0))),
+    "sin_warp": lambda v: v + 0.5 * np.sin(v),
+}
+
+
+def _posterior_truth(mu: np.ndarray, seed: int) -> float:
+    """H(Y) - E H(Y | s) in bits for s | y ~ N(mu_y, I), y uniform, by Monte Carlo."""
+    rng = np.random.default_rng(seed)
+    classes, m = mu.shape
+    total = 0.0
+    for _ in range(_MC_DRAWS // 20_000):
+        y = rng.integers(0, classes, 20_000)
+        s = mu[y] + rng.standard_normal((20_000, m))
+        logits = s @ mu.T - 0.5 * np.sum(mu**2, axis=1)
+        total += float(_entropy_bits(special.softmax(logits, axis=1)).sum())
+    return math.log2(classes) - total / _MC_DRAWS
+
+
+def layer_task(classes: int, width: int, *, signal_dims: int, separation: float,
+               activation: str = "tanh", nuisance_dims: int = 0, nuisance_sd: float = 1.0,
+               beside: int = 0, beside_sd: float = 5.0, gain: float = 1.0, seed: int = 0,
+               name: str | None = None) -> Task:
+    """A wide layer against K class labels with Monte Carlo truth (module docstring).
+
+    Args:
+        classes: K.
+        width: the layer's width w (the columns of x, ``beside`` included).
+        signal_dims: m, the latent directions carrying the class signal.
+        separation: the class means' scale (the signal's strength).
+        activation: a key of ``ACTIVATIONS``.
+        nuisance_dims, nuisance_sd: latents independent of y mixed into the layer.
+        beside, beside_sd: independent N(0, beside_sd^2) columns next to the layer.
+        gain: the scale of W (a larger gain saturates tanh more).
+        seed: draws the means, W and b (the truth's Monte Carlo uses seed + 1).
+    """
+    dense = width - beside
+    if dense < signal_dims + nuisance_dims:
+        raise ValueError("the layer must be at least as wide as its latents (injective)")
+    rng = np.random.default_rng(seed)
+    mu = rng.standard_normal((classes, signal_dims)) * separation / math.sqrt(signal_dims)
+    latents = signal_dims + nuisance_dims
+    w = rng.standard_normal((dense, latents)) * gain / math.sqrt(latents)
+    b = 0.3 * rng.standard_normal(dense)
+    act = ACTIVATIONS[activation]
+    truth = _posterior_truth(mu, seed + 1)
+
+    def sample(rng, n):
+        y = rng.integers(0, classes, n)
+        z = np.concatenate([mu[y] + rng.standard_normal((n, signal_dims)),
+                            nuisance_sd * rng.standard_normal((n, nuisance_dims))], axis=1)
+        x = act(z @ w.T + b)
+        if beside:
+            x = np.concatenate([x, beside_sd * rng.standard_normal((n, beside))], axis=1)
+        return x, y
+
+    extra = (f", {nuisance_dims} nuisance sd {nuisance_sd:g}" if nuisance_dims else "") + (
+        f", {beside} beside sd {beside_sd:g}" if beside else "")
+    name = name or (f"{activation} layer {width}-d, K={classes}, signal {signal_dims}-d "
+                    f"sep {separation:g}{extra}")
+    return Task(name, truth, sample)
+
+
+def layer_tasks(width: int, classes: int, seed: int = 7000) -> tuple[Task, ...]:
+    """The trust check's wide-layer families at width w and K classes (``layer_task``):
+    a warped layer, high-variance nuisance dimensions mixed in and beside, a weak signal
+    spread over many directions, and near-deterministic labels."""
+    m = max(1, min(8, width // 4))
+    spread = max(1, min(64, width // 3))
+    beside = max(1, width // 4)
+    return (
+        layer_task(classes, width, signal_dims=m, separation=3.0, activation="softplus",
+                   seed=seed, name=f"warped layer {width}-d (softplus)"),
+        layer_task(classes, width, signal_dims=m, separation=3.0, activation="tanh",
+                   nuisance_dims=min(m, width - m), nuisance_sd=3.0, seed=seed + 1,
+                   name=f"nuisance mixed in, sd 3 ({width}-d, tanh)"),
+        layer_task(classes, width, signal_dims=m, separation=3.0, activation="elu",
+                   beside=beside, beside_sd=5.0, seed=seed + 2,
+                   name=f"nuisance beside, {beside} columns sd 5 ({width}-d, elu)"),
+        layer_task(classes, width, signal_dims=spread, separation=2.5,
+                   activation="leaky_relu", seed=seed + 3,
+                   name=f"weak signal over {spread} directions ({width}-d, leaky ReLU)"),
+        layer_task(classes, width, signal_dims=m, separation=12.0, activation="sin_warp",
+                   seed=seed + 4, name=f"near-deterministic labels ({width}-d, smooth warp)"),
+    )

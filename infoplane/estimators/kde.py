@@ -137,7 +137,8 @@ def kde_entropy(
     i_xt, _ = _information64(t, np.zeros(n, np.int32), 1, noise_var, bound)
     h = i_xt + 0.5 * d * (math.log(2 * math.pi * noise_var) + 1.0)
     settings = {"noise_var": noise_var, "bound": bound, "dim": d}
-    return Estimate(from_nats(h, unit), unit, f"kde_{bound}", "entropy", n, settings)
+    return Estimate(from_nats(h, unit), unit, f"kde_{bound}", "entropy", n, settings,
+                    bound=bound)
 
 
 def kde_mutual_information(
@@ -176,8 +177,11 @@ def kde_mutual_information(
         value = from_nats(i_ty, unit)
         warnings = negative_warning(value, f"kde_{bound}")
         settings.update(target="I(T;Y)", n_classes=n_classes)
+    # I(X;T) is a bound on the information of the noisy layer; I(T;Y), the same bound used
+    # for H(T) and each H(T | Y=l), is a difference of bounds: an estimate, not a bound.
     return Estimate(
-        value, unit, f"kde_{bound}", "mutual_information", n, settings, warnings=warnings
+        value, unit, f"kde_{bound}", "mutual_information", n, settings, warnings=warnings,
+        bound=bound if labels is None else None,
     )
 
 

@@ -211,5 +211,9 @@ def neural_mutual_information(
     settings = _record(method, critic, v, train[0].shape[0], n_batches,
                        from_nats(float(tail.mean()), unit))
     stderr = None if stderr is None else from_nats(stderr, unit)
+    # InfoNCE (van den Oord et al. 2018) and NWJ (Nguyen, Wainwright & Jordan 2010) are
+    # variational lower bounds, evaluated on held-out batches; MINE's moving-average gradient
+    # makes its Donsker-Varadhan value biased, so it is reported as an estimate.
     return Estimate(value, unit, method, "mutual_information", n, settings, stderr,
-                    _warnings(value, nats, method, v["batch_size"]))
+                    _warnings(value, nats, method, v["batch_size"]),
+                    bound="lower" if method in ("infonce", "nwj") else None)

@@ -24,7 +24,7 @@ import numpy as np
 
 from .._errors import InfoplaneError, check_positive_int
 from ._api_mi import mutual_information
-from ._label_tasks import label_tasks
+from ._label_tasks import label_tasks, layer_tasks
 from .ground_truth import standard_tasks
 
 
@@ -71,7 +71,10 @@ def trust_check(method: str | None, n: int, dx: int, dy: int, settings: Mapping 
         seeds: one draw of every task per seed.
         classes: None for continuous y (``ground_truth.standard_tasks``); K >= 2 for class
             labels y in 0..K-1 (``_label_tasks.label_tasks``: independent labels, Gaussian
-            classes, bins of a warped or noisy latent), the I(T;Y) of a layer.
+            classes, bins of a warped or noisy latent; and for dx >= 8
+            ``_label_tasks.layer_tasks``: a warped layer, high-variance nuisance dimensions
+            mixed in and beside, weak signal spread over many directions, near-deterministic
+            labels, where PCA compression and kNN lose bits), the I(T;Y) of a layer.
 
     Returns:
         A TrustTable (``format_trust_table`` prints it).
@@ -91,7 +94,10 @@ def trust_check(method: str | None, n: int, dx: int, dy: int, settings: Mapping 
         if classes < 2 or dy != 1:
             raise InfoplaneError(f"class labels need classes >= 2 and dy = 1, got "
                                  f"classes={classes}, dy={dy}")
-    tasks = standard_tasks(dx, dy) if classes is None else label_tasks(dx, classes)
+    if classes is None:
+        tasks = standard_tasks(dx, dy)
+    else:  # the wide-layer families need room for their latents
+        tasks = label_tasks(dx, classes) + (layer_tasks(dx, classes) if dx >= 8 else ())
     rows = []
     for task in tasks:
         ests = [mutual_information(*task.sample(np.random.default_rng(10_000 + s), n),

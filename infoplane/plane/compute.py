@@ -36,12 +36,24 @@ over the n inputs and the network is deterministic. Methods:
 - "compressed": Butakov et al. (ICLR 2024), mutual information through lossy compression
   (``_compressed.py``): the network ``inputs`` X (flattened per example) and each layer T
   compressed to a few whitened dimensions (PCA by default), then I(X;T) by compressed MI of
-  the two codes and I(T;Y) by the Ross kNN estimator on the code of T, each with a standard
-  error (I_XT_stderr, I_TY_stderr), and the compressed width of T at every point (dim_T).
+  the two codes and I(T;Y) by the supervised estimate (``estimators.supervised``: the Ross kNN
+  estimator on the cross-fitted discriminant's log-odds, at least the probe bound; PCA loses
+  class signal that lies in weak directions), each with a standard error (I_XT_stderr,
+  I_TY_stderr; for I(T;Y) that of the probe bound), and the compressed width of T at every
+  point (dim_T).
   X is compressed once per call. Settings ``compressor`` ("pca", "autoencoder"),
   ``estimator`` ("copula", "kl_weighted", "ksg"), ``variance``, ``dim_x``, ``dim_t`` (fixed
   widths), ``k``, ``steps``, ``jitter``, ``seed``, as ``compressed_mutual_information``.
   Meaningful for networks with noise in their layers (else the true I(X;T) is infinite).
+
+The bracket. Every method also gives, at every point, I_TY_lower: the probe bound
+H(Y) - CE of a cross-fitted, calibrated shrinkage discriminant (``_probe``; Barber & Agakov
+2003; for "compressed" the better of it and a logistic regression, per fold), a lower bound
+on I(T;Y) with its standard error (I_TY_lower_stderr), and I_TY_upper = H(Y). I_TY_outside
+marks the points whose I(T;Y) lies outside [I_TY_lower, I_TY_upper] by more than twice the
+combined standard error + 0.01 bit (``_checks.outside_bracket``), and a warning per layer
+counts them. The probe's folds and seed are not plane settings: the bracket uses
+``defaults.PROBE_FOLDS`` folds and the plane's ``seed`` (``defaults.SEED`` without one).
 
 Only "compressed" takes ``inputs``; the other methods reject them (they see only T and Y).
 Standard errors: anchored KDE and compressed give them; binning (an exact plug-in value of
@@ -70,11 +82,14 @@ from ._checks import (
     check_layers,
     check_method,
     negative_estimates,
+    outside_bracket,
 )
 from ._compressed import compress_inputs, compressed_layer
 from ._methods import layer_plane
+from ._probe import probe_layer
 
 RESULT_NAMES = ("I_XT", "I_TY", "I_XT_stderr", "I_TY_stderr", "dim_T")
+BRACKET_NAMES = ("I_TY_lower", "I_TY_lower_stderr", "I_TY_upper", "I_TY_outside")
 
 
 def plane_from_activations(activations, labels, *, method: str = "binning", unit: str = "bits",
@@ -109,7 +124,10 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
         messages, ``_checks.binned_saturation``; for compressed, points far below zero or
         above H(X) or H(Y), ``_checks.negative_estimates`` and ``_checks.above_ceiling``),
         and "method", "settings" (as used; for compressed also dim_x, the cap, and the
-        counts "capped_points" and "constant_points"), "unit".
+        counts "capped_points" and "constant_points"; "probe": the bracket's probe), "unit".
+        Every method adds the bracket (module docstring): "I_TY_lower",
+        "I_TY_lower_stderr", "I_TY_upper" (float64) and "I_TY_outside" (bool), same shape,
+        and a warning per layer with points outside it.
 
     Raises:
         InfoplaneError: unknown method or settings, bad shapes, labels of the wrong length,
@@ -126,23 +144,37 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
     used: dict = {}
     if method == "compressed":
         cx = compress_inputs(inputs, n, settings, used)
-    per_layer = []
+    per_layer, brackets = [], []
     with tqdm(total=n_seeds * n_epochs * len(layers), desc=f"{method} plane", unit="estimate",
               disable=not progress, leave=False) as bar:
         for li, layer in enumerate(layers):
             flat = layer.reshape((-1,) + layer.shape[2:])
             if method == "compressed":
-                outs = compressed_layer(flat, codes, cx, settings, used, bar)
+                outs = list(compressed_layer(flat, codes, cx, settings, used, bar))
             else:
                 outs = layer_plane(flat, codes, n_classes, method, settings, li, used, n_seeds,
                                    bar)
+            lower, lower_se, knn = probe_layer(flat, codes, n_classes, settings, used,
+                                               with_knn=method == "compressed")
+            if method == "compressed":  # I(T;Y): the supervised estimate (``_compressed``)
+                outs[1] = np.maximum(knn, lower)
+                outs[3] = lower_se
             per_layer.append([np.asarray(v).reshape(n_seeds, n_epochs) for v in outs])
+            brackets.append([v.reshape(n_seeds, n_epochs) for v in (lower, lower_se)])
     scale = math.log(2) if unit == "nats" else 1.0
     result = {}
     for i, name in enumerate(RESULT_NAMES[:len(per_layer[0])]):
         value = np.stack([outs[i] for outs in per_layer], axis=-1)
         value = value if name == "dim_T" else value.astype(np.float64) * scale
         result[name] = value if has_seeds else value[0]
+    h_y = label_entropy_bits(codes)
+    for i, name in enumerate(("I_TY_lower", "I_TY_lower_stderr")):
+        value = np.stack([b[i] for b in brackets], axis=-1) * scale
+        result[name] = value if has_seeds else value[0]
+    result["I_TY_upper"] = np.full_like(result["I_TY_lower"], h_y * scale)
+    result["I_TY_outside"], outside = outside_bracket(
+        result["I_TY"], result.get("I_TY_stderr"), result["I_TY_lower"],
+        result["I_TY_lower_stderr"], result["I_TY_upper"], unit)
     if method == "binning":
         result.update(binned_saturation(result["I_XT"] / scale, result["I_TY"] / scale, n,
                                         codes, names))
@@ -159,4 +191,5 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
                 f"at {count} point{'s' * (count != 1)} a layer's compressed code determines "
                 "the inputs' (collinear normal scores, e.g. a layer that copies the inputs): "
                 "I(X;T) is set to its ceiling H(X) there")
+    result["warnings"] = result.get("warnings", []) + outside
     return dict(result, method=method, settings=used, unit=unit)

@@ -26,7 +26,7 @@ from ..runs import (
     write_npz,
 )
 from ._checks import check_out_name
-from .compute import plane_from_activations
+from .compute import BRACKET_NAMES, plane_from_activations
 from .trust import plane_dims, write_trust
 
 
@@ -98,7 +98,9 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progres
             [seed, epoch, layer] in bits, epochs, layer_names, layers (indices), H_X, H_Y,
             method and settings (JSON), like information.npz; the method's I_XT_stderr,
             I_TY_stderr (standard error of every point: anchored KDE and compressed; binning,
-            exact KDE and knn give none) and dim_T where it gives them; I_XT_ci95 and
+            exact KDE and knn give none) and dim_T where it gives them; the bracket of every
+            point's I(T;Y) (I_TY_lower, I_TY_lower_stderr, I_TY_upper, I_TY_outside:
+            ``compute``); I_XT_ci95 and
             I_TY_ci95 [2, epoch, layer], the 95% interval of the seed mean
             (``seed_intervals``); and "provenance" (``runs.provenance``, JSON: method,
             settings, the run folder as source, versions).
@@ -129,8 +131,8 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progres
     out = {"I_XT": plane["I_XT"], "I_TY": plane["I_TY"], "epochs": epochs,
            "layer_names": names, "layers": np.asarray(record), **_entropies(info, labels, h_x),
            "method": np.array(method), "settings": np.array(json.dumps(plane["settings"]))}
-    out.update({k: plane[k] for k in ("I_XT_stderr", "I_TY_stderr", "dim_T", "saturated")
-                if k in plane})
+    out.update({k: plane[k] for k in ("I_XT_stderr", "I_TY_stderr", "dim_T", "saturated",
+                                      *BRACKET_NAMES) if k in plane})
     out["warnings"] = np.array(plane.get("warnings", []), dtype=str)
     out.update(seed_intervals(plane), **provenance_fields(
         provenance(method=method, settings=plane["settings"], source=str(run_dir))))
@@ -139,7 +141,7 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progres
     if trust:
         name = method if out_name is None else out_name.removeprefix("information_")
         write_trust(run_dir, name, method, plane["settings"], len(labels),
-                    plane_dims(acts, labels, inputs), progress=progress)
+                    plane_dims(acts, labels, inputs), progress=progress, plane=out)
     return out
 
 

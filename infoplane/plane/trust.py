@@ -8,7 +8,8 @@ what was skipped and why) and ``trust_<name>.json`` (the same numbers).
 
 What is checked, per plane method:
 
-- "compressed": I(X;T) (compressed MI, continuous pairs) and I(T;Y) (compressed T, Ross).
+- "compressed": I(X;T) (compressed MI, continuous pairs) and I(T;Y) (the plane's supervised
+  estimate, method "supervised").
 - "knn": I(T;Y) (Ross, "knn_mixed"); its I_XT slot is the entropy h(T), not an MI: skipped.
 - "kde_upper" / "kde_lower": I(T;Y) by the same KDE bound with the same noise variance; it
   bounds the information of the noisy layer T + N(0, noise_var), which is at most I(T;Y), so
@@ -88,8 +89,8 @@ def _checks(method: str, settings: dict, dims: dict) -> tuple[list, dict]:
                                  "plane's I(X;T) check needs")
         xt = [("I(X;T)", "compressed", int(dims["x"]), w, None,
                _compressed_settings(settings, "I(X;T)")) for w in widths]
-        return xt + [("I(T;Y)", "compressed", w, 1, classes,
-                      _compressed_settings(settings, "I(T;Y)")) for w in widths], skipped
+        keep = {"k": settings["k_ty"]} if settings.get("k_ty") else {}
+        return xt + [("I(T;Y)", "supervised", w, 1, classes, keep) for w in widths], skipped
     if method == "knn":
         keep = {key: settings[key] for key in ("k", "jitter", "seed") if key in settings}
         return [("I(T;Y)", "knn_mixed", w, 1, classes, keep) for w in widths], skipped
@@ -97,6 +98,44 @@ def _checks(method: str, settings: dict, dims: dict) -> tuple[list, dict]:
         keep = {key: settings[key] for key in ("noise_var",) if key in settings}
         return [("I(T;Y)", method, w, 1, classes, keep) for w in widths], skipped
     return [], skipped
+
+
+def layer_check(plane: dict) -> tuple[list[dict], str]:
+    """The check on the user's own layers: at every point of a plane, its I(T;Y) against the
+    bracket [I_TY_lower, I_TY_upper] (the probe bound and H(Y); ``compute``).
+
+    Args:
+        plane: plane arrays with I_TY, I_TY_lower, I_TY_lower_stderr, I_TY_upper,
+            I_TY_outside [(seed,) epoch, layer] (and optionally layer_names, unit).
+
+    Returns:
+        (one row per layer: points, outside, largest shortfall below the bound, mean of
+        I(T;Y) - bound, in the plane's unit; the same as Markdown text).
+    """
+    value, lower = np.asarray(plane["I_TY"]), np.asarray(plane["I_TY_lower"])
+    outside = np.asarray(plane["I_TY_outside"], dtype=bool)
+    unit = str(plane.get("unit", "bits"))
+    names = plane.get("layer_names")
+    rows = []
+    for j in range(value.shape[-1]):
+        gap = value[..., j] - lower[..., j]
+        rows.append({"layer": str(names[j]) if names is not None else f"layer {j}",
+                     "points": int(gap.size), "outside": int(outside[..., j].sum()),
+                     "largest_shortfall": float(max(0.0, -gap.min())),
+                     "mean_above_bound": float(gap.mean())})
+    lines = ["| layer | points | outside the bracket | largest shortfall below the probe "
+             f"bound ({unit}) | mean I(T;Y) - bound ({unit}) |", "|---|---:|---:|---:|---:|"]
+    lines += [f"| {r['layer']} | {r['points']} | {r['outside']} | {r['largest_shortfall']:.3f} "
+              f"| {r['mean_above_bound']:+.3f} |" for r in rows]
+    total = sum(r["outside"] for r in rows)
+    verdict = ("every point is inside its bracket" if not total else
+               f"{total} point{'s' * (total != 1)} outside: there the estimator misses "
+               "information that a cross-fitted classifier proves, and those points' I(T;Y) "
+               "should not be read as the layer's")
+    lines += ["", f"Bracket: the probe bound H(Y) - CE (a cross-fitted, calibrated linear "
+              "discriminant) below, H(Y) above; a point is outside when it passes either by "
+              f"more than twice the combined standard error + 0.01 bit. Verdict: {verdict}."]
+    return rows, "\n".join(lines)
 
 
 def _table_json(quantity: str, table) -> dict:
@@ -107,7 +146,7 @@ def _table_json(quantity: str, table) -> dict:
 
 
 def write_trust(out_dir, name: str, method: str, settings: dict, n: int, dims: dict, *,
-                seeds: int = 2, progress: bool = False) -> Path:
+                seeds: int = 2, progress: bool = False, plane: dict | None = None) -> Path:
     """Run the trust check of a plane's estimator at its sizes and write the tables beside it.
 
     Cost: per distinct layer width, 5 continuous-pair tasks (I(X;T), compressed only) and 4
@@ -124,6 +163,8 @@ def write_trust(out_dir, name: str, method: str, settings: dict, n: int, dims: d
         dims: {"x": input dimension or None, "t": layer widths, "classes": K} (``plane_dims``).
         seeds: draws of every task (seeds 0..seeds-1).
         progress: show a progress bar over the checks.
+        plane: the plane's arrays; when they carry the I(T;Y) bracket, the check on the
+            user's own layers (``layer_check``) comes first.
 
     Returns:
         The path of ``trust_<name>.md``.
@@ -141,6 +182,10 @@ def write_trust(out_dir, name: str, method: str, settings: dict, n: int, dims: d
              f"(n = {n}) and dimensions, {seeds} draws each; bias = estimate - truth, in bits."]
     lines += [_KDE_NOTE] if method.startswith("kde") else []
     lines += [f"Not checked, {q}: {why}." for q, why in skipped.items()]
+    own = None
+    if plane is not None and "I_TY_lower" in plane:
+        own, text = layer_check(plane)
+        lines += ["", "## Your layers: I(T;Y) against its bracket at every point", "", text]
     for quantity, table in tables:
         lines += ["", f"## {quantity}, dx = {table.dx}" + (
             f", dy = {table.dy}" if table.classes is None else f", {table.classes} classes"),
@@ -149,6 +194,7 @@ def write_trust(out_dir, name: str, method: str, settings: dict, n: int, dims: d
     text = ("\n".join(lines) + "\n").encode()
     atomic_write_bytes(out / f"trust_{name}.md", lambda f: f.write(text))
     payload = {"name": name, "method": method, "n": n, "dims": dims, "seeds": seeds,
-               "skipped": skipped, "tables": [_table_json(q, t) for q, t in tables]}
+               "skipped": skipped, "tables": [_table_json(q, t) for q, t in tables],
+               "layers": own}
     write_json(out / f"trust_{name}.json", json.loads(json.dumps(payload, default=str)))
     return out / f"trust_{name}.md"

@@ -18,7 +18,8 @@ from ._curves import gradient_snr, loss_accuracy
 from ._plane import information_plane
 from ._uncertainty import estimator_caption, inputs_count
 
-UNCERTAINTY = ("I_XT_ci95", "I_TY_ci95", "I_XT_stderr", "I_TY_stderr")
+UNCERTAINTY = ("I_XT_ci95", "I_TY_ci95", "I_XT_stderr", "I_TY_stderr", "I_TY_lower",
+               "I_TY_outside")
 
 
 def writes_here() -> bool:
@@ -88,7 +89,9 @@ def run_figures(info: Mapping[str, np.ndarray], out_dir, *, transition: bool = T
       ``"midpoint"``, labelled "SNR drop midpoint"); with the seed 95% intervals
       ("I_XT_ci95", "I_TY_ci95") or standard errors ("I_XT_stderr", "I_TY_stderr") of
       ``info`` drawn as a band, and a caption naming the estimator and its settings when
-      ``info`` names them ("provenance", or "method" and "settings"; ``estimator_caption``).
+      ``info`` names them ("provenance", or "method" and "settings"; ``estimator_caption``);
+      with the bracket of I(T;Y) ("I_TY_lower", "I_TY_outside") the probe bound dotted and
+      the points outside it crossed out.
     * ``loss_accuracy``: losses (bits) and accuracies, with the transition marked.
     * ``gradient_snr``: per-layer gradient mean and std, with the transition marked.
 

@@ -12,6 +12,7 @@ from matplotlib.colors import Colormap, LogNorm
 from matplotlib.lines import Line2D
 
 from ..analysis import nearest_logged_epoch, plane_runs
+from ._bracket import draw_bracket
 from ._conventions import (
     CEILING_SLACK_BITS,
     EPOCH_LABEL,
@@ -165,7 +166,8 @@ def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names
                       size: float = 14.0, mark_epoch=None, mark_label: str = "marked epoch",
                       legend: bool = True, max_markers: int | None = 40,
                       label_layers: bool = True, I_XT_ci95=None, I_TY_ci95=None,
-                      I_XT_stderr=None, I_TY_stderr=None, n_inputs: int | None = None):
+                      I_XT_stderr=None, I_TY_stderr=None, n_inputs: int | None = None,
+                      I_TY_lower=None, I_TY_outside=None):
     """The information plane in the style of Shwartz-Ziv & Tishby (2017), Figs. 2-3.
 
     One point per (layer, logged epoch) at (I(X;T), I(T;Y)), coloured by ``epoch + 1`` on a
@@ -208,6 +210,9 @@ def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names
             of the seed mean, sqrt(sum of squares) / S, when averaged) when no interval is
             given. Without any of these, nothing is drawn around the points.
         n_inputs: the number of inputs n; without H_X, log2 n is I(X;T)'s ceiling.
+        I_TY_lower, I_TY_outside: the bracket of I(T;Y) (``plane.plane_from_activations``):
+            the probe bound drawn dotted under each layer, the points outside crossed out
+            (``_bracket.draw_bracket``).
 
     Points above a ceiling (I(X;T) > H(X), else log2 n; I(T;Y) > H(Y)) are ringed in red
     and counted in the legend: no true value lies there.
@@ -231,6 +236,9 @@ def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names
         cx, cy, hx, hy, band = unc
         handles.append(draw_ellipses(ax, cx[:, shown], cy[:, shown], hx[:, shown],
                                      hy[:, shown], label=band))
+    if I_TY_lower is not None:
+        handles += draw_bracket(ax, ixt, ity, I_TY_lower, I_TY_outside,
+                                mean_over_seeds=mean_over_seeds)
     if mark_epoch is not None:
         i = nearest_logged_epoch(e, mark_epoch, "mark_epoch")
         handles.append(_draw_marked_epoch(ax, ixt, ity, e, i, size=size, label=mark_label))

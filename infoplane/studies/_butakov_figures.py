@@ -44,7 +44,8 @@ def caption(method: str, plane: dict) -> str:
     s = plane["settings"]
     if method == "compressed":
         text = (f"{s.get('compressor', 'pca').upper()} to {s.get('dim_x')} + "
-                f"{s.get('dim_t')} dims, {s.get('estimator')} k = {s.get('k_xt', s.get('k'))}")
+                f"{s.get('dim_t')} dims, {s.get('estimator')} k = {s.get('k_xt', s.get('k'))}"
+                + ("; I(T;Y) supervised" if s.get("estimator_ty") == "supervised" else ""))
     elif method == "binning":
         text = f"{s.get('n_bins')} bins over each layer's range"
     else:
