@@ -72,10 +72,8 @@ def test_model_option_sets_the_config_field(tmp_path):
     assert _overrides(args)["model"] == "mlp"
 
 
-def test_animate_and_trust_commands(tmp_path, capsys):
-    run = tmp_path / "tiny"
-    assert main(["train", "--preset", "tiny", "--epochs", "20", "--out", str(run),
-                 "--no-progress"]) == 0
+def test_animate_and_trust_commands(tiny_run, capsys):
+    run = tiny_run
     assert main(["animate", str(run)]) == 0
     gif = run / "information_plane.gif"
     assert gif.is_file() and gif.read_bytes()[:6] in (b"GIF87a", b"GIF89a")

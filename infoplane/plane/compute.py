@@ -50,6 +50,7 @@ values from ``infoplane/defaults.py``. The sources (a run folder, an .npz) are i
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -129,7 +130,7 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
                                    bar)
             per_layer.append([np.asarray(v).reshape(n_seeds, n_epochs) for v in outs])
     scale = math.log(2) if unit == "nats" else 1.0
-    result = {}
+    result: dict[str, Any] = {}
     for i, name in enumerate(RESULT_NAMES[:len(per_layer[0])]):
         value = np.stack([outs[i] for outs in per_layer], axis=-1)
         value = value if name == "dim_T" else value.astype(np.float64) * scale
