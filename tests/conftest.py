@@ -16,6 +16,20 @@ _CACHE = Path(__file__).resolve().parents[1] / ".pytest_cache" / "jax"
 jax.config.update("jax_compilation_cache_dir", str(_CACHE))
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
 
+# Markers by file: every test of a study module, and of multi-process runs; ``slow`` and
+# ``subprocess`` are set on each test (pyproject.toml describes them). A new study's test file,
+# test_study_<name>.py, is marked without a line of its own.
+_FILE_MARKERS = {"study": ("test_study_", "test_butakov2024"),
+                 "distributed": ("test_distributed", "test_heartbeat")}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for marker, prefixes in _FILE_MARKERS.items():
+            if item.path.name.startswith(prefixes):
+                item.add_marker(marker)
+
+
 # The original data file of the IDNNs code (Shwartz-Ziv & Tishby 2017): data/var_u.mat of
 # github.com/ravidziv/IDNNs (1003 bytes, sha256 0ba95518...ea02036; the same file is
 # datasets/var_u.mat in github.com/artemyk/ibsgd). infoplane does not ship it: the tishby12 data

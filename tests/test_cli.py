@@ -56,6 +56,7 @@ def test_bad_input_is_one_line(argv, message, capsys, tmp_path):
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
 
 
+@pytest.mark.subprocess
 def test_console_script_entry_point_help():
     out = subprocess.run([sys.executable, "-m", "infoplane.cli", "--help"], capture_output=True,
                          text=True, check=True)

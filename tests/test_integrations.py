@@ -216,6 +216,7 @@ def test_torch_bad_modules_are_one_error(tmp_path, torch):
         rec.record(0)
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("framework", ["torch", "keras"])
 def test_integration_without_its_framework_says_how_to_install(framework):
     # A finder that refuses the framework, as on a machine where it is not installed.

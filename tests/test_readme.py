@@ -199,6 +199,7 @@ def _infoplane(words: list[str], cwd: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.subprocess
 @pytest.mark.slow
 def test_shell_examples_run(tmp_path):
     """The README's train, plot and plane commands as written: at most about a minute (the
@@ -216,6 +217,7 @@ def test_shell_examples_run(tmp_path):
     assert (tmp_path / "runs" / "relu" / "activations").is_dir()  # record_layers
 
 
+@pytest.mark.subprocess
 def test_bad_input_is_the_line_the_readme_shows(tmp_path):
     shown = re.search(r"\(`(infoplane: error: unknown activation 'swish'[^`]*?)\.\.\.`\)",
                       README.read_text().replace("\n", " "))

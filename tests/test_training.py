@@ -115,6 +115,7 @@ def test_run_directory_contents(short_run):
     assert bool(saved["complete"])
 
 
+@pytest.mark.subprocess
 def test_resume_after_kill_equals_uninterrupted(short_run, tmp_path):
     _, reference = short_run
     out = tmp_path / "killed"
