@@ -8,6 +8,7 @@ import pytest
 from infoplane.cli import main
 
 
+@pytest.mark.slow
 def test_reproduce_quick_writes_plane_npz_and_results(tmp_path, capsys):
     out = tmp_path / "t17"
     code = main(["reproduce", "tishby2017", "--quick", "--epochs", "40", "--out", str(out),
@@ -87,6 +88,7 @@ def test_animate_and_trust_commands(tiny_run, capsys):
     assert capsys.readouterr().err.startswith("infoplane: error:")
 
 
+@pytest.mark.slow
 def test_resume_alone_uses_the_runs_own_configuration(tmp_path, capsys):
     run = tmp_path / "run"
     first = ["train", "--preset", "tiny", "--epochs", "20", "--activation", "relu",

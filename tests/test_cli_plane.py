@@ -58,6 +58,7 @@ def test_plane_reads_labels_in_each_form_and_records_its_provenance(acts, form, 
     assert (out / "trust_kde_upper.md").is_file() == (form == "npy")
 
 
+@pytest.mark.slow
 def test_plane_of_a_run_folder_with_its_trust_table(tiny_run, capsys):
     run = tiny_run  # records layers 0, 4 and 5
     # binning: the trust table says why binning is not checked (cheap, unlike KDE at n = 4096)

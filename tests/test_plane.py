@@ -36,6 +36,7 @@ def test_binning_plane_of_a_run_equals_the_training_records(run_dir):
     assert json.loads(str(written["settings"]))["rule"] == "fixed"
 
 
+@pytest.mark.slow
 def test_global_and_kde_planes_of_a_run(run_dir):
     glob = plane_from_run(run_dir, method="binning", rule="global")
     assert glob["I_XT"].shape == (2, 3, len(RECORDED))  # seeds, logged epochs, layers

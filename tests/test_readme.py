@@ -33,6 +33,7 @@ def section_blocks(heading: str, path: Path = README) -> list[str]:
     return python_blocks(text[start:end if end > 0 else None])
 
 
+@pytest.mark.slow
 def test_what_you_can_do_example_runs(tmp_path, monkeypatch):
     (block,) = section_blocks("What you can do with it")
     monkeypatch.chdir(tmp_path)
@@ -44,6 +45,7 @@ def test_what_you_can_do_example_runs(tmp_path, monkeypatch):
     assert namespace["r"].unit == "bits" and float(namespace["r"]) > 0
 
 
+@pytest.mark.slow
 def test_readme_own_network_example_runs(tmp_path, monkeypatch, capsys):
     (block,) = section_blocks("Your own network")
     monkeypatch.chdir(tmp_path)
@@ -52,6 +54,7 @@ def test_readme_own_network_example_runs(tmp_path, monkeypatch, capsys):
     assert bool(read_information(tmp_path / "runs" / "jax")["complete"])
 
 
+@pytest.mark.slow
 def test_your_network_guide_examples_run(tmp_path, monkeypatch, capsys):
     blocks = python_blocks(YOUR_NETWORK.read_text())
     assert len(blocks) == 5  # plain JAX, Flax NNX, Equinox, Keras, PyTorch
@@ -77,6 +80,7 @@ def test_your_network_guide_examples_run(tmp_path, monkeypatch, capsys):
         assert (info["train_loss"][:, -1] < info["train_loss"][:, 0]).all(), name
 
 
+@pytest.mark.slow
 def test_getting_started_guide_runs(tmp_path, monkeypatch):
     path = ROOT / "docs" / "guide" / "getting-started.md"
     monkeypatch.chdir(tmp_path)
@@ -217,6 +221,7 @@ def test_shell_examples_run(tmp_path):
     assert (tmp_path / "runs" / "relu" / "activations").is_dir()  # record_layers
 
 
+@pytest.mark.slow
 @pytest.mark.subprocess
 def test_bad_input_is_the_line_the_readme_shows(tmp_path):
     shown = re.search(r"\(`(infoplane: error: unknown activation 'swish'[^`]*?)\.\.\.`\)",

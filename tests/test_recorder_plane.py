@@ -114,6 +114,7 @@ def test_layer_bins_equal_the_compiled_estimator_over_many_epochs():
         assert ity[0] == pytest.approx(float(compiled["I_TY"][0, e, 0]), abs=SAME)
 
 
+@pytest.mark.slow
 def test_wide_layers_and_float16_values():
     rng = np.random.default_rng(3)
     n = 300

@@ -178,6 +178,7 @@ def test_the_writer_process_ignores_ctrl_c_and_ends_with_its_recorder(tmp_path):
     check_consistent(tmp_path / "run", [0, 1])
 
 
+@pytest.mark.slow
 @pytest.mark.subprocess
 def test_a_run_over_before_the_writer_process_starts_prints_nothing(tmp_path):
     code = textwrap.dedent(f"""
