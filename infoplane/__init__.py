@@ -10,38 +10,62 @@ The public API, in pipeline order (data -> training -> estimators -> plane -> fi
 
 __version__ = "0.1.0"
 
+from typing import TYPE_CHECKING
+
 from ._errors import InfoplaneError
-from .data import (
-    Dataset,
-    digits,
-    load_dataset,
-    load_idx,
-    load_mat,
-    load_npz,
-    read_activations,
-    read_inputs,
-    read_labels,
-    split,
-    tishby12,
-)
-from .estimators import (
-    Bins,
-    Estimate,
-    conditional_entropy,
-    conditional_mutual_information,
-    cross_entropy,
-    cross_entropy_loss,
-    entropy,
-    joint_entropy,
-    kl_divergence,
-    mutual_information,
-    total_correlation,
-)
-from .estimators.trust import format_trust_table, trust_check
-from .integrations import Recorder
-from .plane import plane_from_activations, plane_from_npz, plane_from_run
-from .runs import read_information
-from .training import PRESETS, Model, RunConfig, TrainingDiverged, preset, train
+from ._lazy import lazy_names
+
+if TYPE_CHECKING:
+    from .data import (
+        Dataset,
+        digits,
+        load_dataset,
+        load_idx,
+        load_mat,
+        load_npz,
+        read_activations,
+        read_inputs,
+        read_labels,
+        split,
+        tishby12,
+    )
+    from .estimators import (
+        Bins,
+        Estimate,
+        conditional_entropy,
+        conditional_mutual_information,
+        cross_entropy,
+        cross_entropy_loss,
+        entropy,
+        joint_entropy,
+        kl_divergence,
+        mutual_information,
+        total_correlation,
+    )
+    from .estimators.trust import format_trust_table, trust_check
+    from .integrations import Recorder
+    from .plane import plane_from_activations, plane_from_npz, plane_from_run
+    from .runs import read_information
+    from .training import PRESETS, Model, RunConfig, TrainingDiverged, preset, train
+
+# the module of each public name, imported on first use (``_lazy``): ``import infoplane``
+# loads no JAX
+_MODULES = {
+    ".data": (
+        "Dataset", "digits", "load_dataset", "load_idx", "load_mat", "load_npz",
+        "read_activations", "read_inputs", "read_labels", "split", "tishby12",
+    ),
+    ".estimators": (
+        "Bins", "Estimate", "conditional_entropy", "conditional_mutual_information",
+        "cross_entropy", "cross_entropy_loss", "entropy", "joint_entropy", "kl_divergence",
+        "mutual_information", "total_correlation",
+    ),
+    ".estimators.trust": ("format_trust_table", "trust_check"),
+    ".integrations": ("Recorder",),
+    ".plane": ("plane_from_activations", "plane_from_npz", "plane_from_run"),
+    ".runs": ("read_information",),
+    ".training": ("PRESETS", "Model", "RunConfig", "TrainingDiverged", "preset", "train"),
+}
 
 __all__ = [
     "PRESETS",
@@ -81,3 +105,5 @@ __all__ = [
     "train",
     "trust_check",
 ]
+
+__getattr__, __dir__ = lazy_names(globals(), _MODULES)

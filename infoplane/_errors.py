@@ -38,7 +38,15 @@ def check_choice(kind: str, value, options) -> None:
     """
     if value not in options:
         valid = ", ".join(sorted(map(str, options)))
-        raise InfoplaneError(f"unknown {kind} {value!r}; valid {kind}s are: {valid}", usage=True)
+        raise InfoplaneError(f"unknown {kind} {value!r}; valid {plural(kind)} are: {valid}",
+                             usage=True)
+
+
+def plural(noun: str) -> str:
+    """The plural of an English noun of this package's messages ("study" -> "studies")."""
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + ("es" if noun.endswith(("s", "x", "sh", "ch")) else "s")
 
 
 def check_positive_int(name: str, value) -> int:

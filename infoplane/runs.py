@@ -109,9 +109,23 @@ def prepare_dir(out, *, resume: bool, overwrite: bool) -> Path:
     return out
 
 
+def not_a_run_folder(path, also: str = "") -> InfoplaneError:
+    """The one error for a folder that is not a run: ``also`` says what else the command
+    looked for (e.g. "nor .npy files of activations")."""
+    also = f" ({also})" if also else ""
+    return InfoplaneError(f"{path} is not a run folder: it holds no information.npz or "
+                          f"config.json{also}; run folders are written by infoplane train, "
+                          "infoplane reproduce and the recorders")
+
+
 def read_information(run_dir) -> dict[str, np.ndarray]:
     """The arrays of a run's information.npz (I_XT, I_TY, epochs, layer_names, ...)."""
     run_dir = Path(run_dir)
+    if run_dir.is_dir() and not (run_dir / "information.npz").exists():
+        if (run_dir / "config.json").exists():
+            raise InfoplaneError(f"{run_dir} holds no information.npz yet: the run has written "
+                                 "no logged epoch")
+        raise not_a_run_folder(run_dir)
     path = run_dir / "information.npz" if run_dir.is_dir() else run_dir
     data = read_npz(path)
     if "I_XT" not in data or "I_TY" not in data:
@@ -174,7 +188,9 @@ def read_config(run_dir, entry: str = "config"):
     fields); "logged_epochs", "n_chunks", "versions", "created" as ``write_config`` wrote them."""
     path = Path(run_dir) / "config.json"
     if not path.is_file():
-        raise InfoplaneError(f"{run_dir} is not a run directory (no config.json)")
+        if not (Path(run_dir) / "information.npz").exists():
+            raise not_a_run_folder(run_dir)
+        raise InfoplaneError(f"{run_dir} holds no config.json: the run's settings are unknown")
     try:
         saved = json.loads(path.read_text(encoding="utf-8"))[entry]
         return dict(saved) if entry == "config" else saved

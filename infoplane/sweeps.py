@@ -143,25 +143,37 @@ def overview_figure(out, grid: dict[str, tuple], rows: list[dict], infos: list[d
     and the last hidden layer's compression (the layer before the output)."""
     from matplotlib.figure import Figure
 
-    from .plotting import information_plane_grid, save_figure
+    from .plotting import estimator_caption, information_plane_grid, save_figure, wrap_caption
 
     first = next(iter(grid))
     ncols = max(1, len(rows) // len(grid[first]))
     planes = {}
     for row, info in zip(rows, infos, strict=True):
         last = -min(2, len(row["layers"]))  # the last hidden layer
-        title = (f"{_label(row['point'])}\ntest acc {row['test_acc']:.2f}, "
-                 f"{row['layers'][last]} compresses {row['compression_I_XT'][last]:.2f} bits")
+        lines = (_label(row["point"]), f"test acc {row['test_acc']:.2f}, {row['layers'][last]} "
+                 f"compresses {row['compression_I_XT'][last]:.2f} bits")
+        # each line wrapped to its panel, in the size set below: titles never meet
+        title = "\n".join(wrap_caption(line, PANEL_WIDTH_IN - 0.3, TITLE_SIZE, max_lines=3)
+                          for line in lines)
         planes[title] = (info["I_XT"], info["I_TY"], info["epochs"])
     nrows = -(-len(rows) // ncols)
-    fig = Figure(figsize=(3.6 * ncols + 1.2, 3.3 * nrows + 0.4), layout="constrained")
+    fig = Figure(figsize=(PANEL_WIDTH_IN * ncols + 1.2, 3.5 * nrows + 0.5), layout="constrained")
     info = infos[0]
-    information_plane_grid(fig, planes, ncols=ncols, H_X=float(info["H_X"]),
-                           H_Y=float(info["H_Y"]), layer_names=list(info["layer_names"]))
+    axes = information_plane_grid(fig, planes, ncols=ncols, H_X=float(info["H_X"]),
+                                  H_Y=float(info["H_Y"]), layer_names=list(info["layer_names"]))
+    for ax in axes.flat:
+        if ax.figure is fig:  # the grid removes unused cells
+            ax.title.set_fontsize(TITLE_SIZE)
     # The grid draws its layer legend along the top: the caption goes below.
-    fig.supxlabel(f"sweep over {', '.join(grid)}: the seed-mean information plane of each "
-                  "point", fontsize="medium")
+    lines = (f"sweep over {', '.join(grid)}: the seed-mean information plane of each point",
+             estimator_caption(info))  # the estimator on a line of its own
+    fig.supxlabel("\n".join(wrap_caption(line, fig.get_figwidth(), "medium", max_lines=1)
+                            for line in lines if line), fontsize="medium")
     return save_figure(fig, Path(out) / "overview")
+
+
+PANEL_WIDTH_IN = 3.6  # the overview's panels
+TITLE_SIZE = "medium"
 
 
 def _label(point: dict) -> str:

@@ -77,8 +77,8 @@ def test_animate_run_reads_the_plane_files(tmp_path):
     ixt, ity, e = _plane()
     write_npz(tmp_path / "information.npz", I_XT=ixt, I_TY=ity, epochs=e, H_X=12.0, H_Y=1.0,
               layer_names=np.array(["L1", "L2"]))
-    assert animate_run(tmp_path) == tmp_path / "information_plane.gif"
-    assert _n_frames(tmp_path / "information_plane.gif") == 6
+    assert animate_run(tmp_path) == tmp_path / "plane.gif"
+    assert _n_frames(tmp_path / "plane.gif") == 6
     with pytest.raises(InfoplaneError, match=r"information_kde_upper\.npz is missing; .* holds "
                        r"information\.npz; make it with plane_from_run\(.*, "
                        r"method='kde_upper', out_name='information_kde_upper'\)") as err:
@@ -88,7 +88,7 @@ def test_animate_run_reads_the_plane_files(tmp_path):
     write_npz(tmp_path / "information_kde_upper.npz", I_XT=ixt[:, :4], I_TY=ity[:, :4],
               epochs=e[:4])
     path = animate_run(tmp_path, estimator="kde_upper")
-    assert path.name == "information_kde_upper_plane.gif" and _n_frames(path) == 4
+    assert path.name == "plane_kde_upper.gif" and _n_frames(path) == 4
 
 
 def test_bad_output_names_and_missing_ffmpeg(tmp_path, monkeypatch):
@@ -98,6 +98,6 @@ def test_bad_output_names_and_missing_ffmpeg(tmp_path, monkeypatch):
     monkeypatch.setattr(anim.animation.writers, "is_available", lambda name: False)
     with pytest.raises(InfoplaneError, match="MP4 needs the ffmpeg program"):
         animate_plane(ixt, ity, e, tmp_path / "plane.mp4")
-    with pytest.raises(InfoplaneError, match="is not a run directory"):
+    with pytest.raises(InfoplaneError, match="is not a run folder"):
         animate_run(tmp_path / "nowhere")
     assert not list(tmp_path.iterdir())

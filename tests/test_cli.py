@@ -14,17 +14,17 @@ def test_reproduce_quick_writes_plane_npz_and_results(tmp_path, capsys):
     code = main(["reproduce", "tishby2017", "--quick", "--epochs", "40", "--out", str(out),
                  "--no-progress"])
     assert code == 0
-    for name in ("information_plane.png", "information_plane.pdf", "information.npz",
+    for name in ("plane.png", "plane.pdf", "information.npz",
                  "results.json", "gradient_snr.png", "loss_accuracy.png", "config.json"):
         assert (out / name).is_file(), name
-    assert (out / "information_plane.png").stat().st_size > 10_000
+    assert (out / "plane.png").stat().st_size > 10_000
     with np.load(out / "information.npz") as f:
         assert f["I_XT"].shape[0] == 2 and f["I_XT"].shape[2] == 6
     results = json.loads((out / "results.json").read_text())
     assert results["claims"] and all("agree" in c for c in results["claims"])
     # Redraw without retraining.
     assert main(["plot", str(out), "--out", str(tmp_path / "redrawn")]) == 0
-    assert (tmp_path / "redrawn" / "information_plane.png").is_file()
+    assert (tmp_path / "redrawn" / "plane.png").is_file()
     # The output directory is not silently overwritten.
     assert main(["reproduce", "tishby2017", "--quick", "--out", str(out), "--no-progress"]) == 2
     assert "already exists; pass --resume" in capsys.readouterr().err
@@ -77,7 +77,7 @@ def test_model_option_sets_the_config_field(tmp_path):
 def test_animate_and_trust_commands(tiny_run, capsys):
     run = tiny_run
     assert main(["animate", str(run)]) == 0
-    gif = run / "information_plane.gif"
+    gif = run / "plane.gif"
     assert gif.is_file() and gif.read_bytes()[:6] in (b"GIF87a", b"GIF89a")
     capsys.readouterr()
     assert main(["trust", "--estimator", "ksg1", "--n", "300", "--dx", "1", "--dy", "1",

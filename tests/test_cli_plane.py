@@ -53,7 +53,7 @@ def test_plane_reads_labels_in_each_form_and_records_its_provenance(acts, form, 
     assert settings["noise_var"] == pytest.approx(0.1) and prov["settings"] == settings
     assert prov["method"] == "kde_upper" and str(path) in prov["source"]
     assert str(labels) in prov["source"] and prov["versions"]["numpy"] == np.__version__
-    assert (out / "kde_upper_information_plane.png").is_file()
+    assert (out / "plane_kde_upper.png").is_file()
     # the trust table beside the plane, on by default
     assert (out / "trust_kde_upper.md").is_file() == (form == "npy")
 
@@ -98,7 +98,7 @@ def test_plane_refuses_what_does_not_fit_in_one_line(acts, tmp_path, capsys):
         (["plane", str(path), "--labels", str(tmp_path / "y.npy"), "--estimator",
           "compressed"], 2, "--estimator compressed needs the network inputs"),
         (["plane", str(path), "--labels", str(tmp_path / "y.npy"), "--name", "../x"], 2,
-         "--name must be a plain file name"),
+         "--name must be a plain name"),
         # 1 until plane/_checks.check_method marks its errors usage=True (then 2)
         (["plane", str(path), "--labels", str(tmp_path / "y.npy"), "--set", "colour=1"],
          (1, 2), "does not take colour"),
@@ -120,4 +120,4 @@ def test_plot_warns_when_the_run_is_incomplete(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "warning: " in err and "3 of 5 logged epochs recorded (up to epoch 2 of 9)" in err
     assert f"infoplane train --out {run} --resume" in err
-    assert (run / "information_plane.png").is_file()
+    assert (run / "plane.png").is_file()

@@ -103,7 +103,7 @@ def test_two_processes_equal_one_process_with_two_devices(tmp_path):
     for a, b in zip(saved[1], ref_saved[1], strict=True):
         np.testing.assert_array_equal(a, b)
     # Only process 0 wrote the figures and said so.
-    assert (out / "information_plane.png").is_file()
+    assert (out / "plane.png").is_file()
 
 
 @pytest.mark.slow

@@ -168,12 +168,23 @@ def test_torch_hooks_record_leaf_modules_and_restore_the_mode(tmp_path, torch):
             model.train()
     assert rec.core.writer == ("process" if os.name == "posix" else "thread")
     info = read_npz(tmp_path / "run" / "information.npz")
-    assert [str(n) for n in info["layer_names"]] == ["0", "1", "3"]  # not Dropout
+    # a Sequential's modules by type and index, not "0", "1", "3"; not Dropout
+    assert [str(n) for n in info["layer_names"]] == ["Linear_0", "Tanh_1", "Linear_3"]
     _, acts = read_activations(tmp_path / "run")
     # batches of 100 give what one pass gives, at every epoch: the writer's two slots, filled
     # by the hooks in turn, never mix one record into another
     np.testing.assert_allclose(acts[2][0], np.stack(outputs), atol=1e-6)
     check_folder_against_numpy(tmp_path / "run", y)
+
+
+def test_torch_layer_names_keep_names_and_type_indices(torch):
+    from infoplane.integrations.torch import layer_name
+
+    nn = torch.nn
+    assert layer_name("3", nn.Conv1d(1, 2, 3)) == "Conv1d_3"
+    assert layer_name("features.0", nn.ReLU()) == "features.ReLU_0"
+    assert layer_name("encoder.fc", nn.Linear(2, 2)) == "encoder.fc"
+    assert layer_name("", nn.Linear(2, 2)) == "Linear"
 
 
 def test_torch_outputs_are_taken_before_an_in_place_module_changes_them(tmp_path, torch):

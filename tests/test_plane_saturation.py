@@ -2,6 +2,7 @@
 each is marked and warned about; a narrow, well-filled layer is not (so the check can say no)."""
 
 import numpy as np
+import pytest
 
 import infoplane as ip
 
@@ -40,6 +41,22 @@ def test_compressed_plane_warns_on_estimates_far_below_zero():
 
     value = np.array([[0.5, -3.0], [0.4, -0.05]])  # [epoch, layer]
     se = np.full_like(value, 0.2)
-    warnings = negative_estimates({"I(X;T)": value}, {"I(X;T)": se}, "bits")
-    assert len(warnings) == 1 and "layer 1" in warnings[0] and "1 of 2 points" in warnings[0]
-    assert negative_estimates({"I(X;T)": np.abs(value)}, {"I(X;T)": se}, "bits") == []
+    names = ["L1 (10)", "Conv1d_3"]
+    warnings = negative_estimates({"I(X;T)": value}, {"I(X;T)": se}, "bits", names)
+    assert len(warnings) == 1 and "I(X;T) of layer Conv1d_3 is below" in warnings[0]
+    assert "1 of 2 points" in warnings[0]
+    assert negative_estimates({"I(X;T)": np.abs(value)}, {"I(X;T)": se}, "bits", names) == []
+
+
+def test_plane_messages_name_the_layers_as_given():
+    """A warning and an error of plane_from_activations say the layer's name, not its index."""
+    rng = np.random.default_rng(0)
+    acts = [rng.normal(size=(2, 64, 30)).astype(np.float32) for _ in range(2)]
+    plane = ip.plane_from_activations(acts, rng.integers(0, 2, 64), layer_names=["fc1", "fc2"],
+                                      n_bins=1000, low=-4.0, high=4.0)
+    assert plane["warnings"] and all("of layer fc" in w for w in plane["warnings"])
+    acts[1][0, 0, 0] = np.nan
+    with pytest.raises(ip.InfoplaneError, match="layer fc2 activations contain NaN"):
+        ip.plane_from_activations(acts, rng.integers(0, 2, 64), layer_names=["fc1", "fc2"])
+    with pytest.raises(ip.InfoplaneError, match="layer_names names 1 layers"):
+        ip.plane_from_activations(acts, rng.integers(0, 2, 64), layer_names=["fc1"])

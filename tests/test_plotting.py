@@ -1,5 +1,7 @@
 """Tests of infoplane.plotting: what is drawn (counts, scales, labels), and the files."""
 
+import json
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -259,7 +261,7 @@ def test_run_figures_writes_the_standard_figures_and_leaks_none(tmp_path):
     before = plt.get_fignums()
     paths = plotting.run_figures(_info(), tmp_path / "figures")
     assert [p.name for p in paths] == [
-        "information_plane.png", "information_plane.pdf", "loss_accuracy.png",
+        "plane.png", "plane.pdf", "loss_accuracy.png",
         "loss_accuracy.pdf", "gradient_snr.png", "gradient_snr.pdf"]
     assert all(p.stat().st_size > 0 for p in paths)
     assert plt.get_fignums() == before
@@ -284,3 +286,45 @@ def test_only_the_writing_process_saves_figures(tmp_path, monkeypatch):
     assert paths == [tmp_path / "f.png"] and not paths[0].exists()
     monkeypatch.setattr(distributed, "is_writer", lambda: True)
     assert save_figure(fig, tmp_path / "f", formats=("png",))[0].is_file()
+
+
+def test_points_beyond_a_ceiling_are_ringed_and_counted(ax):
+    """I(X;T) above H(X) (or log2 n when only n is known) and I(T;Y) above H(Y), by more than
+    CEILING_SLACK_BITS = 0.1 bit, are ringed in red; points within it are not."""
+    e = np.array([0, 1, 2])
+    ixt = np.array([[11.0, 2.0], [12.05, 3.0], [15.0, 4.0]])  # [epoch, layer]: 15 > 12 + 0.1
+    ity = np.array([[0.5, 0.2], [0.9, 0.3], [1.0, 1.3]])  # 1.3 > 0.999 + 0.1
+    plotting.information_plane(ax, ixt, ity, e, H_X=12.0, H_Y=0.999, colorbar=False)
+    (ring,) = [c for c in ax.collections if isinstance(c, PathCollection)
+               and np.size(c.get_facecolors()) == 0]
+    np.testing.assert_array_equal(ring.get_offsets(), [[15.0, 1.0], [4.0, 1.3]])
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "2 above H(X) or H(Y)" in labels
+    other = Figure().add_subplot()  # only n known: log2 4096 = 12 is the x ceiling
+    plotting.information_plane(other, ixt, ity * 0.5, e, n_inputs=4096, colorbar=False)
+    assert "1 above log2 n" in [t.get_text() for t in other.get_legend().get_texts()]
+    within = Figure().add_subplot()
+    plotting.information_plane(within, ixt[:2], ity[:2], e[:2], H_X=12.0, H_Y=0.999,
+                               colorbar=False)
+    assert not any("above" in t.get_text() for t in within.get_legend().get_texts())
+
+
+def test_a_long_caption_is_wrapped_to_two_lines_and_keeps_the_figure_size(tmp_path):
+    """A caption of many settings once stretched the saved plane to 3257 x 617 px."""
+    from PIL import Image
+
+    plane = {k: v for k, v in _info().items() if k in ("I_XT", "I_TY", "epochs", "H_X", "H_Y")}
+    info = {**plane, "method": np.array("compressed"), "settings": np.array(json.dumps(
+        {f"setting_{i}": i * 0.123456 for i in range(40)} | {"warnings": ["a long one"]}))}
+    short = {**plane, "method": np.array("binning")}
+    plotting.run_figures(info, tmp_path / "long", formats=("png",))
+    plotting.run_figures(short, tmp_path / "short", formats=("png",))
+    sizes = []
+    for folder in ("long", "short"):
+        with Image.open(tmp_path / folder / "plane.png") as image:
+            sizes.append(image.size)
+    assert sizes[0][0] == sizes[1][0] and sizes[0][1] <= sizes[1][1] + 40, sizes
+    from infoplane.plotting._conventions import wrap_caption
+
+    text = wrap_caption(" ".join(["word"] * 200), 5.2)
+    assert text.count("\n") == 1 and text.endswith("...")

@@ -215,7 +215,7 @@ def test_shell_examples_run(tmp_path):
         if skip_reason(words) is None:
             done = _infoplane(words, tmp_path)
             assert done.returncode == 0, (shlex.join(words), done.stderr[-2000:])
-    assert (tmp_path / "runs" / "relu" / "information_plane.png").is_file()
+    assert (tmp_path / "runs" / "relu" / "plane.png").is_file()
     info = read_information(tmp_path / "runs" / "relu")
     assert info["I_XT"].shape[0] == 8 and info["I_XT"].shape[2] == 6  # --seeds 8, 6 layers
     assert (tmp_path / "runs" / "relu" / "activations").is_dir()  # record_layers

@@ -194,3 +194,41 @@ def test_a_run_over_before_the_writer_process_starts_prints_nothing(tmp_path):
                           text=True, timeout=300)
     assert done.returncode == 0 and done.stderr == "", done.stderr
     check_consistent(tmp_path / "run", [0])
+
+
+def test_a_training_script_without_the_main_guard_records_once_by_its_process(tmp_path):
+    """The writer process runs its own module, never the recording program's ``__main__``
+    (as multiprocessing's spawn would): a script without the ``if __name__ == "__main__":``
+    guard, which overwrites its folder, runs once, and its writer process writes."""
+    body = textwrap.dedent(f"""
+        x, y = probe()
+        with Recorder({str(tmp_path / "run")!r}, x, y, writer="process", overwrite=True) as rec:
+            assert rec._writer.wait_ready()
+            for epoch in range(3):
+                rec.record(epoch, layers_at(x, epoch))
+            print("thread" if rec._writer._local is not None else "process")
+    """)
+    script = tmp_path / "train.py"
+    script.write_text(textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from infoplane import Recorder
+        from test_recorder_crash import layers_at, probe
+    """) + body)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["process"] and done.stderr == "", done.stderr
+    check_consistent(tmp_path / "run", [0, 1, 2])
+
+
+def test_the_writer_finds_this_infoplane_but_never_puts_site_packages_first(monkeypatch):
+    import site
+
+    from infoplane.integrations._writer_process import _env_finding
+
+    monkeypatch.setenv("PYTHONPATH", "/elsewhere")
+    checkout = Path("/some/checkout")
+    assert _env_finding(checkout)["PYTHONPATH"] == os.pathsep.join([str(checkout), "/elsewhere"])
+    installed = Path(site.getsitepackages()[0]).resolve()  # before the standard library: no
+    assert _env_finding(installed)["PYTHONPATH"] == "/elsewhere"

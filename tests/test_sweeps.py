@@ -139,3 +139,37 @@ def test_resume_with_another_grid_is_refused(tmp_path, capsys):
     (out / "sweep.json").write_text(json.dumps({"base": {}, "grid": {}}))
     code = main(["sweep", *BASE, "--grid", "activation=tanh", "--out", str(out), "--resume"])
     assert code == 2 and "another base configuration or grid" in capsys.readouterr().err
+
+
+def test_the_overview_titles_do_not_meet_and_the_caption_names_the_estimator(tmp_path,
+                                                                             monkeypatch):
+    """Long grid values on 2 x 2 panels: each title stays within its panel's width, and the
+    caption under the panels names the estimator and its settings."""
+    from matplotlib.figure import Figure
+
+    import infoplane.plotting as plotting
+
+    drawn = {}  # the figure, instead of its files
+    monkeypatch.setattr(plotting, "save_figure", lambda fig, path: drawn.setdefault("fig", fig))
+    epochs = np.array([0, 1, 3])
+    rng = np.random.default_rng(0)
+    info = {"I_XT": rng.uniform(0, 12, (2, 3, 3)), "I_TY": rng.uniform(0, 1, (2, 3, 3)),
+            "epochs": epochs, "H_X": 12.0, "H_Y": 1.0, "layer_names": ["L1 (10)", "L2 (7)",
+                                                                      "out (2)"],
+            "method": np.array("binning"),
+            "settings": np.array('{"rule": "fixed", "n_bins": 30, "low": -1, "high": 1}')}
+    grid = {"activation": ("softsign", "softplus"), "learning_rate": (0.00123456, 0.0045678)}
+    rows = [{"point": {"activation": a, "learning_rate": lr}, "test_acc": 0.9,
+             "layers": info["layer_names"], "compression_I_XT": [1.234, 2.345, 0.5]}
+            for a in grid["activation"] for lr in grid["learning_rate"]]
+    sweeps.overview_figure(tmp_path, grid, rows, [info] * 4)
+    fig = drawn["fig"]
+    assert isinstance(fig, Figure)
+    renderer = fig.canvas.get_renderer()
+    fig.draw(renderer)
+    axes = [ax for ax in fig.axes if ax.get_title()]
+    assert len(axes) == 4
+    for ax in axes:  # a title is no wider than its panel
+        assert ax.title.get_window_extent(renderer).width <= ax.get_window_extent(renderer).width
+    caption = fig._supxlabel.get_text()
+    assert "binning, 30 bins on [-1, 1]" in caption and caption.count("\n") <= 1

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .._errors import InfoplaneError
 from ._plane import add_plane_parser
-from ._run import parse_settings
+from ._run import add_progress_flag, parse_settings
 
 
 def _cmd_plot(args) -> None:
@@ -73,6 +73,7 @@ def add_analysis_parsers(sub) -> None:
     p = sub.add_parser("plot", help="redraw a run's figures without retraining")
     p.add_argument("run_dir")
     p.add_argument("--out", help="where to write the figures (default: the run directory)")
+    add_progress_flag(p)
     p.set_defaults(func=_cmd_plot)
 
     add_plane_parser(sub)
@@ -80,9 +81,10 @@ def add_analysis_parsers(sub) -> None:
     p = sub.add_parser("animate", help="the information plane over the logged epochs, as a GIF")
     p.add_argument("run_dir")
     p.add_argument("--out", help="the file: .gif (pillow) or .mp4 (needs ffmpeg); default "
-                   "RUN/information_plane.gif")
+                   "RUN/plane.gif, or RUN/plane_<estimator>.gif with --estimator")
     p.add_argument("--estimator", help="animate information_<estimator>.npz (a plane made by "
                    "infoplane plane RUN --estimator NAME)")
+    add_progress_flag(p)
     p.set_defaults(func=_cmd_animate)
 
     p = sub.add_parser("trust", help="run an estimator on ground-truth tasks of your sizes")
@@ -96,4 +98,5 @@ def add_analysis_parsers(sub) -> None:
     p.add_argument("--seeds", type=int, default=3, help="draws of each task")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="an estimator setting")
+    add_progress_flag(p)
     p.set_defaults(func=_cmd_trust)

@@ -15,7 +15,7 @@ import numpy as np
 
 from .._errors import InfoplaneError
 from ..plane import PLANE_METHODS
-from ._run import parse_settings
+from ._run import add_progress_flag, parse_settings
 
 
 def _usage(message: str) -> InfoplaneError:
@@ -43,7 +43,7 @@ def _from_run(args, source: Path, name: str, settings: dict) -> Path:
         if value:
             raise _usage(f"{flag} is for activations in files; the run folder {source} holds "
                          "its own labels and inputs, and its plane is written into it")
-    plane_from_run(source, method=args.estimator, out_name=name, progress=True,
+    plane_from_run(source, method=args.estimator, out_name=name, progress=not args.no_progress,
                    trust=args.trust, **settings)
     return source
 
@@ -101,8 +101,8 @@ def _from_files(args, source: Path, name: str, settings: dict) -> Path:
     n = layers[0].shape[-2]
     labels = _labels(args, source, extras, n)
     inputs = _inputs(args, source, extras, n)
-    plane = plane_from_activations(layers, labels, method=args.estimator, progress=True,
-                                   inputs=inputs, **settings)
+    plane = plane_from_activations(layers, labels, method=args.estimator, inputs=inputs,
+                                   layer_names=names, progress=not args.no_progress, **settings)
     epochs = extras.get("epochs", np.arange(plane["I_XT"].shape[-2]))
     used = plane.pop("settings")
     given = [f"activations {source}"] + [f"{what} {path}" for what, path in
@@ -118,29 +118,31 @@ def _from_files(args, source: Path, name: str, settings: dict) -> Path:
               **provenance_fields(prov))
     if args.trust:
         write_trust(out, name.removeprefix("information_"), args.estimator, used, n,
-                    plane_dims(layers, labels, inputs), progress=True)
+                    plane_dims(layers, labels, inputs), progress=not args.no_progress)
     return out
 
 
 def _cmd_plane(args) -> None:
     from ..plotting import run_figures
-    from ..runs import read_npz
+    from ..runs import not_a_run_folder, read_npz
 
     settings = _plane_settings(args)
     source = Path(args.source)
-    name = args.name or f"information_{args.estimator}"
-    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or name in ("information", ".", ".."):
-        raise _usage(f"--name must be a plain file name other than 'information' (which holds "
-                     f"a run's training records), got {name!r}")
+    short = (args.name or args.estimator).removeprefix("information_")
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", short) or short in ("information", ".", ".."):
+        raise _usage(f"--name must be a plain name (it names information_NAME.npz and "
+                     f"plane_NAME.png), got {args.name!r}")
+    name = f"information_{short}"
     if _is_run(source):
         out = _from_run(args, source, name, settings)
+    elif source.is_dir() and not any(source.glob("*.npy")):
+        raise not_a_run_folder(source, "nor .npy files of activations, one per layer")
     else:
         out = _from_files(args, source, name, settings)
-    short = name.removeprefix("information_")
     written = read_npz(out / f"{name}.npz")
     for warning in np.atleast_1d(written.get("warnings", [])):
         print(f"infoplane: warning: {warning}", file=sys.stderr)
-    paths = run_figures(written, out, prefix=short + "_", transition=False)
+    paths = run_figures(written, out, name=short, transition=False)
     if args.trust:
         paths.append(out / f"trust_{short}.md")
     print(f"wrote {out / (name + '.npz')} and {', '.join(p.name for p in paths)}")
@@ -177,7 +179,9 @@ def add_plane_parser(sub) -> None:
     p.add_argument("--trust", action=argparse.BooleanOptionalAction, default=True,
                    help="run the estimator on ground-truth tasks of the plane's sizes and write "
                    "the table beside it, trust_<name>.md (default: on)")
-    p.add_argument("--name", help="output name (default information_<estimator>)")
+    p.add_argument("--name", help="the plane's name: it writes information_NAME.npz and "
+                   "plane_NAME.png (default: the estimator's name)")
     p.add_argument("--out", help="output folder for activations in files (default: the .npz "
                    "path without its suffix, or the folder of .npy files)")
+    add_progress_flag(p)
     p.set_defaults(func=_cmd_plane)

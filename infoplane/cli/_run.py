@@ -59,8 +59,13 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", help="output (run) directory")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_progress_flag(p)
     _add_distributed_options(p)
+
+
+def add_progress_flag(p: argparse.ArgumentParser) -> None:
+    """--no-progress, which every command takes (those that show no progress bar ignore it)."""
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
 
 
 def _add_distributed_options(p: argparse.ArgumentParser) -> None:

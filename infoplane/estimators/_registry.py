@@ -120,11 +120,12 @@ def choose(quantity: str, kind, name: str | None) -> Method:
     if estimator is None or kind not in estimator.kinds:
         what = (f"the entropy of {KIND_NAMES[kind]} data" if quantity == "entropy"
                 else f"{KIND_NAMES[kind[0]]} and {KIND_NAMES[kind[1]]} data")
-        raise InfoplaneError(
-            f"method {name!r} does not apply to {what}; methods that do: "
-            f"{', '.join(methods_for(quantity, kind))}. Override the detected data type with "
-            "discrete_x= / discrete_y= (discrete= for one argument) if it is wrong"
-        )
+        fits = f"method {name!r} does not apply to {what}; methods that do: " + ", ".join(
+            methods_for(quantity, kind))
+        raise InfoplaneError(  # the command line gives the kinds by flags (trust --classes)
+            f"{fits}. Override the detected data type with discrete_x= / discrete_y= "
+            "(discrete= for one argument) if it is wrong",
+            cli=f"{fits}; give one of those to --estimator (--classes K makes Y class labels)")
     return method
 
 

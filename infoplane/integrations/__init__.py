@@ -5,6 +5,18 @@
 (forward hooks) build on it. Neither framework is imported until its module is.
 """
 
-from .recorder import Recorder
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_names
+
+if TYPE_CHECKING:
+    from .recorder import Recorder
+
+# the module of each public name, imported on first use (``infoplane._lazy``)
+_MODULES = {
+    ".recorder": ("Recorder",),
+}
 
 __all__ = ["Recorder"]
+
+__getattr__, __dir__ = lazy_names(globals(), _MODULES)

@@ -1,19 +1,30 @@
-"""The binned plane of one recorded epoch, in NumPy: what a recorder writes at every call,
-without compiling anything.
+"""The binned plane in NumPy: the reference definition of the binned plane, and what a
+recorder writes at every call, without compiling anything.
 
-The compiled estimator (``estimators.binning``) costs a compilation per layer width (measured
-here: 0.3 s for a 10-unit layer, 9 s for a 640-unit feature map) and ~50 ms per wide layer and
-epoch, which a recorder inside a short training loop cannot afford. This module bins as the
-compiled estimator does (float32 values; the edges of ``Bins``, for the "layer" rule computed
-in float32 as XLA computes ``jnp.linspace`` there; subnormals read as zero; a value's bin is
-the number of edges <= it), so the partition of the inputs into bin patterns is the same; it
-counts the patterns by labelling the rows with integers (``row_keys``, ``narrow_information``),
-and bins a wide layer only as far as needed to tell its inputs apart (``layer_information``).
-The entropies are exact sums over those counts in float64, where the compiled estimator sums
-float32 terms: the two planes agree to float32 rounding (~1e-6 bits). The one exception is a
-value within a rounding of an inner "layer"-rule edge, which XLA itself bins differently in
-different programs (see ``layer_edges``). The "quantile" rule (per-unit quantiles) is left to
-the compiled estimator.
+Definition. A layer's values are taken as float32; its bin edges are those of ``Bins``
+(``layer_edges``: "fixed", ``Bins.edges()``; "layer", ``numpy.linspace`` over the layer's
+[min, max], each edge the float32 nearest the exact one, the ends exact); a value's bin is the
+number of edges <= it (``numpy.digitize``); the plane is the plug-in I(X;T) = H(T) and I(T;Y)
+of the rows of bins, X uniform over the n inputs, summed exactly over counts in float64.
+``layer_information`` and ``narrow_information`` count the patterns fast (integer labels of
+the rows, and only as many units of a wide layer as it takes to tell the inputs apart); the
+tests hold them to the slow definition (``numpy.unique`` over rows).
+
+The compiled estimator of training and ``plane_from_run`` (``estimators.binning``) is tested
+against this one (tests/test_recorder_plane.py) within a stated tolerance, not made to agree
+bit for bit: XLA computes the "layer" edges in its own float32 arithmetic (``jnp.linspace``,
+fused differently in different programs; an inner edge can be a rounding away from the
+nearest float32) and its CPU code reads subnormal numbers as zero. So a value within a few
+float32 roundings of an inner "layer" edge, or a subnormal one next to an edge at zero
+(``near_edge``), can fall in the neighbouring bin there. Each
+input so moved changes a plug-in entropy over n inputs by at most
+2 (log2 n + log2 e) / n bits (one count down, one up: |d(c log2 c)/dc| <= log2 n + log2 e),
+so I(X;T) = H(T) by at most that and I(T;Y) = H(T) + H(Y) - H(T,Y) by twice that, per input
+with a value near an edge, plus the compiled estimator's float32 sums (~1e-6 bits at 12 bits).
+Continuous activations almost never sit that close to an edge (the planes then agree to
+float32 rounding); values on a grid that meets the edges (quantised layers, saturated units
+at a "fixed" rule's outer edges, which both compute exactly) are where it matters.
+The "quantile" rule (per-unit quantiles) is left to the compiled estimator.
 """
 
 from __future__ import annotations
@@ -24,41 +35,39 @@ from ..estimators.bins import Bins
 
 
 def layer_edges(bins: Bins, low: np.float32, high: np.float32) -> np.ndarray:
-    """The bin edges (n_bins,) float32 of a layer whose values span [low, high].
-
-    "fixed": ``linspace(bins.low, bins.high, n_bins)`` cast to float32. "layer": the same over
-    [low, high], in float32 as XLA's CPU code evaluates ``jnp.linspace`` in the compiled
-    estimator over several epochs at once: s = i x float32(1 / (n_bins - 1)), edge i =
-    fma(low, 1 - s, high s) (one rounding; the product of two float32 is exact in float64),
-    the last edge exactly high. XLA fuses the same formula differently in other programs (one
-    epoch alone, for one), so a value within a rounding of an inner edge can be binned on the
-    other side there: the planes then differ by that one value's move.
-    """
+    """The bin edges (n_bins,) float32 of a layer whose values span [low, high]: "fixed",
+    ``bins.edges()``; "layer", ``linspace(low, high, n_bins)`` in float64, each edge rounded
+    to the nearest float32 (so the first is low and the last high, exactly)."""
     if bins.rule == "fixed":
         return bins.edges().astype(np.float32)
-    step = np.arange(bins.n_bins - 1, dtype=np.float32) * (np.float32(1.0) /
-                                                          np.float32(bins.n_bins - 1))
-    low_part = np.float64(low) * (np.float32(1.0) - step).astype(np.float64)
-    inner = (low_part + (np.float32(high) * step).astype(np.float64)).astype(np.float32)
-    return np.append(inner, np.float32(high))
+    return np.linspace(np.float64(low), np.float64(high), bins.n_bins).astype(np.float32)
 
 
-def _daz_edges(edges: np.ndarray) -> np.ndarray:
-    """Edges under which IEEE comparisons give what XLA's CPU code gives, which reads
-    subnormal numbers as zero: there -1e-45 >= 0 holds. Against a normal edge a subnormal
-    value compares as zero would; an edge of zero (or subnormal) is met by every value above
-    -tiny, so it becomes the float32 just above -tiny."""
-    tiny = np.finfo(np.float32).tiny
-    small = np.abs(edges) < tiny
-    if not small.any():
-        return edges
-    return np.where(small, np.nextafter(np.float32(-tiny), np.float32(0.0)), edges)
+def near_edge(x: np.ndarray, bins: Bins, ulps: int = 4) -> np.ndarray:
+    """Whether each value of a layer x (float32) may fall in another bin under another float32
+    computation of the edges (see the module docstring): within ``ulps`` float32 spacings (at
+    the scale of the largest edge) of an inner "layer"-rule edge (``jnp.linspace`` may round
+    it otherwise; its ends, the layer's min and max, are exact in both, and "fixed" edges are
+    the same float32 in both), or a subnormal value with an edge within the smallest normal
+    float32 of zero (XLA's CPU code reads it as zero)."""
+    edges = layer_edges(bins, x.min(), x.max()).astype(np.float64)
+    x64 = x.astype(np.float64)
+    tiny = float(np.finfo(np.float32).tiny)
+    near = (np.abs(x64) < tiny) & bool(np.any(np.abs(edges) <= tiny))
+    inner = edges[1:-1] if bins.rule == "layer" else edges[:0]
+    if inner.size:
+        scale = float(np.spacing(np.float32(np.abs(edges).max())))
+        i = np.searchsorted(inner, x64)  # the nearest inner edges: inner[i - 1] < x <= inner[i]
+        below = inner[np.clip(i - 1, 0, inner.size - 1)]
+        above = inner[np.clip(i, 0, inner.size - 1)]
+        near |= np.minimum(np.abs(x64 - below), np.abs(x64 - above)) <= ulps * scale
+    return near
 
 
 def bin_indices(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """The bin of every value of x (float32): the number of edges <= it (subnormals read as
-    zero, as XLA does), as uint8 (uint16 for more than 255 edges); the result of
-    ``np.searchsorted(edges, x, side="right")``, computed faster.
+    """The bin of every value of x (float32): the number of edges <= it, as uint8 (uint16 for
+    more than 255 edges); the result of ``np.searchsorted(edges, x, side="right")``, computed
+    faster.
 
     The edges of both rules are evenly spaced up to float32 rounding, so a value's position
     t = (x - first edge) / spacing, in bins, gives its bin as floor(t) + 1, unless t is within
@@ -66,7 +75,6 @@ def bin_indices(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
     values, next to an edge, are looked up by binary search. Where the edges are not spaced
     well above float32 rounding (step <= 16 ulp: a nearly constant layer) every value is.
     """
-    edges = _daz_edges(edges)
     n_edges = edges.size
     dtype = np.uint8 if n_edges < 256 else np.uint16
     span = float(edges[-1]) - float(edges[0])

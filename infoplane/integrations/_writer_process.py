@@ -16,9 +16,15 @@ records only (``recorder.AUTO_PROCESS_BYTES``). The records reach the process th
 shared-memory slots that the recording process fills in turn; at most one record is in
 flight, so the slot being filled is never the one being written.
 
-The writer process imports only NumPy and the few infoplane modules it runs (``BOOT``): the
-package's ``__init__`` would import JAX, which takes over a second and 200 MB it does not need.
-It ignores Ctrl-C (the recording process handles it, and then asks for the last record to be
+The writer process runs ``python -m infoplane.integrations._writer_serve`` and imports only
+NumPy and the few infoplane modules it runs: ``import infoplane`` imports nothing heavy until it
+is used. It is not started by ``multiprocessing`` ("spawn" or "forkserver"), which imports the
+recording program's ``__main__`` in the child when that is a script: a training script's own
+imports (PyTorch: seconds, and a core's worth of CPU while training runs) would be the writer's
+to load too, and a script without the ``if __name__ == "__main__":`` guard would run again
+(``benchmarks/results/writer_start.md``); nor by a fork, which would copy a process that may
+hold JAX's or PyTorch's threads. It runs in a session of its own, so the terminal's Ctrl-C
+does not reach it (the recording process handles it, and then asks for the last record to be
 finished), and it stops when the recording process closes the connection or ends: a record it
 has started is finished first, and every file is written atomically, so a folder left by a
 killed process is a valid run to resume.
@@ -29,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import mmap
 import os
+import site
 import socket
 import subprocess
 import sys
@@ -42,7 +49,11 @@ import numpy as np
 
 from .._errors import InfoplaneError
 from ._writer import RecordWriter, WriterThread
-from ._writer_serve import BOOT, slot_views
+from ._writer_serve import slot_views
+
+# Python 3.11+: the writer does not put the working folder first on its path, where another
+# folder named infoplane would hide the one this process runs
+_SAFE_PATH = ["-P"] if sys.version_info >= (3, 11) else []
 
 
 class WriterProcess:
@@ -74,9 +85,10 @@ class WriterProcess:
         fds = [theirs.fileno(), *self._slot_fds]
         try:  # keep_open: descriptors it inherits and holds until it ends (the folder's lock)
             self._proc = subprocess.Popen(
-                [sys.executable, "-c", BOOT, str(Path(__file__).resolve().parents[1]),
+                [sys.executable, *_SAFE_PATH, "-m", "infoplane.integrations._writer_serve",
                  *map(str, fds)],
-                pass_fds=[*fds, *keep_open], stdin=subprocess.DEVNULL, close_fds=True)
+                pass_fds=[*fds, *keep_open], stdin=subprocess.DEVNULL, close_fds=True,
+                env=_env_finding(Path(__file__).resolve().parents[2]), start_new_session=True)
         finally:
             theirs.close()
         self._conn = Connection(ours.detach())
@@ -222,6 +234,17 @@ class _Reply:
 
     def result(self) -> int:
         return self._proc.reply()
+
+
+def _env_finding(root: Path) -> dict[str, str]:
+    """This environment, where the writer imports the infoplane that this process runs: with
+    ``root`` first on PYTHONPATH, unless it is a site-packages folder (found anyway, and on
+    PYTHONPATH it would come before the standard library)."""
+    sites = {Path(p).resolve() for p in [*site.getsitepackages(), site.getusersitepackages()]}
+    if root in sites:
+        return dict(os.environ)
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), *filter(None, [path])])}
 
 
 def _shared_file() -> int:

@@ -1,6 +1,7 @@
 """The writer process's program (``_writer_process`` starts it): it answers the recording
 process's messages, writing each record from the shared slot it names, until the recording
-process hangs up. It imports only NumPy and the modules it runs (``BOOT``).
+process hangs up. It imports only NumPy and the modules it runs. Run as
+``python -m infoplane.integrations._writer_serve CONNECTION SLOT SLOT`` (descriptors).
 """
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ from __future__ import annotations
 import mmap
 import os
 import pickle
+import signal
+import sys
 from multiprocessing.connection import Connection
 
 import numpy as np
@@ -26,28 +29,9 @@ def slot_views(buffer, shapes, dtype: np.dtype) -> list[np.ndarray]:
     return views
 
 
-# The writer process's program: the infoplane package and its subpackages as bare packages
-# (found on disk by their path, their __init__ not run), then ``serve``.
-BOOT = """
-import os, signal, sys, types
-signal.signal(signal.SIGINT, signal.SIG_IGN)
-root = sys.argv[1]
-for folder, subfolders, files in os.walk(root):
-    subfolders[:] = [s for s in subfolders if not s.startswith(("_", "."))]
-    if "__init__.py" in files:
-        name = "infoplane" + folder[len(root):].replace(os.sep, ".")
-        sys.modules[name] = package = types.ModuleType(name)
-        package.__path__ = [folder]
-from infoplane.integrations._writer_serve import serve
-serve(*map(int, sys.argv[2:]))
-sys.stdout.flush()
-sys.stderr.flush()
-os._exit(0)  # every file is closed: skip the interpreter's teardown, which the recorder awaits
-"""
-
-
 def serve(conn_fd: int, *slot_fds: int) -> None:
     """The writer process: answer the recording process's messages until it hangs up."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the recording process's
     try:
         _serve(Connection(conn_fd), slot_fds)
     except OSError:  # BrokenPipeError and the like: the recording process hung up first
@@ -106,3 +90,10 @@ def _portable(err: Exception) -> Exception:
         return err
     except Exception:  # noqa: BLE001
         return InfoplaneError(f"{type(err).__name__}: {err}")
+
+
+if __name__ == "__main__":
+    serve(*map(int, sys.argv[1:]))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # every file is closed: skip the interpreter's teardown, which the recorder awaits

@@ -23,9 +23,9 @@ made: it finishes the record it was handed), and the folder is always a valid ru
 plot RUN`` draws it, ``plane_from_run`` re-estimates it from the stored activations;
 ``resume=True`` continues it, computing the plane of chunks written after the last
 information.npz). Because the plane is computed from the stored (cast) arrays, with the bins
-the compiled estimator uses, a plane recomputed from the folder equals the recorded one to
-float32 rounding (see ``_binned`` for the one exception: a value within a rounding of a
-"layer"-rule edge).
+the compiled estimator uses, a plane recomputed from the folder (``plane_from_run``) agrees with
+the recorded one within the tolerance that ``_binned`` states: to float32 rounding, but for
+values within a rounding of an inner "layer"-rule edge.
 
 ``labels.npz`` holds the labels, H(X) (X uniform over the inputs: log2 n when no input
 repeats; ``estimators.discrete.input_entropy_bits``), a digest of the inputs (checked

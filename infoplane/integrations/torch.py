@@ -15,7 +15,9 @@ with its running statistics) under ``torch.inference_mode`` (no autograd bookkee
 batches, collecting the output of every chosen module through a forward hook, then puts the
 model back in the mode it was in. The outputs are joined on the CPU and handed to the core
 recorder without a further copy.
-torch is an optional extra (``pip install "infoplane[torch]"``), never required.
+torch is an optional extra (``pip install "infoplane[torch]"``), never required. On Linux
+that installs PyTorch's default build, with several GB of CUDA libraries; without a GPU, install
+the CPU build first (``CPU_INSTALL``), then the extra.
 """
 
 from __future__ import annotations
@@ -23,16 +25,18 @@ from __future__ import annotations
 import numpy as np
 
 from .._errors import InfoplaneError
+from ._arrays import slot_view
+from .recorder import Recorder as _Core
+
+CPU_INSTALL = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
 
 try:
     import torch
 except ImportError:  # pragma: no cover - exercised where torch is absent
     raise InfoplaneError(
-        'infoplane.integrations.torch needs PyTorch; install it with pip install "infoplane[torch]"'
-    ) from None
-
-from ._arrays import slot_view
-from .recorder import Recorder as _Core
+        'infoplane.integrations.torch needs PyTorch; install it with pip install '
+        f'"infoplane[torch]" (on a machine without a GPU, first {CPU_INSTALL}: the default '
+        "build brings several GB of CUDA libraries)") from None
 
 
 def default_modules(model: torch.nn.Module) -> list[tuple[str, torch.nn.Module]]:
@@ -48,6 +52,18 @@ def default_modules(model: torch.nn.Module) -> list[tuple[str, torch.nn.Module]]
     return chosen
 
 
+def layer_name(path: str, module: torch.nn.Module) -> str:
+    """A recorded module's name: its path in ``model.named_modules()``, with an unnamed last
+    part (an index in a ``Sequential``: "3") written as its type and that index
+    ("Conv1d_3", "features.ReLU_4"), so that figures and messages say what the layer is and
+    which module it is; the model itself (path "") is its type."""
+    head, _, last = path.rpartition(".")
+    if last and not last.isdigit():
+        return path
+    typed = f"{type(module).__name__}_{last}" if last else type(module).__name__
+    return f"{head}.{typed}" if head else typed
+
+
 class Recorder:
     """Record the outputs of chosen modules of ``model`` on probe inputs.
 
@@ -57,7 +73,8 @@ class Recorder:
         inputs: (n, ...) probe inputs (a tensor or array; moved to the model's device).
         labels: (n,) integer classes or (n, K) one-hot rows.
         layers: module names (as in ``model.named_modules()``) or modules; default
-            ``default_modules(model)``.
+            ``default_modules(model)``. They are recorded under ``layer_name``: a module of a
+            ``Sequential`` as its type and index ("Conv1d_0").
         batch_size: probe inputs per forward pass (default: all of them, up to 4096).
         **options: ``resume``, ``overwrite``, ``dtype``, ``bins``, ``store_inputs``,
             ``writer`` of :class:`infoplane.Recorder`.
@@ -103,7 +120,7 @@ class Recorder:
                     raise InfoplaneError(f"{type(item).__name__} is not a module of the model")
         if not chosen:
             raise InfoplaneError("no modules to record; pass layers=[names]")
-        return chosen
+        return [(layer_name(name, module), module) for name, module in chosen]
 
     def activations(self) -> dict[str, np.ndarray]:
         """The chosen modules' outputs on all probe inputs: ``{name: (n, ...) array}``."""

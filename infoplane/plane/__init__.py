@@ -4,10 +4,25 @@ activations: arrays in memory (``plane_from_activations``, in ``compute``), a ru
 the 95% seed intervals of every point (``seed_intervals``); the trust table of a plane's
 estimator at its sizes (``write_trust``, in ``trust``)."""
 
-from ._checks import PLANE_METHODS
-from .compute import plane_from_activations
-from .sources import plane_from_npz, plane_from_run, seed_intervals
-from .trust import plane_dims, write_trust
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_names
+
+if TYPE_CHECKING:
+    from ._checks import PLANE_METHODS
+    from .compute import plane_from_activations
+    from .sources import plane_from_npz, plane_from_run, seed_intervals
+    from .trust import plane_dims, write_trust
+
+# the module of each public name, imported on first use (``infoplane._lazy``)
+_MODULES = {
+    "._checks": ("PLANE_METHODS",),
+    ".compute": ("plane_from_activations",),
+    ".sources": ("plane_from_npz", "plane_from_run", "seed_intervals"),
+    ".trust": ("plane_dims", "write_trust"),
+}
 
 __all__ = ["PLANE_METHODS", "plane_dims", "plane_from_activations", "plane_from_npz",
            "plane_from_run", "seed_intervals", "write_trust"]
+
+__getattr__, __dir__ = lazy_names(globals(), _MODULES)

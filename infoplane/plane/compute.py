@@ -73,7 +73,8 @@ RESULT_NAMES = ("I_XT", "I_TY", "I_XT_stderr", "I_TY_stderr", "dim_T")
 
 
 def plane_from_activations(activations, labels, *, method: str = "binning", unit: str = "bits",
-                           progress: bool = False, inputs=None, **settings) -> dict:
+                           progress: bool = False, inputs=None, layer_names=None,
+                           **settings) -> dict:
     """I(X;T) and I(T;Y) of every layer, epoch (and seed) from raw activations.
 
     Args:
@@ -86,6 +87,8 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
         progress: show a progress bar over the (seed, epoch, layer) estimates.
         inputs: for "compressed" only (required there): (n, ...) the network inputs the
             activations were recorded on, in the same order; flattened per example.
+        layer_names: [layer] the layers' names in errors and warnings (default their indices,
+            0, 1, ...).
         **settings: the method's settings: binning rule, n_bins, low, high; KDE noise_var,
             anchors (average the terms of that many rows, drawn with anchor_seed, instead of
             all n: cost anchors / n of the exact value, with a standard error); knn k,
@@ -112,7 +115,7 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
         raise InfoplaneError(f"method {method!r} does not take inputs (it sees only the layers "
                              "and the labels); only method 'compressed' uses them")
     check_unit(unit)
-    layers, has_seeds = check_layers(activations)
+    layers, has_seeds, names = check_layers(activations, layer_names)
     n_seeds, n_epochs, n = layers[0].shape[:3]
     codes, n_classes = check_labels(labels, n)
     used: dict = {}
@@ -137,14 +140,14 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
         result[name] = value if has_seeds else value[0]
     if method == "binning":
         result.update(binned_saturation(result["I_XT"] / scale, result["I_TY"] / scale, n,
-                                        codes))
+                                        codes, names))
     if method == "compressed":
         values = {"I(X;T)": result["I_XT"], "I(T;Y)": result["I_TY"]}
         stderrs = {"I(X;T)": result["I_XT_stderr"], "I(T;Y)": result["I_TY_stderr"]}
         ceilings = {"I(X;T)": ("H(X)", used["H_X_bits"] * scale),  # log2 n: distinct inputs
                     "I(T;Y)": ("H(Y)", label_entropy_bits(codes) * scale)}
-        result["warnings"] = (negative_estimates(values, stderrs, unit)
-                              + above_ceiling(values, stderrs, ceilings, unit))
+        result["warnings"] = (negative_estimates(values, stderrs, unit, names)
+                              + above_ceiling(values, stderrs, ceilings, unit, names))
         if used.get("determined_points"):
             count = used["determined_points"]
             result["warnings"].append(

@@ -118,14 +118,14 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progres
     labels, h_x, inputs = _run_data(run_dir, config, method == "compressed")
     if method == "binning" and not settings:
         settings = _run_bins(config)
-    plane = plane_from_activations(acts, labels, method=method, unit="bits", progress=progress,
-                                   inputs=inputs, **settings)
     info_path = run_dir / "information.npz"
     info = read_npz(info_path) if info_path.is_file() else {}
     if "layer_names" in info:
         names = np.asarray(info["layer_names"])[record]
     else:
         names = np.array([f"layer_{li}" for li in record])
+    plane = plane_from_activations(acts, labels, method=method, unit="bits", progress=progress,
+                                   inputs=inputs, layer_names=names, **settings)
     out = {"I_XT": plane["I_XT"], "I_TY": plane["I_TY"], "epochs": epochs,
            "layer_names": names, "layers": np.asarray(record), **_entropies(info, labels, h_x),
            "method": np.array(method), "settings": np.array(json.dumps(plane["settings"]))}

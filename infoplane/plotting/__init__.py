@@ -25,19 +25,40 @@ Reference: R. Shwartz-Ziv and N. Tishby, "Opening the black box of deep neural n
 information" (2017), Figs. 2-4.
 """
 
-from ._compare import ib_curve, information_plane_grid, place_reference_labels
-from ._conventions import (
-    EPOCH_LABEL,
-    LAYER_MARKERS,
-    MARK_COLOUR,
-    REF_COLOUR,
-    epoch_ticks,
-    paper_style,
-)
-from ._curves import gradient_snr, loss_accuracy
-from ._files import run_figures, save_figure
-from ._plane import information_plane, layer_trajectories
-from .animate import animate_plane, animate_run
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_names
+
+if TYPE_CHECKING:
+    from ._compare import ib_curve, information_plane_grid, place_reference_labels
+    from ._conventions import (
+        EPOCH_LABEL,
+        LAYER_MARKERS,
+        MARK_COLOUR,
+        REF_COLOUR,
+        epoch_ticks,
+        paper_style,
+        wrap_caption,
+    )
+    from ._curves import gradient_snr, loss_accuracy
+    from ._files import run_figures, save_figure
+    from ._plane import information_plane, layer_trajectories
+    from ._uncertainty import estimator_caption
+    from .animate import animate_plane, animate_run
+
+# the module of each public name, imported on first use (``infoplane._lazy``)
+_MODULES = {
+    "._compare": ("ib_curve", "information_plane_grid", "place_reference_labels"),
+    "._conventions": (
+        "EPOCH_LABEL", "LAYER_MARKERS", "MARK_COLOUR", "REF_COLOUR", "epoch_ticks",
+        "paper_style", "wrap_caption",
+    ),
+    "._curves": ("gradient_snr", "loss_accuracy"),
+    "._files": ("run_figures", "save_figure"),
+    "._plane": ("information_plane", "layer_trajectories"),
+    "._uncertainty": ("estimator_caption",),
+    ".animate": ("animate_plane", "animate_run"),
+}
 
 __all__ = [
     "EPOCH_LABEL",
@@ -47,6 +68,7 @@ __all__ = [
     "animate_plane",
     "animate_run",
     "epoch_ticks",
+    "estimator_caption",
     "gradient_snr",
     "ib_curve",
     "information_plane",
@@ -57,4 +79,7 @@ __all__ = [
     "place_reference_labels",
     "run_figures",
     "save_figure",
+    "wrap_caption",
 ]
+
+__getattr__, __dir__ = lazy_names(globals(), _MODULES)

@@ -3,6 +3,8 @@ logarithmic ``epoch + 1`` scale, the layer markers, colours and paper font sizes
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib
 import numpy as np
 from matplotlib.colors import LogNorm
@@ -22,6 +24,21 @@ _PAPER_RC = {
     "xtick.labelsize": 8, "ytick.labelsize": 8, "legend.frameon": False,
     "savefig.dpi": 150, "figure.dpi": 100,
 }
+
+
+# Above a ceiling by more than this (bits), a point is marked: the margin of the plane's own
+# warnings (plane._checks.above_ceiling, which adds 2 standard errors where it has them). An
+# estimate within it reads as at the ceiling; a plug-in estimate never passes its ceiling.
+CEILING_SLACK_BITS = 0.1
+
+
+def wrap_caption(text: str, width_in: float, fontsize="small", max_lines: int = 2) -> str:
+    """``text`` wrapped to ``width_in`` inches (a figure's width: ``fig.get_figwidth()``) in
+    at most ``max_lines`` lines, a longer text cut at a word with "...": a caption never widens
+    a figure (``bbox_inches="tight"`` grows the saved image to fit a long line)."""
+    points = FontProperties(size=fontsize).get_size_in_points()
+    width = max(20, int(width_in * 72 / (0.55 * points)))  # ~0.55 em a character
+    return "\n".join(textwrap.wrap(text, width, max_lines=max_lines, placeholder=" ..."))
 
 
 def paper_style():

@@ -13,10 +13,10 @@ from .._errors import InfoplaneError
 from ..analysis import find_snr_transition
 from ..runs import atomic_write_bytes
 from ._compare import place_reference_labels
-from ._conventions import paper_style
+from ._conventions import paper_style, wrap_caption
 from ._curves import gradient_snr, loss_accuracy
 from ._plane import information_plane
-from ._uncertainty import estimator_caption
+from ._uncertainty import estimator_caption, inputs_count
 
 UNCERTAINTY = ("I_XT_ci95", "I_TY_ci95", "I_XT_stderr", "I_TY_stderr")
 
@@ -71,11 +71,18 @@ def save_figure(fig, path_without_suffix, formats: Sequence[str] = ("png", "pdf"
     return written
 
 
+def figure_stem(kind: str, name: str | None = None) -> str:
+    """A figure's file name without suffix: ``kind`` ("plane", "loss_accuracy", ...) for a
+    run's own plane, ``kind_name`` for the plane ``information_<name>.npz`` (one scheme:
+    information_<name>.npz, plane_<name>.png, plane_<name>.gif)."""
+    return f"{kind}_{name}" if name else kind
+
+
 def run_figures(info: Mapping[str, np.ndarray], out_dir, *, transition: bool = True,
-                formats: Sequence[str] = ("png", "pdf"), prefix: str = "") -> list[Path]:
+                formats: Sequence[str] = ("png", "pdf"), name: str | None = None) -> list[Path]:
     """The standard figures of a run, written to ``out_dir``.
 
-    * ``information_plane``: the plane (mean over seeds) with H(X), H(Y) and, if
+    * ``plane``: the plane (mean over seeds) with H(X), H(Y) and, if
       ``transition``, the gradient-SNR transition epoch ringed (``detect_snr_transition``
       with ``method="crossing"``, labelled "SNR transition", falling back to
       ``"midpoint"``, labelled "SNR drop midpoint"); with the seed 95% intervals
@@ -92,7 +99,8 @@ def run_figures(info: Mapping[str, np.ndarray], out_dir, *, transition: bool = T
         out_dir: the folder for the figures (created).
         transition: detect and mark the SNR transition.
         formats: file formats of each figure.
-        prefix: prepended to the file names (e.g. "information_kde_" for a recomputed plane).
+        name: the plane's name, appended to the file names (``figure_stem``): "kde_upper" for
+            the plane of information_kde_upper.npz writes plane_kde_upper.png.
 
     Returns:
         The paths written.
@@ -114,24 +122,25 @@ def run_figures(info: Mapping[str, np.ndarray], out_dir, *, transition: bool = T
         ax = fig.add_subplot()
         information_plane(ax, info["I_XT"], info["I_TY"], e, H_X=info.get("H_X"),
                           H_Y=info.get("H_Y"), layer_names=names, mark_epoch=mark,
-                          mark_label=mark_label, **{k: info[k] for k in UNCERTAINTY if k in info})
+                          mark_label=mark_label, n_inputs=inputs_count(info),
+                          **{k: info[k] for k in UNCERTAINTY if k in info})
         caption = estimator_caption(info)
         if caption:
-            fig.supxlabel(caption, fontsize="small", color="0.3")
+            fig.supxlabel(wrap_caption(caption, fig.get_figwidth()), fontsize="small", color="0.3")
         place_reference_labels(fig)
-        written += save_figure(fig, out / f"{prefix}information_plane", formats)
+        written += save_figure(fig, out / figure_stem("plane", name), formats)
 
         if all(k in info for k in ("train_loss", "test_loss", "train_acc", "test_acc")):
             fig = Figure(figsize=(5.2, 3.2), layout="constrained")
             loss_accuracy(fig.add_subplot(), e, info["train_loss"], info["test_loss"],
                           info["train_acc"], info["test_acc"], mark_epoch=mark,
                           mark_label=mark_label)
-            written += save_figure(fig, out / f"{prefix}loss_accuracy", formats)
+            written += save_figure(fig, out / figure_stem("loss_accuracy", name), formats)
 
         if has_grad:
             fig = Figure(figsize=(6.0, 3.6), layout="constrained")
             gradient_snr(fig.add_subplot(), e, info["grad_mean"], info["grad_std"],
                          info.get("weight_names", names),
                          transition_epoch=mark, transition_label=mark_label)
-            written += save_figure(fig, out / f"{prefix}gradient_snr", formats)
+            written += save_figure(fig, out / figure_stem("gradient_snr", name), formats)
     return written

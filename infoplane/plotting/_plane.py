@@ -13,6 +13,7 @@ from matplotlib.lines import Line2D
 
 from ..analysis import nearest_logged_epoch, plane_runs
 from ._conventions import (
+    CEILING_SLACK_BITS,
     EPOCH_LABEL,
     LAYER_MARKERS,
     MARK_COLOUR,
@@ -126,6 +127,29 @@ def _draw_entropies(ax, ixt, ity, H_X, H_Y) -> None:
                     xytext=(0, dy), ha=ha, va=va, **text)
 
 
+def _mark_beyond_ceilings(ax, ixt, ity, H_X, H_Y, n_inputs, size: float) -> Line2D | None:
+    """Ring the points above a ceiling, I(X;T) > H(X) (else log2 n, where only n is known) or
+    I(T;Y) > H(Y), by more than ``CEILING_SLACK_BITS``; the legend entry counts them. No true
+    value lies there: the estimator overshot (a continuous estimator on compressed codes)."""
+    ceilings = []
+    if H_X is not None or n_inputs:
+        x_cap = float(H_X) if H_X is not None else float(np.log2(n_inputs))
+        ceilings.append(("H(X)" if H_X is not None else "log2 n", ixt > x_cap
+                         + CEILING_SLACK_BITS))
+    if H_Y is not None:
+        ceilings.append(("H(Y)", ity > float(H_Y) + CEILING_SLACK_BITS))
+    over = np.zeros(ixt.shape, bool)
+    for _, mask in ceilings:
+        over |= mask
+    if not over.any():
+        return None
+    ax.scatter(ixt[over], ity[over], s=size * 5, marker="s", facecolors="none",
+               edgecolors=MARK_COLOUR, linewidths=0.9, zorder=4.5)
+    names = " or ".join(name for name, mask in ceilings if mask.any())
+    return Line2D([], [], ls="", marker="s", mfc="none", mec=MARK_COLOUR,
+                  label=f"{int(over.sum())} above {names}")
+
+
 def _draw_colorbar(ax, points, colorbar) -> None:
     """The "epoch + 1" colour bar of ``points``: beside ``ax`` (True) or in an Axes."""
     kw = {"cax": colorbar} if not isinstance(colorbar, bool) else {"ax": ax, "pad": 0.02}
@@ -141,7 +165,7 @@ def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names
                       size: float = 14.0, mark_epoch=None, mark_label: str = "marked epoch",
                       legend: bool = True, max_markers: int | None = 40,
                       label_layers: bool = True, I_XT_ci95=None, I_TY_ci95=None,
-                      I_XT_stderr=None, I_TY_stderr=None):
+                      I_XT_stderr=None, I_TY_stderr=None, n_inputs: int | None = None):
     """The information plane in the style of Shwartz-Ziv & Tishby (2017), Figs. 2-3.
 
     One point per (layer, logged epoch) at (I(X;T), I(T;Y)), coloured by ``epoch + 1`` on a
@@ -183,6 +207,10 @@ def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names
             standard errors of the estimates (bits), drawn the same way (+-1 standard error;
             of the seed mean, sqrt(sum of squares) / S, when averaged) when no interval is
             given. Without any of these, nothing is drawn around the points.
+        n_inputs: the number of inputs n; without H_X, log2 n is I(X;T)'s ceiling.
+
+    Points above a ceiling (I(X;T) > H(X), else log2 n; I(T;Y) > H(Y)) are ringed in red
+    and counted in the legend: no true value lies there.
 
     Returns:
         ax.
@@ -207,6 +235,9 @@ def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names
         i = nearest_logged_epoch(e, mark_epoch, "mark_epoch")
         handles.append(_draw_marked_epoch(ax, ixt, ity, e, i, size=size, label=mark_label))
     _draw_entropies(ax, ixt, ity, H_X, H_Y)
+    beyond = _mark_beyond_ceilings(ax, ixt, ity, H_X, H_Y, n_inputs, size)
+    if beyond is not None:
+        handles.append(beyond)
     if label_layers:
         _label_layers(ax, ixt, ity, names)
     ax.set_xlabel("I(X;T) (bits)")

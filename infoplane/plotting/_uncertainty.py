@@ -113,8 +113,9 @@ def _settings_text(settings: Mapping) -> str:
             s.pop(k, None)
     else:
         text = []
-    text += [f"{k.replace('_', ' ')} {v:g}" if isinstance(v, float) else
-             f"{k.replace('_', ' ')} {v}" for k, v in s.items() if v is not None]
+    text += [f"{k.replace('_', ' ')} {v:.3g}" if isinstance(v, float) else
+             f"{k.replace('_', ' ')} {v}" for k, v in s.items()
+             if v is not None and not isinstance(v, (list, tuple, dict))]  # not its warnings
     return ", ".join(text)
 
 
@@ -128,6 +129,16 @@ def _json(value) -> dict:
     return loaded if isinstance(loaded, dict) else {}
 
 
+def inputs_count(info: Mapping) -> int | None:
+    """The number of inputs n a plane was estimated on, where ``info`` says it (its settings
+    or provenance), else None."""
+    prov = _json(info["provenance"]) if "provenance" in info else {}
+    settings = prov.get("settings") or _json(info.get("settings", "{}"))
+    n = settings.get("n") if isinstance(settings, dict) else None
+    n = n if n is not None else prov.get("n")
+    return int(n) if isinstance(n, (int, float)) and n > 0 else None
+
+
 def estimator_caption(info: Mapping) -> str | None:
     """One line naming the estimator and its settings, e.g. "binning, 30 bins on [-1, 1];
     n = 4096", from ``info["provenance"]`` (a JSON record with "method" and "settings") or
@@ -138,8 +149,9 @@ def estimator_caption(info: Mapping) -> str | None:
         return None
     method = str(np.asarray(method).item() if np.ndim(method) == 0 else method)
     settings = prov.get("settings") or _json(info.get("settings", "{}"))
-    n = settings.pop("n", None) if isinstance(settings, dict) else None
-    n = n if n is not None else prov.get("n")
+    if isinstance(settings, dict):
+        settings.pop("n", None)
+    n = inputs_count(info)
     text = _settings_text(settings) if settings else ""
     caption = f"{method}, {text}" if text else method
     return caption + (f"; n = {n}" if n is not None else "")

@@ -1,7 +1,8 @@
 """The information plane as an animation: one frame per logged epoch, with fading trails.
 
 ``animate_plane`` draws arrays; ``animate_run`` reads a run folder's ``information.npz`` (or a
-re-estimated ``information_<estimator>.npz``) and writes ``information_plane.gif`` beside it.
+re-estimated ``information_<estimator>.npz``) and writes ``plane.gif`` (``plane_<estimator>.gif``)
+beside it.
 Each frame shows the seed-mean point of every layer at one logged epoch (the markers of
 ``LAYER_MARKERS``, coloured by ``epoch + 1`` on the log colour scale of the still figure,
 ``information_plane``), a thin line joining the layers of that epoch, the layers' paths over
@@ -36,7 +37,7 @@ from PIL import Image
 
 from .._errors import InfoplaneError
 from ..analysis import plane_runs
-from ..runs import read_npz
+from ..runs import not_a_run_folder, read_npz
 from ._conventions import (
     EPOCH_LABEL,
     LAYER_MARKERS,
@@ -44,9 +45,11 @@ from ._conventions import (
     _names,
     _plain_log_ticks,
     paper_style,
+    wrap_caption,
 )
-from ._files import writes_here
+from ._files import figure_stem, writes_here
 from ._plane import _draw_entropies, layer_handles
+from ._uncertainty import estimator_caption
 
 MAX_FRAMES = 150
 FPS = 12
@@ -173,7 +176,7 @@ def _write(frames, path: Path, fmt: str, fps: int) -> None:
 def animate_plane(I_XT, I_TY, epochs, out, *, H_X=None, H_Y=None, layer_names=None,
                   max_frames: int = MAX_FRAMES, fps: int = FPS, trail: int = TRAIL,
                   dpi: int = 90, cmap: str = "viridis", markers=LAYER_MARKERS,
-                  size: float = 14.0) -> Path:
+                  size: float = 14.0, caption: str | None = None) -> Path:
     """Write the information plane over the logged epochs as an animated GIF (or MP4).
 
     Args:
@@ -188,6 +191,8 @@ def animate_plane(I_XT, I_TY, epochs, out, *, H_X=None, H_Y=None, layer_names=No
         trail: how many previous frames each layer's fading path reaches back.
         dpi: resolution; the figure is 5.2 x 4.4 inches.
         cmap, markers, size: as in ``information_plane``.
+        caption: a line under the plane, wrapped to at most two (the estimator and its
+            settings, ``estimator_caption``; ``animate_run`` gives it).
 
     Returns:
         The path written.
@@ -205,6 +210,12 @@ def animate_plane(I_XT, I_TY, epochs, out, *, H_X=None, H_Y=None, layer_names=No
     with paper_style():
         fig, ax, cax, cm, norm = _figure(ixt, ity, e, H_X=H_X, H_Y=H_Y, names=names,
                                          markers=markers, cmap=cmap, title=title, dpi=dpi)
+        if caption:  # two lines under the x label: the axes give up their bottom 6%
+            for a in (ax, cax):
+                x0, y0, w, h = a.get_position().bounds
+                a.set_position((x0, y0 + 0.06, w, h - 0.06))
+            fig.text(0.5, 0.012, wrap_caption(caption, fig.get_figwidth()), ha="center",
+                     va="bottom", fontsize="small", color="0.3")
         art = _Artists(fig, ax, cax, len(names), markers, size)
         images = _frames(fig, art, lambda f: _update(art, ixt, ity, e, frames, f, cm, norm,
                                                      trail), len(frames))
@@ -227,7 +238,7 @@ def animate_run(run_dir, out=None, estimator: str | None = None, *,
     Args:
         run_dir: a run directory written by ``infoplane.train`` (or ``infoplane plane``).
         out: the file to write (.gif, or .mp4 where ffmpeg is installed); default
-            ``run_dir/information_plane.gif``, or ``run_dir/information_<estimator>_plane.gif``.
+            ``run_dir/plane.gif``, or ``run_dir/plane_<estimator>.gif``.
         estimator: read ``information_<estimator>.npz`` (a plane re-estimated by
             ``infoplane plane RUN --estimator NAME``) instead of ``information.npz``.
         max_frames, fps, trail: as for ``animate_plane``.
@@ -236,8 +247,8 @@ def animate_run(run_dir, out=None, estimator: str | None = None, *,
         The path written.
     """
     run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise InfoplaneError(f"{run_dir} is not a run directory")
+    if not run_dir.is_dir() or not any(run_dir.glob("information*.npz")):
+        raise not_a_run_folder(run_dir)
     name = "information" if estimator is None else f"information_{estimator}"
     path = run_dir / f"{name}.npz"
     if not path.is_file():
@@ -256,9 +267,8 @@ def animate_run(run_dir, out=None, estimator: str | None = None, *,
         if key not in info:
             raise InfoplaneError(f"{path} has no {key!r}; is it an infoplane plane file?")
     if out is None:
-        out = run_dir / ("information_plane.gif" if estimator is None
-                         else f"information_{estimator}_plane.gif")
+        out = run_dir / f"{figure_stem('plane', estimator)}.gif"
     return animate_plane(info["I_XT"], info["I_TY"], info["epochs"], out,
                          H_X=info.get("H_X"), H_Y=info.get("H_Y"),
                          layer_names=info.get("layer_names"), max_frames=max_frames, fps=fps,
-                         trail=trail)
+                         trail=trail, caption=estimator_caption(info))

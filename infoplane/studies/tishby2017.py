@@ -1,7 +1,7 @@
 """Shwartz-Ziv & Tishby (2017): the information plane of the 12-10-7-5-4-3-2 tanh network
 trained on tishby12 with the IDNNs protocol, the gradient signal-to-noise plot, and the
 drift-to-diffusion transition marked on both; the plane also as an animation,
-``information_plane.gif`` (``plotting.animate_plane``: about 4 s more).
+``plane.gif`` (``plotting.animate_plane``: about 4 s more).
 
 Scales: the default (the README's main job) trains 20 seeds for the protocol's 8000 epochs,
 about a minute on two CPU cores; ``--full`` is the paper's 50 seeds x 8000 epochs; ``--quick`` is a
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..analysis import find_snr_transition, seed_interval
-from ..plotting import animate_plane, run_figures
+from ..plotting import animate_plane, estimator_caption, run_figures
 from ..training import preset, train
 from ._common import claim, in_range, near, out_dir, scaled_config, within, write_results
 
@@ -101,8 +101,9 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     numbers = summarise(info)
     paths = run_figures(info, out)
     paths.append(animate_plane(info["I_XT"], info["I_TY"], info["epochs"],
-                               out / "information_plane.gif", H_X=info["H_X"], H_Y=info["H_Y"],
-                               layer_names=info["layer_names"]))
+                               out / "plane.gif", H_X=info["H_X"], H_Y=info["H_Y"],
+                               layer_names=info["layer_names"],
+                               caption=estimator_caption(info)))
     results = write_results(out, "tishby2017", numbers, claims(numbers), started,
                             scale=scale)
     print(f"wrote {out / 'information.npz'}, {out / 'results.json'} and "

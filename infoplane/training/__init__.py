@@ -8,10 +8,25 @@ epochs for all seeds from one ``epoch`` of training, the ``measure`` of a logged
 write to the run folder when (its format is ``infoplane.runs``).
 """
 
-from .config import PRESETS, RunConfig, preset
-from .loop import TrainingDiverged, train
-from .model import Model
-from .schedules import SCHEDULES, logged_epochs
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_names
+
+if TYPE_CHECKING:
+    from .config import PRESETS, RunConfig, preset
+    from .loop import TrainingDiverged, train
+    from .model import Model
+    from .schedules import SCHEDULES, logged_epochs
+
+# the module of each public name, imported on first use (``infoplane._lazy``)
+_MODULES = {
+    ".config": ("PRESETS", "RunConfig", "preset"),
+    ".loop": ("TrainingDiverged", "train"),
+    ".model": ("Model",),
+    ".schedules": ("SCHEDULES", "logged_epochs"),
+}
 
 __all__ = ["PRESETS", "SCHEDULES", "Model", "RunConfig", "TrainingDiverged", "logged_epochs",
            "preset", "train"]
+
+__getattr__, __dir__ = lazy_names(globals(), _MODULES)
