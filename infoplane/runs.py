@@ -211,7 +211,7 @@ def read_checkpoint(run_dir) -> tuple[int, list[np.ndarray]] | None:
     if not path.is_file():
         return None
     saved = read_npz(path)
-    leaves = []
+    leaves: list[np.ndarray] = []
     while f"leaf_{len(leaves)}" in saved:
         leaves.append(saved[f"leaf_{len(leaves)}"])
     return int(saved["next_chunk"]), leaves

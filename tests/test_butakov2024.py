@@ -3,11 +3,13 @@
 import json
 
 import numpy as np
+import pytest
 
 from infoplane.runs import read_npz
 from infoplane.studies import STUDIES, run_study
 
 
+@pytest.mark.slow
 def test_quick_writes_results_with_rules_planes_and_figures(tmp_path):
     assert "butakov2024_cnn" in STUDIES
     out = tmp_path / "butakov"

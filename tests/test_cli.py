@@ -8,6 +8,7 @@ import pytest
 from infoplane.cli import main
 
 
+@pytest.mark.slow
 def test_reproduce_quick_writes_plane_npz_and_results(tmp_path, capsys):
     out = tmp_path / "t17"
     code = main(["reproduce", "tishby2017", "--quick", "--epochs", "40", "--out", str(out),
@@ -56,6 +57,7 @@ def test_bad_input_is_one_line(argv, message, capsys, tmp_path):
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
 
 
+@pytest.mark.subprocess
 def test_console_script_entry_point_help():
     out = subprocess.run([sys.executable, "-m", "infoplane.cli", "--help"], capture_output=True,
                          text=True, check=True)
@@ -72,10 +74,8 @@ def test_model_option_sets_the_config_field(tmp_path):
     assert _overrides(args)["model"] == "mlp"
 
 
-def test_animate_and_trust_commands(tmp_path, capsys):
-    run = tmp_path / "tiny"
-    assert main(["train", "--preset", "tiny", "--epochs", "20", "--out", str(run),
-                 "--no-progress"]) == 0
+def test_animate_and_trust_commands(tiny_run, capsys):
+    run = tiny_run
     assert main(["animate", str(run)]) == 0
     gif = run / "plane.gif"
     assert gif.is_file() and gif.read_bytes()[:6] in (b"GIF87a", b"GIF89a")
@@ -88,6 +88,7 @@ def test_animate_and_trust_commands(tmp_path, capsys):
     assert capsys.readouterr().err.startswith("infoplane: error:")
 
 
+@pytest.mark.slow
 def test_resume_alone_uses_the_runs_own_configuration(tmp_path, capsys):
     run = tmp_path / "run"
     first = ["train", "--preset", "tiny", "--epochs", "20", "--activation", "relu",

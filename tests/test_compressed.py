@@ -16,6 +16,7 @@ def _draw(task, seed=0, n=N):
 
 
 # Tolerance 0.15 bits: about 4 x the seed spread measured at n = 2000 (0.03-0.04 bits).
+@pytest.mark.slow
 @pytest.mark.parametrize("noise, warp", [(0.0, False), (1.0, False), (0.0, True)])
 def test_embedded_latents_recovered(noise, warp):
     task = embedded_task(256, 128, 2, 1.0, noise=noise, warp=warp)
@@ -27,6 +28,7 @@ def test_embedded_latents_recovered(noise, warp):
     assert 0 < est.stderr < 0.1 and est.warnings == ()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("estimator", ["kl_weighted", "ksg"])
 def test_other_estimators_on_compressed_data(estimator):
     task = embedded_task(128, 128, 2, 1.0)
@@ -105,6 +107,7 @@ def test_bad_input():
         mutual_information(x, y, method="compressed", variance=1.5)
 
 
+@pytest.mark.slow
 def test_autoencoder_reports_its_loss_against_pca():
     task = embedded_task(64, 64, 2, 1.0, warp=True)
     x, y = _draw(task, n=1000)

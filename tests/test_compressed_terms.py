@@ -8,6 +8,7 @@ from infoplane.estimators._mi_terms import ross_mi_terms
 from infoplane.estimators.knn import mixed_mutual_information
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n, d", [(300, 1), (1500, 4)])
 def test_ross_terms_average_to_the_mixed_estimator(n, d):
     # ties, a singleton class and a small class: every branch of the estimator

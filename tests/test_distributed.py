@@ -75,6 +75,8 @@ def assert_same_information(a: dict, b: dict) -> None:
             np.testing.assert_array_equal(a[key], b[key], err_msg=key)
 
 
+@pytest.mark.slow
+@pytest.mark.subprocess
 def test_two_processes_equal_one_process_with_two_devices(tmp_path):
     out = tmp_path / "two"
     results = run_both(["train", *SMALL, "--out", str(out)])
@@ -104,6 +106,8 @@ def test_two_processes_equal_one_process_with_two_devices(tmp_path):
     assert (out / "plane.png").is_file()
 
 
+@pytest.mark.slow
+@pytest.mark.subprocess
 def test_a_killed_process_stops_the_other_and_the_run_resumes(tmp_path):
     out = tmp_path / "run"
     argv = ["train", "--preset", "tiny", "--seeds", "2", "--epochs", "1200",
@@ -177,6 +181,8 @@ def test_bad_cores_are_one_usage_line(capsys, tmp_path):
     assert code == 2 and "0-x" in err and err.count("\n") == 1
 
 
+@pytest.mark.slow
+@pytest.mark.subprocess
 def test_a_wrong_coordinator_address_fails_within_the_timeout(tmp_path):
     t0 = time.monotonic()
     (code, err), = finish([start(["train", "--preset", "tiny", "--out", str(tmp_path / "o"),
@@ -186,6 +192,8 @@ def test_a_wrong_coordinator_address_fails_within_the_timeout(tmp_path):
     assert "nothing listens at --coordinator 127.0.0.1:" in err
 
 
+@pytest.mark.slow
+@pytest.mark.subprocess
 @pytest.mark.parametrize(("first", "second", "what"), [
     (["--seeds", "2"], ["--seeds", "4"], "different configuration"),
     (["--num-processes", "2"], ["--num-processes", "3"], "different --num-processes"),
@@ -198,6 +206,8 @@ def test_processes_started_with_different_flags_all_stop(first, second, what, tm
         assert code == 2 and what in err and err.strip().count("\n") == 0, err
 
 
+@pytest.mark.slow
+@pytest.mark.subprocess
 def test_a_killed_coordinator_stops_the_other_with_one_line(tmp_path):
     # One logged epoch per chunk of 20000 epochs: after the first chunk is saved, process 0 is
     # killed in the middle of a long chunk, where JAX itself would abort process 1.

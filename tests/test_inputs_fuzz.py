@@ -151,6 +151,8 @@ def _slot_folders(files):
         (root / command.replace(" ", "_").replace("-", "")).mkdir(exist_ok=True)
 
 
+@pytest.mark.slow
+@pytest.mark.subprocess
 def test_the_console_script_prints_one_line(files):
     root, good = files
     bad = _break(good["labels"], "truncated", root / "plane_labels")

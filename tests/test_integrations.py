@@ -46,6 +46,7 @@ def keras():
     return pytest.importorskip("keras")
 
 
+@pytest.mark.slow
 def test_keras_callback_records_epoch_zero_and_each_chosen_epoch(tmp_path, keras):
     from infoplane.integrations.keras import Recorder
 
@@ -74,6 +75,7 @@ def test_keras_callback_records_epoch_zero_and_each_chosen_epoch(tmp_path, keras
     check_folder_against_numpy(tmp_path / "run", y)
 
 
+@pytest.mark.slow
 def test_keras_functional_model_and_named_layers(tmp_path, keras):
     from infoplane import InfoplaneError
     from infoplane.integrations.keras import Recorder
@@ -138,6 +140,7 @@ def torch():
     return pytest.importorskip("torch")
 
 
+@pytest.mark.slow
 def test_torch_hooks_record_leaf_modules_and_restore_the_mode(tmp_path, torch):
     from infoplane.integrations.torch import Recorder
 
@@ -227,6 +230,8 @@ def test_torch_bad_modules_are_one_error(tmp_path, torch):
         rec.record(0)
 
 
+@pytest.mark.slow
+@pytest.mark.subprocess
 @pytest.mark.parametrize("framework", ["torch", "keras"])
 def test_integration_without_its_framework_says_how_to_install(framework):
     # A finder that refuses the framework, as on a machine where it is not installed.

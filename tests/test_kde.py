@@ -80,6 +80,7 @@ def test_anchor_rows_give_the_reference_terms_of_those_rows(chunk):
                                atol=ABS32)
 
 
+@pytest.mark.slow
 def test_anchored_estimate_is_within_its_standard_error():
     """Over 40 anchor draws, the anchored mean is unbiased and its stated standard error is
     the actual spread (sampling without replacement, finite-population corrected)."""
@@ -113,6 +114,7 @@ def test_float32_core_respects_log_n_for_large_activations():
     assert float(i_xt) == pytest.approx(math.log(200), abs=ABS32)
 
 
+@pytest.mark.slow
 def test_batched_matches_single_and_vmaps():
     x, y = _data(n=200, d=3, n_classes=2)
     rng = np.random.default_rng(1)

@@ -56,6 +56,7 @@ def test_uniform_closed_form(d, tol):
     assert entropy(x, method="kl_weighted").value == pytest.approx(d, abs=tol)
 
 
+@pytest.mark.slow
 def test_less_biased_than_plain_kl_in_four_dimensions():
     # Plain KL (k = 5) is biased about -0.09 bits at d = 4, n = 5000; the weights cancel the
     # n^(-2/d) term (measured bias -0.006): compare the mean over 4 seeds.

@@ -95,6 +95,7 @@ def test_bivariate_gaussian(variant):
     assert est.settings["k"] == 3 and est.settings["seed"] == 0
 
 
+@pytest.mark.slow
 def test_multivariate_gaussian():
     rng = np.random.default_rng(1)
     a = rng.standard_normal((4, 4))
@@ -107,6 +108,7 @@ def test_multivariate_gaussian():
     assert abs(est.value - truth) < 0.07
 
 
+@pytest.mark.slow
 def test_independent_is_near_zero():
     rng = np.random.default_rng(2)
     est = ksg_mutual_information(rng.standard_normal((N, 2)), rng.standard_normal((N, 1)),
@@ -136,6 +138,7 @@ def test_entropy_asinh_keeps_the_jacobian():
     assert abs(est.value - truth) < 0.06  # same 3 sd budget as the untransformed estimate
 
 
+@pytest.mark.slow
 def test_mixed_mixture_of_gaussians():
     rng = np.random.default_rng(5)
     mus = np.array([-2.0, 0.0, 2.0])
@@ -182,6 +185,7 @@ def test_monotone_transform_invariance():
     assert abs(a - b) < 0.04
 
 
+@pytest.mark.slow
 def test_mixed_relabelling_invariance():
     rng = np.random.default_rng(9)
     labels = rng.integers(0, 3, N)
@@ -225,6 +229,7 @@ def test_mixed_matches_reference(n):
     assert any("singleton" in w for w in est.warnings)
 
 
+@pytest.mark.slow
 def test_batched_matches_single():
     rng = np.random.default_rng(13)
     xb = rng.standard_normal((3, 500, 2))

@@ -21,12 +21,14 @@ def _modules_after(statement: str) -> set[str]:
     return set(done.stdout.split())
 
 
+@pytest.mark.subprocess
 def test_import_infoplane_loads_no_jax():
     """The issue's check, word for word, in a fresh interpreter."""
     subprocess.run([sys.executable, "-c",
                     "import infoplane, sys; assert 'jax' not in sys.modules"], check=True)
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("statement", [
     "import infoplane, infoplane.estimators, infoplane.plane, infoplane.training",
     "import infoplane.integrations, infoplane.training.config, infoplane.runs, infoplane.cli",
@@ -37,6 +39,7 @@ def test_packages_and_light_names_load_no_jax_nor_matplotlib(statement):
     assert not {"jax", "jaxlib", "matplotlib", "torch", "keras"} & loaded, loaded
 
 
+@pytest.mark.subprocess
 def test_a_name_that_needs_jax_loads_it():
     """The rule above could fail: the check sees JAX once a JAX name is used."""
     assert "jax" in _modules_after("import infoplane; infoplane.entropy")

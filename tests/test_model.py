@@ -27,6 +27,7 @@ def conv1d_same_numpy(x, w, b):
     return out
 
 
+@pytest.mark.slow
 def test_cnn1d_layers_match_a_numpy_convolution_and_pooling():
     model = cnn((10,), 3, channels=(4,), kernel_size=3, pool=2, hidden=(), activation=jnp.tanh)
     x = np.random.default_rng(0).normal(size=(5, 10)).astype(np.float32)
@@ -42,6 +43,7 @@ def test_cnn1d_layers_match_a_numpy_convolution_and_pooling():
     np.testing.assert_allclose(layers["out"], jax.nn.softmax(logits), atol=1e-6)
 
 
+@pytest.mark.slow
 def test_cnn2d_shapes_noise_and_dropout():
     model = cnn((8, 8), 10, channels=(3, 5), kernel_size=3, hidden=(7,), noise=0.5, dropout=0.5)
     x = jnp.ones((4, 64))
@@ -71,6 +73,7 @@ def _mlp_model(widths):
     return Model(init, apply, name="my_mlp")
 
 
+@pytest.mark.slow
 def test_a_model_of_ones_own_trains_like_the_builtin_mlp(tmp_path):
     """The vmapped path for any model and the grouped fast path of the MLP give the same
     networks: same initial parameters (same keys), same updates up to float32 rounding."""
@@ -94,6 +97,7 @@ def test_a_model_of_ones_own_trains_like_the_builtin_mlp(tmp_path):
     np.testing.assert_array_equal(resumed["I_XT"], own["I_XT"])
 
 
+@pytest.mark.slow
 def test_cnn_preset_trains_and_records_every_layer(tmp_path):
     rng = np.random.default_rng(0)
     data = Dataset(rng.normal(size=(120, 40)).astype(np.float32),

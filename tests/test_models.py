@@ -46,6 +46,7 @@ def test_zero_init_and_zero_biases():
     assert all(float(jnp.abs(layer.b).sum()) == 0 for layer in params)
 
 
+@pytest.mark.slow
 def test_forward_returns_the_logits_and_every_hidden_layer():
     params = init_mlp(jax.random.key(2), (12, 10, 7, 2))
     x = jnp.asarray(np.random.default_rng(0).normal(size=(5, 12)), dtype=jnp.float32)

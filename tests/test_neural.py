@@ -62,6 +62,7 @@ def test_infonce_never_exceeds_log_batch():
 # ---------------------------------------------------------------- closed-form truth
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", METHODS)
 def test_correlated_gaussians(method):
     # d = 1, rho = 0.8: I = -1/2 log(1 - 0.64) = 0.5108 nats. 400 Adam steps, batch 128,
@@ -88,6 +89,7 @@ def test_independence_is_near_zero():
         assert abs(est.value) < 0.03, method
 
 
+@pytest.mark.slow
 def test_infonce_ceiling_warning():
     # d = 10 components with rho = 0.999: I = 10 * 3.1 = 31 nats, far above the ceiling
     # log2(16) = 4 bits of InfoNCE with batch 16. (With d = 1 even the optimal critic reaches

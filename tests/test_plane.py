@@ -13,20 +13,13 @@ from infoplane.estimators.kde import kde_information_reference
 from infoplane.estimators.knn import knn_entropy, mixed_mutual_information
 from infoplane.plane import plane_from_activations, plane_from_npz, plane_from_run
 from infoplane.runs import read_activations, read_npz
-from infoplane.training.config import preset
-from infoplane.training.loop import train
 
 RECORDED = (0, 4, 5)
 
 
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
-    # float32 recording: float16 rounding can move a value across a bin edge.
-    config = preset("tiny").replace(seeds=1, epochs=20, schedule_value=10,
-                                    record_layers=RECORDED, record_dtype="float32")
-    out = tmp_path_factory.mktemp("run") / "rec"
-    train(config, out, progress=False)
-    return out
+@pytest.fixture
+def run_dir(tiny_run):
+    return tiny_run  # the session's tiny run (tests/conftest.py), which records RECORDED
 
 
 def test_binning_plane_of_a_run_equals_the_training_records(run_dir):
@@ -43,9 +36,10 @@ def test_binning_plane_of_a_run_equals_the_training_records(run_dir):
     assert json.loads(str(written["settings"]))["rule"] == "fixed"
 
 
+@pytest.mark.slow
 def test_global_and_kde_planes_of_a_run(run_dir):
     glob = plane_from_run(run_dir, method="binning", rule="global")
-    assert glob["I_XT"].shape == (1, 3, len(RECORDED))
+    assert glob["I_XT"].shape == (2, 3, len(RECORDED))  # seeds, logged epochs, layers
     assert np.all(glob["I_XT"] <= 12 + 1e-5) and np.all(glob["I_TY"] <= glob["H_Y"] + 1e-5)
     kde = plane_from_run(run_dir, method="kde_upper", noise_var=0.1)
     assert np.all(np.isfinite(kde["I_XT"])) and np.all(kde["I_XT"] <= 12 + 1e-5)

@@ -61,6 +61,7 @@ def test_linear_gaussian_network_matches_the_closed_forms():
     assert np.all(plane["I_XT_stderr"] < 0.1) and np.all(plane["I_TY_stderr"] < 0.05)
 
 
+@pytest.mark.slow
 def test_seed_axis_rule_chosen_widths_and_units():
     x, y, acts, _, _ = _linear_gaussian(n=400)
     stacked = [np.stack([a[:2], a[1:]]) for a in acts]
@@ -94,6 +95,7 @@ def test_inputs_are_required_and_checked():
         plane_from_activations(acts, y, method="compressed", inputs=x, estimator="kde")
 
 
+@pytest.mark.slow
 def test_npz_inputs_member_is_not_a_layer(tmp_path):
     x, y, acts, _, _ = _linear_gaussian(n=300)
     path = tmp_path / "acts.npz"
@@ -153,6 +155,7 @@ def test_recorded_runs_take_their_inputs_from_labels_npz(digits_run, tmp_path):
                                atol=1e-3)  # float32 inputs against float64
 
 
+@pytest.mark.slow
 def test_estimates_above_their_ceiling_are_warned():
     """I(X;T) <= H(X) = log2 n when X is uniform over n distinct inputs; a layer that almost
     copies its inputs reads as ~30 bits through the continuous estimator at n = 256

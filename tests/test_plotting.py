@@ -254,6 +254,7 @@ def test_save_figure_writes_png_and_pdf_atomically(tmp_path):
         plotting.save_figure(fig, tmp_path / "x", formats=("png", "gif2"))
 
 
+@pytest.mark.slow
 def test_run_figures_writes_the_standard_figures_and_leaks_none(tmp_path):
     import matplotlib.pyplot as plt
 

@@ -1,6 +1,7 @@
-"""The README's examples run as written and do what the README says: its Python examples
-("What you can do with it", "Your own network") and its shell commands (the fast ones run, the
-rest listed in ``SKIPPED`` with the reason)."""
+"""The README's examples, and those of the guide it links to for your own network
+(docs/guide/your-network.md), run as written and do what they say: their Python examples and
+the README's shell commands (the fast ones run, the rest listed in ``SKIPPED`` with the
+reason)."""
 
 import importlib.util
 import os
@@ -17,17 +18,22 @@ from infoplane.runs import read_information
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
+YOUR_NETWORK = ROOT / "docs" / "guide" / "your-network.md"
 
 
-def section_blocks(heading: str) -> list[str]:
-    """The ```python blocks of the README section under ``## heading``."""
-    text = README.read_text()
+def python_blocks(text: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", text, flags=re.S)
+
+
+def section_blocks(heading: str, path: Path = README) -> list[str]:
+    """The ```python blocks of the section of ``path`` under ``## heading``."""
+    text = path.read_text()
     start = text.index(f"## {heading}\n")
     end = text.find("\n## ", start + 1)
-    section = text[start:end if end > 0 else None]
-    return re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    return python_blocks(text[start:end if end > 0 else None])
 
 
+@pytest.mark.slow
 def test_what_you_can_do_example_runs(tmp_path, monkeypatch):
     (block,) = section_blocks("What you can do with it")
     monkeypatch.chdir(tmp_path)
@@ -39,8 +45,18 @@ def test_what_you_can_do_example_runs(tmp_path, monkeypatch):
     assert namespace["r"].unit == "bits" and float(namespace["r"]) > 0
 
 
-def test_your_own_network_examples_run(tmp_path, monkeypatch, capsys):
-    blocks = section_blocks("Your own network")
+@pytest.mark.slow
+def test_readme_own_network_example_runs(tmp_path, monkeypatch, capsys):
+    (block,) = section_blocks("Your own network")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block, str(README), "exec"), {})  # noqa: S102
+    assert "['hidden (8)' 'out (2)'] (2, 7, 2)" in capsys.readouterr().out  # its comment
+    assert bool(read_information(tmp_path / "runs" / "jax")["complete"])
+
+
+@pytest.mark.slow
+def test_your_network_guide_examples_run(tmp_path, monkeypatch, capsys):
+    blocks = python_blocks(YOUR_NETWORK.read_text())
     assert len(blocks) == 5  # plain JAX, Flax NNX, Equinox, Keras, PyTorch
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("KERAS_BACKEND", "jax")
@@ -48,9 +64,9 @@ def test_your_own_network_examples_run(tmp_path, monkeypatch, capsys):
     for block in blocks:
         if "import torch" in block and importlib.util.find_spec("torch") is None:
             continue  # torch is optional: its example runs where it is installed
-        exec(compile(block, str(README), "exec"), namespace)  # noqa: S102
+        exec(compile(block, str(YOUR_NETWORK), "exec"), namespace)  # noqa: S102
     printed = capsys.readouterr().out
-    assert "['hidden (8)' 'out (2)'] (2, 7, 2)" in printed  # what the README's comment says
+    assert "['hidden (8)' 'out (2)'] (2, 7, 2)" in printed  # what the guide's comment says
     runs = ["jax", "flax", "eqx", "keras"] + (["torch"] if "Recorder" in namespace and
                                               importlib.util.find_spec("torch") else [])
     for name in runs:
@@ -62,6 +78,20 @@ def test_your_own_network_examples_run(tmp_path, monkeypatch, capsys):
     for name in ("flax", "eqx"):  # the adapters train: the loss falls
         info = read_information(tmp_path / "runs" / name)
         assert (info["train_loss"][:, -1] < info["train_loss"][:, 0]).all(), name
+
+
+@pytest.mark.slow
+def test_getting_started_guide_runs(tmp_path, monkeypatch):
+    path = ROOT / "docs" / "guide" / "getting-started.md"
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    for block in python_blocks(path.read_text()):
+        exec(compile(block, str(path), "exec"), namespace)  # noqa: S102
+    # what its comments say: 2 log2(sqrt(5)) = 2.32 bits within the copula's 0.1 bit here
+    assert namespace["r"].unit == "bits" and abs(float(namespace["r"]) - 2.32) < 0.1
+    assert namespace["plane"]["I_XT"].shape == (3, 1)
+    assert namespace["kde"]["I_XT"].shape == (2, 5, 2)  # 2 seeds, 5 logged epochs, 2 layers
+    assert (tmp_path / "runs" / "first" / "plane.png").is_file()
 
 
 @pytest.mark.parametrize("adapter", ["flax", "equinox"])
@@ -107,10 +137,6 @@ SKIPPED = {
         "run is tested on small runs in tests/test_plane.py",
     "infoplane reproduce saxe2018_activations --quick":
         "about 20 s; the same quick study runs in tests/test_study_saxe2018_activations.py",
-    "infoplane train --preset tishby2017 --seeds 20 --out runs/t17 --coordinator":
-        "two processes joined through a coordinator at 10.0.0.1; tests/test_distributed.py "
-        "runs two processes on this machine",
-    "srun infoplane sweep": "needs SLURM",
 }
 
 
@@ -162,7 +188,7 @@ def test_shell_examples_quote_their_brackets():
 
 def test_every_shell_example_is_classified():
     commands = shell_commands()
-    assert len(commands) == 10, [shlex.join(c) for c in commands]
+    assert len(commands) == 7, [shlex.join(c) for c in commands]
     run = [c for c in commands if skip_reason(c) is None]
     assert [c[:2] for c in run] == [["infoplane", "train"], ["infoplane", "plot"],
                                     ["infoplane", "plane"]]
@@ -177,6 +203,7 @@ def _infoplane(words: list[str], cwd: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.subprocess
 @pytest.mark.slow
 def test_shell_examples_run(tmp_path):
     """The README's train, plot and plane commands as written: at most about a minute (the
@@ -194,6 +221,8 @@ def test_shell_examples_run(tmp_path):
     assert (tmp_path / "runs" / "relu" / "activations").is_dir()  # record_layers
 
 
+@pytest.mark.slow
+@pytest.mark.subprocess
 def test_bad_input_is_the_line_the_readme_shows(tmp_path):
     shown = re.search(r"\(`(infoplane: error: unknown activation 'swish'[^`]*?)\.\.\.`\)",
                       README.read_text().replace("\n", " "))

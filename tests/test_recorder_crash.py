@@ -80,6 +80,8 @@ def test_an_exception_in_the_loop_keeps_every_record(tmp_path):
     assert not bool(read_npz(tmp_path / "run" / "information.npz")["complete"])
 
 
+@pytest.mark.slow
+@pytest.mark.subprocess
 @pytest.mark.parametrize("writer", ["process", "thread"])
 def test_a_killed_process_leaves_a_run_that_plots_and_resumes(tmp_path, writer):
     """os._exit right after a record returns: at most that record is lost (none once a writer
@@ -116,6 +118,8 @@ def test_a_killed_process_leaves_a_run_that_plots_and_resumes(tmp_path, writer):
 
 
 
+@pytest.mark.slow
+@pytest.mark.subprocess
 def test_a_process_killed_before_its_writer_process_started_leaves_every_chunk(tmp_path):
     """Until the writer process is ready, a thread writes the chunks and leaves the planes to
     it; killed then (here the writer's Python is held back by a second), the run has the chunks

@@ -149,6 +149,7 @@ def test_layer_bins_agree_with_the_compiled_estimator_over_many_epochs():
         agree(binned_plane([acts[e]], y, 3, bins), one, [acts[e]], bins, n)
 
 
+@pytest.mark.slow
 def test_wide_layers_and_float16_values():
     rng = np.random.default_rng(3)
     n = 300

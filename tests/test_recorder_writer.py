@@ -178,6 +178,8 @@ def test_the_writer_process_ignores_ctrl_c_and_ends_with_its_recorder(tmp_path):
     check_consistent(tmp_path / "run", [0, 1])
 
 
+@pytest.mark.slow
+@pytest.mark.subprocess
 def test_a_run_over_before_the_writer_process_starts_prints_nothing(tmp_path):
     code = textwrap.dedent(f"""
         import sys
@@ -194,6 +196,8 @@ def test_a_run_over_before_the_writer_process_starts_prints_nothing(tmp_path):
     check_consistent(tmp_path / "run", [0])
 
 
+@pytest.mark.slow
+@pytest.mark.subprocess
 def test_a_training_script_without_the_main_guard_records_once_by_its_process(tmp_path):
     """The writer process runs its own module, never the recording program's ``__main__``
     (as multiprocessing's spawn would): a script without the ``if __name__ == "__main__":``

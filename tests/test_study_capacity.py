@@ -1,12 +1,14 @@
 import json
 
 import numpy as np
+import pytest
 
 from infoplane.cli import main
 from infoplane.studies import capacity
 from infoplane.studies._capacity_approx import approximation_errors, loglog_slope
 
 
+@pytest.mark.slow
 def test_reproduce_quick(tmp_path):
     out = tmp_path / "cap"
     assert main(["reproduce", "capacity", "--quick", "--out", str(out), "--no-progress"]) == 0

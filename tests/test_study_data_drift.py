@@ -7,6 +7,7 @@ from infoplane.cli import main
 from infoplane.studies.data_drift import accuracies, first_epoch_within, match_rows, permutation
 
 
+@pytest.mark.slow
 def test_reproduce_quick(tmp_path):
     out = tmp_path / "drift"
     assert main(["reproduce", "data_drift", "--quick", "--epochs", "30", "--out", str(out),

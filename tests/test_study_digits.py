@@ -2,11 +2,13 @@ import json
 import math
 
 import numpy as np
+import pytest
 
 from infoplane.analysis import compression
 from infoplane.cli import main
 
 
+@pytest.mark.slow
 def test_reproduce_quick(tmp_path):
     out = tmp_path / "digits"
     assert main(["reproduce", "digits", "--quick", "--out", str(out), "--no-progress"]) == 0

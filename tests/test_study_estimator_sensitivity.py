@@ -1,11 +1,13 @@
 import json
 
 import numpy as np
+import pytest
 
 from infoplane.cli import main
 from infoplane.studies import estimator_sensitivity as study
 
 
+@pytest.mark.slow
 def test_quick_writes_grid_summary_and_claims(tmp_path):
     out = tmp_path / "sens"
     assert main(["reproduce", "estimator_sensitivity", "--quick", "--out", str(out),

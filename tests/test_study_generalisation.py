@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from infoplane.analysis import compression
 from infoplane.cli import main
@@ -32,6 +33,7 @@ def test_compression_table_by_hand():
     np.testing.assert_array_equal(compression(both, epochs)["compression"], [3.0, 0.0])
 
 
+@pytest.mark.slow
 def test_reproduce_generalisation_quick(tmp_path):
     out = tmp_path / "gen"
     assert main(["reproduce", "generalisation", "--quick", "--out", str(out),

@@ -14,6 +14,7 @@ from infoplane.studies.ib_bound import (
 )
 
 
+@pytest.mark.slow
 def test_reproduce_quick(tmp_path):
     out = tmp_path / "ib"
     assert main(["reproduce", "ib_bound", "--quick", "--epochs", "40", "--out", str(out),

@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from infoplane.cli import main
 from infoplane.studies.initialisation import distinct_units
@@ -16,6 +17,7 @@ def test_distinct_units_counts_groups_of_identical_columns():
     assert distinct_units(np.stack([a, a + 1e-3], axis=1), atol=1e-2) == 1
 
 
+@pytest.mark.slow
 def test_reproduce_initialisation_quick(tmp_path):
     out = tmp_path / "init"
     assert main(["reproduce", "initialisation", "--quick", "--out", str(out),

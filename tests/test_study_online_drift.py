@@ -36,6 +36,7 @@ def test_draw_shapes_and_angles():
         sample("spiral", np.zeros(3), np.random.default_rng(0))
 
 
+@pytest.mark.slow
 def test_reproduce_online_drift_quick(tmp_path):
     out = tmp_path / "od"
     assert main(["reproduce", "online_drift", "--quick", "--out", str(out),

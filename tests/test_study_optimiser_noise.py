@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from infoplane.cli import main
 from infoplane.studies.optimiser_noise import BATCHES, condition_config
 from infoplane.training import preset
@@ -12,6 +14,7 @@ def test_full_batch_is_every_training_row():
         BATCHES["adam"]
 
 
+@pytest.mark.slow
 def test_reproduce_optimiser_noise_quick(tmp_path):
     out = tmp_path / "opt"
     assert main(["reproduce", "optimiser_noise", "--quick", "--out", str(out),

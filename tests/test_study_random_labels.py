@@ -1,12 +1,14 @@
 import json
 
 import numpy as np
+import pytest
 
 from infoplane.cli import main
 from infoplane.data import split, tishby12
 from infoplane.studies.random_labels import first_epoch_reaching, relabel
 
 
+@pytest.mark.slow
 def test_reproduce_quick(tmp_path):
     out = tmp_path / "rl"
     assert main(["reproduce", "random_labels", "--quick", "--out", str(out),

@@ -1,8 +1,11 @@
 import json
 
+import pytest
+
 from infoplane.cli import main
 
 
+@pytest.mark.slow
 def test_reproduce_redundancy_quick(tmp_path):
     out = tmp_path / "red"
     assert main(["reproduce", "redundancy", "--quick", "--out", str(out), "--no-progress"]) == 0

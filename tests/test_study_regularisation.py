@@ -1,8 +1,11 @@
 import json
 
+import pytest
+
 from infoplane.cli import main
 
 
+@pytest.mark.slow
 def test_reproduce_regularisation_quick(tmp_path):
     out = tmp_path / "reg"
     assert main(["reproduce", "regularisation", "--quick", "--out", str(out),

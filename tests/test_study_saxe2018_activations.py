@@ -9,6 +9,7 @@ from infoplane.plane import plane_from_activations
 from infoplane.studies import saxe2018_activations as study
 
 
+@pytest.mark.slow
 def test_quick_writes_planes_table_and_claims(tmp_path):
     out = tmp_path / "saxe"
     assert main(["reproduce", "saxe2018_activations", "--quick", "--out", str(out),

@@ -2,11 +2,13 @@ import json
 import math
 
 import numpy as np
+import pytest
 
 from infoplane.cli import main
 from infoplane.studies.uncertainty import calibration, certified_slack, predictive_entropy
 
 
+@pytest.mark.slow
 def test_reproduce_quick(tmp_path):
     out = tmp_path / "unc"
     assert main(["reproduce", "uncertainty", "--quick", "--out", str(out), "--no-progress"]) == 0

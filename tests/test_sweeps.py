@@ -91,6 +91,7 @@ def _interrupt_third_point(monkeypatch):
     return calls
 
 
+@pytest.mark.slow
 def test_a_2x2_sweep_interrupted_and_resumed(tmp_path, monkeypatch, capsys):
     out = tmp_path / "sweep"
     calls = _interrupt_third_point(monkeypatch)

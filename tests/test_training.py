@@ -115,6 +115,8 @@ def test_run_directory_contents(short_run):
     assert bool(saved["complete"])
 
 
+@pytest.mark.slow
+@pytest.mark.subprocess
 def test_resume_after_kill_equals_uninterrupted(short_run, tmp_path):
     _, reference = short_run
     out = tmp_path / "killed"
@@ -203,6 +205,7 @@ def test_group_logits_equal_each_network_alone():
         np.testing.assert_allclose(own[s].T, forward(net, scale * x, jnp.tanh)[0], atol=1e-5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shuffle", [False, True])
 def test_group_size_does_not_change_training(shuffle):
     """Seeds trained in one group of 4 and in groups of 1 give the same networks: each seed

@@ -67,7 +67,8 @@ def entropy(x, *, method: str | None = None, unit: str = "bits", discrete: bool 
     kind = data_kind(x, discrete, "x")
     entry = _registry.choose("entropy", kind, method)
     used = _registry.settings_for(entry, "entropy", settings)
-    return entry.entropy.fn(x, kind=kind, unit=unit, **used)
+    # choose() raised if the method does not estimate this quantity
+    return entry.entropy.fn(x, kind=kind, unit=unit, **used)  # type: ignore[union-attr]
 
 
 def joint_entropy(*xs, method: str | None = None, unit: str = "bits",

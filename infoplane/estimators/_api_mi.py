@@ -63,7 +63,8 @@ def mutual_information(x, y, *, method: str | None = None, unit: str = "bits",
     kx, ky = data_kind(x, discrete_x, "x"), data_kind(y, discrete_y, "y")
     if (kx, ky) == ("d", "c"):  # the continuous side first; I(X;Y) = I(Y;X)
         x, y, kx, ky = y, x, ky, kx
-    chosen_by, extra = None, ()
+    chosen_by = None
+    extra: tuple[str, ...] = ()
     if method is None and kx == "c":
         x = as_samples(x, "x")
         y = as_samples(y, "y") if ky == "c" else y
@@ -72,7 +73,9 @@ def mutual_information(x, y, *, method: str | None = None, unit: str = "bits",
             extra = dimension_warning(x.shape[1] + (y.shape[1] if ky == "c" else 0), len(x))
     entry = _registry.choose("mutual_information", (kx, ky), method)
     used = _registry.settings_for(entry, "mutual_information", settings)
-    est = entry.mutual_information.fn(x, y, kinds=(kx, ky), unit=unit, **used)
+    # choose() raised if the method does not estimate this quantity
+    est = entry.mutual_information.fn(x, y, kinds=(kx, ky), unit=unit,  # type: ignore[union-attr]
+                                      **used)
     labels = integer_ids(labels_1d(y)) if ky == "d" and kx == "c" else None
     extra += ceiling_warnings(est, labels)
     if chosen_by is None and not extra:

@@ -3,6 +3,8 @@ joint entropy and the total correlation (``_api``, ``_api_mi``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ._interface import Estimate, negative_warning
 
 # Quantities that are >= 0 in truth, so that a negative sum is flagged.
@@ -16,7 +18,7 @@ def relabel(est: Estimate, quantity: str, settings: dict | None = None) -> Estim
                     est.warnings)
 
 
-def combine(parts: list[tuple[float, Estimate]], method: str, quantity: str, unit: str,
+def combine(parts: Sequence[tuple[float, Estimate]], method: str, quantity: str, unit: str,
             settings: dict) -> Estimate:
     """sum weight * estimate over ``parts`` [(weight, Estimate)], in ``unit``.
 

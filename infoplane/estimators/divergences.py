@@ -48,7 +48,7 @@ def _divergence(p, q, unit: str, quantity: str) -> Estimate:
     inner = log_q if quantity == "cross_entropy" else log_q - log_p
     nats = -np.sum(np.where(support, p * inner, 0.0), axis=-1)  # 0 log 0 = 0
     infinite = np.any(support & (q == 0), axis=-1)
-    warnings = ()
+    warnings: tuple[str, ...] = ()
     if infinite.any():
         warnings = (
             f"q is 0 where p > 0 in {int(infinite.sum())} of {infinite.size} distributions: "
@@ -137,7 +137,7 @@ def cross_entropy_loss(
         log_p = special.log_softmax(pred, axis=1) if resolved else np.log(safe)
     per_sample = -np.sum(np.where(targets > 0, targets * log_p, 0.0), axis=1)
     nats = float(per_sample.mean())
-    warnings = ()
+    warnings: tuple[str, ...] = ()
     if not math.isfinite(nats):
         bad = int(np.sum(~np.isfinite(per_sample)))
         warnings = (f"{bad} of {n} samples give probability 0 to their true class: loss is inf",)

@@ -44,6 +44,7 @@ import contextlib
 import hashlib
 import os
 import weakref
+from typing import Any
 
 import numpy as np
 
@@ -141,8 +142,8 @@ class Recorder:
         self._widths: list[int] = []
         self._epochs: list[int] = []  # submitted; the writer's lag by the record in flight
         self._closed = False
-        self._pending = None
-        self._writer = None
+        self._pending: Any = None  # the record in flight: a Future of the writer
+        self._writer: Any = None  # WriterProcess or WriterThread; None only if __init__ failed
         if resume:
             self.h_x = check_resumed(self.out, digest, self.labels)
         else:

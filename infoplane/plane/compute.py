@@ -68,6 +68,7 @@ values from ``infoplane/defaults.py``. The sources (a run folder, an .npz) are i
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -152,8 +153,8 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
             if method == "compressed":
                 outs = list(compressed_layer(flat, codes, cx, settings, used, bar))
             else:
-                outs = layer_plane(flat, codes, n_classes, method, settings, li, used, n_seeds,
-                                   bar)
+                outs = list(layer_plane(flat, codes, n_classes, method, settings, li, used,
+                                        n_seeds, bar))
             lower, lower_se, knn = probe_layer(flat, codes, n_classes, settings, used,
                                                with_knn=method == "compressed")
             if method == "compressed":  # I(T;Y): the supervised estimate (``_compressed``)
@@ -162,7 +163,7 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
             per_layer.append([np.asarray(v).reshape(n_seeds, n_epochs) for v in outs])
             brackets.append([v.reshape(n_seeds, n_epochs) for v in (lower, lower_se)])
     scale = math.log(2) if unit == "nats" else 1.0
-    result = {}
+    result: dict[str, Any] = {}
     for i, name in enumerate(RESULT_NAMES[:len(per_layer[0])]):
         value = np.stack([outs[i] for outs in per_layer], axis=-1)
         value = value if name == "dim_T" else value.astype(np.float64) * scale

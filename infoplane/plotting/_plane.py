@@ -57,7 +57,7 @@ def _draw_paths(ax, ixt, ity, c, cm, norm) -> None:
     xy = np.stack([ixt, ity], axis=-1).transpose(0, 2, 1, 3)  # (run, layer, epoch, 2)
     segments = np.stack([xy[:, :, :-1], xy[:, :, 1:]], axis=3).reshape(-1, 2, 2)
     colour = np.tile(c[1:], n_runs * n_layers)
-    ax.add_collection(LineCollection(segments, colors=cm(norm(colour)), linewidths=1.1,
+    ax.add_collection(LineCollection(list(segments), colors=cm(norm(colour)), linewidths=1.1,
                                      alpha=0.9, zorder=1.5))
 
 
@@ -67,7 +67,7 @@ def _draw_points(ax, ixt, ity, c, cm, norm, *, names, markers, size) -> list:
     n_runs, n_epochs, n_layers = ixt.shape
     colour = np.tile(c, n_runs)
     segments = np.stack([ixt, ity], axis=-1).reshape(n_runs * n_epochs, n_layers, 2)
-    ax.add_collection(LineCollection(segments, colors=cm(norm(colour)), linewidths=0.5,
+    ax.add_collection(LineCollection(list(segments), colors=cm(norm(colour)), linewidths=0.5,
                                      alpha=0.35, zorder=1))
     order = np.argsort(colour, kind="stable")  # later epochs on top, as in the paper
     return [ax.scatter(ixt[:, :, l].ravel()[order], ity[:, :, l].ravel()[order],

@@ -26,7 +26,7 @@ KDE included); ``--full`` trains 20 seeds for 5000 epochs with 60 logged epochs 
 minutes; fewer seeds with ``--seeds``); ``--quick`` is a smoke test (binning and the KDE
 upper bound only).
 
-MNIST: see ``infoplane.data.load_idx`` and analyses/README.md (digits); ``train(config, out,
+MNIST: see ``infoplane.data.load_idx`` and docs/studies/digits.md; ``train(config, out,
 data=load_idx(...))`` trains on IDX files that the user supplies.
 """
 

@@ -1,7 +1,7 @@
 """How the information plane, and the conclusions drawn from it, depend on the estimator.
 
 One set of tanh networks (the IDNNs protocol of Shwartz-Ziv & Tishby 2017: 12-10-7-5-4-3-2,
-Adam 4e-4, batch 512, the first 80% of rows; see REPRODUCTION.md) is trained once, with the
+Adam 4e-4, batch 512, the first 80% of rows; see docs/protocols.md) is trained once, with the
 raw activations of every layer recorded for all 4096 inputs at log-spaced epochs. The plane is
 then redrawn from the same activations with
 

@@ -1,7 +1,7 @@
 """Saxe et al. (2018), "On the information bottleneck theory of deep learning": does the
 12-10-7-5-4-3-2 network on tishby12 compress with tanh, relu, softsign and softplus units?
 
-Protocol (ibsgd, the paper's code; see REPRODUCTION.md): a random 80% training split
+Protocol (ibsgd, the paper's code; see docs/protocols.md): a random 80% training split
 (``split_seed`` 0), Adam with learning rate 4e-4, batch 256, truncated-normal initialisation
 with std 1/sqrt(fan_in), softmax output. Raw activations of every layer are recorded for all
 4096 inputs at log-spaced epochs (``schedule="log"``; Saxe's own schedule logs ~210 epochs,

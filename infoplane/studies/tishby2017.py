@@ -28,7 +28,7 @@ SCALES = {"default": {"seeds": 20, "epochs": 8000},
           "quick": {"seeds": 2, "epochs": 200},
           "full": {"seeds": 50, "epochs": 8000}}
 
-# Published single-run sanity check (REPRODUCTION.md): final I(X;T) per layer, bits.
+# The published single run of this protocol (docs/protocols.md): final I(X;T) per layer, bits.
 PUBLISHED_FINAL_IXT = [(11.9, 12.1), (11.8, 12.0), (11.7, 11.9), (11.0, 11.2), (4.0, 4.8),
                        (1.7, 2.0)]
 
@@ -69,7 +69,7 @@ def claims(s: dict) -> list[dict]:
         within("final I(T;Y) >= 0.99 bits for the first four hidden layers",
                [float(v) for v in s["final_I_TY"][:4]], 0.99, np.inf,
                published=">= 0.99 (about H(Y))"),
-        claim("final I(X;T) per layer (single published run, REPRODUCTION.md)",
+        claim("final I(X;T) per layer (single published run)",
               [round(float(v), 2) for v in s["final_I_XT"]],
               "agree if every layer is within its published range +- 0.05 bits",
               all(per_layer), published=PUBLISHED_FINAL_IXT, per_layer=per_layer),

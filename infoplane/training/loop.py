@@ -184,7 +184,7 @@ def _check_recorded_layers(config: RunConfig, network: Network) -> None:
 
 
 def _on_device(sched: Schedule) -> Schedule:
-    return Schedule(*map(jnp.asarray, sched))
+    return Schedule._make(jnp.asarray(a) for a in sched)
 
 
 def _check_finite(records: dict, sched: Schedule, run_dir: Path | None) -> None:
@@ -226,10 +226,10 @@ def _restore(run_dir: Path, config: RunConfig, fresh: RunState, chunks: list[Sch
             f"({diff}); resume with the run's own settings (the command line's --resume alone "
             "uses them), or overwrite the run"
         )
-    saved = read_checkpoint(run_dir)
-    if saved is None:
+    checkpoint = read_checkpoint(run_dir)
+    if checkpoint is None:
         return 0, fresh, {}
-    next_chunk, leaves = saved
+    next_chunk, leaves = checkpoint
     state = _state_from(leaves, fresh, run_dir)
     info = read_information(run_dir)
     n_logged = int(sum(c.valid.sum() for c in chunks[:next_chunk]))

@@ -10,7 +10,7 @@ when ``train`` is True, and noise kept at evaluation time when the model says so
 must not depend on any other randomness. The layers are recorded in the dict's order.
 
 A Flax NNX module, an Equinox module or a hand-written function become a ``Model`` with a few
-lines (see the README's "Your own network"); ``ip.train(config, out, model=model)`` trains it
+lines (see docs/guide/your-network.md); ``ip.train(config, out, model=model)`` trains it
 many seeds at once, vmapped over seeds.
 """
 
