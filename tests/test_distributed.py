@@ -24,10 +24,11 @@ from infoplane.training import preset, train
 
 CACHE = Path(__file__).resolve().parents[1] / ".pytest_cache" / "jax"  # as conftest.py's
 TIMING = ("compile_seconds", "train_seconds")
-# 3 seeds over 2 devices: one padding seed, dropped from the records.
-SMALL = ["--preset", "tiny", "--seeds", "3", "--set", "record_layers=[1,5]",
+# 9 seeds: two groups (one per process), the second with a padding seed, dropped from the
+# records.
+SMALL = ["--preset", "tiny", "--seeds", "9", "--set", "record_layers=[1,5]",
          "--set", "chunk_logs=2", "--no-progress"]
-SMALL_CONFIG = preset("tiny").replace(seeds=3, record_layers=(1, 5), chunk_logs=2)
+SMALL_CONFIG = preset("tiny").replace(seeds=9, record_layers=(1, 5), chunk_logs=2)
 
 
 def free_port() -> int:
@@ -87,11 +88,11 @@ def test_two_processes_equal_one_process_with_two_devices(tmp_path):
     epochs_ref, acts_ref = read_activations(tmp_path / "one")
     np.testing.assert_array_equal(epochs, epochs_ref)
     for a, b in zip(acts, acts_ref, strict=True):
-        assert a.shape[0] == 3
+        assert a.shape[0] == 9
         np.testing.assert_array_equal(a, b)
     # Each process wrote its own seeds as one part of each chunk; one process, whole chunks.
     assert {p.name for p in (out / "activations").iterdir()} >= {
-        "chunk_00000.seed_000000.npz", "chunk_00000.seed_000002.npz"}
+        "chunk_00000.seed_000000.npz", "chunk_00000.seed_000005.npz"}
     plane = plane_from_run(out, method="binning", out_name=None)
     np.testing.assert_array_equal(plane["I_XT"],
                                   plane_from_run(tmp_path / "one", method="binning", out_name=None)
@@ -106,7 +107,7 @@ def test_two_processes_equal_one_process_with_two_devices(tmp_path):
 
 def test_a_killed_process_stops_the_other_and_the_run_resumes(tmp_path):
     out = tmp_path / "run"
-    argv = ["train", "--preset", "tiny", "--seeds", "2", "--epochs", "1200",
+    argv = ["train", "--preset", "tiny", "--seeds", "10", "--epochs", "1200",
             "--set", "chunk_epochs=20", "--no-progress", "--out", str(out)]
     port = free_port()
     procs = [start(argv, port, i, extra=["--heartbeat", "5"]) for i in range(2)]
@@ -131,7 +132,7 @@ def test_a_killed_process_stops_the_other_and_the_run_resumes(tmp_path):
     # Both processes restarted with --resume finish it, as one uninterrupted run would.
     results = run_both([*argv, "--resume"])
     assert [c for c, _ in results] == [0, 0], results
-    reference = train(preset("tiny").replace(seeds=2, epochs=1200, chunk_epochs=20), None,
+    reference = train(preset("tiny").replace(seeds=10, epochs=1200, chunk_epochs=20), None,
                       progress=False)
     assert_same_information(read_information(out), reference)
 
@@ -202,7 +203,7 @@ def test_a_killed_coordinator_stops_the_other_with_one_line(tmp_path):
     # One logged epoch per chunk of 20000 epochs: after the first chunk is saved, process 0 is
     # killed in the middle of a long chunk, where JAX itself would abort process 1.
     out = tmp_path / "run"
-    argv = ["train", "--preset", "tiny", "--seeds", "2", "--epochs", "100000", "--set",
+    argv = ["train", "--preset", "tiny", "--seeds", "10", "--epochs", "100000", "--set",
             "schedule_value=20000", "--set", "chunk_logs=1", "--set", "chunk_epochs=20000",
             "--no-progress", "--out", str(out)]
     port = free_port()

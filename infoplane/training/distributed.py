@@ -29,11 +29,9 @@ import jax
 import numpy as np
 
 from .._errors import InfoplaneError
-from ..runs import write_activations
 from ._fatal import guard
 from ._heartbeat import claim_report, start_watching
 from ._pinning import parse_cores, pin
-from .sharding import packable, packed_whole, unpack
 
 # Short enough that a lost peer or a wrong address is reported within a minute, long enough
 # for processes started a few seconds apart by a scheduler (seconds).
@@ -210,70 +208,34 @@ def writer_first(fn, what: str):
 
 
 def gather(tree, run_dir=None):
-    """Global arrays split over the processes' devices as host arrays (numpy), whole, on every
-    process (a collective: every process must call it); host arrays in one process. Fails with
-    ``lost_peer`` (naming ``run_dir``) when another process is gone.
+    """Host arrays of this process's seeds (every leaf has the leading seed axis, the same
+    number of rows in every process) as the arrays of all processes' seeds, joined in process
+    order, on every process (a collective: every process must call it); ``tree`` itself in one
+    process. Fails with ``lost_peer`` (naming ``run_dir``) when another process is gone.
 
-    Every leaf must have the leading seed axis. The leaves of 4-byte types (float32, int32,
-    uint32) travel as one packed (seeds, columns) uint32 array, so that the whole tree costs one
-    all-gather through gloo, not one per leaf (about 3 ms each over loopback); other leaves are
-    gathered one by one.
+    The leaves travel as the bytes of one packed (seeds, bytes) uint8 array, so that the whole
+    tree costs one all-gather through gloo, not one per leaf (about 3 ms each over loopback).
     """
     if jax.process_count() == 1:
-        return jax.device_get(tree)
+        return tree
     from jax.experimental import multihost_utils
 
     leaves, treedef = jax.tree.flatten(tree)
-    packed = [i for i, a in enumerate(leaves) if packable(a, leaves[0])]
+    leaves = [np.ascontiguousarray(a) for a in leaves]
+    rows = len(leaves[0])
+    packed = np.concatenate([a.reshape(rows, a[:1].size).view(np.uint8) if a.size else
+                             np.zeros((rows, 0), np.uint8) for a in leaves], axis=1)
     try:
-        out = [None] * len(leaves)
-        if packed:
-            whole = packed_whole([leaves[i] for i in packed])
-            for i, block in zip(packed, unpack(whole, [leaves[i] for i in packed]), strict=True):
-                out[i] = block
-        for i in (i for i in range(len(leaves)) if out[i] is None):
-            out[i] = multihost_utils.process_allgather(leaves[i], tiled=True)
+        every = np.asarray(multihost_utils.process_allgather(packed))
     except (RuntimeError, ValueError) as err:
         raise lost_peer(err, run_dir) from None
+    whole, out, start = every.reshape(-1, packed.shape[1]), [], 0
+    for a in leaves:
+        width = a[:1].nbytes
+        block = np.ascontiguousarray(whole[:, start:start + width]).view(a.dtype)
+        out.append(block.reshape(len(whole), *a.shape[1:]))
+        start += width
     return jax.tree.unflatten(treedef, out)
-
-
-def run_collecting(compiled, state, schedule, run_dir, *, with_state: bool = False):
-    """``compiled(state, schedule)`` over all processes: the new state (still split), its
-    records on the host (the activations ``act_*`` as ``local_rows``, this process's seeds,
-    everything else gathered whole) and, if ``with_state``, the state gathered whole (host
-    arrays, for a checkpoint; else None), all in one all-gather."""
-    try:
-        state, rec = compiled(state, schedule)
-        acts = {k: local_rows(v) for k, v in rec.items() if k.startswith("act_")}
-    except (RuntimeError, ValueError) as err:
-        raise lost_peer(err, run_dir) from None
-    rest = {k: v for k, v in rec.items() if k not in acts}
-    rest, whole = gather((rest, state if with_state else None), run_dir)
-    return state, dict(rest, **acts), whole
-
-
-def write_local_activations(run_dir, chunk: int, epochs, rec: dict, layers, n_seeds: int):
-    """Write this process's part of a chunk's activations (``rec["act_{li}"]`` from
-    ``run_collecting``), without the padding seeds beyond ``n_seeds``."""
-    first, block = rec[f"act_{layers[0]}"]
-    n = min(len(block), n_seeds - first)
-    if n > 0:
-        write_activations(run_dir, chunk, epochs,
-                          {li: rec[f"act_{li}"][1][:n, :len(epochs)] for li in layers},
-                          first_seed=first)
-
-
-def local_rows(a: jax.Array) -> tuple[int, np.ndarray]:
-    """The rows of a seed-sharded global array that this process holds: ``(first, rows)``, the
-    index of its first seed and its contiguous block of seeds (host array)."""
-    shards = sorted(a.addressable_shards, key=lambda s: s.index[0].start or 0)
-    starts = [s.index[0].start or 0 for s in shards]
-    blocks = [np.asarray(s.data) for s in shards]
-    if any(b != s + len(x) for s, x, b in zip(starts, blocks, starts[1:], strict=False)):
-        raise InfoplaneError("this process's devices hold seeds that are not contiguous; "
-                             "keep jax.devices() in its default order")
-    return starts[0], np.concatenate(blocks)
 
 
 def lost_peer(err: BaseException, run_dir) -> InfoplaneError:
