@@ -29,9 +29,10 @@ import numpy as np
 
 from .._errors import InfoplaneError
 
-# Seeds trained together as one batched group. On the 12-10-7-5-4-3-2 network, groups of 5
-# train within a few percent of larger ones per seed (benchmarks/results/train_speed.md),
-# and 5 divides the protocol's 20 and 50 seeds.
+# Seeds trained together as one batched group. 5 divides the protocol's 20 and 50 seeds, and
+# small groups let few seeds use several devices; on the 12-10-7-5-4-3-2 network, 50 seeds in
+# groups of 5 trained as fast as in one group of 25 per device, within the noise of a loaded
+# machine (benchmarks/results/seed_layout.md). Changing it changes every seed's float32 numbers.
 SEED_GROUP = 5
 
 
