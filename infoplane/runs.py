@@ -172,14 +172,16 @@ def _installed_version(name: str) -> str:
         return "not installed"
 
 
-def write_config(run_dir, config: dict, *, logged_epochs, n_chunks: int, devices: list[str]
-                 ) -> None:
+def write_config(run_dir, config: dict, *, logged_epochs, n_chunks: int, devices: list[str],
+                 layout: dict | None = None) -> None:
     """Write a run's config.json: the configuration's fields (``RunConfig.to_dict()``), the
-    ``versions``, the logged epochs, the number of chunks and the time of creation."""
+    ``versions``, the logged epochs, the number of chunks, the time of creation and, when
+    given, the ``layout`` of its seeds (which runs can resume it: ``training.loop``)."""
     write_json(Path(run_dir) / "config.json", {
         "config": config, "versions": versions(devices),
         "logged_epochs": [int(e) for e in logged_epochs], "n_chunks": int(n_chunks),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        **({"layout": layout} if layout is not None else {}),
     })
 
 

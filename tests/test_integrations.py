@@ -249,3 +249,47 @@ def test_integration_without_its_framework_says_how_to_install(framework):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120, check=True).stdout
     assert out.startswith("ERR") and "install" in out
+
+
+# ------------------------------------------------------------------ defaults safe at scale
+
+def test_the_default_schedule_is_every_epoch_to_10_then_log_spaced():
+    from infoplane.integrations.recorder import PER_DECADE, log_spaced
+
+    chosen = [e for e in range(100_001) if log_spaced(e)]
+    assert chosen[:12] == list(range(11)) + [11]
+    # Per decade past 10, PER_DECADE epochs (10 ** (k / 20) rounded), each chosen once.
+    for low in (10, 100, 1000, 10_000):
+        assert sum(low < e <= 10 * low for e in chosen) == PER_DECADE
+    ratios = np.diff(np.log10(chosen[20:]))
+    assert ratios.max() < 1.5 / PER_DECADE  # no gaps: log-spaced to within rounding
+
+
+def test_the_torch_recorder_records_log_spaced_epochs_unless_told(tmp_path, torch):
+    from infoplane.integrations.torch import Recorder
+
+    x, y = toy()
+    model = torch.nn.Sequential(torch.nn.Linear(8, 4), torch.nn.Tanh())
+    for epochs, expected in ((None, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14]),
+                             ("all", list(range(15))), ([2, 14], [2, 14])):
+        run = tmp_path / str(epochs)
+        with Recorder(model, run, torch.as_tensor(x), y, epochs=epochs, writer="thread") as rec:
+            for epoch in range(15):
+                rec.record(epoch)
+        np.testing.assert_array_equal(read_activations(run)[0], expected)
+    with pytest.raises(Exception, match='epochs must be epoch numbers, "all" or None'):
+        Recorder(model, tmp_path / "bad", torch.as_tensor(x), y, epochs="every")
+
+
+@pytest.mark.parametrize(("units", "dtype"), [(255, "float32"), (256, "float16")])
+def test_wide_layers_are_stored_in_float16_by_default(units, dtype, tmp_path):
+    from infoplane import Recorder
+
+    x, y = toy(n=64)
+    rng = np.random.default_rng(0)
+    with Recorder(tmp_path / "run", x, y, bins=BINS) as rec:
+        rec.record(0, {"narrow": np.tanh(x), "wide": np.tanh(rng.normal(size=(64, units)))})
+    _, acts = read_activations(tmp_path / "run")
+    assert acts[0].dtype == acts[1].dtype == np.dtype(dtype)
+    with Recorder(tmp_path / "run", x, y, resume=True) as rec:  # resumed as it was recorded
+        assert rec.dtype == np.dtype(dtype)

@@ -15,7 +15,8 @@ from infoplane.training import preset, train
 
 GRID = ["--grid", "activation=tanh,relu", "--grid", "learning_rate=0.001,0.01"]
 ROW = ["--grid", "activation=tanh", "--grid", "learning_rate=0.001,0.01"]
-BASE = ["--preset", "tiny", "--seeds", "2", "--set", "chunk_logs=2", "--no-progress"]
+# 10 seeds: two groups, so that a run over 2 processes has one for each.
+BASE = ["--preset", "tiny", "--seeds", "10", "--set", "chunk_logs=2", "--no-progress"]
 
 
 def test_parse_grid_reads_numbers_strings_and_lists():
@@ -110,7 +111,7 @@ def test_a_2x2_sweep_interrupted_and_resumed(tmp_path, monkeypatch, capsys):
     # The finished points were skipped, the interrupted one continued, the last one started.
     assert calls == [(third.name, True), ("activation=relu,learning_rate=0.01", False)]
     assert {p: (runs / p / "information.npz").stat().st_mtime_ns for p in done} == done
-    config = preset("tiny").replace(seeds=2, chunk_logs=2, activation="relu",
+    config = preset("tiny").replace(seeds=10, chunk_logs=2, activation="relu",
                                     learning_rate=0.001)
     uninterrupted = train(config, None, progress=False)
     resumed = read_information(third)

@@ -55,7 +55,7 @@ def test_one_training_step_matches_numpy():
     rows = split(data, "idnns", 1.0)
     config = RunConfig(hidden=(4,), activation="tanh", optimiser="adam", learning_rate=0.01,
                        batch_size=64, batch_order="fixed")
-    init, chunk, unravel, _ = build_program(config, data, rows, jax.devices()[:1])
+    init, chunk, unravel, _ = build_program(config, data, rows, group=None)
     state = init(jax.random.key_data(jax.random.key(3))[None])
     before = [(np.asarray(l.w), np.asarray(l.b)) for l in unravel(state.params[0])]
     sched = Schedule(jnp.array([0]), jnp.array([1]), jnp.array([True]))
@@ -219,7 +219,7 @@ def test_group_size_does_not_change_training(shuffle):
                        batch_size=512, batch_order="shuffle" if shuffle else "fixed",
                        dropout=0.1, unit_noise=0.05)
     for group in (4, 1):
-        init, chunk, _, _ = build_program(config, data, rows, jax.devices()[:1], group=group)
+        init, chunk, _, _ = build_program(config, data, rows, group=group)
         state, rec = chunk(init(keys), sched)
         out.append((np.asarray(state.params), {k: np.asarray(v) for k, v in rec.items()}))
     # 5 epochs of Adam at lr 0.01 from identical starts: 1e-4 absolute on parameters and on

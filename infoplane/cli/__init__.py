@@ -17,7 +17,8 @@ import sys
 from .._errors import InfoplaneError
 from ._analyse import add_analysis_parsers
 from ._compilation_cache import use_compilation_cache
-from ._run import _start_distributed, add_run_parsers, wants_distributed
+from ._run import _start_distributed, add_run_parsers, supervised, wants_distributed
+from ._supervise import tell
 
 
 def use_all_cpu_cores() -> None:
@@ -81,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
         use_compilation_cache()
     distributed = False
     try:
+        code = supervised(args, sys.argv[1:] if argv is None else list(argv))
+        if code is not None:
+            return code
         distributed = _start_distributed(args)
         args.func(args)
     except InfoplaneError as err:
@@ -122,6 +126,7 @@ def _stop(distributed: bool, code: int, message: str) -> int:
     """Print ``message``; in a distributed run, end the process at once: JAX's shutdown would
     otherwise wait for the other processes, which may be gone, and then abort."""
     print(message, file=sys.stderr, flush=True)
+    tell("said")  # to the parent of a distributed run's process (``_supervise``)
     if distributed:
         sys.stdout.flush()
         os._exit(code)

@@ -81,37 +81,76 @@ def _add_distributed_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--heartbeat", type=int, default=None, metavar="S",
                    help="seconds after which a silent process counts as dead (default 10)")
     g.add_argument("--cores", metavar="LIST", default=None,
-                   help="bind this process to these cores before JAX starts, e.g. 0-15 "
-                        "(several processes on one host: give each its own)")
+                   help="bind this process to these cores, with one CPU device per core, "
+                        "e.g. 0-15 (several processes on one host: give each its own)")
 
 
-def _distributed_flags(args) -> tuple:
-    return (getattr(args, "coordinator", None), getattr(args, "num_processes", None),
-            getattr(args, "process_id", None))
+def _distributed_flags(args) -> tuple[tuple, bool]:
+    """(coordinator, num_processes, process_id) and whether ``--distributed auto`` was given."""
+    flags = (getattr(args, "coordinator", None), getattr(args, "num_processes", None),
+             getattr(args, "process_id", None))
+    return flags, getattr(args, "distributed", None) == "auto"
 
 
 def wants_distributed(args) -> bool:
     """Whether the command's flags ask to join a distributed run."""
-    return (getattr(args, "distributed", None) == "auto"
-            or any(v is not None for v in _distributed_flags(args)))
+    flags, auto = _distributed_flags(args)
+    return auto or any(v is not None for v in flags)
 
 
-def _start_distributed(args) -> bool:
-    """Join a distributed run when asked to; True if this is one."""
+def _timing(args) -> dict:
+    return {k: v for k, v in (("timeout", getattr(args, "connect_timeout", None)),
+                              ("heartbeat", getattr(args, "heartbeat", None)),
+                              ("cores", getattr(args, "cores", None))) if v is not None}
+
+
+def supervised(args, argv: list[str]) -> int | None:
+    """For a distributed run started from the command line: run it in a child process whose
+    death is said in one line (``_supervise``), and return its exit status; None when this is
+    not a distributed run, or is that child. The flags are checked here first, so that a usage
+    error is said at once."""
+    from . import _supervise
+
+    flags, auto = _distributed_flags(args)
+    if _supervise.in_child():
+        _supervise.adopt()
+        return None
     if not wants_distributed(args):
-        return False
-    flags = _distributed_flags(args)
-    auto = getattr(args, "distributed", None) == "auto"
+        return None
     from ..training import distributed
 
-    timing = {k: v for k, v in (("timeout", args.connect_timeout),
-                                ("heartbeat", args.heartbeat), ("cores", args.cores))
-              if v is not None}
+    timing = _timing(args)
     try:
-        distributed.initialize(*flags, auto=auto, **timing)
+        distributed.check_before_joining(*flags, auto=auto,
+                                         timeout=timing.get("timeout", distributed.CONNECT_TIMEOUT),
+                                         cores=timing.get("cores"))
     except InfoplaneError as err:  # the flags do not make a run here: a usage error
         err.usage = True
         raise
+    return _supervise.supervise(
+        argv, coordinator=flags[0], num_processes=flags[1], process_id=flags[2],
+        timeout=timing.get("timeout", distributed.CONNECT_TIMEOUT))
+
+
+def _start_distributed(args) -> bool:
+    """Join a distributed run when asked to; True if this is one. Without one, ``--cores``
+    binds this process alone (and gives it one CPU device per core)."""
+    flags, auto = _distributed_flags(args)
+    if not wants_distributed(args):
+        if getattr(args, "cores", None) is not None:
+            from ..training._pinning import use_cores
+
+            use_cores(args.cores)
+        return False
+    from ..training import distributed
+    from . import _supervise
+
+    try:
+        distributed.initialize(*flags, auto=auto, **_timing(args))
+    except InfoplaneError as err:  # the flags do not make a run here: a usage error
+        err.usage = True
+        raise
+    _supervise.tell("joined")
     return True
 
 

@@ -38,6 +38,7 @@ except ImportError:  # pragma: no cover - exercised by a test that hides keras
 
 from ._arrays import slot_view
 from .recorder import Recorder as _Core
+from .recorder import epoch_choice, is_chosen
 
 
 def default_layers(model) -> list:
@@ -57,20 +58,23 @@ class Recorder(keras.callbacks.Callback):
         inputs: (n, ...) probe inputs (the model's input shape).
         labels: (n,) integer classes or (n, K) one-hot rows.
         layers: layers of the model, or their names (default: ``default_layers``).
-        epochs: the epochs to record after (1 = after the first epoch); default every epoch.
+        epochs: the epochs to record after (1 = after the first epoch), or "all"; default
+            log-spaced (every epoch up to 10, then ``PER_DECADE`` a decade: ``log_spaced``)
+            and the last epoch of ``fit``.
         batch_size: probe inputs per forward pass (default: all of them, up to 4096).
         **options: ``resume``, ``overwrite``, ``dtype``, ``bins``, ``store_inputs``,
             ``writer`` of :class:`infoplane.Recorder` (the default writer thread suits Keras,
             whose compiled steps leave the interpreter free).
     """
 
-    def __init__(self, out, inputs, labels, layers=None, epochs: Iterable[int] | None = None,
+    def __init__(self, out, inputs, labels, layers=None,
+                 epochs: Iterable[int] | str | None = None,
                  *, batch_size: int = 4096, **options):
         super().__init__()
         self.inputs = np.asarray(inputs)
         self.core = _Core(out, self.inputs, labels, **options)
         self.layer_spec = layers
-        self.epochs = None if epochs is None else {int(e) for e in epochs}
+        self.epochs = epoch_choice(epochs)
         self.batch_size = int(batch_size)
         self._probe = None
         self._names: list[str] = []
@@ -93,7 +97,8 @@ class Recorder(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         self._record_first()
         done = epoch + 1
-        if self.epochs is None or done in self.epochs:
+        if is_chosen(self.epochs, done) or (self.epochs is None
+                                            and done == self.params.get("epochs")):
             self.record(done)
 
     def on_train_end(self, logs=None):

@@ -57,6 +57,7 @@ from ..runs import (
     prepare_dir,
     provenance,
     provenance_fields,
+    read_config,
     write_config,
     write_npz,
 )
@@ -65,7 +66,15 @@ from ._folder import check_resumed, lock_folder, read_records, release_lock
 from ._writer import INFORMATION_EVERY_S, RecordWriter, WriterThread
 from ._writer_process import WriterProcess
 
-DTYPES = ("float32", "float16", "float64")
+DTYPES = ("auto", "float32", "float16", "float64")
+# dtype="auto" stores float16 once a layer has this many units (features per input) or more:
+# a record then costs half (a float32 record of the PyTorch CNN's layers is 54 MB), and a binned
+# plane changes only where a value lies within float16 rounding (a relative 5e-4) of a bin
+# edge. Narrower networks, whose records are small, keep float32.
+WIDE_UNITS = 256
+# The default schedule of the framework recorders: every epoch up to 10, then this many epochs
+# per decade, log-spaced (``log_spaced``): 50 records over 1000 epochs, 70 over 10000.
+PER_DECADE = 20
 WRITERS = ("thread", "process", "auto")
 # writer="auto" keeps its writer process for records of at most this many bytes, and writes
 # larger ones in a thread. Small records cost the writer many short calls that each need the
@@ -74,7 +83,37 @@ WRITERS = ("thread", "process", "auto")
 # process): the PyTorch MLP's records (0.9 MB) cost 16% with a process and 27% with a thread,
 # the PyTorch CNN's (54 MB) 17-18% and 9-13% (benchmarks/bench_models.py --part recorders).
 AUTO_PROCESS_BYTES = 8 << 20
-__all__ = ["DTYPES", "INFORMATION_EVERY_S", "WRITERS", "Recorder"]
+__all__ = ["DTYPES", "INFORMATION_EVERY_S", "PER_DECADE", "WIDE_UNITS", "WRITERS", "Recorder",
+           "epoch_choice", "is_chosen", "log_spaced"]
+
+
+def log_spaced(epoch: int, per_decade: int = PER_DECADE) -> bool:
+    """Whether ``epoch`` is on the default schedule of the Keras and PyTorch recorders: every
+    epoch up to 10, then the epochs ``round(10 ** (k / per_decade))`` (log-spaced, about
+    ``per_decade`` a decade, whatever the length of training)."""
+    if epoch <= 10:
+        return epoch >= 0
+    k = round(per_decade * np.log10(epoch))
+    return any(epoch == round(10 ** ((k + j) / per_decade)) for j in (-1, 0, 1))
+
+
+def epoch_choice(epochs) -> set[int] | str | None:
+    """The ``epochs`` argument of the framework recorders, checked: None (``log_spaced``),
+    "all", or a set of epoch numbers."""
+    if epochs is None or (isinstance(epochs, str) and epochs == "all"):
+        return epochs
+    try:
+        if isinstance(epochs, str):
+            raise TypeError
+        return {int(e) for e in epochs}
+    except (TypeError, ValueError):
+        raise InfoplaneError(f'epochs must be epoch numbers, "all" or None (log-spaced), got '
+                             f"{epochs!r}") from None
+
+
+def is_chosen(epochs: set[int] | str | None, epoch: int) -> bool:
+    """Whether ``epoch`` is one of ``epoch_choice``'s epochs."""
+    return epochs == "all" or (log_spaced(epoch) if epochs is None else epoch in epochs)
 
 
 class Recorder:
@@ -86,8 +125,9 @@ class Recorder:
         labels: (n,) integer classes or (n, K) one-hot rows (NumPy, JAX or PyTorch).
         resume: continue an existing folder recorded with the same inputs and labels.
         overwrite: replace an existing folder.
-        dtype: precision of the stored activations, "float32" (default), "float16" (half the
-            disk) or "float64".
+        dtype: precision of the stored activations: "auto" (the default: "float16" when a
+            layer has ``WIDE_UNITS`` units or more, else "float32"; decided at the first
+            record), "float32", "float16" (half the disk) or "float64".
         bins: the binning of the plane written to information.npz (see the module docstring).
         store_inputs: store the inputs (float32) in labels.npz, as the "compressed" plane
             method needs; False keeps only their digest (for a huge probe set).
@@ -104,7 +144,7 @@ class Recorder:
     """
 
     def __init__(self, out, inputs, labels, *, resume: bool = False, overwrite: bool = False,
-                 dtype: str = "float32", bins: Bins | None = None, store_inputs: bool = True,
+                 dtype: str = "auto", bins: Bins | None = None, store_inputs: bool = True,
                  writer: str = "thread"):
         if dtype not in DTYPES:
             raise InfoplaneError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
@@ -115,7 +155,8 @@ class Recorder:
                                  f"got shape {x.shape}")
         self.labels = labels_array(labels, x.shape[0])
         self.n = int(x.shape[0])
-        self.dtype = np.dtype(dtype)
+        self._auto_dtype = dtype == "auto"  # float32 until the first record shows the widths
+        self.dtype = np.dtype("float32" if self._auto_dtype else dtype)
         self.bins = (bins if bins is not None else Bins(rule=DATA_BIN_RULE)).validate()
         can_fork = os.name == "posix" and self.bins.rule != "quantile"
         if writer == "auto" and not can_fork:
@@ -146,6 +187,8 @@ class Recorder:
         self._writer: Any = None  # WriterProcess or WriterThread; None only if __init__ failed
         if resume:
             self.h_x = check_resumed(self.out, digest, self.labels)
+            if self._auto_dtype:  # as the folder was recorded
+                self.dtype = np.dtype(read_config(self.out).get("record_dtype", "float32"))
         else:
             self.h_x = input_entropy_bits(x)
             extra = {"inputs": x.astype(np.float32)} if store_inputs else {}
@@ -198,6 +241,10 @@ class Recorder:
             raise InfoplaneError(f"the recorder of {self.out} is closed; open it again with "
                                  "resume=True to record more")
         epoch = self._check_epoch(epoch)
+        if self.layer_names is None and self._auto_dtype:
+            widths = [int(np.prod(np.shape(a)[1:])) for a in activations.values()]
+            wide = bool(widths) and max(widths) >= WIDE_UNITS
+            self.dtype = np.dtype("float16" if wide else "float32")
         names, layers = check_layers(activations, self.layer_names, self._widths, self.n,
                                      self.dtype, copy and not self._writer.copies)
         if self.layer_names is None:  # the first record: nothing is in flight

@@ -22,11 +22,14 @@ the CPU build first (``CPU_INSTALL``), then the extra.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from .._errors import InfoplaneError
 from ._arrays import slot_view
 from .recorder import Recorder as _Core
+from .recorder import epoch_choice, is_chosen
 
 CPU_INSTALL = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
 
@@ -76,6 +79,9 @@ class Recorder:
             ``default_modules(model)``. They are recorded under ``layer_name``: a module of a
             ``Sequential`` as its type and index ("Conv1d_0").
         batch_size: probe inputs per forward pass (default: all of them, up to 4096).
+        epochs: the epochs that ``record`` records (others it skips), or "all"; default
+            log-spaced (every epoch up to 10, then ``PER_DECADE`` a decade: ``log_spaced``).
+            Call ``record(epoch)`` after every epoch either way.
         **options: ``resume``, ``overwrite``, ``dtype``, ``bins``, ``store_inputs``,
             ``writer`` of :class:`infoplane.Recorder`.
 
@@ -87,7 +93,7 @@ class Recorder:
     """
 
     def __init__(self, model, out, inputs, labels, layers=None, *, batch_size: int = 4096,
-                 **options):
+                 epochs: Iterable[int] | str | None = None, **options):
         if not isinstance(model, torch.nn.Module):
             raise InfoplaneError(f"model must be a torch.nn.Module, got {type(model).__name__}")
         self.model = model
@@ -96,6 +102,7 @@ class Recorder:
         self.core = _Core(out, self.inputs, labels, **options)
         self.modules = self._resolve(layers)
         self.batch_size = int(batch_size)
+        self.epochs = epoch_choice(epochs)
         self._buffers: tuple[dict, dict] = ({}, {})
         self._turn = 0
         # float32, or float64 when the recorder keeps float64 (it casts float16 itself)
@@ -127,7 +134,10 @@ class Recorder:
         return self._forward(None)
 
     def record(self, epoch: int) -> None:
-        """Record every chosen module's output at ``epoch`` (0 = before training)."""
+        """Record every chosen module's output at ``epoch`` (0 = before training), if
+        ``epoch`` is one of the recorder's ``epochs``."""
+        if not is_chosen(self.epochs, epoch):
+            return
         # Two sets of buffers in turn: the record in flight is written from one while the next
         # fills the other; the one before was written (record waits for it) and is reused.
         self._turn = 1 - self._turn

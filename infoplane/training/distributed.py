@@ -1,21 +1,24 @@
 """One run over many processes and hosts, on JAX's own multi-controller runtime.
 
 Every process runs the same program; ``jax.distributed`` connects them (one coordinator,
-process 0) and the seed axis is split over the devices of all processes (``sharding.py``).
-``initialize`` must run before JAX touches a device: from Python, call it first, then
-``train``. On CPU hosts the collectives go through gloo.
+process 0). Each process trains the seed groups of its own devices (``sharding.py``) and the
+records meet on the host (``gather``). ``initialize`` must run before JAX touches a device:
+from Python, call it first, then ``train``. On CPU hosts the collectives go through gloo.
 
 Which process writes: process 0 alone writes config.json, information.npz, checkpoints and
 figures (``is_writer``); each process writes the activations of the seeds it holds
 (``infoplane.runs.write_activations``, one part per process).
 
 Faults: a collective whose peer is gone fails at once, and ``train`` turns that into one
-InfoplaneError (``lost_peer``); a process in the middle of a chunk learns of a lost process from
-our heartbeat (``heartbeat`` seconds, ``_heartbeat.py``) and stops with one line; JAX's own
-abort when the coordinator dies becomes one line too (``_fatal.py``).
+InfoplaneError (``lost_peer``). A process lost in the middle of a chunk, or a coordinator that
+dies, is noticed by JAX's own heartbeat (``heartbeat`` seconds), which ends every other process
+with ``LOG(FATAL)``: a C++ stack trace and SIGABRT. JAX offers no supported way to replace that
+handler, so the command line runs a distributed run in a child process and reports its death in
+one line (``infoplane.cli._supervise``); from Python the process ends as JAX ends it.
 
-Several processes on one host: ``cores`` binds each to its own cores before XLA's thread
-pools start (``_pinning.py``).
+Several processes on one host: ``cores`` binds each to its own cores and gives it one CPU
+device per core before XLA's thread pools start (``_pinning.py``); cores that overlap another
+process's on the same host are refused (``check_own_cores``).
 """
 
 from __future__ import annotations
@@ -29,16 +32,13 @@ import jax
 import numpy as np
 
 from .._errors import InfoplaneError
-from ..runs import write_activations
-from ._fatal import guard
-from ._heartbeat import claim_report, start_watching
-from ._pinning import parse_cores, pin
-from .sharding import packable, packed_whole, unpack
+from ._pinning import check_cores, use_cores
 
 # Short enough that a lost peer or a wrong address is reported within a minute, long enough
 # for processes started a few seconds apart by a scheduler (seconds).
 CONNECT_TIMEOUT = 60
 HEARTBEAT_TIMEOUT = 10
+MAX_CORES = 4096  # the cores a host may have, for comparing processes' cores (a bit mask)
 
 
 def initialize(coordinator: str | None = None, num_processes: int | None = None,
@@ -54,17 +54,45 @@ def initialize(coordinator: str | None = None, num_processes: int | None = None,
         auto: detect all three on SLURM, Open MPI or TPU pods (``jax.distributed``'s own
             detection); the explicit arguments must then be left out.
         timeout: seconds to wait for all processes to connect.
-        heartbeat: seconds after which a silent process counts as dead.
-        cores: bind this process to these cores (numbers, or "0-3,8") before JAX's CPU
-            backend starts, so that its thread pools fit them: for several processes on one
-            host, give each its own (``_pinning.py``). None: leave the process as started.
+        heartbeat: seconds after which a silent process counts as dead (JAX's heartbeat: the
+            other processes then end; see the module's docstring).
+        cores: bind this process to these cores (numbers, or "0-3,8") and give it one CPU
+            device per core, before JAX's CPU backend starts (``_pinning.use_cores``): for
+            several processes on one host, give each its own. None: leave the process as
+            started.
 
     Raises:
-        InfoplaneError: bad arguments, a port already in use, or processes that did not all
+        InfoplaneError: bad arguments, cores this process may not use or that overlap another
+            process's on the same host, a port already in use, or processes that did not all
             connect within ``timeout`` seconds.
     """
     explicit = (coordinator, num_processes, process_id)
-    if auto and any(v is not None for v in explicit):
+    check_before_joining(*explicit, auto=auto, timeout=timeout, cores=cores)
+    if jax.distributed.is_initialized():
+        raise InfoplaneError("jax.distributed is already initialised in this process")
+    mine = use_cores(cores) if cores is not None else None  # before XLA's thread pools start
+    # gloo must be chosen before the CPU backend starts; it is ignored on GPUs and TPUs.
+    jax.config.update("jax_cpu_collectives_implementation", "gloo")
+    try:
+        jax.distributed.initialize(
+            *explicit, initialization_timeout=int(timeout),
+            heartbeat_timeout_seconds=int(heartbeat), shutdown_timeout_seconds=int(timeout))
+    except (RuntimeError, ValueError) as err:
+        where = "auto-detected coordinator" if auto else f"coordinator {coordinator}"
+        raise _said(f"could not join the distributed run at the {where} within {timeout} s "
+                    "(is process 0 running there, with the same {num_processes}?): "
+                    + _first_line(err).replace("{", "{{").replace("}", "}}")) from None
+    if not auto:
+        check_same_everywhere("num_processes", num_processes, cli_what="--num-processes")
+    check_own_cores(mine)
+
+
+def check_before_joining(coordinator, num_processes, process_id, *, auto: bool,
+                         timeout: float, cores=None) -> None:
+    """Everything about ``initialize``'s arguments that can be checked before joining: raise
+    for bad arguments or cores, a port already in use (process 0), or no coordinator listening
+    within ``timeout`` seconds (the others)."""
+    if auto and any(v is not None for v in (coordinator, num_processes, process_id)):
         raise _said("{auto} detects the coordinator, the number of processes and the "
                     "process id: leave out {coordinator}, {num_processes} and {process_id}")
     if not auto:
@@ -73,26 +101,30 @@ def initialize(coordinator: str | None = None, num_processes: int | None = None,
             check_port_free(host, port)
         else:  # JAX itself would abort the process after its timeout, with a stack trace
             wait_for_coordinator(host, port, timeout)
-    if jax.distributed.is_initialized():
-        raise InfoplaneError("jax.distributed is already initialised in this process")
-    if cores is not None:  # before jax.distributed.initialize, which starts XLA's thread pools
-        pin(parse_cores(cores) if isinstance(cores, str) else cores)
-    # gloo must be chosen before the CPU backend starts; it is ignored on GPUs and TPUs.
-    jax.config.update("jax_cpu_collectives_implementation", "gloo")
-    try:  # JAX's own heartbeat is slower than ours (start_watching), which names the process
-        jax.distributed.initialize(
-            *explicit, initialization_timeout=int(timeout),
-            heartbeat_timeout_seconds=3 * int(heartbeat) + 10,
-            shutdown_timeout_seconds=int(timeout))
-    except (RuntimeError, ValueError) as err:
-        where = "auto-detected coordinator" if auto else f"coordinator {coordinator}"
-        raise _said(f"could not join the distributed run at the {where} within {timeout} s "
-                    "(is process 0 running there, with the same {num_processes}?): "
-                    + _first_line(err).replace("{", "{{").replace("}", "}}")) from None
-    guard(jax.process_index(), coordinator)  # JAX's abort when the coordinator dies: one line
-    start_watching(jax.process_index(), jax.process_count(), coordinator, heartbeat)
-    if not auto:
-        check_same_everywhere("num_processes", num_processes, cli_what="--num-processes")
+    if cores is not None:
+        check_cores(cores)
+
+
+def check_own_cores(cores: list[int] | None) -> None:
+    """Raise unless the processes of the run on one host that were given cores have cores of
+    their own (a collective: every process calls it, with None when it was not given any)."""
+    if jax.process_count() == 1:
+        return
+    from jax.experimental import multihost_utils
+
+    host = np.frombuffer(hashlib.sha256(socket.gethostname().encode()).digest()[:8], np.uint8)
+    mask = np.zeros(MAX_CORES, np.uint8)
+    mask[[c for c in cores or () if c < MAX_CORES]] = 1
+    every = np.asarray(multihost_utils.process_allgather(np.concatenate([host, mask])))
+    me = jax.process_index()
+    for other in range(len(every)):
+        same_host = np.array_equal(every[other, :8], host)
+        shared = np.flatnonzero(every[other, 8:] & mask)
+        if other != me and same_host and shared.size:
+            said = (f"process {me} and process {other} share core(s) "
+                    f"{', '.join(map(str, shared))} on host {socket.gethostname()}: give each "
+                    "process of a host cores of its own ({})")
+            raise InfoplaneError(said.format("cores="), cli=said.format("--cores"), usage=True)
 
 
 # The arguments of ``initialize`` as the Python API and the command line name them.
@@ -210,77 +242,39 @@ def writer_first(fn, what: str):
 
 
 def gather(tree, run_dir=None):
-    """Global arrays split over the processes' devices as host arrays (numpy), whole, on every
-    process (a collective: every process must call it); host arrays in one process. Fails with
-    ``lost_peer`` (naming ``run_dir``) when another process is gone.
+    """Host arrays of this process's seeds (every leaf has the leading seed axis, the same
+    number of rows in every process) as the arrays of all processes' seeds, joined in process
+    order, on every process (a collective: every process must call it); ``tree`` itself in one
+    process. Fails with ``lost_peer`` (naming ``run_dir``) when another process is gone.
 
-    Every leaf must have the leading seed axis. The leaves of 4-byte types (float32, int32,
-    uint32) travel as one packed (seeds, columns) uint32 array, so that the whole tree costs one
-    all-gather through gloo, not one per leaf (about 3 ms each over loopback); other leaves are
-    gathered one by one.
+    The leaves travel as the bytes of one packed (seeds, bytes) uint8 array, so that the whole
+    tree costs one all-gather through gloo, not one per leaf (about 3 ms each over loopback).
     """
     if jax.process_count() == 1:
-        return jax.device_get(tree)
+        return tree
     from jax.experimental import multihost_utils
 
     leaves, treedef = jax.tree.flatten(tree)
-    packed = [i for i, a in enumerate(leaves) if packable(a, leaves[0])]
+    leaves = [np.ascontiguousarray(a) for a in leaves]
+    rows = len(leaves[0])
+    packed = np.concatenate([a.reshape(rows, a[:1].size).view(np.uint8) if a.size else
+                             np.zeros((rows, 0), np.uint8) for a in leaves], axis=1)
     try:
-        out = [None] * len(leaves)
-        if packed:
-            whole = packed_whole([leaves[i] for i in packed])
-            for i, block in zip(packed, unpack(whole, [leaves[i] for i in packed]), strict=True):
-                out[i] = block
-        for i in (i for i in range(len(leaves)) if out[i] is None):
-            out[i] = multihost_utils.process_allgather(leaves[i], tiled=True)
+        every = np.asarray(multihost_utils.process_allgather(packed))
     except (RuntimeError, ValueError) as err:
         raise lost_peer(err, run_dir) from None
+    whole, out, start = every.reshape(-1, packed.shape[1]), [], 0
+    for a in leaves:
+        width = a[:1].nbytes
+        block = np.ascontiguousarray(whole[:, start:start + width]).view(a.dtype)
+        out.append(block.reshape(len(whole), *a.shape[1:]))
+        start += width
     return jax.tree.unflatten(treedef, out)
-
-
-def run_collecting(compiled, state, schedule, run_dir, *, with_state: bool = False):
-    """``compiled(state, schedule)`` over all processes: the new state (still split), its
-    records on the host (the activations ``act_*`` as ``local_rows``, this process's seeds,
-    everything else gathered whole) and, if ``with_state``, the state gathered whole (host
-    arrays, for a checkpoint; else None), all in one all-gather."""
-    try:
-        state, rec = compiled(state, schedule)
-        acts = {k: local_rows(v) for k, v in rec.items() if k.startswith("act_")}
-    except (RuntimeError, ValueError) as err:
-        raise lost_peer(err, run_dir) from None
-    rest = {k: v for k, v in rec.items() if k not in acts}
-    rest, whole = gather((rest, state if with_state else None), run_dir)
-    return state, dict(rest, **acts), whole
-
-
-def write_local_activations(run_dir, chunk: int, epochs, rec: dict, layers, n_seeds: int):
-    """Write this process's part of a chunk's activations (``rec["act_{li}"]`` from
-    ``run_collecting``), without the padding seeds beyond ``n_seeds``."""
-    first, block = rec[f"act_{layers[0]}"]
-    n = min(len(block), n_seeds - first)
-    if n > 0:
-        write_activations(run_dir, chunk, epochs,
-                          {li: rec[f"act_{li}"][1][:n, :len(epochs)] for li in layers},
-                          first_seed=first)
-
-
-def local_rows(a: jax.Array) -> tuple[int, np.ndarray]:
-    """The rows of a seed-sharded global array that this process holds: ``(first, rows)``, the
-    index of its first seed and its contiguous block of seeds (host array)."""
-    shards = sorted(a.addressable_shards, key=lambda s: s.index[0].start or 0)
-    starts = [s.index[0].start or 0 for s in shards]
-    blocks = [np.asarray(s.data) for s in shards]
-    if any(b != s + len(x) for s, x, b in zip(starts, blocks, starts[1:], strict=False)):
-        raise InfoplaneError("this process's devices hold seeds that are not contiguous; "
-                             "keep jax.devices() in its default order")
-    return starts[0], np.concatenate(blocks)
 
 
 def lost_peer(err: BaseException, run_dir) -> InfoplaneError:
     """The error a process raises when a collective fails because another process is gone
     (named when there are two)."""
-    if not claim_report():  # another thread is reporting the loss and ending this process
-        time.sleep(10)
     me, count = jax.process_index(), jax.process_count()
     other = f"process {1 - me}" if count == 2 else "another process"
     where = f"; what was saved is intact in {run_dir}" if run_dir is not None else ""

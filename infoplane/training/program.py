@@ -5,7 +5,8 @@ measures (before that epoch's updates, as IDNNs does) every layer's binned I(X;T
 all inputs, the losses and accuracies and the weight norms (``measure.py``); then it trains that
 epoch while collecting per-layer gradient statistics over its batches, and trains on, without
 measuring, up to the next logged epoch (``epoch.py``, a ``lax.while_loop``). Seeds are a vmapped
-axis, split across devices (``sharding.py``). Memory does not grow with samples x epochs: each
+axis, in groups of a fixed size; each device runs the program on its own block of groups
+(``sharding.py``). Memory does not grow with samples x epochs: each
 chunk returns only a few numbers per seed and logged epoch.
 """
 
@@ -25,7 +26,7 @@ from .measure import measure, probe_rows
 from .model import Model
 from .network import Network, make_network
 from .schedules import Schedule
-from .sharding import in_groups, over_devices
+from .sharding import SEED_GROUP, in_groups
 
 
 class RunState(NamedTuple):
@@ -43,9 +44,11 @@ class Program(NamedTuple):
     """The compiled functions of a run.
 
     Attributes:
-        init: ``init(keys) -> RunState`` for raw keys (seeds, 2) uint32.
-        chunk: ``chunk(state, schedule) -> (state, records)``; records is a dict of arrays with
-            leading axes (seeds, K). The state is donated.
+        init: ``init(keys) -> RunState`` for raw keys (seeds, 2) uint32, a whole number of
+            groups.
+        chunk: ``chunk(state, schedule) -> (state, records)`` for one device's seeds, a whole
+            number of groups; records is a dict of arrays with leading axes (seeds, K). The
+            state is donated.
         unravel: ``unravel(flat) -> params``, one seed's parameter pytree.
         network: the network trained (its layer and weight names among others).
     """
@@ -56,25 +59,25 @@ class Program(NamedTuple):
     network: Network
 
 
-def build_program(config: RunConfig, data: Dataset, split: Split, devices: list | None = None,
-                  group: int | None = None, model: Model | None = None) -> Program:
+def build_program(config: RunConfig, data: Dataset, split: Split,
+                  group: int | None = SEED_GROUP, model: Model | None = None) -> Program:
     """Build the compiled programs of a run of ``config`` on ``data``, training on ``split``.
 
-    Seeds are spread over ``devices`` (default: all); the seed axis must be a multiple of their
-    number. On each device they are trained in groups of ``group`` seeds, one group after
-    another; a group is one batched, feature-major forward and backward pass
-    (``models.group_logits``; a ``model`` of one's own, or a built-in convolutional network,
-    is vmapped over the group's seeds instead). ``group=None`` means all of a device's seeds.
+    Seeds are trained in groups of ``group`` seeds, one group after another; a group is one
+    batched, feature-major forward and backward pass (``models.group_logits``; a ``model`` of
+    one's own, or a built-in convolutional network, is vmapped over the group's seeds
+    instead). ``group=None`` makes all seeds given one group; keep the default for results that
+    no layout changes (``sharding.py``).
     """
     network = make_network(config, data, model)
     trainer = Trainer(network, make_optimiser(config),
                       training_rows(data, split, config.batch_size),
                       config.batch_order == "shuffle")
     measure_seed = partial(measure, network, probe_rows(data, split), config)
-    chunk = in_groups(partial(group_chunk, trainer, measure_seed), group)
     return Program(
-        init=jax.jit(partial(init_group, network, trainer.optimiser)),
-        chunk=jax.jit(over_devices(chunk, devices or jax.devices()), donate_argnums=0),
+        init=jax.jit(in_groups(partial(init_group, network, trainer.optimiser), group)),
+        chunk=jax.jit(in_groups(partial(group_chunk, trainer, measure_seed), group),
+                      donate_argnums=0),
         unravel=network.unravel,
         network=network,
     )
