@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .config import PRESETS, RunConfig, preset
     from .loop import TrainingDiverged, train
     from .model import Model
-    from .quantise import quantise, quantise_weights
+    from .quantisation import quantise, quantise_weights
     from .schedules import SCHEDULES, logged_epochs
 
 # the module of each public name, imported on first use (``infoplane._lazy``)
@@ -25,7 +25,7 @@ _MODULES = {
     ".config": ("PRESETS", "RunConfig", "preset"),
     ".loop": ("TrainingDiverged", "train"),
     ".model": ("Model",),
-    ".quantise": ("quantise", "quantise_weights"),
+    ".quantisation": ("quantise", "quantise_weights"),
     ".schedules": ("SCHEDULES", "logged_epochs"),
 }
 

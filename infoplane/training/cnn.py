@@ -28,7 +28,7 @@ import jax.numpy as jnp
 
 from .._errors import InfoplaneError, check_positive_int
 from .model import Model
-from .quantise import quantise, quantise_activation, quantise_weights
+from .quantisation import quantise, quantise_activation, quantise_weights
 
 
 def _conv_numbers(dims: int) -> tuple[str, str, str]:

@@ -72,7 +72,7 @@ class RunConfig:
             state, from its checkpoint.npz) starts this run instead of a fresh initialisation:
             training continues, e.g. on shifted data. The architecture must match.
         quantize_bits: None (a float network) or b from 2 to 16: quantisation-aware training
-            (Lorenzen, Igel & Nielsen, ICLR 2022; ``training.quantise``). Every weight tensor
+            (Lorenzen, Igel & Nielsen, ICLR 2022; ``training.quantisation``). Every weight tensor
             and every layer's output (after its activation; the softmax output on [0, 1]) is
             quantised uniformly to 2**b levels with a straight-through gradient, so each unit
             takes at most 2**b values and the information plane measured during training is

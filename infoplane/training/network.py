@@ -26,7 +26,7 @@ from .cnn import cnn
 from .config import RunConfig
 from .model import Model, check_model
 from .models import forward, group_logits, init_mlp, resolve_activation
-from .quantise import quantise, quantise_activation, quantise_weights
+from .quantisation import quantise, quantise_activation, quantise_weights
 
 
 class Network(NamedTuple):

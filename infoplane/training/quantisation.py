@@ -1,3 +1,5 @@
+# Named "quantisation" rather than "quantise": with the package's lazy public names, a submodule
+# of the same name as its function would shadow the function once imported.
 """Uniform quantisation with a straight-through gradient: quantisation-aware training.
 
 A b-bit quantiser maps a real x onto one of 2**b evenly spaced levels covering a range
