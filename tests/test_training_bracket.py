@@ -10,7 +10,7 @@ from infoplane._errors import InfoplaneError
 from infoplane._stats import outside_bracket
 from infoplane.data import load_dataset, split
 from infoplane.defaults import BRACKET_LAMBDAS, BRACKET_ROWS, BRACKET_SCALES, PROBE_FOLDS, SEED
-from infoplane.estimators._crossfit import fold_of_rows, fold_slots
+from infoplane.estimators._crossfit import fold_of_rows, fold_slots, iterative_solve
 from infoplane.estimators.discrete import label_entropy_bits
 from infoplane.estimators.probe import probe_bound_nats
 from infoplane.runs import read_activations, read_information
@@ -32,7 +32,8 @@ def test_the_recorded_bound_is_the_probe_bound_of_the_recorded_activations(tiny_
                 x = np.pad(act[s, e][rows], ((0, 0), (0, widest - act.shape[-1])))
                 bound, se = probe_bound_nats(
                     jnp.asarray(x), jnp.asarray(y[rows]), jnp.asarray(slots),
-                    jnp.asarray(fold), PROBE_FOLDS, 2, BRACKET_LAMBDAS, BRACKET_SCALES)
+                    jnp.asarray(fold), PROBE_FOLDS, 2, BRACKET_LAMBDAS, BRACKET_SCALES,
+                    solver="iterative")
                 # The same probe on the same float32 values, compiled in another program:
                 # float32 sums in another order (1e-4 bit seen), and where two temperatures
                 # of the grid nearly tie a fold may take the other one (4e-4 bit seen); both
@@ -85,3 +86,23 @@ def test_without_the_bracket_nothing_is_recorded():
     assert not any(key.startswith("I_TY_lower") or key == "I_TY_outside" for key in info)
     with pytest.raises(InfoplaneError, match="bracket must be true or false"):
         config.replace(bracket="yes").validate()
+
+
+def test_iterative_solve_equals_a_direct_solve():
+    rng = np.random.default_rng(0)
+    for w, cond in ((3, 10.0), (10, 1e3), (64, 1e4)):
+        q, _ = np.linalg.qr(rng.normal(size=(w, w)))
+        a = (q * np.geomspace(1.0, 1.0 / cond, w)) @ q.T
+        b = rng.normal(size=(w, 4))
+        got = np.asarray(iterative_solve(jnp.asarray(a, jnp.float32), jnp.asarray(b, jnp.float32)))
+        want = np.linalg.solve(a, b)
+        # float32 with condition number up to 1e4: relative error about cond * 6e-8
+        np.testing.assert_allclose(got, want, rtol=0, atol=2e-3 * np.abs(want).max())
+
+
+def test_layers_wider_than_the_pad_width_have_no_training_bracket():
+    config = preset("tiny").replace(epochs=1, schedule_value=1, seeds=1, hidden=(80, 3))
+    info = train(config, None, progress=False)
+    assert np.all(np.isnan(info["I_TY_lower"][..., 0]))
+    assert np.all(np.isfinite(info["I_TY_lower"][..., 1:]))
+    assert not info["I_TY_outside"][..., 0].any()

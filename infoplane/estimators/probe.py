@@ -157,7 +157,8 @@ def probe_logits(x, codes, slots, fold, n_folds: int, n_classes: int, family: st
 
 
 def probe_bound_nats(x, codes, slots, fold, n_folds: int, n_classes: int,
-                     lambdas=LAMBDAS, scales=SCALES) -> tuple[jax.Array, jax.Array]:
+                     lambdas=LAMBDAS, scales=SCALES, solver: str = "cholesky"
+                     ) -> tuple[jax.Array, jax.Array]:
     """The calibrated cross-fitted discriminant's bound H(Y) - CE on one layer x (n, w) and
     its standard error, in nats; jit- and vmap-able (the training program's bracket).
 
@@ -165,14 +166,14 @@ def probe_bound_nats(x, codes, slots, fold, n_folds: int, n_classes: int,
     use it). ``slots``, ``fold``: the stratified folds (``_crossfit.fold_slots``,
     ``fold_of_rows``); ``lambdas``, ``scales``: the shrinkages and temperatures tried
     (``lda_logits``, ``calibrate``): fewer make it cheaper and the bound looser, never
-    unsound.
+    unsound; ``solver``: as ``lda_logits``.
     """
     n = codes.shape[0]
     counts = jnp.bincount(codes, length=n_classes)
     log_p = jnp.log(jnp.maximum(counts, 1) / n)
     h_y = -jnp.sum(jnp.where(counts > 0, counts / n * log_p, 0.0))
-    terms, _ = calibrate(lda_logits(x, codes, slots, n_classes, lambdas), codes, fold,
-                         n_folds, scales)
+    terms, _ = calibrate(lda_logits(x, codes, slots, n_classes, lambdas, solver), codes,
+                         fold, n_folds, scales)
     constant = jnp.all(jnp.std(x, axis=0) == 0)
     bound = jnp.where(constant, 0.0, h_y - jnp.mean(terms))
     stderr = jnp.where(constant, 0.0, jnp.std(-log_p[codes] - terms, ddof=1) / math.sqrt(n))

@@ -85,8 +85,9 @@ class RunConfig:
             cross-fitted shrinkage discriminant of the planes' bracket,
             ``estimators.probe.probe_bound_nats``, on a stratified subset of at most
             ``defaults.BRACKET_ROWS`` rows), so that information.npz carries the bracket
-            [I_TY_lower, H(Y)] of every point. Every class needs at least
-            ``defaults.PROBE_FOLDS`` rows. Its cost grows as w^2 with a layer's width w.
+            [I_TY_lower, H(Y)] of every point; for layers of at most 64 units (wider ones
+            get NaN: ``plane_from_run`` on their recorded activations brackets them). Every
+            class needs at least ``defaults.PROBE_FOLDS`` rows.
         chunk_logs, chunk_epochs: a compiled chunk holds at most ``chunk_logs`` logged epochs and
             ends once it covers ``chunk_epochs`` epochs; results are saved after every chunk.
     """

@@ -29,7 +29,7 @@ from .config import RunConfig
 from .network import Network
 
 LN2 = math.log(2.0)
-_PAD_WIDTH = 64  # the bracket's probe: narrower layers are padded and vmapped (``_bracket``)
+_PAD_WIDTH = 64  # the widest layer whose bracket training records (``_bracket``)
 
 
 class Probe(NamedTuple):
@@ -148,24 +148,33 @@ def measure_outputs(logits: jax.Array, layers: tuple[jax.Array, ...], probe: Pro
 
 def _bracket(layers: tuple[jax.Array, ...], probe: Probe, n_classes: int
              ) -> tuple[jax.Array, jax.Array]:
-    """The probe bound and its standard error (layers,), nats, of every layer on the
-    bracket's rows. Layers of at most ``_PAD_WIDTH`` units are padded with zero columns to
-    the widest and vmapped, one copy of the probe in the compiled program instead of one per
-    layer (a zero column is constant: standardised to 0, it adds nothing to the discriminant
-    and only lowers the mean variance its shrinkage aims at); wider layers go one by one."""
+    """The probe bound and its standard error (layers,), nats, of every layer of at most
+    ``_PAD_WIDTH`` units on the bracket's rows; NaN for wider layers (their bracket comes
+    with a plane of their recorded activations, ``plane_from_run``, which fits the probe
+    outside the training program).
+
+    The narrow layers are padded with zero columns to the widest of them and vmapped: one
+    copy of the probe in the compiled program instead of one per layer (a zero column is
+    constant: standardised to 0, it adds nothing to the discriminant and only lowers the
+    mean variance its shrinkage aims at). The discriminant is solved by matrix products
+    (``_crossfit.iterative_solve``), not LAPACK: the two devices' programs run at once, and
+    concurrent batched factorisations can hang jaxlib's CPU thread pool (seen with the
+    convolutional presets)."""
     y = probe.y[probe.rows]
 
     def bound(h):
         return probe_bound_nats(h, y, probe.slots, probe.fold, PROBE_FOLDS, n_classes,
-                                BRACKET_LAMBDAS, BRACKET_SCALES)
+                                BRACKET_LAMBDAS, BRACKET_SCALES, solver="iterative")
 
-    widest = max(h.shape[1] for h in layers)
-    if widest <= _PAD_WIDTH:
-        rows = [h[probe.rows] for h in layers]
-        return jax.vmap(bound)(jnp.stack([jnp.pad(h, ((0, 0), (0, widest - h.shape[1])))
-                                          for h in rows]))
-    parts = [bound(h[probe.rows]) for h in layers]
-    return jnp.stack([p[0] for p in parts]), jnp.stack([p[1] for p in parts])
+    narrow = [i for i, h in enumerate(layers) if h.shape[1] <= _PAD_WIDTH]
+    out = jnp.full((2, len(layers)), jnp.nan)
+    if narrow:
+        widest = max(layers[i].shape[1] for i in narrow)
+        padded = jnp.stack([jnp.pad(layers[i][probe.rows],
+                                    ((0, 0), (0, widest - layers[i].shape[1])))
+                            for i in narrow])
+        out = out.at[:, jnp.asarray(narrow)].set(jnp.stack(jax.vmap(bound)(padded)))
+    return out[0], out[1]
 
 
 def measure(network: Network, probe: Probe, config: RunConfig, flat: jax.Array
