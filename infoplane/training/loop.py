@@ -19,11 +19,13 @@ import numpy as np
 from .._errors import InfoplaneError
 from .._stats import seed_interval
 from ..data import Dataset, load_dataset, split
+from ..records import RunResult
 from ..runs import (
     prepare_dir,
     read_checkpoint,
     read_config,
-    read_information,
+    read_npz,
+    read_run,
     write_activations,
     write_checkpoint,
     write_config,
@@ -48,7 +50,7 @@ class TrainingDiverged(InfoplaneError):
 
 def train(config: RunConfig, out=None, *, resume: bool = False, overwrite: bool = False,
           progress: bool = True, data: Dataset | None = None, model: Model | None = None
-          ) -> dict[str, np.ndarray]:
+          ) -> RunResult:
     """Train ``config.seeds`` networks while recording the information plane.
 
     Args:
@@ -64,9 +66,11 @@ def train(config: RunConfig, out=None, *, resume: bool = False, overwrite: bool 
             run needs the same model again.
 
     Returns:
-        The arrays of information.npz: I_XT and I_TY [seed, logged_epoch, layer] in bits,
-        epochs, layer_names, H_X, H_Y, losses (bits) and accuracies [seed, logged_epoch],
-        grad_mean, grad_std and weight_norm [seed, logged_epoch, weight] (weight_names).
+        The run (``records.RunResult``, what information.npz holds): ``plane``, the binned
+        (or, quantised, exact) ``InformationPlane`` with I_XT and I_TY [seed, logged_epoch,
+        layer] in bits, epochs, layer_names, H_X, H_Y; ``history``, the losses (bits) and
+        accuracies [seed, logged_epoch], grad_mean, grad_std and weight_norm [seed,
+        logged_epoch, weight] (weight_names); the seeds, layer widths and timings.
 
     Raises:
         InfoplaneError: for a bad configuration or directory.
@@ -107,7 +111,7 @@ def train(config: RunConfig, out=None, *, resume: bool = False, overwrite: bool 
     if done < len(chunks):  # else a finished run was resumed: nothing to train or compile
         _train_chunks(program.chunk, blocks(state, layout), layout, chunks, done, config,
                       static, records, run_dir, progress)
-    return _assemble(static, records, complete=True)
+    return RunResult.from_arrays(_assemble(static, records, complete=True))
 
 
 def layout_record(layout: SeedLayout) -> dict:
@@ -155,7 +159,8 @@ def _train_chunks(chunk_fn, states: list, layout: SeedLayout, chunks: list[Sched
             if run_dir is not None:
                 _save_chunk(run_dir, ci, sched, rec, config, layout)
                 if distributed.is_writer():
-                    write_information(run_dir, _assemble(static, records, ci == len(chunks) - 1))
+                    write_information(run_dir, RunResult.from_arrays(
+                        _assemble(static, records, ci == len(chunks) - 1)))
                     write_checkpoint(run_dir, ci + 1, leaves)
             _check_finite(records, sched, run_dir)
             if bar is not None:
@@ -266,7 +271,7 @@ def _restore(run_dir: Path, config: RunConfig, fresh: RunState, chunks: list[Sch
     check_same_layout(run_dir, layout)
     next_chunk, leaves = checkpoint
     state = _state_from(leaves, fresh, config.seeds, run_dir)
-    info = read_information(run_dir)
+    info = read_npz(run_dir / "information.npz")
     n_logged = int(sum(c.valid.sum() for c in chunks[:next_chunk]))
     records = {name: [info[name][:, :n_logged]] for name in PER_LOG if name in info}
     return next_chunk, state, records
@@ -320,7 +325,7 @@ def _continue_from(run_dir: Path, fresh: RunState, n_seeds: int) -> RunState:
     saved = read_checkpoint(run_dir)
     if saved is None:
         raise InfoplaneError(f"init_from: {run_dir} has no checkpoint.npz; train it first")
-    if not bool(read_information(run_dir).get("complete", False)):
+    if not read_run(run_dir).complete:
         raise InfoplaneError(f"init_from: the run in {run_dir} is not complete; resume it first")
     # Keep this run's own random streams (shuffling, dropout) but the trained parameters.
     state = _state_from(saved[1], fresh, n_seeds, run_dir)
