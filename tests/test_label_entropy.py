@@ -37,7 +37,7 @@ def test_a_recorded_run_with_negative_labels_gives_its_plane(tmp_path):
     with ip.Recorder(tmp_path / "run", x, y) as rec:
         rec.record(0, {"h": np.tanh(x)})
     plane = plane_from_run(tmp_path / "run", method="binning")
-    assert float(plane["H_Y"]) == pytest.approx(-(0.25 * math.log2(0.25) + 0.75 * math.log2(0.75)),
+    assert float(plane.H_Y) == pytest.approx(-(0.25 * math.log2(0.25) + 0.75 * math.log2(0.75)),
                                                 abs=EXACT)
 
 

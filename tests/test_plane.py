@@ -12,7 +12,7 @@ from infoplane.estimators.binning import binned_information_reference
 from infoplane.estimators.kde import kde_information_reference
 from infoplane.estimators.knn import knn_entropy, mixed_mutual_information
 from infoplane.plane import plane_from_activations, plane_from_npz, plane_from_run
-from infoplane.runs import read_activations, read_information, read_npz
+from infoplane.runs import read_activations, read_information, read_npz, read_run
 
 RECORDED = (0, 4, 5)
 
@@ -24,15 +24,15 @@ def run_dir(tiny_run):
 
 def test_binning_plane_of_a_run_equals_the_training_records(run_dir):
     plane = plane_from_run(run_dir, method="binning", out_name="plane_binning")
-    info = read_npz(run_dir / "information.npz")
+    info = read_run(run_dir)
     # Both are exact plug-in values of the same symbols in float32: equal to round-off.
-    np.testing.assert_allclose(plane.I_XT, info["I_XT"][:, :, list(RECORDED)], atol=1e-5)
-    np.testing.assert_allclose(plane.I_TY, info["I_TY"][:, :, list(RECORDED)], atol=1e-5)
-    np.testing.assert_array_equal(plane.epochs, info["epochs"])
+    np.testing.assert_allclose(plane.I_XT, info.plane.I_XT[:, :, list(RECORDED)], atol=1e-5)
+    np.testing.assert_allclose(plane.I_TY, info.plane.I_TY[:, :, list(RECORDED)], atol=1e-5)
+    np.testing.assert_array_equal(plane.epochs, info.plane.epochs)
     written = read_npz(run_dir / "plane_binning.npz")
     assert set(written) >= {"I_XT", "I_TY", "epochs", "layer_names", "H_X", "H_Y", "method",
                             "settings"}
-    assert list(written["layer_names"]) == list(info["layer_names"][list(RECORDED)])
+    assert list(written["layer_names"]) == [info.plane.layer_names[i] for i in RECORDED]
     assert json.loads(str(written["settings"]))["rule"] == "fixed"
     assert read_information(run_dir / "plane_binning.npz") == plane  # what it returned
 
