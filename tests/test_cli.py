@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from infoplane.cli import main
+from infoplane.runs import read_information
 
 
 @pytest.mark.slow
@@ -18,8 +19,8 @@ def test_reproduce_quick_writes_plane_npz_and_results(tmp_path, capsys):
                  "gradient_snr.png", "loss_accuracy.png", "config.json", "plane.gif"):
         assert (out / name).is_file(), name
     assert (out / "plane.png").stat().st_size > 10_000
-    with np.load(out / "information.npz") as f:
-        assert f["I_XT"].shape[0] == 2 and f["I_XT"].shape[2] == 6
+    plane = read_information(out)
+    assert plane.n_seeds == 2 and len(plane.layer_names) == 6
     results = json.loads((out / "results.json").read_text())
     assert results["claims"] and all("agree" in c for c in results["claims"])
     # Redraw without retraining.
