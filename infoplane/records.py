@@ -138,7 +138,7 @@ class InformationPlane:
         for name in ("H_X", "H_Y"):
             value = getattr(self, name)
             set_(self, name, None if value is None else float(value))
-        set_(self, "method", None if self.method is None else str(self.method))
+        set_(self, "method", str(self.method) if self.method else None)
         set_(self, "settings", dict(self.settings))
         set_(self, "provenance", dict(self.provenance))
         for name, kind in _POINT_ARRAYS.items():
@@ -194,8 +194,7 @@ class InformationPlane:
         for name in ("H_X", "H_Y"):
             if getattr(self, name) is not None:
                 out[name] = np.float64(getattr(self, name))
-        if self.method is not None:
-            out["method"] = np.array(self.method)
+        out["method"] = np.array(self.method or "")  # "": none (not the provenance's)
         out["unit"] = np.array(self.unit)
         out["settings"] = np.array(json.dumps(self.settings, default=str))
         if self.provenance:
@@ -227,7 +226,8 @@ class InformationPlane:
             raise InfoplaneError(f"{where} is not an infoplane information file: I_XT and I_TY "
                                  "must be numbers [(seed,) epoch, layer]")
         prov = _mapping(arrays.get("provenance"))
-        method = _text(arrays.get("method")) or prov.get("method")
+        # files before the records named the method only in their provenance
+        method = (_text(arrays["method"]) or None) if "method" in arrays else prov.get("method")
         settings = _mapping(arrays.get("settings")) if "settings" in arrays else dict(
             prov.get("settings") or {})
         extra = {name: arrays[name] for name in _POINT_ARRAYS if name in arrays}
