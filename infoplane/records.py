@@ -355,14 +355,15 @@ class RunResult:
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The run as the members of its ``information.npz``."""
-        out = {**self.plane.arrays(), **(self.history.arrays() if self.history else {}),
-               "complete": np.bool_(self.complete),
-               "layer_widths": np.asarray(self.layer_widths, dtype=np.int64)}
+        out: dict[str, np.ndarray] = {
+            **self.plane.arrays(), **(self.history.arrays() if self.history else {}),
+            "complete": np.asarray(self.complete),
+            "layer_widths": np.asarray(self.layer_widths, dtype=np.int64)}
         if self.seeds is not None:
             out["seeds"] = np.asarray(self.seeds)
         for name in ("compile_seconds", "train_seconds"):
             if getattr(self, name) is not None:
-                out[name] = np.float64(getattr(self, name))
+                out[name] = np.asarray(getattr(self, name), dtype=np.float64)
         return out
 
     def to_npz(self, path) -> Path:

@@ -28,6 +28,7 @@ import json
 import platform
 import shutil
 import time
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 
@@ -114,7 +115,7 @@ def versions(devices: list[str]) -> dict:
             "devices": list(devices)}
 
 
-def provenance(*, method: str | None = None, settings: dict | None = None,
+def provenance(*, method: str | None = None, settings: Mapping | None = None,
                source: str | None = None, devices: list[str] | None = None) -> dict:
     """What an output was made from: the estimator ``method``, every setting it used (defaults
     included), the data ``source`` (a run folder, a file, a data set) and the ``versions``."""

@@ -172,10 +172,10 @@ def overview_figure(out, grid: dict[str, tuple], rows: list[dict], infos: list[I
         if ax.figure is fig:  # the grid removes unused cells
             ax.title.set_fontsize(TITLE_SIZE)
     # The grid draws its layer legend along the top: the caption goes below.
-    lines = (f"sweep over {', '.join(grid)}: the seed-mean information plane of each point",
-             estimator_caption(infos[0]))  # the estimator on a line of its own
+    caption = (f"sweep over {', '.join(grid)}: the seed-mean information plane of each point",
+               estimator_caption(infos[0]))  # the estimator on a line of its own
     fig.supxlabel("\n".join(wrap_caption(line, fig.get_figwidth(), "medium", max_lines=1)
-                            for line in lines if line), fontsize="medium")
+                            for line in caption if line), fontsize="medium")
     return save_figure(fig, Path(out) / "overview")
 
 

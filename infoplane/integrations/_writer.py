@@ -46,8 +46,8 @@ class RecordWriter:
         self.names: list[str] = []
         self.widths: list[int] = []
         self.epochs: list[int] = []  # written, each with its plane below
-        self.ixt: list[np.ndarray] = []
-        self.ity: list[np.ndarray] = []
+        self.ixt: list[np.ndarray | None] = []  # None: left for ``catch_up``
+        self.ity: list[np.ndarray | None] = []
         self.information_at = (0, -math.inf)  # records in information.npz, and when written
         self.later: list[tuple[int, int]] = []  # (record, chunk) written without their plane
 
@@ -101,9 +101,11 @@ class RecordWriter:
         done = len(self.epochs)
         if done == 0 or (self.information_at[0] == done and not complete):
             return done
-        self.catch_up()
+        self.catch_up()  # every plane is there now
+        ixt = [a for a in self.ixt if a is not None]
+        ity = [a for a in self.ity if a is not None]
         plane = InformationPlane(
-            I_XT=np.stack(self.ixt)[None], I_TY=np.stack(self.ity)[None],
+            I_XT=np.stack(ixt)[None], I_TY=np.stack(ity)[None],
             epochs=np.asarray(self.epochs, dtype=np.int64), layer_names=tuple(self.names),
             H_X=self.h_x, H_Y=self.h_y, method="binning", settings=self.bins._asdict(),
             provenance=self.provenance)

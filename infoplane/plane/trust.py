@@ -26,7 +26,9 @@ What is checked, per plane method:
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -117,7 +119,7 @@ def layer_check(plane: InformationPlane) -> tuple[list[dict], str]:
                              "with plane_from_activations, plane_from_run or plane_from_npz")
     value, lower, outside = plane.I_TY, plane.I_TY_lower, plane.I_TY_outside
     unit, names = plane.unit, plane.layer_names
-    rows = []
+    rows: list[dict[str, Any]] = []
     for j in range(value.shape[-1]):
         gap = value[..., j] - lower[..., j]
         rows.append({"layer": names[j],
@@ -146,7 +148,7 @@ def _table_json(quantity: str, table) -> dict:
             "rows": [row._asdict() for row in table.rows]}
 
 
-def write_trust(out_dir, name: str, method: str, settings: dict, n: int, dims: dict, *,
+def write_trust(out_dir, name: str, method: str, settings: Mapping, n: int, dims: dict, *,
                 seeds: int = 2, progress: bool = False, plane: InformationPlane | None = None
                 ) -> Path:
     """Run the trust check of a plane's estimator at its sizes and write the tables beside it.
@@ -193,8 +195,8 @@ def write_trust(out_dir, name: str, method: str, settings: dict, n: int, dims: d
             f", dy = {table.dy}" if table.classes is None else f", {table.classes} classes"),
             "", format_trust_table(table)]
     out = Path(out_dir)
-    text = ("\n".join(lines) + "\n").encode()
-    atomic_write_bytes(out / f"trust_{name}.md", lambda f: f.write(text))
+    markdown = ("\n".join(lines) + "\n").encode()
+    atomic_write_bytes(out / f"trust_{name}.md", lambda f: f.write(markdown))
     payload = {"name": name, "method": method, "n": n, "dims": dims, "seeds": seeds,
                "skipped": skipped, "tables": [_table_json(q, t) for q, t in tables],
                "layers": own}

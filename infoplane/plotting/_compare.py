@@ -73,7 +73,7 @@ def information_plane_grid(fig, planes: Mapping[str, InformationPlane], *,
     cbar = fig.colorbar(mappable, ax=used, pad=0.02)
     cbar.set_label(EPOCH_LABEL)
     _plain_log_ticks(cbar.ax.yaxis)
-    cbar.set_ticks(epoch_ticks(norm.vmin, norm.vmax))
+    cbar.set_ticks(epoch_ticks(float(norm.vmin), float(norm.vmax)))  # type: ignore[arg-type]
     handles = layer_handles(first.layer_names, plane_kw.get("markers", LAYER_MARKERS))
     fig.legend(handles=handles, loc="outside upper center", ncols=min(len(handles), 6),
                frameon=False)

@@ -116,8 +116,10 @@ def _update(art: _Artists, ixt, ity, e, frames, f: int, colours, trail: int) -> 
                          np.stack([ixt[b], ity[b]], axis=-1)], axis=2).reshape(-1, 2, 2)
     rgba = colours[b].copy()
     rgba[:, 3] = 0.85 * (np.arange(len(b)) + 1 + trail - len(b)) / trail  # the oldest faintest
-    art.trails.set_segments(segments)
-    art.trails.set_colors(np.repeat(rgba, ixt.shape[1], axis=0) if len(b) else "none")
+    # matplotlib's stubs want sequences; an (N, 2, 2) or (N, 4) array is one
+    art.trails.set_segments(segments)  # type: ignore[arg-type]
+    art.trails.set_colors(np.repeat(rgba, ixt.shape[1], axis=0)  # type: ignore[arg-type]
+                          if len(b) else "none")
     art.counter.set_text(f"epoch {int(e[i])}")
     art.now.set_ydata([e[i] + 1.0, e[i] + 1.0])
 
