@@ -68,7 +68,6 @@ values from ``infoplane/defaults.py``. The sources (a run folder, an .npz) are i
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -89,9 +88,6 @@ from ._checks import (
 from ._compressed import compress_inputs, compressed_layer
 from ._methods import layer_plane
 from ._probe import probe_layer
-
-RESULT_NAMES = ("I_XT", "I_TY", "I_XT_stderr", "I_TY_stderr", "dim_T")
-BRACKET_NAMES = ("I_TY_lower", "I_TY_lower_stderr", "I_TY_upper", "I_TY_outside")
 
 
 def plane_from_activations(activations, labels, *, method: str = "binning", unit: str = "bits",
@@ -166,26 +162,29 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
             per_layer.append([np.asarray(v).reshape(n_seeds, n_epochs) for v in outs])
             brackets.append([v.reshape(n_seeds, n_epochs) for v in (lower, lower_se)])
     scale = math.log(2) if unit == "nats" else 1.0
-    result: dict[str, Any] = {}
-    for i, name in enumerate(RESULT_NAMES[:len(per_layer[0])]):
-        value = np.stack([outs[i] for outs in per_layer], axis=-1)
-        result[name] = value if name == "dim_T" else value.astype(np.float64) * scale
+
+    def stacked(parts: list, i: int) -> np.ndarray:
+        """Output ``i`` of every layer as [seed, epoch, layer] in ``unit``."""
+        return np.stack([p[i] for p in parts], axis=-1).astype(np.float64) * scale
+
+    ixt, ity = stacked(per_layer, 0), stacked(per_layer, 1)
+    # standard errors: anchored KDE and compressed only
+    se_xt, se_ty = (stacked(per_layer, i) if len(per_layer[0]) > i else None for i in (2, 3))
+    dim_t = (np.stack([p[4] for p in per_layer], axis=-1) if len(per_layer[0]) > 4
+             else None)  # a width, not in bits
     h_y = label_entropy_bits(codes)
-    for i, name in enumerate(("I_TY_lower", "I_TY_lower_stderr")):
-        result[name] = np.stack([b[i] for b in brackets], axis=-1) * scale
-    result["I_TY_upper"] = np.full_like(result["I_TY_lower"], h_y * scale)
-    result["I_TY_outside"], outside = outside_bracket(
-        result["I_TY"], result.get("I_TY_stderr"), result["I_TY_lower"],
-        result["I_TY_lower_stderr"], result["I_TY_upper"], unit)
+    lower, lower_se = stacked(brackets, 0), stacked(brackets, 1)
+    upper = np.full_like(lower, h_y * scale)
+    outside_mask, outside = outside_bracket(ity, se_ty, lower, lower_se, upper, unit)
+    saturated = None
     warnings: list[str] = []
     if method == "binning":
-        flags = binned_saturation(result["I_XT"] / scale, result["I_TY"] / scale, n, codes,
-                                  names)
-        result["saturated"] = flags["saturated"]
+        flags = binned_saturation(ixt / scale, ity / scale, n, codes, names)
+        saturated = flags["saturated"]
         warnings += flags["warnings"]
     if method == "compressed":
-        values = {"I(X;T)": result["I_XT"], "I(T;Y)": result["I_TY"]}
-        stderrs = {"I(X;T)": result["I_XT_stderr"], "I(T;Y)": result["I_TY_stderr"]}
+        values = {"I(X;T)": ixt, "I(T;Y)": ity}
+        stderrs = {"I(X;T)": se_xt, "I(T;Y)": se_ty}
         ceilings = {"I(X;T)": ("H(X)", used["H_X_bits"] * scale),  # log2 n: distinct inputs
                     "I(T;Y)": ("H(Y)", h_y * scale)}
         warnings += (negative_estimates(values, stderrs, unit, names)
@@ -196,6 +195,9 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
                 f"at {count} point{'s' * (count != 1)} a layer's compressed code determines "
                 "the inputs' (collinear normal scores, e.g. a layer that copies the inputs): "
                 "I(X;T) is set to its ceiling H(X) there")
-    return InformationPlane(**result, epochs=np.arange(n_epochs), layer_names=tuple(names),
-                            H_Y=h_y * scale, method=method, unit=unit, settings=used,
-                            warnings=tuple(warnings + outside))
+    return InformationPlane(
+        I_XT=ixt, I_TY=ity, epochs=np.arange(n_epochs), layer_names=tuple(names),
+        H_Y=h_y * scale, method=method, unit=unit, settings=used, I_XT_stderr=se_xt,
+        I_TY_stderr=se_ty, I_TY_lower=lower, I_TY_lower_stderr=lower_se, I_TY_upper=upper,
+        I_TY_outside=outside_mask, dim_T=dim_t, saturated=saturated,
+        warnings=tuple(warnings + outside))
