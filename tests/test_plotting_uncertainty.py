@@ -47,6 +47,9 @@ def test_seed_interval_is_drawn_as_ellipses_around_the_seed_mean(ax):
     shown = marker_epochs(EPOCHS.size, 10).size  # the epochs with markers
     assert shown < EPOCHS.size and len(_ellipses(thinned)[0].get_offsets()) == shown * 4
     assert "95% interval over 3 seeds" in _legend_texts(ax)
+    bare = Figure().add_subplot()
+    plotting.information_plane(bare, plane, uncertainty=False)
+    assert not _ellipses(bare) and "95% interval over 3 seeds" not in _legend_texts(bare)
 
 
 def test_stderr_of_the_seed_mean_and_nothing_without_uncertainty(ax):

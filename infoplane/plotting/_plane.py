@@ -164,7 +164,8 @@ def information_plane(ax, plane: InformationPlane, *, cmap="viridis",
                       norm: LogNorm | None = None, colorbar=True, mean_over_seeds: bool = True,
                       markers: Sequence[str] = LAYER_MARKERS, size: float = 14.0,
                       mark_epoch=None, mark_label: str = "marked epoch", legend: bool = True,
-                      max_markers: int | None = 40, label_layers: bool = True):
+                      max_markers: int | None = 40, label_layers: bool = True,
+                      uncertainty: bool = True):
     """The information plane in the style of Shwartz-Ziv & Tishby (2017), Figs. 2-3.
 
     One point per (layer, logged epoch) at (I(X;T), I(T;Y)), coloured by ``epoch + 1`` on a
@@ -210,6 +211,8 @@ def information_plane(ax, plane: InformationPlane, *, cmap="viridis",
         max_markers: at most this many logged epochs get markers (log-spaced, the first and
             last included); None marks every logged epoch.
         label_layers: write each layer's name beside its last point.
+        uncertainty: draw the seed interval or the standard errors (above); False draws the
+            points alone.
 
     Returns:
         ax.
@@ -225,7 +228,7 @@ def information_plane(ax, plane: InformationPlane, *, cmap="viridis",
     points = _draw_points(ax, ixt[:, shown], ity[:, shown], e[shown] + 1.0, _cmap(cmap), norm,
                           names=names, markers=markers, size=size)
     handles = layer_handles(names, markers)
-    unc = plane_uncertainty(plane, mean_over_seeds=mean_over_seeds)
+    unc = plane_uncertainty(plane, mean_over_seeds=mean_over_seeds) if uncertainty else None
     if unc is not None:  # the axes are set by the data; a wider ellipse is clipped
         cx, cy, hx, hy, band = unc
         handles.append(draw_ellipses(ax, cx[:, shown], cy[:, shown], hx[:, shown],
