@@ -55,6 +55,13 @@ class InformationPlane:
     Every array of points is [seed, epoch, layer]; a plane of one network has one seed. Given
     [epoch, layer] arrays, the record adds the seed axis.
 
+    What is here and what is not: everything an estimator says about the layers (the points,
+    their errors and brackets, the ceilings, the estimator, its flags and warnings, the
+    provenance), because a plane can be estimated again from recorded activations by another
+    estimator, with no training. What training measured besides (losses, accuracies,
+    gradient statistics) is a ``TrainingHistory``, and how a run went (complete, seeds,
+    timings) its ``RunResult``: they do not change when the plane is estimated again.
+
     Attributes:
         I_XT, I_TY: [seed, epoch, layer] float64, in ``unit``. For method "knn" the I_XT slot
             holds the differential entropy h(T) (``settings["I_XT"]`` says so).
