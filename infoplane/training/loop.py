@@ -17,7 +17,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._errors import InfoplaneError
-from .._stats import seed_interval
 from ..data import Dataset, load_dataset, split
 from ..records import RunResult
 from ..runs import (
@@ -111,7 +110,7 @@ def train(config: RunConfig, out=None, *, resume: bool = False, overwrite: bool 
     if done < len(chunks):  # else a finished run was resumed: nothing to train or compile
         _train_chunks(program.chunk, blocks(state, layout), layout, chunks, done, config,
                       static, records, run_dir, progress)
-    return RunResult.from_arrays(_assemble(static, records, complete=True))
+    return _assemble(static, records, complete=True)
 
 
 def layout_record(layout: SeedLayout) -> dict:
@@ -159,8 +158,7 @@ def _train_chunks(chunk_fn, states: list, layout: SeedLayout, chunks: list[Sched
             if run_dir is not None:
                 _save_chunk(run_dir, ci, sched, rec, config, layout)
                 if distributed.is_writer():
-                    write_information(run_dir, RunResult.from_arrays(
-                        _assemble(static, records, ci == len(chunks) - 1)))
+                    write_information(run_dir, _assemble(static, records, ci == len(chunks) - 1))
                     write_checkpoint(run_dir, ci + 1, leaves)
             _check_finite(records, sched, run_dir)
             if bar is not None:
@@ -233,9 +231,8 @@ def _check_finite(records: dict, sched: Schedule, run_dir: Path | None) -> None:
         )
 
 
-def _assemble(static, records, complete: bool) -> dict[str, np.ndarray]:
-    """The arrays of information.npz from the constants and the records so far, with the 95%
-    Student-t interval of the seed mean of I(X;T) and I(T;Y) (``I_XT_ci95``, ``I_TY_ci95``)."""
+def _assemble(static, records, complete: bool) -> RunResult:
+    """The run so far (what information.npz holds) from the constants and the records."""
     arrays = dict(static)
     n_logged = 0
     for name, parts in records.items():
@@ -243,11 +240,7 @@ def _assemble(static, records, complete: bool) -> dict[str, np.ndarray]:
         n_logged = arrays[name].shape[1]
     arrays["epochs"] = static["epochs"][:n_logged]
     arrays["complete"] = np.bool_(complete)
-    for key in ("I_XT", "I_TY"):  # [2, epoch, layer]: the 95% interval of the seed mean
-        if key in arrays:
-            ci = seed_interval(arrays[key])
-            arrays[f"{key}_ci95"] = np.stack([ci["low"], ci["high"]]).astype(np.float32)
-    return arrays
+    return RunResult.from_arrays(arrays)
 
 
 def _restore(run_dir: Path, config: RunConfig, fresh: RunState, chunks: list[Schedule],
