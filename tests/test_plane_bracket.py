@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
+from infoplane._stats import outside_bracket
 from infoplane.estimators import mutual_information
 from infoplane.estimators._label_tasks import layer_task
 from infoplane.estimators.discrete import label_entropy_bits
 from infoplane.estimators.trust import trust_check
 from infoplane.plane import layer_check, plane_from_activations, write_trust
-from infoplane.plane._checks import outside_bracket
 from infoplane.plotting import information_plane
 from infoplane.records import InformationPlane
 

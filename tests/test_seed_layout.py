@@ -34,7 +34,7 @@ ONE_DEVICE = dict(os.environ, JAX_PLATFORMS="cpu",
                   JAX_COMPILATION_CACHE_DIR=str(Path(__file__).resolve().parents[1]
                                                 / ".pytest_cache" / "jax"))
 PER_SEED = ("I_XT", "I_TY", "train_loss", "test_loss", "train_acc", "test_acc", "grad_mean",
-            "grad_std", "weight_norm")
+            "grad_std", "weight_norm", "I_TY_lower", "I_TY_lower_stderr", "I_TY_outside")
 
 
 def assert_same_seeds(a: Path, b: Path, rows_a=slice(None), rows_b=slice(None)) -> None:

@@ -73,6 +73,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .._errors import InfoplaneError
+from .._stats import outside_bracket
 from ..estimators._interface import check_unit
 from ..estimators.discrete import label_entropy_bits
 from ..records import InformationPlane
@@ -83,7 +84,6 @@ from ._checks import (
     check_layers,
     check_method,
     negative_estimates,
-    outside_bracket,
 )
 from ._compressed import compress_inputs, compressed_layer
 from ._methods import layer_plane

@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._errors import InfoplaneError
+from .._stats import outside_bracket
 from ..data import Dataset, load_dataset, split
 from ..records import RunResult
 from ..runs import (
@@ -40,7 +41,7 @@ from .schedules import Schedule, logged_epochs, plan_chunks
 from .sharding import SeedLayout, blocks, joined, on_devices, seed_keys, seed_layout
 
 PER_LOG = ("I_XT", "I_TY", "train_loss", "test_loss", "train_acc", "test_acc",
-           "grad_mean", "grad_std", "weight_norm")
+           "grad_mean", "grad_std", "weight_norm", "I_TY_lower", "I_TY_lower_stderr")
 
 
 class TrainingDiverged(InfoplaneError):
@@ -152,7 +153,7 @@ def _train_chunks(chunk_fn, states: list, layout: SeedLayout, chunks: list[Sched
             states, rec, leaves = _run_chunk(compiled, states, sched, layout, config.seeds,
                                              run_dir)
             k = int(sched.valid.sum())
-            for name in PER_LOG:
+            for name in (name for name in PER_LOG if name in rec):
                 records.setdefault(name, []).append(np.asarray(rec[name])[: config.seeds, :k])
             static["train_seconds"] = np.float64(time.perf_counter() - t0)
             if run_dir is not None:
@@ -232,7 +233,10 @@ def _check_finite(records: dict, sched: Schedule, run_dir: Path | None) -> None:
 
 
 def _assemble(static, records, complete: bool) -> RunResult:
-    """The run so far (what information.npz holds) from the constants and the records."""
+    """The run so far (what information.npz holds) from the constants and the records: with
+    the probe bound recorded, the rest of the bracket, ``I_TY_upper`` = H(Y) and
+    ``I_TY_outside`` (``_stats.outside_bracket``: the binned value has no standard error).
+    The seed intervals are the record's (``InformationPlane.seed_intervals``)."""
     arrays = dict(static)
     n_logged = 0
     for name, parts in records.items():
@@ -240,6 +244,12 @@ def _assemble(static, records, complete: bool) -> RunResult:
         n_logged = arrays[name].shape[1]
     arrays["epochs"] = static["epochs"][:n_logged]
     arrays["complete"] = np.bool_(complete)
+    if "I_TY_lower" in arrays:
+        lower = arrays["I_TY_lower"].astype(np.float64)
+        arrays["I_TY_upper"] = np.full_like(lower, float(static["H_Y"]))
+        arrays["I_TY_outside"] = outside_bracket(
+            arrays["I_TY"].astype(np.float64), None, lower,
+            arrays["I_TY_lower_stderr"].astype(np.float64), arrays["I_TY_upper"], "bits")[0]
     return RunResult.from_arrays(arrays)
 
 
