@@ -11,7 +11,7 @@ from test_recorder import binned_plane_numpy
 
 from infoplane import Bins
 from infoplane.cli import main as cli_main
-from infoplane.runs import read_activations, read_npz, read_run
+from infoplane.runs import read_activations, read_information, read_run
 
 BINS = Bins("fixed", 30, -1.0, 1.0)
 
@@ -28,14 +28,14 @@ def check_folder_against_numpy(run, y):
     n terms round at ~1e-6 bits; one input changing bin moves ~1/n bits)."""
     assert cli_main(["plane", str(run), "--estimator", "binning", "--set", "rule=fixed",
                      "--n-bins", "30", "--set", "low=-1.0", "--set", "high=1.0"]) == 0
-    plane = read_npz(run / "information_binning.npz")
+    plane = read_information(run / "information_binning.npz")
     _, acts = read_activations(run)
     edges = BINS.edges().astype(np.float32)
     for li, a in enumerate(acts):
         for e in range(a.shape[1]):
             ixt, ity = binned_plane_numpy(a[0, e].astype(np.float32), y, edges)
-            assert plane["I_XT"][0, e, li] == pytest.approx(ixt, abs=1e-5)
-            assert plane["I_TY"][0, e, li] == pytest.approx(ity, abs=1e-5)
+            assert plane.I_XT[0, e, li] == pytest.approx(ixt, abs=1e-5)
+            assert plane.I_TY[0, e, li] == pytest.approx(ity, abs=1e-5)
 
 
 # ---------------------------------------------------------------------------------- Keras

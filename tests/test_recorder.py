@@ -11,7 +11,7 @@ import pytest
 
 from infoplane import Bins, InfoplaneError, Recorder, plane_from_run
 from infoplane.integrations import _folder as folder_module
-from infoplane.runs import read_activations, read_npz, read_run
+from infoplane.runs import read_activations, read_information, read_npz, read_run
 
 N, BINS = 300, Bins("fixed", 30, -1.0, 1.0)
 
@@ -76,11 +76,11 @@ def test_plane_from_the_folder_equals_the_recorded_plane(tmp_path, probe, bins):
     with Recorder(tmp_path / "run", x, y, bins=bins) as rec:
         for epoch in range(6):
             rec.record(epoch, layers_at(x, epoch))
-    recorded = read_npz(tmp_path / "run" / "information.npz")
+    recorded = read_information(tmp_path / "run")
     # the incremental plane (one epoch per call) equals the recomputation over all epochs
     again = plane_from_run(tmp_path / "run", method="binning")
-    np.testing.assert_allclose(again.I_XT, recorded["I_XT"], rtol=0, atol=SAME)
-    np.testing.assert_allclose(again.I_TY, recorded["I_TY"], rtol=0, atol=SAME)
+    np.testing.assert_allclose(again.I_XT, recorded.I_XT, rtol=0, atol=SAME)
+    np.testing.assert_allclose(again.I_TY, recorded.I_TY, rtol=0, atol=SAME)
     epochs, acts = read_activations(tmp_path / "run")
     assert acts[0].dtype == np.float32 and acts[0].shape == (1, 6, N, 4)
     np.testing.assert_array_equal(acts[0][0, 2], layers_at(x, 2)["hidden"])
@@ -93,8 +93,8 @@ def test_float16_storage_is_what_the_plane_is_computed_from(tmp_path, probe):
     _, acts = read_activations(tmp_path / "run")
     assert acts[0].dtype == np.float16
     again = plane_from_run(tmp_path / "run", method="binning")
-    np.testing.assert_allclose(again.I_XT, read_npz(tmp_path / "run" / "information.npz")
-                               ["I_XT"], rtol=0, atol=SAME)
+    np.testing.assert_allclose(again.I_XT, read_information(tmp_path / "run").I_XT, rtol=0,
+                               atol=SAME)
 
 
 def test_a_folder_has_one_recorder_at_a_time(tmp_path, probe, monkeypatch):
@@ -107,7 +107,7 @@ def test_a_folder_has_one_recorder_at_a_time(tmp_path, probe, monkeypatch):
         rec.record(1, layers_at(x, 1))
     with Recorder(tmp_path / "run", x, y, resume=True) as rec:  # closed: free again
         rec.record(2, layers_at(x, 2))
-    np.testing.assert_array_equal(read_npz(tmp_path / "run" / "information.npz")["epochs"],
+    np.testing.assert_array_equal(read_information(tmp_path / "run").epochs,
                                   [0, 1, 2])
 
 
@@ -154,7 +154,7 @@ def test_resume_continues_and_refuses_other_inputs(tmp_path, probe):
     for epoch in range(3):
         fresh.record(epoch, layers_at(x, epoch))
     fresh.close()
-    np.testing.assert_array_equal(read_npz(tmp_path / "fresh" / "information.npz")["I_XT"],
+    np.testing.assert_array_equal(read_information(tmp_path / "fresh").I_XT,
                                   info.plane.I_XT)  # the same computation on the same arrays
 
 
