@@ -330,3 +330,21 @@ def test_a_long_caption_is_wrapped_to_two_lines_and_keeps_the_figure_size(tmp_pa
 
     text = wrap_caption(" ".join(["word"] * 200), 5.2)
     assert text.count("\n") == 1 and text.endswith("...")
+
+
+def test_a_long_legend_wraps_to_fit_the_figure(tmp_path):
+    """Two layers, a seed band, the probe bound and the points outside it in one row were
+    wider than a 5.2-inch figure: the constrained layout collapsed the axes (a warning, an
+    error here)."""
+    plane = _plane().select(layers=[0, 1])
+    plane = replace(plane, I_TY_lower=plane.I_TY + 0.1, I_TY_outside=plane.I_TY > 0.5)
+    fig = Figure(figsize=(5.2, 4.0), layout="constrained")
+    ax = fig.add_subplot()
+    plotting.information_plane(ax, plane)
+    legend = ax.get_legend()
+    assert len(legend.get_texts()) == 5 and legend._ncols < 4
+    renderer = fig.canvas.get_renderer()
+    assert legend.get_window_extent(renderer).width <= fig.bbox.width
+    plotting.save_figure(fig, tmp_path / "plane", formats=("png",))  # no collapse warning
+    assert ax.get_position().width > 0.4
+

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import matplotlib
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.colors import Colormap, LogNorm
 from matplotlib.lines import Line2D
@@ -256,10 +257,19 @@ def information_plane(ax, plane: InformationPlane, *, cmap="viridis",
 
 
 def _plane_legend(ax, handles, title=None):
-    """The legend above an information plane; ``ib_curve`` adds to it."""
-    leg = ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0),
-                    ncols=min(len(handles), 4), frameon=False, handletextpad=0.3,
-                    columnspacing=1.0, borderaxespad=0.2, title=title, title_fontsize="small")
+    """The legend above an information plane, in at most 4 columns and as many as fit the
+    figure's width (a wider legend leaves a constrained layout no room for the axes: it
+    collapses them); ``ib_curve`` adds to it."""
+    fig = ax.figure
+    if not hasattr(fig.canvas, "get_renderer"):  # a bare Figure: measure with Agg
+        FigureCanvasAgg(fig)
+    renderer = fig.canvas.get_renderer()
+    for ncols in range(min(len(handles), 4), 0, -1):
+        leg = ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0),
+                        ncols=ncols, frameon=False, handletextpad=0.3, columnspacing=1.0,
+                        borderaxespad=0.2, title=title, title_fontsize="small")
+        if leg.get_window_extent(renderer).width <= 0.95 * fig.bbox.width:
+            break
     leg.infoplane_title = title  # lets ib_curve redraw this legend with one more entry
     return leg
 
