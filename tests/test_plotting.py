@@ -347,4 +347,7 @@ def test_a_long_legend_wraps_to_fit_the_figure(tmp_path):
     assert legend.get_window_extent(renderer).width <= fig.bbox.width
     plotting.save_figure(fig, tmp_path / "plane", formats=("png",))  # no collapse warning
     assert ax.get_position().width > 0.4
+    sub = Figure(figsize=(10.4, 4.0), layout="constrained").subfigures(1, 2)[0]  # in a panel
+    plotting.information_plane(sub.add_subplot(), plane)
+    assert sub.axes[0].get_legend()._ncols < 4
 

@@ -260,10 +260,11 @@ def _plane_legend(ax, handles, title=None):
     """The legend above an information plane, in at most 4 columns and as many as fit the
     figure's width (a wider legend leaves a constrained layout no room for the axes: it
     collapses them); ``ib_curve`` adds to it."""
-    fig = ax.figure
-    if not hasattr(fig.canvas, "get_renderer"):  # a bare Figure: measure with Agg
-        FigureCanvasAgg(fig)
-    renderer = fig.canvas.get_renderer()
+    fig = ax.figure  # a subfigure's own width is what the legend must fit
+    root = fig.figure or fig  # the Figure that draws it (of a subfigure, its root)
+    if not hasattr(root.canvas, "get_renderer"):  # a bare Figure: measure with Agg
+        FigureCanvasAgg(root)
+    renderer = root.canvas.get_renderer()
     for ncols in range(min(len(handles), 4), 0, -1):
         leg = ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0),
                         ncols=ncols, frameon=False, handletextpad=0.3, columnspacing=1.0,
