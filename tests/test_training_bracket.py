@@ -38,26 +38,26 @@ def test_the_recorded_bound_is_the_probe_bound_of_the_recorded_activations(tiny_
                 # float32 sums in another order (1e-4 bit seen), and where two temperatures
                 # of the grid nearly tie a fold may take the other one (4e-4 bit seen); both
                 # far below the bound's standard error (about 0.02 bit here).
-                assert info["I_TY_lower"][s, e, layer] == pytest.approx(
+                assert info.I_TY_lower[s, e, layer] == pytest.approx(
                     float(bound) / np.log(2), abs=2e-3)
-                assert info["I_TY_lower_stderr"][s, e, layer] == pytest.approx(
+                assert info.I_TY_lower_stderr[s, e, layer] == pytest.approx(
                     float(se) / np.log(2), abs=2e-3)
 
 
 def test_the_bracket_holds_and_marks_the_points_outside(tiny_run):
     info = read_information(tiny_run)
-    lower, upper = info["I_TY_lower"], info["I_TY_upper"]
-    assert lower.shape == upper.shape == info["I_TY"].shape == info["I_TY_outside"].shape
+    lower, upper = info.I_TY_lower, info.I_TY_upper
+    assert lower.shape == upper.shape == info.I_TY.shape == info.I_TY_outside.shape
     h_y = label_entropy_bits(load_dataset("tishby12").y)
     np.testing.assert_allclose(upper, h_y)
     # A lower bound on I(T;Y): below H(Y) by more than its standard error never happens, and
     # the untrained networks' layers already carry some label information.
-    assert np.all(lower <= h_y + 2 * info["I_TY_lower_stderr"])
-    assert np.all(info["I_TY_lower_stderr"] > 0)
+    assert np.all(lower <= h_y + 2 * info.I_TY_lower_stderr)
+    assert np.all(info.I_TY_lower_stderr > 0)
     assert lower[:, 0, 0].min() > 0.1
-    mask, _ = outside_bracket(info["I_TY"], None, lower, info["I_TY_lower_stderr"], upper,
+    mask, _ = outside_bracket(info.I_TY, None, lower, info.I_TY_lower_stderr, upper,
                               "bits")
-    np.testing.assert_array_equal(info["I_TY_outside"], mask)
+    np.testing.assert_array_equal(info.I_TY_outside, mask)
 
 
 def test_bracket_rows_are_a_stratified_subset():
@@ -82,8 +82,9 @@ def test_a_class_with_fewer_rows_than_folds_is_one_line():
 
 def test_without_the_bracket_nothing_is_recorded():
     config = preset("tiny").replace(epochs=2, schedule_value=1, bracket=False, seeds=1)
-    info = train(config, None, progress=False)
-    assert not any(key.startswith("I_TY_lower") or key == "I_TY_outside" for key in info)
+    plane = train(config, None, progress=False).plane
+    assert plane.I_TY_lower is None and plane.I_TY_lower_stderr is None
+    assert plane.I_TY_upper is None and plane.I_TY_outside is None
     with pytest.raises(InfoplaneError, match="bracket must be true or false"):
         config.replace(bracket="yes").validate()
 
