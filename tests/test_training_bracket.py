@@ -95,7 +95,8 @@ def test_iterative_solve_equals_a_direct_solve():
         q, _ = np.linalg.qr(rng.normal(size=(w, w)))
         a = (q * np.geomspace(1.0, 1.0 / cond, w)) @ q.T
         b = rng.normal(size=(w, 4))
-        got = np.asarray(iterative_solve(jnp.asarray(a, jnp.float32), jnp.asarray(b, jnp.float32)))
+        got = np.asarray(iterative_solve(jnp.asarray(a, jnp.float32),
+                                         jnp.asarray(b, jnp.float32)))
         want = np.linalg.solve(a, b)
         # float32 with condition number up to 1e4: relative error about cond * 6e-8
         np.testing.assert_allclose(got, want, rtol=0, atol=2e-3 * np.abs(want).max())
@@ -103,7 +104,7 @@ def test_iterative_solve_equals_a_direct_solve():
 
 def test_layers_wider_than_the_pad_width_have_no_training_bracket():
     config = preset("tiny").replace(epochs=1, schedule_value=1, seeds=1, hidden=(80, 3))
-    info = train(config, None, progress=False)
-    assert np.all(np.isnan(info["I_TY_lower"][..., 0]))
-    assert np.all(np.isfinite(info["I_TY_lower"][..., 1:]))
-    assert not info["I_TY_outside"][..., 0].any()
+    plane = train(config, None, progress=False).plane
+    assert np.all(np.isnan(plane.I_TY_lower[..., 0]))
+    assert np.all(np.isfinite(plane.I_TY_lower[..., 1:]))
+    assert not plane.I_TY_outside[..., 0].any()
