@@ -116,7 +116,7 @@ def run_figures(run: RunResult | InformationPlane, out_dir, *, transition: bool 
 
     written: list[Path] = []
     with paper_style():
-        fig = Figure(figsize=(5.2, 4.0), layout="constrained")
+        fig = Figure(figsize=(5.2, 4.4), layout="constrained")
         ax = fig.add_subplot()
         information_plane(ax, plane, mark_epoch=mark, mark_label=mark_label)
         caption = estimator_caption(plane)

@@ -258,8 +258,9 @@ def information_plane(ax, plane: InformationPlane, *, cmap="viridis",
 
 def _plane_legend(ax, handles, title=None):
     """The legend above an information plane, in at most 4 columns and as many as fit the
-    figure's width (a wider legend leaves a constrained layout no room for the axes: it
-    collapses them); ``ib_curve`` adds to it."""
+    width the axes will have (70% of the figure's, beside a colour bar: a legend wider than
+    its axes makes a constrained layout narrow the axes to a strip); ``ib_curve`` adds to
+    it."""
     fig = ax.figure  # a subfigure's own width is what the legend must fit
     root = fig.figure or fig  # the Figure that draws it (of a subfigure, its root)
     if not hasattr(root.canvas, "get_renderer"):  # a bare Figure: measure with Agg
@@ -269,7 +270,7 @@ def _plane_legend(ax, handles, title=None):
         leg = ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0),
                         ncols=ncols, frameon=False, handletextpad=0.3, columnspacing=1.0,
                         borderaxespad=0.2, title=title, title_fontsize="small")
-        if leg.get_window_extent(renderer).width <= 0.95 * fig.bbox.width:
+        if leg.get_window_extent(renderer).width <= 0.7 * fig.bbox.width:
             break
     leg.infoplane_title = title  # lets ib_curve redraw this legend with one more entry
     return leg
