@@ -41,6 +41,7 @@ import optax
 
 from .._errors import InfoplaneError, check_choice, check_positive_int, check_positive_real
 from ..defaults import PROBE_FOLDS, SEED
+from ._blas import one_blas_thread
 from ._crossfit import (
     calibrate,
     check_folds,
@@ -155,7 +156,7 @@ def probe_logits(x, codes, slots, fold, n_folds: int, n_classes: int, family: st
 
 
 _probe_jit = jax.jit(probe_logits, static_argnames=("n_folds", "n_classes", "family"))
-_calibrate_jit = jax.jit(calibrate, static_argnames=("n_folds", "scales"))
+_calibrate_jit = jax.jit(calibrate, static_argnames=("n_folds", "scales", "steps"))
 
 
 def crossfit_probe(x: np.ndarray, codes: np.ndarray, n_classes: int, *, family: str,
@@ -170,7 +171,7 @@ def crossfit_probe(x: np.ndarray, codes: np.ndarray, n_classes: int, *, family: 
     if family == "mlp":
         logits, warn = _mlp_logits(x, codes, fold, folds, hidden, steps, seed)
     else:
-        with jax.enable_x64(True):
+        with jax.enable_x64(True), one_blas_thread():
             logits = np.asarray(_probe_jit(jnp.asarray(x), jnp.asarray(codes),
                                            jnp.asarray(slots), jnp.asarray(fold), folds,
                                            n_classes, family, regularisation))
