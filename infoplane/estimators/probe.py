@@ -47,7 +47,7 @@ from ._crossfit import (
     check_folds,
     fold_of_rows,
     fold_slots,
-    lda_logits,
+    lda_fit,
     logistic_logits,
     probe_summary,
 )
@@ -147,12 +147,12 @@ def probe_logits(x, codes, slots, fold, n_folds: int, n_classes: int, family: st
                  regularisation: float = 1.0) -> jax.Array:
     """Held-out log-probabilities (L, n, C) of the candidates of a closed-form or logistic
     family ("lda", "logistic" or "best": both). vmap-able."""
-    parts = []
-    if family in ("lda", "best"):
-        parts.append(lda_logits(x, codes, slots, n_classes))
-    if family in ("logistic", "best"):
-        parts.append(logistic_logits(x, codes, fold, n_folds, n_classes, regularisation))
-    return jnp.concatenate(parts) if len(parts) > 1 else parts[0]
+    lda = lda_fit(x, codes, slots, n_classes)  # the logistic fit starts from it
+    if family == "lda":
+        return lda.logits
+    logistic = logistic_logits(x, codes, slots, fold, n_folds, n_classes, regularisation,
+                               start=lda)
+    return jnp.concatenate([lda.logits, logistic]) if family == "best" else logistic
 
 
 _probe_jit = jax.jit(probe_logits, static_argnames=("n_folds", "n_classes", "family"))
