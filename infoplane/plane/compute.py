@@ -87,15 +87,17 @@ from ._checks import (
 )
 from ._compressed import compress_inputs, compressed_layer
 from ._methods import layer_plane
+from ._noisy import check_network_noise, noisy_layer_bracket
 from ._probe import probe_layer
 
 RESULT_NAMES = ("I_XT", "I_TY", "I_XT_stderr", "I_TY_stderr", "dim_T")
 BRACKET_NAMES = ("I_TY_lower", "I_TY_lower_stderr", "I_TY_upper", "I_TY_outside")
+XT_BRACKET_NAMES = ("I_XT_lower", "I_XT_upper", "I_XT_outside")  # noisy networks only
 
 
 def plane_from_activations(activations, labels, *, method: str = "binning", unit: str = "bits",
                            progress: bool = False, inputs=None, layer_names=None,
-                           **settings) -> dict:
+                           network_noise_var=None, **settings) -> dict:
     """I(X;T) and I(T;Y) of every layer, epoch (and seed) from raw activations.
 
     Args:
@@ -110,6 +112,10 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
             activations were recorded on, in the same order; flattened per example.
         layer_names: [layer] the layers' names in errors and warnings (default their indices,
             0, 1, ...).
+        network_noise_var: for a network with Gaussian noise in its measured layers, the
+            noise's variance (one number, or one per layer; in the layers' units) and then
+            ``activations`` are the layers' noise-free values: adds the I(X;T) bracket (module
+            docstring). None (default): a deterministic network, no I(X;T) bracket.
         **settings: the method's settings: binning rule, n_bins, low, high; KDE noise_var,
             anchors (average the terms of that many rows, drawn with anchor_seed, instead of
             all n: cost anchors / n of the exact value, with a standard error); knn k,
@@ -128,7 +134,9 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
         counts "capped_points" and "constant_points"; "probe": the bracket's probe), "unit".
         Every method adds the bracket (module docstring): "I_TY_lower",
         "I_TY_lower_stderr", "I_TY_upper" (float64) and "I_TY_outside" (bool), same shape,
-        and a warning per layer with points outside it.
+        and a warning per layer with points outside it. With ``network_noise_var`` also
+        "I_XT_lower", "I_XT_upper" (float64) and "I_XT_outside" (bool), same shape; without
+        it these keys are absent.
 
     Raises:
         InfoplaneError: unknown method or settings, bad shapes, labels of the wrong length,
@@ -140,6 +148,7 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
                              "and the labels); only method 'compressed' uses them")
     check_unit(unit)
     layers, has_seeds, names = check_layers(activations, layer_names)
+    noise = check_network_noise(network_noise_var, len(layers))
     n_seeds, n_epochs, n = layers[0].shape[:3]
     codes, n_classes = check_labels(labels, n)
     used: dict = {}
@@ -193,4 +202,33 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
                 "the inputs' (collinear normal scores, e.g. a layer that copies the inputs): "
                 "I(X;T) is set to its ceiling H(X) there")
     result["warnings"] = result.get("warnings", []) + outside
+    if noise is not None:  # the I(X;T) bracket of a noisy network (``_noisy``)
+        result.update(_xt_bracket(layers, codes, n_classes, noise, result, method, unit,
+                                  has_seeds))
+        used["network_noise_var"] = noise
     return dict(result, method=method, settings=used, unit=unit)
+
+
+def _xt_bracket(layers, codes, n_classes, noise, result, method, unit, has_seeds) -> dict:
+    """I_XT_lower, I_XT_upper and I_XT_outside of every point (``_noisy``), and "warnings"
+    extended by the layers with points outside. Only "compressed" estimates the noisy layer's
+    I(X;T); the other methods' I_XT is another quantity, and no point of theirs is marked."""
+    scale = math.log(2) if unit == "nats" else 1.0
+    n_seeds, n_epochs = layers[0].shape[:2]
+    pairs = [noisy_layer_bracket(layer.reshape((-1,) + layer.shape[2:]), codes, n_classes, v,
+                                 li, n_seeds) for li, (layer, v) in enumerate(zip(layers, noise,
+                                                                                   strict=True))]
+    out = {}
+    for i, name in enumerate(("I_XT_lower", "I_XT_upper")):
+        value = np.stack([p[i].reshape(n_seeds, n_epochs) for p in pairs], axis=-1) * scale
+        out[name] = value if has_seeds else value[0]
+    if method == "compressed":
+        out["I_XT_outside"], messages = outside_bracket(
+            result["I_XT"], result.get("I_XT_stderr"), out["I_XT_lower"],
+            np.zeros_like(out["I_XT_lower"]), out["I_XT_upper"], unit, what="I(X;T)",
+            bounds=("the Kolchinsky-Tracey lower bound", "their upper bound"),
+            reason="the noisy layer's I(X;T) lies between these bounds")
+    else:
+        out["I_XT_outside"], messages = np.zeros(out["I_XT_lower"].shape, bool), []
+    out["warnings"] = result["warnings"] + messages
+    return out

@@ -26,7 +26,7 @@ from ..runs import (
     write_npz,
 )
 from ._checks import check_out_name
-from .compute import BRACKET_NAMES, plane_from_activations
+from .compute import BRACKET_NAMES, XT_BRACKET_NAMES, plane_from_activations
 from .trust import plane_dims, write_trust
 
 
@@ -100,7 +100,8 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progres
             I_TY_stderr (standard error of every point: anchored KDE and compressed; binning,
             exact KDE and knn give none) and dim_T where it gives them; the bracket of every
             point's I(T;Y) (I_TY_lower, I_TY_lower_stderr, I_TY_upper, I_TY_outside:
-            ``compute``); I_XT_ci95 and
+            ``compute``); with ``network_noise_var`` (in settings) that of I(X;T) too
+            (I_XT_lower, I_XT_upper, I_XT_outside; absent without it); I_XT_ci95 and
             I_TY_ci95 [2, epoch, layer], the 95% interval of the seed mean
             (``seed_intervals``); and "provenance" (``runs.provenance``, JSON: method,
             settings, the run folder as source, versions).
@@ -118,6 +119,7 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progres
     record = list(config.get("record_layers") or [])
     epochs, acts = read_activations(run_dir, record or None)
     labels, h_x, inputs = _run_data(run_dir, config, method == "compressed")
+    noise_var = settings.pop("network_noise_var", None)
     if method == "binning" and not settings:
         settings = _run_bins(config)
     info_path = run_dir / "information.npz"
@@ -127,12 +129,13 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progres
     else:
         names = np.array([f"layer_{li}" for li in record])
     plane = plane_from_activations(acts, labels, method=method, unit="bits", progress=progress,
-                                   inputs=inputs, layer_names=names, **settings)
+                                   inputs=inputs, layer_names=names,
+                                   network_noise_var=noise_var, **settings)
     out = {"I_XT": plane["I_XT"], "I_TY": plane["I_TY"], "epochs": epochs,
            "layer_names": names, "layers": np.asarray(record), **_entropies(info, labels, h_x),
            "method": np.array(method), "settings": np.array(json.dumps(plane["settings"]))}
     out.update({k: plane[k] for k in ("I_XT_stderr", "I_TY_stderr", "dim_T", "saturated",
-                                      *BRACKET_NAMES) if k in plane})
+                                      *BRACKET_NAMES, *XT_BRACKET_NAMES) if k in plane})
     out["warnings"] = np.array(plane.get("warnings", []), dtype=str)
     out.update(seed_intervals(plane), **provenance_fields(
         provenance(method=method, settings=plane["settings"], source=str(run_dir))))

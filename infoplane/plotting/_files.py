@@ -19,7 +19,7 @@ from ._plane import information_plane
 from ._uncertainty import estimator_caption, inputs_count
 
 UNCERTAINTY = ("I_XT_ci95", "I_TY_ci95", "I_XT_stderr", "I_TY_stderr", "I_TY_lower",
-               "I_TY_outside")
+               "I_TY_outside", "I_XT_lower", "I_XT_upper", "I_XT_outside")
 
 
 def writes_here() -> bool:
@@ -91,7 +91,8 @@ def run_figures(info: Mapping[str, np.ndarray], out_dir, *, transition: bool = T
       ``info`` drawn as a band, and a caption naming the estimator and its settings when
       ``info`` names them ("provenance", or "method" and "settings"; ``estimator_caption``);
       with the bracket of I(T;Y) ("I_TY_lower", "I_TY_outside") the probe bound dotted and
-      the points outside it crossed out.
+      the points outside it crossed out, and for a noisy network that of I(X;T)
+      ("I_XT_lower", "I_XT_upper", "I_XT_outside") dashed.
     * ``loss_accuracy``: losses (bits) and accuracies, with the transition marked.
     * ``gradient_snr``: per-layer gradient mean and std, with the transition marked.
 

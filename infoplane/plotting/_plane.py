@@ -167,7 +167,8 @@ def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names
                       legend: bool = True, max_markers: int | None = 40,
                       label_layers: bool = True, I_XT_ci95=None, I_TY_ci95=None,
                       I_XT_stderr=None, I_TY_stderr=None, n_inputs: int | None = None,
-                      I_TY_lower=None, I_TY_outside=None):
+                      I_TY_lower=None, I_TY_outside=None, I_XT_lower=None, I_XT_upper=None,
+                      I_XT_outside=None):
     """The information plane in the style of Shwartz-Ziv & Tishby (2017), Figs. 2-3.
 
     One point per (layer, logged epoch) at (I(X;T), I(T;Y)), coloured by ``epoch + 1`` on a
@@ -213,6 +214,9 @@ def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names
         I_TY_lower, I_TY_outside: the bracket of I(T;Y) (``plane.plane_from_activations``):
             the probe bound drawn dotted under each layer, the points outside crossed out
             (``_bracket.draw_bracket``).
+        I_XT_lower, I_XT_upper, I_XT_outside: the bracket of I(X;T) of a noisy network
+            (``plane_from_activations(..., network_noise_var=...)``): each layer's two bounds
+            drawn dashed at its I(T;Y), the points outside crossed out.
 
     Points above a ceiling (I(X;T) > H(X), else log2 n; I(T;Y) > H(Y)) are ringed in red
     and counted in the legend: no true value lies there.
@@ -236,9 +240,10 @@ def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names
         cx, cy, hx, hy, band = unc
         handles.append(draw_ellipses(ax, cx[:, shown], cy[:, shown], hx[:, shown],
                                      hy[:, shown], label=band))
-    if I_TY_lower is not None:
+    if I_TY_lower is not None or I_XT_lower is not None:
         handles += draw_bracket(ax, ixt, ity, I_TY_lower, I_TY_outside,
-                                mean_over_seeds=mean_over_seeds)
+                                mean_over_seeds=mean_over_seeds, I_XT_lower=I_XT_lower,
+                                I_XT_upper=I_XT_upper, I_XT_outside=I_XT_outside)
     if mark_epoch is not None:
         i = nearest_logged_epoch(e, mark_epoch, "mark_epoch")
         handles.append(_draw_marked_epoch(ax, ixt, ity, e, i, size=size, label=mark_label))
