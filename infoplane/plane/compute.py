@@ -54,6 +54,9 @@ marks the points whose I(T;Y) lies outside [I_TY_lower, I_TY_upper] by more than
 combined standard error + 0.01 bit (``_checks.outside_bracket``), and a warning per layer
 counts them. The probe's folds and seed are not plane settings: the bracket uses
 ``defaults.PROBE_FOLDS`` folds and the plane's ``seed`` (``defaults.SEED`` without one).
+For a network with Gaussian noise in its measured layers, ``network_noise_var`` adds the
+bracket of I(X;T): I_XT_lower and I_XT_upper, the Kolchinsky-Tracey pair (``_noisy``), and
+I_XT_outside; the activations are then the layers' noise-free values.
 
 Only "compressed" takes ``inputs``; the other methods reject them (they see only T and Y).
 Standard errors: anchored KDE and compressed give them; binning (an exact plug-in value of

@@ -101,7 +101,9 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progres
             exact KDE and knn give none) and dim_T where it gives them; the bracket of every
             point's I(T;Y) (I_TY_lower, I_TY_lower_stderr, I_TY_upper, I_TY_outside:
             ``compute``); with ``network_noise_var`` (in settings) that of I(X;T) too
-            (I_XT_lower, I_XT_upper, I_XT_outside; absent without it); I_XT_ci95 and
+            (I_XT_lower, I_XT_upper, I_XT_outside; absent without it: it needs noise-free
+            recordings, and a run trained with ``noise_eval`` records one draw of its noise);
+            I_XT_ci95 and
             I_TY_ci95 [2, epoch, layer], the 95% interval of the seed mean
             (``seed_intervals``); and "provenance" (``runs.provenance``, JSON: method,
             settings, the run folder as source, versions).
