@@ -74,3 +74,21 @@ def test_agrees_with_the_fine_grid_reference():
         new, old = np.asarray(_calibrate(*args)[0]), np.asarray(_grid(*args)[0])
     assert float(np.mean(new)) / math.log(2) == pytest.approx(float(np.mean(old)) / math.log(2),
                                                                 abs=0.01)
+
+
+def test_the_probe_program_factorises_in_one_lapack_call():
+    # jaxlib 0.10's batched LAPACK kernels wait for their batch on XLA's thread pool, and two
+    # such calls running at once hung the probe for good (seen in gdb); the discriminant and
+    # the logistic fit's preconditioner therefore share one Cholesky call (``lda_fit``), which
+    # this checks in the compiled program (no timing: a structural check).
+    import re
+
+    from infoplane.estimators.probe import _probe_jit
+
+    if jax.default_backend() != "cpu":
+        pytest.skip("the LAPACK custom calls are those of the CPU backend")
+    x, y, slots, fold = _task(0, n=300, classes=3, width=8)
+    text = _probe_jit.lower(x.astype(np.float32), y, slots, fold, 5, 3, "best",
+                            1.0).compile().as_text()
+    calls = re.findall(r'custom_call_target="lapack_\w*potrf\w*"', text)
+    assert len(calls) == 1

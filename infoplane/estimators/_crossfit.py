@@ -45,7 +45,7 @@ from jax.scipy.linalg import cho_solve
 from .._errors import InfoplaneError
 
 LAMBDAS = (1e-3, 1e-2, 0.1, 0.5)
-LOGISTIC_STEPS, _LOGISTIC_ETA, _RIDGE = 20, 8.0, 1e-6
+LOGISTIC_STEPS, _LOGISTIC_ETA = 20, 8.0
 # Temperatures from 0.05 to 4, log-spaced (a probe that overfits needs a < 1): a coarse grid
 # refined by Newton steps (``calibrate``), and the fine grid of the reference.
 SCALES = tuple(float(v) for v in np.exp(np.linspace(math.log(0.05), math.log(4.0), 12)))
@@ -109,14 +109,15 @@ class Discriminants(NamedTuple):
         logits: (L, n, C) held-out log-probabilities, per shrinkage.
         weights: (K, L, w, C) and offsets: (K, L, C): fold k's discriminant,
             log q(c | t) = z . weights[k, l, :, c] + offsets[k, l, c] + const.
-        moments: (K, w + 1, w + 1) the second moments of [z, 1] over fold k's training rows
-            (the other folds), mean over rows.
+        precond: (K, w, w) the Cholesky factor of M_k + I / t_k, M_k the second moment of z
+            over fold k's t_k training rows (the other folds): the logistic fit's
+            preconditioner.
     """
 
     logits: jax.Array
     weights: jax.Array
     offsets: jax.Array
-    moments: jax.Array
+    precond: jax.Array
 
 
 def lda_fit(x: jax.Array, codes: jax.Array, slots: jax.Array, n_classes: int,
@@ -148,20 +149,19 @@ def lda_fit(x: jax.Array, codes: jax.Array, slots: jax.Array, n_classes: int,
         cov = (g - s.T @ means) / jnp.maximum(total - n_classes, 1.0)
         avg = jnp.maximum(jnp.trace(cov) / w, _TINY)
         prior = jnp.log(jnp.maximum(c, _TINY) / total)
-        col = s.sum(0)[:, None]
-        moments = jnp.block([[g, col], [col.T, total[None, None]]]) / total
+        lam = jnp.asarray(lambdas, z.dtype)[:, None, None]
+        # One factorisation call for the shrunk covariances and the logistic fit's
+        # preconditioner: jaxlib 0.10's batched LAPACK kernels wait for their batch on XLA's
+        # thread pool, and two such calls running at once can take every thread and hang.
+        chol = jnp.linalg.cholesky(jnp.concatenate(
+            [(1 - lam) * cov + lam * avg * eye, ((g + eye) / total)[None]]))
+        a = jax.vmap(lambda c: cho_solve((c, True), means.T))(chol[:-1])  # (L, w, C)
+        return a, prior - 0.5 * jnp.einsum("cw,lwc->lc", means, a), chol[-1]
 
-        def shrunk(lam):
-            a = cho_solve((jnp.linalg.cholesky((1 - lam) * cov + lam * avg * eye), True),
-                          means.T)  # (w, C)
-            return a, prior - 0.5 * jnp.sum(means * a.T, axis=1)
-
-        return (*jax.vmap(shrunk)(jnp.asarray(lambdas, z.dtype)), moments)
-
-    a, b, moments = jax.vmap(fold)(gram, sums, counts)  # (K, L, w, C), (K, L, C)
+    a, b, precond = jax.vmap(fold)(gram, sums, counts)  # (K, L, w, C), (K, L, C)
     held = jnp.einsum("kmw,klwc->lkmc", zb, a) + jnp.swapaxes(b, 0, 1)[:, :, None, :]
     out = jnp.zeros((len(lambdas), n + 1, n_classes), z.dtype)
-    return Discriminants(out.at[:, slots].set(held)[:, :n], a, b, moments)
+    return Discriminants(out.at[:, slots].set(held)[:, :n], a, b, precond)
 
 
 def standardise(x: jax.Array) -> jax.Array:
@@ -180,8 +180,9 @@ def logistic_logits(x: jax.Array, codes: jax.Array, slots: jax.Array, fold: jax.
 
     Each fold's fit starts from its calibrated discriminant (``start``, from ``lda_fit``, or
     fitted here) and takes ``steps`` steps p <- p - eta M^{-1} grad, with M the second moment
-    of [z, 1] over its training rows: the Hessian bound of Boehning (1992) up to eta / 2. A
-    step that raises the objective is undone and eta halved, so the objective never rises.
+    of [z, 1] over its training rows (``Discriminants.precond``; the ridge I / t whatever
+    ``regularisation``): the Hessian bound of Boehning (1992) up to eta / 2. A step that
+    raises the objective is undone and eta halved, so the objective never rises.
     """
     z = standardise(x)
     n, w = z.shape
@@ -194,19 +195,13 @@ def logistic_logits(x: jax.Array, codes: jax.Array, slots: jax.Array, fold: jax.
     za = jnp.concatenate([z, jnp.ones((n, 1), z.dtype)], axis=1)
     onehot = jax.nn.one_hot(codes, n_classes, dtype=z.dtype)
     penalty = jnp.concatenate([jnp.full(w, regularisation, z.dtype), jnp.zeros(1, z.dtype)])
-
-    # jaxlib 0.10's batched LAPACK kernels wait for their batch on XLA's thread pool; two of
-    # them running at once can take every thread and hang for good. The barrier makes these
-    # factorisations wait for the discriminant's.
-    moments = jax.lax.optimization_barrier((start.weights, start.moments))[1]
     train = (fold[None, :] != ks[:, None]).astype(z.dtype)  # (K, n)
     n_train = train.sum(axis=1)
-    # the objective's mean over rows: the same optimum, steps free of the row count
-    chol = jnp.linalg.cholesky(moments + jax.vmap(jnp.diag)(
-        (penalty + _RIDGE)[None] / n_train[:, None]))
-    eye = jnp.broadcast_to(jnp.eye(w + 1, dtype=z.dtype), moments.shape)
-    inverse = jax.vmap(lambda c, e: cho_solve((c, True), e))(chol, eye)  # no LAPACK in steps
     weight = (train / n_train[:, None]).T[:, :, None]  # (n, K, 1)
+    # the preconditioner: the training rows' second moment of z (the columns have mean 0, so
+    # the offsets' block is 1 and the cross terms about 0); applied by triangular solves in
+    # the steps, which start after the discriminant's LAPACK calls (see ``lda_fit``)
+    solve = jax.vmap(lambda c, g: cho_solve((c, True), g))
 
     def objective(p):  # p (w + 1, K, C): the K folds' fits side by side, one matmul
         logp = jax.nn.log_softmax((za @ p.reshape(w + 1, -1)).reshape(n, n_folds, n_classes))
@@ -215,7 +210,10 @@ def logistic_logits(x: jax.Array, codes: jax.Array, slots: jax.Array, fold: jax.
         resid = (weight * (jnp.exp(logp) - onehot[:, None, :])).reshape(n, -1)
         grad = ((za.T @ resid).reshape(p.shape)
                 + penalty[:, None, None] * p / n_train[None, :, None])
-        return value, jnp.einsum("kvw,wkc->vkc", inverse, grad), logp
+        direction = jnp.concatenate([
+            jnp.transpose(solve(start.precond, jnp.transpose(grad[:w], (1, 0, 2))), (1, 0, 2)),
+            grad[w:]])
+        return value, direction, logp
 
     def step(carry, _):
         kept, value, direction, logp, eta, trial = carry
