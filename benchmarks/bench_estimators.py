@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import time
 
 import numpy as np
@@ -441,31 +442,76 @@ def labels_accuracy(seeds: int, n: int = 5000, logistic: bool = False):
     return err
 
 
-def plane_speed(repeats: int, seeds: int = 10, epochs: int = 50, n: int = 5000):
-    """Seconds for the compressed plane's I(T;Y) and its bracket of a seeds x epochs x 5-layer
-    run at n inputs (layer widths of mnist1d_cnn's recorded layers), timed on one epoch of
-    every seed and scaled to all epochs."""
-    import jax
-
+def _plane_epoch(seeds: int, n: int, with_knn: bool) -> float:
+    """Seconds for one epoch of the plane's probe part (the bracket; with ``with_knn`` the
+    supervised I(T;Y) too) over 5 layers (widths of mnist1d_cnn's recorded layers), after a
+    warm-up call that compiles every width."""
     from infoplane.plane._probe import probe_layer
 
     rng = np.random.default_rng(0)
     y = rng.integers(0, 10, n).astype(np.int32)
-    widths = (256, 256, 128, 128, 10)
     layers = [np.tanh(rng.standard_normal((seeds, n, w)) + y[None, :, None] % 3)
-              .astype(np.float32) for w in widths]
-    for with_knn, what in ((False, "the bracket alone (binning, KDE planes)"),
+              .astype(np.float32) for w in PLANE_WIDTHS]
+    for flat in layers:  # compile (4 items per compiled chunk)
+        probe_layer(flat[:4], y, 10, {}, {}, with_knn=with_knn)
+    t0 = time.perf_counter()
+    for flat in layers:
+        probe_layer(flat, y, 10, {}, {}, with_knn=with_knn)
+    return time.perf_counter() - t0
+
+
+PLANE_WIDTHS = (256, 256, 128, 128, 10)
+
+
+def plane_speed(repeats: int, seeds: int = 10, epochs: int = 50, n: int = 5000,
+                compare: str | None = None):
+    """Seconds for the plane's bracket alone and for the compressed plane's I(T;Y) with its
+    bracket, of a seeds x epochs x 5-layer run at n inputs, timed on one epoch of every seed
+    and scaled to all epochs; the median of ``repeats``. With ``compare`` (a git revision),
+    that revision's infoplane is timed too, in child processes alternating with this tree's,
+    so that both see the same load."""
+    import json
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    trees = {"this tree": root}
+    tmp = None
+    if compare:
+        tmp = tempfile.TemporaryDirectory()
+        archive = subprocess.run(["git", "-C", str(root), "archive", compare, "infoplane"],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp.name], input=archive, check=True)
+        trees = {compare: Path(tmp.name), "this tree": root}
+    print(f"\n## The plane's I(T;Y) and bracket: {seeds} seeds x {epochs} epochs x 5 layers "
+          f"(widths {PLANE_WIDTHS}), n = {n}, one epoch timed and scaled x {epochs}; median of "
+          f"{repeats}\n")
+    print("| what | " + " | ".join(trees) + " | load (1 min) |")
+    print("|---|" + "---:|" * len(trees) + "---|")
+    for with_knn, what in ((False, "the bracket alone (binning, KDE, knn planes)"),
                            (True, "supervised I(T;Y) + bracket (compressed plane)")):
-        times = []
-        for _ in range(repeats + 1):  # the first compiles
-            t0 = time.perf_counter()
-            for flat in layers:
-                probe_layer(flat, y, 10, {}, {}, with_knn=with_knn)
-            times.append(time.perf_counter() - t0)
-        t = float(np.median(times[1:])) * epochs
-        print(f"\n| {what} of a {seeds}-seed x {epochs}-epoch x 5-layer plane, n = {n} "
-              f"(widths {widths}), {len(jax.devices())} device(s), load {_load()} | "
-              f"{t:.0f} s | target <= 60 s |")
+        times: dict = {name: [] for name in trees}
+        loads = [_load()]
+        for _ in range(repeats):
+            for name, tree in trees.items():
+                code = (f"import sys; sys.path.insert(0, {str(root / 'benchmarks')!r}); "
+                        "from infoplane.cli import use_all_cpu_cores; use_all_cpu_cores(); "
+                        "import bench_estimators as b, json, infoplane; "
+                        f"assert infoplane.__file__.startswith({str(tree)!r}); "
+                        f"print(json.dumps(b._plane_epoch({seeds}, {n}, {with_knn})))")
+                env = dict(os.environ, PYTHONPATH=str(tree))
+                # run in the tree: Python puts the working folder first on the path
+                out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                                     capture_output=True, text=True, cwd=tree).stdout
+                times[name].append(json.loads(out.strip().splitlines()[-1]) * epochs)
+            loads.append(_load())
+        cells = [f"{np.median(t):.0f} s ({', '.join(f'{v:.0f}' for v in t)})"
+                 for t in times.values()]
+        print(f"| {what} | " + " | ".join(cells) + f" | {', '.join(loads)} |", flush=True)
+    if tmp is not None:
+        tmp.cleanup()
 
 
 def main(argv=None):
@@ -488,6 +534,8 @@ def main(argv=None):
                         help="--labels: also the logistic probe bound (slow)")
     parser.add_argument("--plane-speed", action="store_true",
                         help="the speed of the compressed plane's I(T;Y) and bracket")
+    parser.add_argument("--compare", metavar="REV",
+                        help="--plane-speed: also time git revision REV, side by side")
     parser.add_argument("--speed-only-compressed", action="store_true",
                         help="of the speed table, only the compressed-MI line")
     args = parser.parse_args(argv)
@@ -500,7 +548,7 @@ def main(argv=None):
     if args.labels:
         labels_accuracy(args.seeds or 2, logistic=args.logistic)
     if args.plane_speed:
-        plane_speed(max(1, args.repeats // 2))
+        plane_speed(max(1, args.repeats // 2), compare=args.compare)
     if args.speed_only_compressed:
         print(f"\n## Speed (median of {args.repeats} repeats after compilation, this machine)\n")
         print("| task | infoplane (JAX) | reference | speed-up | target |")

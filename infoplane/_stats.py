@@ -42,8 +42,10 @@ def seed_interval(values, level: float = 0.95) -> dict:
 
 
 def outside_bracket(value: np.ndarray, stderr, lower: np.ndarray, lower_stderr: np.ndarray,
-                    upper: np.ndarray, unit: str, what: str = "I(T;Y)") -> tuple[np.ndarray,
-                                                                               list[str]]:
+                    upper: np.ndarray, unit: str, what: str = "I(T;Y)",
+                    bounds: tuple[str, str] = ("the probe bound", "H(Y)"),
+                    reason: str = "the estimator misses information a cross-fitted classifier "
+                                  "proves there") -> tuple[np.ndarray, list[str]]:
     """Where plane values lie outside their bracket [lower, upper], and what to say about it.
 
     A point is outside when it is below ``lower`` (a lower bound with its standard error) or
@@ -54,7 +56,8 @@ def outside_bracket(value: np.ndarray, stderr, lower: np.ndarray, lower_stderr: 
         value, stderr: the plane's values and standard errors (None: zero), [..., layer].
         lower, lower_stderr, upper: the bracket, same shape.
         unit: the unit of all of them.
-        what: the quantity's name for the messages.
+        what: the quantity's name for the messages; bounds: the names of lower and upper;
+            reason: what a point outside means.
 
     Returns:
         (mask, one message per layer with points outside).
@@ -69,9 +72,8 @@ def outside_bracket(value: np.ndarray, stderr, lower: np.ndarray, lower_stderr: 
         b, a = int(below[..., j].sum()), int(above[..., j].sum())
         if b or a:
             gap = float(np.max(np.where(below[..., j], lower[..., j] - value[..., j], 0.0)))
-            parts = ([f"{b} below the probe bound (by up to {gap:.3g} {unit})"] if b else []) \
-                + ([f"{a} above H(Y)"] if a else [])
+            parts = ([f"{b} below {bounds[0]} (by up to {gap:.3g} {unit})"] if b else []) \
+                + ([f"{a} above {bounds[1]}"] if a else [])
             messages.append(f"{what} of layer {j} is outside its bracket at {b + a} of "
-                            f"{mask[..., j].size} points: {', '.join(parts)}; the estimator "
-                            "misses information a cross-fitted classifier proves there")
+                            f"{mask[..., j].size} points: {', '.join(parts)}; {reason}")
     return mask, messages

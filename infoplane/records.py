@@ -41,7 +41,7 @@ from .data._formats import read_npz, write_npz
 _POINT_ARRAYS = {
     "I_XT_stderr": float, "I_TY_stderr": float,
     "I_TY_lower": float, "I_TY_lower_stderr": float, "I_TY_upper": float, "I_TY_outside": bool,
-    "I_XT_lower": float, "I_XT_upper": float,
+    "I_XT_lower": float, "I_XT_upper": float, "I_XT_outside": bool,
     "dim_T": np.int64, "saturated": bool,
 }
 _UNITS = ("bits", "nats")
@@ -85,6 +85,9 @@ class InformationPlane:
             errors, or None.
         I_XT_lower, I_XT_upper: the bracket of I(X;T) for networks with Gaussian noise in
             their layers (the Kolchinsky-Tracey pair), or None.
+        I_XT_outside: bool, True where a compressed plane's I(X;T) lies outside that
+            bracket (always False for other methods, whose I_XT is another quantity), or
+            None.
         dim_T: int, the compressed width of each layer (method "compressed"), or None.
         saturated: bool, binned points with at least n / 2 bins occupied (I(X;T) near log2 n
             whatever the layer does), or None.
@@ -114,6 +117,7 @@ class InformationPlane:
     I_TY_outside: np.ndarray | None = None
     I_XT_lower: np.ndarray | None = None
     I_XT_upper: np.ndarray | None = None
+    I_XT_outside: np.ndarray | None = None
     dim_T: np.ndarray | None = None
     saturated: np.ndarray | None = None
     layers: tuple[int, ...] | None = None

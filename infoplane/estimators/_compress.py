@@ -34,14 +34,13 @@ isotropic cloud (Butakov et al. 2024). MI is invariant to this invertible linear
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
 from .._errors import InfoplaneError
 from ..defaults import COMPRESS_VARIANCE
+from ._blas import one_blas_thread as _one_blas_thread
 
 _EXACT_MAX_DIM = 256
 _OVERSAMPLE, _POWER_ITERATIONS = 10, 2
@@ -101,16 +100,6 @@ def _orthonormal(y: np.ndarray) -> np.ndarray:
     threaded QR of a tall, thin matrix is 10-40 times slower (measured on two shared cores)."""
     with _one_blas_thread():
         return np.linalg.qr(y)[0]
-
-
-@lru_cache(maxsize=1)
-def _blas_controller() -> ThreadpoolController:
-    return ThreadpoolController()  # inspects the loaded libraries once (about 10 ms)
-
-
-def _one_blas_thread():
-    """A context in which BLAS and LAPACK run on one thread."""
-    return _blas_controller().limit(limits=1, user_api="blas")
 
 
 def noise_floor(vals: np.ndarray, total: float, n: int, d: int) -> float:

@@ -41,6 +41,7 @@ import optax
 
 from .._errors import InfoplaneError, check_choice, check_positive_int, check_positive_real
 from ..defaults import PROBE_FOLDS, SEED
+from ._blas import one_blas_thread
 from ._crossfit import (
     LAMBDAS,
     SCALES,
@@ -48,7 +49,7 @@ from ._crossfit import (
     check_folds,
     fold_of_rows,
     fold_slots,
-    lda_logits,
+    lda_fit,
     logistic_logits,
     probe_summary,
 )
@@ -148,12 +149,12 @@ def probe_logits(x, codes, slots, fold, n_folds: int, n_classes: int, family: st
                  regularisation: float = 1.0) -> jax.Array:
     """Held-out log-probabilities (L, n, C) of the candidates of a closed-form or logistic
     family ("lda", "logistic" or "best": both). vmap-able."""
-    parts = []
-    if family in ("lda", "best"):
-        parts.append(lda_logits(x, codes, slots, n_classes))
-    if family in ("logistic", "best"):
-        parts.append(logistic_logits(x, codes, fold, n_folds, n_classes, regularisation))
-    return jnp.concatenate(parts) if len(parts) > 1 else parts[0]
+    lda = lda_fit(x, codes, slots, n_classes)  # the logistic fit starts from it
+    if family == "lda":
+        return lda.logits
+    logistic = logistic_logits(x, codes, slots, fold, n_folds, n_classes, regularisation,
+                               start=lda)
+    return jnp.concatenate([lda.logits, logistic]) if family == "best" else logistic
 
 
 def probe_bound_nats(x, codes, slots, fold, n_folds: int, n_classes: int,
@@ -172,7 +173,7 @@ def probe_bound_nats(x, codes, slots, fold, n_folds: int, n_classes: int,
     counts = jnp.bincount(codes, length=n_classes)
     log_p = jnp.log(jnp.maximum(counts, 1) / n)
     h_y = -jnp.sum(jnp.where(counts > 0, counts / n * log_p, 0.0))
-    terms, _ = calibrate(lda_logits(x, codes, slots, n_classes, lambdas, solver), codes,
+    terms, _ = calibrate(lda_fit(x, codes, slots, n_classes, lambdas, solver).logits, codes,
                          fold, n_folds, scales)
     constant = jnp.all(jnp.std(x, axis=0) == 0)
     bound = jnp.where(constant, 0.0, h_y - jnp.mean(terms))
@@ -181,7 +182,7 @@ def probe_bound_nats(x, codes, slots, fold, n_folds: int, n_classes: int,
 
 
 _probe_jit = jax.jit(probe_logits, static_argnames=("n_folds", "n_classes", "family"))
-_calibrate_jit = jax.jit(calibrate, static_argnames=("n_folds", "scales"))
+_calibrate_jit = jax.jit(calibrate, static_argnames=("n_folds", "scales", "steps"))
 
 
 def crossfit_probe(x: np.ndarray, codes: np.ndarray, n_classes: int, *, family: str,
@@ -196,7 +197,7 @@ def crossfit_probe(x: np.ndarray, codes: np.ndarray, n_classes: int, *, family: 
     if family == "mlp":
         logits, warn = _mlp_logits(x, codes, fold, folds, hidden, steps, seed)
     else:
-        with jax.enable_x64(True):
+        with jax.enable_x64(True), one_blas_thread():
             logits = np.asarray(_probe_jit(jnp.asarray(x), jnp.asarray(codes),
                                            jnp.asarray(slots), jnp.asarray(fold), folds,
                                            n_classes, family, regularisation))

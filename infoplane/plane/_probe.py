@@ -9,15 +9,18 @@ on the probe's held-out log-odds s (``estimators.supervised``) comes too. The pr
 the kNN (method "compressed", whose I(T;Y) this is) family "best", per fold the shrinkage
 discriminant or the logistic regression of ``estimators._crossfit``, chosen on the other
 folds; else family "lda", the discriminant alone: closed form, with no iterations, so that the
-bracket adds little to the cost of the binning and KDE planes (the logistic fit is about 50
-times the discriminant's cost at 256 units and 10 classes). A bound either way. One compiled program
-per layer width runs the items of a chunk one after another (``lax.map``: a probe holds a few
-(n, w) arrays).
+bracket adds little to the cost of the binning and KDE planes (the logistic fit, 20
+preconditioned steps from the discriminant, costs several times as much). A bound either way.
+One compiled program per layer width runs the items of a chunk one after another
+(``lax.map``: a probe holds a few (n, w) arrays).
 
 One device. Unlike the other plane kernels, the chunks are not split over the local devices:
-two device programs that both run batched LAPACK factorisations (the discriminant's
-Cholesky) wait on each other in jaxlib's CPU thread pool and can hang for good (seen with
-two host devices, jax 0.10.2). On one device the factorisations still use every core.
+jaxlib 0.10's batched LAPACK kernels (the discriminant's Cholesky) wait for their batch on
+XLA's thread pool, and two such calls running at once, one per device, take both threads of
+two cores and hang for good (seen in gdb; within one program the probe makes a single
+Cholesky call for the same reason, ``_crossfit.lda_fit``). On one device XLA spreads the Gram
+matrices over every core; BLAS and LAPACK run on one thread (``one_blas_thread``: the threaded
+OpenBLAS made a 256 x 256 Cholesky ten times slower on two busy cores).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import numpy as np
 
 from .. import defaults
 from .._errors import InfoplaneError
+from ..estimators._blas import one_blas_thread
 from ..estimators._crossfit import calibrate, check_folds, fold_of_rows, fold_slots
 from ..estimators._knn_kernels import block_rows, mixed_nats
 from ..estimators.probe import probe_logits
@@ -95,10 +99,11 @@ def probe_layer(flat: np.ndarray, codes: np.ndarray, n_classes: int, settings: d
                "family": family}
     shared = tuple(jnp.asarray(a) for a in (codes, slots, fold))
     outs = []
-    for part, count in _chunks(flat, _ITEMS):
-        result = _probe_jit(jnp.asarray(part.astype(np.float32, copy=False)), *shared,
-                            **statics)
-        outs.append(np.stack([np.asarray(v)[:count] for v in result]))
+    with one_blas_thread():
+        for part, count in _chunks(flat, _ITEMS):
+            result = _probe_jit(jnp.asarray(part.astype(np.float32, copy=False)), *shared,
+                                **statics)
+            outs.append(np.stack([np.asarray(v)[:count] for v in result]))
     out = np.concatenate(outs, axis=1).astype(np.float64) / math.log(2)
     return out[0], out[1], out[2]
 

@@ -51,9 +51,12 @@ H(Y) - CE of a cross-fitted, calibrated shrinkage discriminant (``_probe``; Barb
 2003; for "compressed" the better of it and a logistic regression, per fold), a lower bound
 on I(T;Y) with its standard error (I_TY_lower_stderr), and I_TY_upper = H(Y). I_TY_outside
 marks the points whose I(T;Y) lies outside [I_TY_lower, I_TY_upper] by more than twice the
-combined standard error + 0.01 bit (``_checks.outside_bracket``), and a warning per layer
+combined standard error + 0.01 bit (``_stats.outside_bracket``), and a warning per layer
 counts them. The probe's folds and seed are not plane settings: the bracket uses
 ``defaults.PROBE_FOLDS`` folds and the plane's ``seed`` (``defaults.SEED`` without one).
+For a network with Gaussian noise in its measured layers, ``network_noise_var`` adds the
+bracket of I(X;T): I_XT_lower and I_XT_upper, the Kolchinsky-Tracey pair (``_noisy``), and
+I_XT_outside; the activations are then the layers' noise-free values.
 
 Only "compressed" takes ``inputs``; the other methods reject them (they see only T and Y).
 Standard errors: anchored KDE and compressed give them; binning (an exact plug-in value of
@@ -87,12 +90,13 @@ from ._checks import (
 )
 from ._compressed import compress_inputs, compressed_layer
 from ._methods import layer_plane
+from ._noisy import check_network_noise, noisy_layer_bracket
 from ._probe import probe_layer
 
 
 def plane_from_activations(activations, labels, *, method: str = "binning", unit: str = "bits",
                            progress: bool = False, inputs=None, layer_names=None,
-                           **settings) -> InformationPlane:
+                           network_noise_var=None, **settings) -> InformationPlane:
     """I(X;T) and I(T;Y) of every layer, epoch (and seed) from raw activations.
 
     Args:
@@ -107,6 +111,10 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
             activations were recorded on, in the same order; flattened per example.
         layer_names: [layer] the layers' names in errors and warnings (default their indices,
             0, 1, ...).
+        network_noise_var: for a network with Gaussian noise in its measured layers, the
+            noise's variance (one number, or one per layer; in the layers' units) and then
+            ``activations`` are the layers' noise-free values: adds the I(X;T) bracket (module
+            docstring). None (default): a deterministic network, no I(X;T) bracket.
         **settings: the method's settings: binning rule, n_bins, low, high; KDE noise_var,
             anchors (average the terms of that many rows, drawn with anchor_seed, instead of
             all n: cost anchors / n of the exact value, with a standard error); knn k,
@@ -127,7 +135,9 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
         far below zero or above H(X) or H(Y) (``_checks.negative_estimates``,
         ``_checks.above_ceiling``). Every method adds the bracket (module docstring):
         I_TY_lower, I_TY_lower_stderr, I_TY_upper and I_TY_outside, and a warning per
-        layer with points outside it.
+        layer with points outside it. With ``network_noise_var`` also I_XT_lower,
+        I_XT_upper and I_XT_outside (the Kolchinsky-Tracey pair of a noisy network,
+        ``_noisy``); None without it.
 
     Raises:
         InfoplaneError: unknown method or settings, bad shapes, labels of the wrong length,
@@ -139,6 +149,7 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
                              "and the labels); only method 'compressed' uses them")
     check_unit(unit)
     layers, _, names = check_layers(activations, layer_names)
+    noise = check_network_noise(network_noise_var, len(layers))
     n_seeds, n_epochs, n = layers[0].shape[:3]
     codes, n_classes = check_labels(labels, n)
     used: dict = {}
@@ -195,9 +206,39 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
                 f"at {count} point{'s' * (count != 1)} a layer's compressed code determines "
                 "the inputs' (collinear normal scores, e.g. a layer that copies the inputs): "
                 "I(X;T) is set to its ceiling H(X) there")
+    warnings += outside
+    xt = {}
+    if noise is not None:  # the I(X;T) bracket of a noisy network (``_noisy``)
+        xt = _xt_bracket(layers, codes, n_classes, noise, ixt, se_xt, method, unit, warnings)
+        used["network_noise_var"] = noise
     return InformationPlane(
         I_XT=ixt, I_TY=ity, epochs=np.arange(n_epochs), layer_names=tuple(names),
         H_Y=h_y * scale, method=method, unit=unit, settings=used, I_XT_stderr=se_xt,
         I_TY_stderr=se_ty, I_TY_lower=lower, I_TY_lower_stderr=lower_se, I_TY_upper=upper,
         I_TY_outside=outside_mask, dim_T=dim_t, saturated=saturated,
-        warnings=tuple(warnings + outside))
+        warnings=tuple(warnings), **xt)
+
+
+def _xt_bracket(layers, codes, n_classes, noise, ixt, se_xt, method, unit, warnings
+                ) -> dict:
+    """I_XT_lower, I_XT_upper and I_XT_outside [seed, epoch, layer] of every point
+    (``_noisy``); ``warnings`` is extended by the layers with points outside. Only
+    "compressed" estimates the noisy layer's I(X;T); the other methods' I_XT is another
+    quantity, and no point of theirs is marked."""
+    scale = math.log(2) if unit == "nats" else 1.0
+    n_seeds, n_epochs = layers[0].shape[:2]
+    pairs = [noisy_layer_bracket(layer.reshape((-1,) + layer.shape[2:]), codes, n_classes, v,
+                                 li, n_seeds) for li, (layer, v) in enumerate(zip(layers, noise,
+                                                                                   strict=True))]
+    out = {name: np.stack([p[i].reshape(n_seeds, n_epochs) for p in pairs], axis=-1) * scale
+           for i, name in enumerate(("I_XT_lower", "I_XT_upper"))}
+    if method == "compressed":
+        out["I_XT_outside"], messages = outside_bracket(
+            ixt, se_xt, out["I_XT_lower"], np.zeros_like(out["I_XT_lower"]),
+            out["I_XT_upper"], unit, what="I(X;T)",
+            bounds=("the Kolchinsky-Tracey lower bound", "their upper bound"),
+            reason="the noisy layer's I(X;T) lies between these bounds")
+        warnings += messages
+    else:
+        out["I_XT_outside"] = np.zeros(out["I_XT_lower"].shape, bool)
+    return out

@@ -77,6 +77,9 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progres
         out_name: if given, also write the plane to ``run_dir/<out_name>.npz`` atomically
             (``InformationPlane.to_npz``: the names of information.npz, with the 95%
             intervals of the seed mean I_XT_ci95 and I_TY_ci95 [2, epoch, layer]).
+            With ``network_noise_var`` (in settings) the plane has the I(X;T) bracket too
+            (I_XT_lower, I_XT_upper, I_XT_outside); it needs noise-free recordings, and a run
+            trained with ``noise_eval`` records one draw of its noise.
         trust: also run the trust check of the plane's estimator at the run's sizes and write
             ``trust_<name>.md`` and ``.json`` into the run folder (``trust.write_trust``;
             name = out_name without its "information_" prefix, else the method).
@@ -94,6 +97,7 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progres
     record = list(config.get("record_layers") or [])
     epochs, acts = read_activations(run_dir, record or None)
     labels, h_x, inputs = _run_data(run_dir, config, method == "compressed")
+    noise_var = settings.pop("network_noise_var", None)
     if method == "binning" and not settings:
         settings = _run_bins(config)
     info_path = run_dir / "information.npz"
@@ -101,7 +105,8 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progres
     names = (tuple(info.layer_names[li] for li in record) if info is not None
              else tuple(f"layer_{li}" for li in record))
     plane = plane_from_activations(acts, labels, method=method, unit="bits", progress=progress,
-                                   inputs=inputs, layer_names=names, **settings)
+                                   inputs=inputs, layer_names=names,
+                                   network_noise_var=noise_var, **settings)
     h_x, h_y = _entropies(info, labels, h_x)
     out = replace(plane, epochs=epochs, layers=tuple(record), H_X=h_x, H_Y=h_y,
                   provenance=provenance(method=method, settings=plane.settings,

@@ -186,7 +186,9 @@ def information_plane(ax, plane: InformationPlane, *, cmap="viridis",
       standard error of the estimates (I_XT_stderr, I_TY_stderr; of the seed mean,
       sqrt(sum of squares) / S, when averaged), else nothing;
     - the bracket of I(T;Y) (I_TY_lower, I_TY_outside): the probe bound dotted under each
-      layer, the points outside crossed out (``_bracket.draw_bracket``);
+      layer, the points outside crossed out (``_bracket.draw_bracket``); for a noisy network
+      that of I(X;T) too (I_XT_lower, I_XT_upper, I_XT_outside): each layer's two bounds
+      dashed at its I(T;Y), the points outside crossed out;
     - points above a ceiling (I(X;T) > H(X), else log2 n where only the number of inputs n
       is known from the settings; I(T;Y) > H(Y)) ringed in red and counted in the legend: no
       true value lies there.
@@ -234,9 +236,10 @@ def information_plane(ax, plane: InformationPlane, *, cmap="viridis",
         cx, cy, hx, hy, band = unc
         handles.append(draw_ellipses(ax, cx[:, shown], cy[:, shown], hx[:, shown],
                                      hy[:, shown], label=band))
-    if plane.I_TY_lower is not None:
+    if plane.I_TY_lower is not None or plane.I_XT_lower is not None:
         handles += draw_bracket(ax, ixt, ity, plane.I_TY_lower, plane.I_TY_outside,
-                                mean_over_seeds=mean_over_seeds)
+                                mean_over_seeds=mean_over_seeds, I_XT_lower=plane.I_XT_lower,
+                                I_XT_upper=plane.I_XT_upper, I_XT_outside=plane.I_XT_outside)
     if mark_epoch is not None:
         i = nearest_logged_epoch(e, mark_epoch, "mark_epoch")
         handles.append(_draw_marked_epoch(ax, ixt, ity, e, i, size=size, label=mark_label))
