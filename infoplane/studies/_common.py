@@ -14,6 +14,9 @@ from ..runs import provenance, write_json
 from ..training import RunConfig
 from ._registry import FINDINGS
 
+# The hidden widths of the IDNNs network, 12-10-7-5-4-3-2, at a study's default and full scales.
+IDNNS_HIDDEN = (10, 7, 5, 4, 3)
+
 
 def scaled_config(base: RunConfig, sizes: Mapping, overrides: Mapping | None) -> RunConfig:
     """The study's configuration: ``base`` with the sizes of a scale, then the user's

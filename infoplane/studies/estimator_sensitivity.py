@@ -48,7 +48,7 @@ from ..plotting import (
 )
 from ..runs import read_activations, write_npz
 from ..training import preset, train
-from ._common import claim, out_dir, scaled_config, within, write_results
+from ._common import IDNNS_HIDDEN, claim, out_dir, scaled_config, within, write_results
 from ._registry import Sizes, Study, sizes_at
 from .saxe2018_activations import estimate_plane, saved_plane
 
@@ -58,9 +58,12 @@ NOISE_VARS = (1e-3, 1e-2, NOISE_VAR)  # the ibsgd notebook's, between, Saxe et a
 SATURATED = 0.99  # a layer is "saturated" when its I(X;T) >= 99% of H(X) = log2 n
 COMPRESSES_BITS = 0.5  # as in saxe2018_activations: a fall of >= 0.5 bit after the peak
 
-SCALES = {"quick": Sizes({"seeds": 2, "epochs": 60, "schedule_value": 5}),
-          "default": Sizes({"seeds": 4, "epochs": 8000, "schedule_value": 30}),
-          "full": Sizes({"seeds": 50, "epochs": 8000, "schedule_value": 60})}
+# quick: fewer and narrower layers, each layer width compiles the plane's estimators once
+SCALES = {"quick": Sizes({"hidden": (5, 3), "seeds": 2, "epochs": 60, "schedule_value": 5}),
+          "default": Sizes({"hidden": IDNNS_HIDDEN, "seeds": 4, "epochs": 8000,
+                            "schedule_value": 30}),
+          "full": Sizes({"hidden": IDNNS_HIDDEN, "seeds": 50, "epochs": 8000,
+                         "schedule_value": 60})}
 
 
 def estimators() -> dict[str, tuple[str, dict]]:

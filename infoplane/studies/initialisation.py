@@ -40,7 +40,7 @@ from ..plane import plane_from_run
 from ..plotting import information_plane_grid, paper_style, save_figure
 from ..runs import read_activations
 from ..training import preset, train
-from ._common import claim, near, out_dir, scaled_config, write_results
+from ._common import IDNNS_HIDDEN, claim, near, out_dir, scaled_config, write_results
 from ._registry import ConditionSizes, Study, sizes_at
 
 INITS = {"zeros": "zero", "normal": "normal, std 0.01", "glorot_uniform": "Glorot uniform",
@@ -52,15 +52,16 @@ BINS = {"tanh": {"bin_rule": BIN_RULE, "n_bins": N_BINS, "bin_low": BIN_LOW,
         "relu": {"bin_rule": DATA_BIN_RULE, "n_bins": GLOBAL_N_BINS}}
 
 
+# quick: fewer and narrower layers, each layer width compiles the plane's estimators once
 SCALES = {
-    "quick": ConditionSizes({"seeds": 2, "epochs": 40, "schedule": "log",
+    "quick": ConditionSizes({"hidden": (5, 3), "seeds": 2, "epochs": 40, "schedule": "log",
                              "schedule_value": 12},
                             (("tanh", "zeros"), ("relu", "he_normal"))),
-    "default": ConditionSizes({"seeds": 3, "epochs": 2000, "schedule": "log",
-                               "schedule_value": 60}, CONDITIONS),
+    "default": ConditionSizes({"hidden": IDNNS_HIDDEN, "seeds": 3, "epochs": 2000,
+                               "schedule": "log", "schedule_value": 60}, CONDITIONS),
     # the IDNNs schedule takes no value
-    "full": ConditionSizes({"seeds": 20, "epochs": 8000, "schedule": "idnns",
-                            "schedule_value": None}, CONDITIONS),
+    "full": ConditionSizes({"hidden": IDNNS_HIDDEN, "seeds": 20, "epochs": 8000,
+                            "schedule": "idnns", "schedule_value": None}, CONDITIONS),
 }
 
 

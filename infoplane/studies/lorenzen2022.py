@@ -70,16 +70,20 @@ class Lorenzen2022Sizes:
     """The study's sizes at one scale (every scale runs the same code).
 
     Attributes:
+        hidden: the hidden widths of the tanh and relu networks (the paper's 10-7-5-4-3).
         seeds, epochs, every: the quantised runs of tanh and relu (the plane every ``every``
             epochs).
+        bn_hidden: the bottleneck network's hidden widths, the two-unit bottleneck last.
         bn_seeds, bn_epochs, bn_every: the bottleneck's.
         float_seeds, float_logs: the float runs binned (seeds, log-spaced logged epochs).
         est_seeds, est_logs: the quantised runs whose layers are recorded for the estimators.
     """
 
+    hidden: tuple[int, ...]
     seeds: int
     epochs: int
     every: int
+    bn_hidden: tuple[int, ...]
     bn_seeds: int
     bn_epochs: int
     bn_every: int
@@ -90,15 +94,16 @@ class Lorenzen2022Sizes:
 
 
 SCALES = {
-    "quick": Lorenzen2022Sizes(seeds=2, epochs=40, every=10, bn_seeds=2, bn_epochs=6,
-                               bn_every=2, float_seeds=2, float_logs=6, est_seeds=1,
-                               est_logs=3),
-    "default": Lorenzen2022Sizes(seeds=10, epochs=1500, every=10, bn_seeds=5, bn_epochs=150,
-                                 bn_every=2, float_seeds=3, float_logs=30, est_seeds=1,
-                                 est_logs=6),
-    "full": Lorenzen2022Sizes(seeds=20, epochs=4000, every=20, bn_seeds=10, bn_epochs=400,
-                              bn_every=4, float_seeds=5, float_logs=40, est_seeds=2,
-                              est_logs=8),
+    # fewer and narrower layers: each layer width compiles every estimator once
+    "quick": Lorenzen2022Sizes(hidden=(5, 3), seeds=2, epochs=40, every=10,
+                               bn_hidden=(16, 2), bn_seeds=2, bn_epochs=6, bn_every=2,
+                               float_seeds=2, float_logs=6, est_seeds=1, est_logs=3),
+    "default": Lorenzen2022Sizes(hidden=(10, 7, 5, 4, 3), seeds=10, epochs=1500, every=10,
+                                 bn_hidden=(64, 32, 2), bn_seeds=5, bn_epochs=150, bn_every=2,
+                                 float_seeds=3, float_logs=30, est_seeds=1, est_logs=6),
+    "full": Lorenzen2022Sizes(hidden=(10, 7, 5, 4, 3), seeds=20, epochs=4000, every=20,
+                              bn_hidden=(64, 32, 2), bn_seeds=10, bn_epochs=400, bn_every=4,
+                              float_seeds=5, float_logs=40, est_seeds=2, est_logs=8),
 }
 
 
@@ -107,13 +112,13 @@ def setting_config(setting: str, sizes: Lorenzen2022Sizes, *, quantised: bool = 
     """The protocol of one setting at the given sizes (``SCALES``), quantised to ``BITS`` or
     in float."""
     if setting == "bottleneck":
-        config = RunConfig(dataset="mnist1d", hidden=(64, 32, 2), activation="tanh",
+        config = RunConfig(dataset="mnist1d", hidden=sizes.bn_hidden, activation="tanh",
                            init="glorot_uniform", learning_rate=1e-3,
                            seeds=sizes.bn_seeds, epochs=sizes.bn_epochs,
                            schedule_value=sizes.bn_every)
     else:
-        config = RunConfig(activation=setting, learning_rate=1e-4, seeds=sizes.seeds,
-                           epochs=sizes.epochs, schedule_value=sizes.every)
+        config = RunConfig(activation=setting, hidden=sizes.hidden, learning_rate=1e-4,
+                           seeds=sizes.seeds, epochs=sizes.epochs, schedule_value=sizes.every)
     return config.replace(batch_size=256, split="stratified", batch_order="shuffle",
                           schedule="every", quantize_bits=BITS if quantised else None)
 

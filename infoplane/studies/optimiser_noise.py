@@ -52,7 +52,7 @@ from ..data import load_dataset, split
 from ..defaults import BIN_HIGH, BIN_LOW, BIN_RULE, GLOBAL_N_BINS, N_BINS
 from ..plane import plane_from_run
 from ..training import preset, train
-from ._common import claim, out_dir, scale_kind, scaled_config, write_results
+from ._common import IDNNS_HIDDEN, claim, out_dir, scale_kind, scaled_config, write_results
 from ._optimiser_noise_figures import compression_figure, planes_figure
 from ._registry import ConditionSizes, Study, sizes_at
 
@@ -71,14 +71,15 @@ GLOBAL = {"rule": "global", "n_bins": GLOBAL_N_BINS}  # relu: re-binned after tr
 COMPRESSES = 0.5  # bits of I(X;T) lost from the peak that count as compression
 
 
+# quick: fewer and narrower layers, each layer width compiles the plane's estimators once
 SCALES = {
-    "quick": ConditionSizes({"seeds": 2, "epochs": 30, "schedule": "log",
+    "quick": ConditionSizes({"hidden": (5, 3), "seeds": 2, "epochs": 30, "schedule": "log",
                              "schedule_value": 8},
                             (("tanh", "sgd32"), ("tanh", "gd"), ("relu", "gd"))),
-    "default": ConditionSizes({"seeds": 5, "epochs": 2000, "schedule": "log",
-                               "schedule_value": 40}, CONDITIONS),
-    "full": ConditionSizes({"seeds": 10, "epochs": 4000, "schedule": "log",
-                            "schedule_value": 50}, CONDITIONS),
+    "default": ConditionSizes({"hidden": IDNNS_HIDDEN, "seeds": 5, "epochs": 2000,
+                               "schedule": "log", "schedule_value": 40}, CONDITIONS),
+    "full": ConditionSizes({"hidden": IDNNS_HIDDEN, "seeds": 10, "epochs": 4000,
+                            "schedule": "log", "schedule_value": 50}, CONDITIONS),
 }
 
 

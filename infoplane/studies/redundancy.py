@@ -43,7 +43,7 @@ import numpy as np
 from ..analysis import seed_interval, total_correlation
 from ..runs import read_activations
 from ..training import preset, train
-from ._common import claim, out_dir, scale_kind, scaled_config, write_results
+from ._common import IDNNS_HIDDEN, claim, out_dir, scale_kind, scaled_config, write_results
 from ._redundancy_figures import curves_figure, finals_figure
 from ._registry import ConditionSizes, Study, sizes_at
 
@@ -55,13 +55,14 @@ CONDITIONS = {
 }
 
 
+# quick: fewer and narrower layers, each layer width compiles the plane's estimators once
 SCALES = {
-    "quick": ConditionSizes({"seeds": 2, "epochs": 30, "schedule": "log",
+    "quick": ConditionSizes({"hidden": (5, 3), "seeds": 2, "epochs": 30, "schedule": "log",
                              "schedule_value": 6}, ("baseline", "noise_0.3")),
-    "default": ConditionSizes({"seeds": 5, "epochs": 3000, "schedule": "log",
-                               "schedule_value": 40}, tuple(CONDITIONS)),
-    "full": ConditionSizes({"seeds": 10, "epochs": 4000, "schedule": "log",
-                            "schedule_value": 50}, tuple(CONDITIONS)),
+    "default": ConditionSizes({"hidden": IDNNS_HIDDEN, "seeds": 5, "epochs": 3000,
+                               "schedule": "log", "schedule_value": 40}, tuple(CONDITIONS)),
+    "full": ConditionSizes({"hidden": IDNNS_HIDDEN, "seeds": 10, "epochs": 4000,
+                            "schedule": "log", "schedule_value": 50}, tuple(CONDITIONS)),
 }
 
 

@@ -35,7 +35,7 @@ from ..defaults import BIN_HIGH, BIN_LOW, N_BINS
 from ..plane import plane_from_run
 from ..plotting import EPOCH_LABEL, information_plane_grid, paper_style, save_figure
 from ..training import preset, train
-from ._common import claim, out_dir, scaled_config, within, write_results
+from ._common import IDNNS_HIDDEN, claim, out_dir, scaled_config, within, write_results
 from ._registry import ConditionSizes, Study, sizes_at
 
 NOISE_STD = 0.1
@@ -47,13 +47,14 @@ CONDITIONS = {
 }
 
 
+# quick: fewer and narrower layers, each layer width compiles the plane's estimators once
 SCALES = {
-    "quick": ConditionSizes({"seeds": 2, "epochs": 40, "schedule": "log",
+    "quick": ConditionSizes({"hidden": (5, 3), "seeds": 2, "epochs": 40, "schedule": "log",
                              "schedule_value": 8}, ("baseline", "unit_noise")),
-    "default": ConditionSizes({"seeds": 4, "epochs": 3000, "schedule": "log",
-                               "schedule_value": 40}, tuple(CONDITIONS)),
-    "full": ConditionSizes({"seeds": 20, "epochs": 8000, "schedule": "log",
-                            "schedule_value": 60}, tuple(CONDITIONS)),
+    "default": ConditionSizes({"hidden": IDNNS_HIDDEN, "seeds": 4, "epochs": 3000,
+                               "schedule": "log", "schedule_value": 40}, tuple(CONDITIONS)),
+    "full": ConditionSizes({"hidden": IDNNS_HIDDEN, "seeds": 20, "epochs": 8000,
+                            "schedule": "log", "schedule_value": 60}, tuple(CONDITIONS)),
 }
 
 

@@ -43,7 +43,7 @@ from ..defaults import BIN_HIGH, BIN_LOW, BIN_RULE, GLOBAL_N_BINS, N_BINS, NOISE
 from ..plane import plane_from_activations
 from ..runs import read_activations, read_npz, write_npz
 from ..training import preset, train
-from ._common import claim, out_dir, scaled_config, write_results
+from ._common import IDNNS_HIDDEN, claim, out_dir, scaled_config, write_results
 from ._registry import Study, sizes_at
 from ._saxe2018_figures import BOUNDED, ESTIMATOR_TITLES, figures
 
@@ -70,14 +70,13 @@ class Saxe2018Sizes:
     activations: tuple[str, ...]
 
 
-_HIDDEN = (10, 7, 5, 4, 3)  # the paper's network, 12-10-7-5-4-3-2
 SCALES = {
     "quick": Saxe2018Sizes({"seeds": 2, "epochs": 60, "schedule_value": 5, "hidden": (5, 3)},
                            ("tanh", "relu")),
     "default": Saxe2018Sizes({"seeds": 4, "epochs": 10000, "schedule_value": 40,
-                              "hidden": _HIDDEN}, ACTIVATIONS),
+                              "hidden": IDNNS_HIDDEN}, ACTIVATIONS),
     "full": Saxe2018Sizes({"seeds": 50, "epochs": 10000, "schedule_value": 60,
-                           "hidden": _HIDDEN}, ACTIVATIONS),
+                           "hidden": IDNNS_HIDDEN}, ACTIVATIONS),
 }
 
 
