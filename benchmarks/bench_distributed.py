@@ -50,11 +50,11 @@ def child(seeds: int, epochs: int, dump: str, coordinator: str | None, pid: int,
     info = train(preset("tishby2017").replace(seeds=seeds, epochs=epochs),
                  out, progress=False,
                  overwrite=True)
-    timings = {"compile_s": float(info["compile_seconds"]), "train_s": float(info["train_seconds"]),
+    timings = {"compile_s": float(info.compile_seconds), "train_s": float(info.train_seconds),
                **{k: round(v, 3) for k, v in spent.items()}, **thread_cpu()}
     every = _gather_all(timings) if coordinator else [timings]
     if jax.process_index() == 0:
-        np.save(dump, info["I_XT"])
+        np.save(dump, info.plane.I_XT)
         summed = {k: sum(t.get(k, 0.0) for t in every) for k in every[0] if k.startswith("thr_")}
         print(json.dumps({**every[0], **summed, "cpu_s": sum(t["cpu_s"] for t in every),
                           "gather_s": max(t["gather_s"] for t in every)}), flush=True)

@@ -73,7 +73,7 @@ def stages(full: bool, out: Path) -> None:
     w, c = time.perf_counter(), time.process_time()
     info = train(config, out, overwrite=True, progress=False)
     wall, cpu = time.perf_counter() - w, time.process_time() - c
-    compile_s, train_s = float(info["compile_seconds"]), float(info["train_seconds"])
+    compile_s, train_s = float(info.compile_seconds), float(info.train_seconds)
     clock.add("data, program set-up, initial state", wall - compile_s - train_s, float("nan"))
     clock.add("compilation", compile_s, float("nan"))
     clock.add(f"training, plane included ({config.seeds} x {config.epochs})", train_s,
@@ -136,15 +136,14 @@ def post_child(run: str, out: str, idle: float) -> None:
 
     from infoplane import InfoplaneError
     from infoplane.plotting import animate_plane, run_figures
-    from infoplane.runs import read_information
+    from infoplane.runs import read_run
 
-    info = read_information(run)
+    info = read_run(run)
     gif = Path(out) / "plane.gif"
     if importlib.util.find_spec("infoplane.plotting._background") is None:
         t0 = time.perf_counter()
         run_figures(info, out)
-        animate_plane(info["I_XT"], info["I_TY"], info["epochs"], gif, H_X=info["H_X"],
-                      H_Y=info["H_Y"], layer_names=info["layer_names"])
+        animate_plane(info.plane, gif)
         print(time.perf_counter() - t0)
         return
     from infoplane.plotting._background import BackgroundDrawer

@@ -67,10 +67,10 @@ def cnn_child(seeds: int, epochs: int) -> None:
         wall = time.perf_counter() - t0
         disk = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(out) for f in fs)
     print(json.dumps({
-        "seeds": seeds, "epochs": epochs, "logged": int(info["epochs"].size),
-        "compile_s": float(info["compile_seconds"]), "train_s": float(info["train_seconds"]),
+        "seeds": seeds, "epochs": epochs, "logged": int(info.plane.epochs.size),
+        "compile_s": float(info.compile_seconds), "train_s": float(info.train_seconds),
         "wall_s": wall, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "disk_mb": disk / 2**20, "test_acc": float(info["test_acc"][:, -1].mean()),
+        "disk_mb": disk / 2**20, "test_acc": float(info.history.test_acc[:, -1].mean()),
     }))
 
 

@@ -177,9 +177,9 @@ def ours_child(seeds: int, epochs: int) -> None:
 
     info = train(preset("tishby2017").replace(seeds=seeds, epochs=epochs), None,
                  progress=False)
-    print(json.dumps({"logged": int(info["epochs"].size),
-                      "train_s": float(info["train_seconds"]),
-                      "final_I_XT": info["I_XT"][:, -1].mean(axis=0).tolist()}))
+    print(json.dumps({"logged": int(info.plane.epochs.size),
+                      "train_s": float(info.train_seconds),
+                      "final_I_XT": info.plane.I_XT[:, -1].mean(axis=0).tolist()}))
 
 
 def run_ours(seeds: int, epochs: int) -> dict:

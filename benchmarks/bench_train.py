@@ -34,10 +34,10 @@ def child(seeds: int, epochs: int) -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({
         "seeds": seeds, "epochs": epochs, "devices": len(jax.devices()),
-        "logged": int(info["epochs"].size),
-        "compile_s": float(info["compile_seconds"]), "train_s": float(info["train_seconds"]),
+        "logged": int(info.plane.epochs.size),
+        "compile_s": float(info.compile_seconds), "train_s": float(info.train_seconds),
         "wall_s": wall, "peak_mb": peak_mb,
-        "ms_per_seed_epoch": 1e3 * float(info["train_seconds"]) / (seeds * epochs),
+        "ms_per_seed_epoch": 1e3 * float(info.train_seconds) / (seeds * epochs),
     }))
 
 

@@ -45,7 +45,8 @@ if TYPE_CHECKING:
     from .estimators.trust import format_trust_table, trust_check
     from .integrations import Recorder
     from .plane import plane_from_activations, plane_from_npz, plane_from_run
-    from .runs import read_information
+    from .records import InformationPlane, RunResult, TrainingHistory
+    from .runs import read_information, read_run
     from .training import PRESETS, Model, RunConfig, TrainingDiverged, preset, quantise, train
 
 # the module of each public name, imported on first use (``_lazy``): ``import infoplane``
@@ -63,7 +64,8 @@ _MODULES = {
     ".estimators.trust": ("format_trust_table", "trust_check"),
     ".integrations": ("Recorder",),
     ".plane": ("plane_from_activations", "plane_from_npz", "plane_from_run"),
-    ".runs": ("read_information",),
+    ".records": ("InformationPlane", "RunResult", "TrainingHistory"),
+    ".runs": ("read_information", "read_run"),
     ".training": (
         "PRESETS", "Model", "RunConfig", "TrainingDiverged", "preset", "quantise", "train",
     ),
@@ -75,9 +77,12 @@ __all__ = [
     "Dataset",
     "Estimate",
     "InfoplaneError",
+    "InformationPlane",
     "Model",
     "Recorder",
     "RunConfig",
+    "RunResult",
+    "TrainingHistory",
     "TrainingDiverged",
     "conditional_entropy",
     "conditional_mutual_information",
@@ -100,6 +105,7 @@ __all__ = [
     "quantise",
     "read_activations",
     "read_information",
+    "read_run",
     "read_inputs",
     "read_labels",
     "split",

@@ -2,9 +2,10 @@
 compresses, what a run reached, and when the gradient signal-to-noise ratio drops. Numbers
 only; ``plotting`` draws them.
 
-Arrays are those of ``information.npz``: ``I_XT`` and ``I_TY`` [seed, logged_epoch, layer] in
-bits (a missing seed axis, [logged_epoch, layer], is one run), ``epochs`` [logged_epoch],
-accuracies [seed, logged_epoch], gradient statistics [seed, logged_epoch, layer].
+Arrays are those of the records (``infoplane.records``): ``I_XT`` and ``I_TY`` [seed,
+logged_epoch, layer] in bits (a missing seed axis, [logged_epoch, layer], is one run),
+``epochs`` [logged_epoch], accuracies [seed, logged_epoch], gradient statistics [seed,
+logged_epoch, layer].
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 from ._errors import InfoplaneError
 from ._stats import seed_interval  # noqa: F401  (public here: analysis.seed_interval)
 from .estimators.bins import Bins
+from .records import RunResult
 
 
 def check_epochs(epochs) -> np.ndarray:
@@ -105,18 +107,22 @@ def compression(I_XT, epochs=None, *, after=None) -> dict:
     return out
 
 
-def run_summary(info: dict) -> dict:
-    """What the comparative studies report of each run: final train and test accuracy (seed
-    means, and the test accuracy's spread over seeds), the seed-mean final I(X;T) and I(T;Y)
-    per layer (bits), and each layer's compression (``compression``), the last hidden layer's
-    apart."""
-    comp = compression(info["I_XT"], info["epochs"])
+def run_summary(run: RunResult) -> dict:
+    """What the comparative studies report of each run (a ``RunResult`` of training): final
+    train and test accuracy (seed means, and the test accuracy's spread over seeds), the
+    seed-mean final I(X;T) and I(T;Y) per layer (bits), and each layer's compression
+    (``compression``), the last hidden layer's apart."""
+    plane, history = run.plane, run.history
+    if history is None:
+        raise InfoplaneError("run_summary needs a training history (accuracies); this run was "
+                             "recorded without one")
+    comp = compression(plane.I_XT, plane.epochs)
     return {
-        "train_acc": float(info["train_acc"][:, -1].mean()),
-        "test_acc": float(info["test_acc"][:, -1].mean()),
-        "test_acc_std": float(info["test_acc"][:, -1].std()),
-        "final_I_XT": info["I_XT"].mean(axis=0)[-1],
-        "final_I_TY": info["I_TY"].mean(axis=0)[-1],
+        "train_acc": float(history.train_acc[:, -1].mean()),
+        "test_acc": float(history.test_acc[:, -1].mean()),
+        "test_acc_std": float(history.test_acc[:, -1].std()),
+        "final_I_XT": plane.I_XT.mean(axis=0)[-1],
+        "final_I_TY": plane.I_TY.mean(axis=0)[-1],
         "compression_bits": comp["compression"],
         "last_hidden_compression_bits": float(comp["compression"][-2]),
     }

@@ -51,3 +51,12 @@ COMPRESS_VARIANCE = 0.95
 AUTO_COMPRESS_DIM = 64
 
 PROBE_FOLDS = 5
+# The rows (at most) on which training records the probe bound of every logged epoch
+# (RunConfig.bracket): a stratified subset, drawn with SEED, keeps the bracket's cost a
+# fraction of the binned plane's; plane_from_run's bracket uses every row.
+BRACKET_ROWS = 1024
+# ... with one shrinkage of the discriminant and a coarse grid of temperatures (a looser but
+# still sound bound than the planes' four shrinkages and finer calibration, at a fraction of
+# the cost).
+BRACKET_LAMBDAS = (0.01,)
+BRACKET_SCALES = (0.1, 0.2, 0.35, 0.5, 0.7, 1.0, 1.4, 2.0)

@@ -17,71 +17,31 @@ A run directory holds:
                       inputs' labels, H_X, their digest, the inputs (unless store_inputs=False)
     information_<name>.npz   planes re-estimated from the activations (``infoplane plane``)
 
-Every file is written atomically (``atomic_write_bytes``). Readers are ``read_*`` (they
-return dicts of arrays, every file error one line); writers are ``write_*``.
+Every file is written atomically (``atomic_write_bytes``). Readers are ``read_*`` (the
+information files as typed records, ``infoplane.records``; the others as dicts of arrays;
+every file error one line); writers are ``write_*``.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import platform
 import shutil
-import tempfile
 import time
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
 from ._errors import InfoplaneError
-from .data._formats import open_npz, savez_in_pieces
 
-
-def atomic_write_bytes(path: Path, write) -> None:
-    """Write a file through ``write(file_object)`` into a temporary file, then rename it: a
-    reader (or a crash) sees either the old file or the new one, never half of one."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        # mkstemp makes the file private (0600); give it the permissions of a normal new file.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
+# the atomic file writers live below the records (``data._formats``); runs re-exports them
+from .data._formats import atomic_write_bytes as atomic_write_bytes
+from .data._formats import open_npz, read_npz, write_json, write_npz
+from .records import InformationPlane, RunResult
 
 LABELS_FILE = "labels.npz"
-
-
-def write_npz(path, **arrays) -> None:
-    """What ``np.savez`` writes (a zip of .npy members, stored uncompressed), written
-    atomically, and with contiguous numeric arrays written straight from their memory in
-    ``data._formats.WRITE_PIECE`` pieces rather than copied (``np.load`` reads it)."""
-    atomic_write_bytes(Path(path), lambda f: savez_in_pieces(f, arrays))
-
-
-def write_json(path, obj) -> None:
-    """JSON written atomically, indented."""
-    text = json.dumps(obj, indent=2, sort_keys=False).encode()
-    atomic_write_bytes(Path(path), lambda f: f.write(text))
-
-
-def read_npz(path) -> dict[str, np.ndarray]:
-    """All arrays of an .npz file as a dict (the file is closed on return); a truncated or
-    corrupt file is one error line (``data._formats.open_npz``)."""
-    path = Path(path)
-    if not path.is_file():
-        raise InfoplaneError(f"no such file: {path}")
-    with open_npz(path, "an .npz archive of arrays") as f:
-        return {k: f[k] for k in f.files}
 
 
 def prepare_dir(out, *, resume: bool, overwrite: bool) -> Path:
@@ -118,30 +78,33 @@ def not_a_run_folder(path, also: str = "") -> InfoplaneError:
                           "infoplane reproduce and the recorders")
 
 
-def read_information(run_dir) -> dict[str, np.ndarray]:
-    """The arrays of a run's information.npz (I_XT, I_TY, epochs, layer_names, ...)."""
+def _information_path(run_dir) -> Path:
+    """A run's information.npz (``run_dir`` a run folder or the file itself), or the one error
+    for a folder without it."""
     run_dir = Path(run_dir)
     if run_dir.is_dir() and not (run_dir / "information.npz").exists():
         if (run_dir / "config.json").exists():
             raise InfoplaneError(f"{run_dir} holds no information.npz yet: the run has written "
                                  "no logged epoch")
         raise not_a_run_folder(run_dir)
-    path = run_dir / "information.npz" if run_dir.is_dir() else run_dir
-    data = read_npz(path)
-    if "I_XT" not in data or "I_TY" not in data:
-        raise InfoplaneError(f"{path} has no I_XT / I_TY arrays; is it an infoplane run?")
-    xt, ty = data["I_XT"], data["I_TY"]
-    epochs = data.get("epochs", np.arange(xt.shape[-2]) if xt.ndim in (2, 3) else xt)
-    if (xt.ndim not in (2, 3) or ty.shape != xt.shape or epochs.shape != xt.shape[-2:-1]
-            or any(a.dtype.kind not in "iuf" for a in (xt, ty, epochs))):
-        raise InfoplaneError(f"{path} is not an infoplane information file: I_XT and I_TY must "
-                             "be numbers [(seed,) epoch, layer] and epochs one per logged epoch")
-    return data
+    return run_dir / "information.npz" if run_dir.is_dir() else run_dir
 
 
-def write_information(run_dir, arrays: dict[str, np.ndarray]) -> None:
-    """Write (or rewrite) a run's information.npz from its arrays."""
-    write_npz(Path(run_dir) / "information.npz", **arrays)
+def read_information(run_dir) -> InformationPlane:
+    """The information plane of a run (its information.npz) or of an ``information*.npz``
+    file, as written by this or an earlier version."""
+    return InformationPlane.from_npz(_information_path(run_dir))
+
+
+def read_run(run_dir) -> RunResult:
+    """A run's information.npz as a ``RunResult``: its plane, its training history (None for
+    a run recorded from another framework), whether it is complete, its seeds and timings."""
+    return RunResult.from_npz(_information_path(run_dir))
+
+
+def write_information(run_dir, run: RunResult) -> None:
+    """Write (or rewrite) a run's information.npz, atomically."""
+    run.to_npz(Path(run_dir) / "information.npz")
 
 
 def versions(devices: list[str]) -> dict:
@@ -152,7 +115,7 @@ def versions(devices: list[str]) -> dict:
             "devices": list(devices)}
 
 
-def provenance(*, method: str | None = None, settings: dict | None = None,
+def provenance(*, method: str | None = None, settings: Mapping | None = None,
                source: str | None = None, devices: list[str] | None = None) -> dict:
     """What an output was made from: the estimator ``method``, every setting it used (defaults
     included), the data ``source`` (a run folder, a file, a data set) and the ``versions``."""

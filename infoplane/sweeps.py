@@ -21,7 +21,15 @@ from pathlib import Path
 
 from ._errors import InfoplaneError
 from .analysis import compression, run_summary
-from .runs import atomic_write_bytes, prepare_dir, provenance, read_information, write_json
+from .records import InformationPlane, RunResult
+from .runs import (
+    atomic_write_bytes,
+    prepare_dir,
+    provenance,
+    read_information,
+    read_run,
+    write_json,
+)
 from .training import RunConfig, distributed, train
 
 SUMMARY_FIELDS = ("layer", "final_I_XT", "peak_I_XT", "peak_epoch_I_XT", "compression_I_XT",
@@ -95,17 +103,18 @@ def sweep(base: RunConfig, grid: dict[str, tuple], out, *, resume: bool = False,
     return rows
 
 
-def point_summary(point: dict, info: dict) -> dict:
+def point_summary(point: dict, info: RunResult) -> dict:
     """What a point reached: its grid values, accuracies (``run_summary``), and per layer the
     final and peak seed-mean I(X;T) and I(T;Y) (bits), the epoch of the I(X;T) peak, and the
     compression (peak minus final I(X;T), ``analysis.compression``)."""
     summary = run_summary(info)
-    ixt = compression(info["I_XT"], info["epochs"])
-    ity = compression(info["I_TY"], info["epochs"])
+    plane = info.plane
+    ixt = compression(plane.I_XT, plane.epochs)
+    ity = compression(plane.I_TY, plane.epochs)
     return {
         "point": dict(point), "run": point_name(point),
-        "layers": [str(n) for n in info["layer_names"]],
-        "seeds": int(info["I_XT"].shape[0]), "epochs": int(info["epochs"][-1]),
+        "layers": list(plane.layer_names),
+        "seeds": plane.n_seeds, "epochs": int(plane.epochs[-1]),
         "train_acc": summary["train_acc"], "test_acc": summary["test_acc"],
         "test_acc_std": summary["test_acc_std"],
         "final_I_XT": ixt["final"].tolist(), "peak_I_XT": ixt["peak"].tolist(),
@@ -136,7 +145,7 @@ def write_summary(out, rows: list[dict]) -> None:
     atomic_write_bytes(out / "summary.csv", lambda f: f.write(data))
 
 
-def overview_figure(out, grid: dict[str, tuple], rows: list[dict], infos: list[dict]
+def overview_figure(out, grid: dict[str, tuple], rows: list[dict], infos: list[InformationPlane]
                     ) -> list[Path]:
     """``overview.png`` / ``.pdf``: every point's seed-mean information plane, one panel each
     (a row per value of the grid's first field), titled with its point, final test accuracy
@@ -155,20 +164,18 @@ def overview_figure(out, grid: dict[str, tuple], rows: list[dict], infos: list[d
         # each line wrapped to its panel, in the size set below: titles never meet
         title = "\n".join(wrap_caption(line, PANEL_WIDTH_IN - 0.3, TITLE_SIZE, max_lines=3)
                           for line in lines)
-        planes[title] = (info["I_XT"], info["I_TY"], info["epochs"])
+        planes[title] = info
     nrows = -(-len(rows) // ncols)
     fig = Figure(figsize=(PANEL_WIDTH_IN * ncols + 1.2, 3.5 * nrows + 0.5), layout="constrained")
-    info = infos[0]
-    axes = information_plane_grid(fig, planes, ncols=ncols, H_X=float(info["H_X"]),
-                                  H_Y=float(info["H_Y"]), layer_names=list(info["layer_names"]))
+    axes = information_plane_grid(fig, planes, ncols=ncols)
     for ax in axes.flat:
         if ax.figure is fig:  # the grid removes unused cells
             ax.title.set_fontsize(TITLE_SIZE)
     # The grid draws its layer legend along the top: the caption goes below.
-    lines = (f"sweep over {', '.join(grid)}: the seed-mean information plane of each point",
-             estimator_caption(info))  # the estimator on a line of its own
+    caption = (f"sweep over {', '.join(grid)}: the seed-mean information plane of each point",
+               estimator_caption(infos[0]))  # the estimator on a line of its own
     fig.supxlabel("\n".join(wrap_caption(line, fig.get_figwidth(), "medium", max_lines=1)
-                            for line in lines if line), fontsize="medium")
+                            for line in caption if line), fontsize="medium")
     return save_figure(fig, Path(out) / "overview")
 
 
@@ -205,11 +212,11 @@ def _start(out: Path, plan: dict, resume: bool, overwrite: bool) -> None:
     write_json(out / "sweep.json", plan)
 
 
-def _run_point(config: RunConfig, run_dir: Path, progress: bool) -> dict:
+def _run_point(config: RunConfig, run_dir: Path, progress: bool) -> RunResult:
     """Train one point, skipping it when finished and continuing it when interrupted."""
     if (run_dir / "information.npz").is_file():
-        info = read_information(run_dir)
-        if bool(info.get("complete", False)):
+        info = read_run(run_dir)
+        if info.complete:
             return info
     started = (run_dir / "config.json").is_file()
     return train(config, run_dir, resume=started, overwrite=not started, progress=progress)

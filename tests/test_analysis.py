@@ -4,7 +4,7 @@ compression, run summaries, smoothing and the gradient-SNR transition."""
 import numpy as np
 import pytest
 
-from infoplane import InfoplaneError, analysis
+from infoplane import InfoplaneError, InformationPlane, RunResult, TrainingHistory, analysis
 from infoplane.estimators.bins import Bins
 
 SEEDS, LAYERS = 3, 4
@@ -53,10 +53,14 @@ def test_compression_since_an_epoch_and_a_layer_that_gains():
 
 
 def test_run_summary_by_hand():
-    info = {"I_XT": HAND_I_XT, "I_TY": HAND_I_TY, "epochs": HAND_EPOCHS,
-            "train_acc": np.array([[0.5, 0.6, 0.8, 0.9], [0.5, 0.6, 0.7, 0.7]]),
-            "test_acc": np.array([[0.5, 0.5, 0.6, 0.6], [0.5, 0.6, 0.7, 0.8]])}
-    s = analysis.run_summary(info)
+    train_acc = np.array([[0.5, 0.6, 0.8, 0.9], [0.5, 0.6, 0.7, 0.7]])
+    no_weights = np.zeros((2, 4, 0))
+    history = TrainingHistory(
+        epochs=HAND_EPOCHS, train_loss=1 - train_acc, test_loss=1 - train_acc,
+        train_acc=train_acc, test_acc=np.array([[0.5, 0.5, 0.6, 0.6], [0.5, 0.6, 0.7, 0.8]]),
+        grad_mean=no_weights, grad_std=no_weights, weight_norm=no_weights)
+    s = analysis.run_summary(RunResult(InformationPlane(HAND_I_XT, HAND_I_TY, HAND_EPOCHS),
+                                       history))
     assert s["train_acc"] == pytest.approx(0.8, abs=1e-15)
     assert s["test_acc"] == pytest.approx(0.7, abs=1e-15)
     assert s["test_acc_std"] == pytest.approx(0.1, abs=1e-15)  # of 0.6 and 0.8, over seeds

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from infoplane import InfoplaneError
+from infoplane import InfoplaneError, InformationPlane
 from infoplane.plotting import animate as anim
 from infoplane.plotting import animate_plane, animate_run
 from infoplane.runs import write_npz
@@ -52,8 +52,8 @@ def _dark_column(frame, ax_box):
 
 def test_gif_has_one_frame_per_logged_epoch_and_the_points_move(tmp_path):
     ixt, ity, e = _plane()
-    out = animate_plane(ixt, ity, e, tmp_path / "sub" / "plane.gif", H_X=12.0, H_Y=1.0,
-                        layer_names=["L1", "L2"], fps=10, dpi=60)
+    plane = InformationPlane(ixt, ity, e, H_X=12.0, H_Y=1.0, layer_names=("L1", "L2"))
+    out = animate_plane(plane, tmp_path / "sub" / "plane.gif", fps=10, dpi=60)
     assert out == tmp_path / "sub" / "plane.gif" and out.is_file()
     n, info, (w, h), frames = _gif_frames(out)
     assert n == 6 and info["duration"] == 100 and info["loop"] == 0
@@ -69,7 +69,8 @@ def test_gif_has_one_frame_per_logged_epoch_and_the_points_move(tmp_path):
 def test_long_runs_are_thinned(tmp_path):
     rng = np.random.default_rng(0)
     ixt, ity = rng.uniform(0, 5, (2, 40, 3)), rng.uniform(0, 1, (2, 40, 3))
-    out = animate_plane(ixt, ity, np.arange(40), tmp_path / "p.gif", max_frames=7, dpi=40)
+    out = animate_plane(InformationPlane(ixt, ity, np.arange(40)), tmp_path / "p.gif",
+                        max_frames=7, dpi=40)
     assert _n_frames(out) == 7
 
 
@@ -92,12 +93,12 @@ def test_animate_run_reads_the_plane_files(tmp_path):
 
 
 def test_bad_output_names_and_missing_ffmpeg(tmp_path, monkeypatch):
-    ixt, ity, e = _plane()
+    plane = InformationPlane(*_plane())
     with pytest.raises(InfoplaneError, match=r"'plane\.png': name it \.gif, or \.mp4"):
-        animate_plane(ixt, ity, e, tmp_path / "plane.png")
+        animate_plane(plane, tmp_path / "plane.png")
     monkeypatch.setattr(anim.animation.writers, "is_available", lambda name: False)
     with pytest.raises(InfoplaneError, match="MP4 needs the ffmpeg program"):
-        animate_plane(ixt, ity, e, tmp_path / "plane.mp4")
+        animate_plane(plane, tmp_path / "plane.mp4")
     with pytest.raises(InfoplaneError, match="is not a run folder"):
         animate_run(tmp_path / "nowhere")
     assert not list(tmp_path.iterdir())

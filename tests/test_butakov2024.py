@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from infoplane.runs import read_npz
+from infoplane.runs import read_information
 from infoplane.studies import names, run_study
 
 
@@ -27,9 +27,11 @@ def test_quick_writes_results_with_rules_planes_and_figures(tmp_path):
     for c in results["claims"]:
         assert c["rule"].startswith("agree if") and isinstance(c["agree"], bool)
         assert c["claim"] and "ours" in c
-    plane = read_npz(out / "runs" / "mnist1d" / "information_compressed.npz")
-    seeds, epochs, layers = plane["I_XT"].shape
-    assert (seeds, layers) == (2, 4) and plane["I_XT_ci95"].shape == (2, epochs, layers)
-    assert np.all(plane["I_XT_ci95"][0] <= plane["I_XT_ci95"][1])
-    assert plane["I_XT_stderr"].shape == plane["I_XT"].shape
+    plane = read_information(out / "runs" / "mnist1d" / "information_compressed.npz")
+    seeds, epochs, layers = plane.I_XT.shape
+    ci_x, _ = plane.seed_intervals()
+    assert (seeds, layers) == (2, 4) and ci_x.shape == (2, epochs, layers)
+    assert np.all(ci_x[0] <= ci_x[1])
+    assert plane.I_XT_stderr.shape == plane.I_XT.shape
+    assert plane.settings["n"] > 0  # the rows it was estimated on
     assert (out / "butakov2024_mnist1d.png").stat().st_size > 0

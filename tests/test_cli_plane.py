@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from infoplane.cli import main
+from infoplane.runs import read_information
 
 N = 60  # three classes of 20: H(Y) = log2 3 exactly
 
@@ -43,12 +44,11 @@ def test_plane_reads_labels_in_each_form_and_records_its_provenance(acts, form, 
     trust = ["--trust"] if form == "npy" else ["--no-trust"]
     assert main(["plane", str(path), "--labels", str(labels), *extra, "--estimator",
                  "kde_upper", "--out", str(out), *trust]) == 0
-    with np.load(out / "information_kde_upper.npz") as f:
-        assert f["I_XT"].shape == (3, 2) and list(f["layer_names"]) == ["layer_0", "layer_1"]
-        np.testing.assert_array_equal(f["epochs"], [0, 10, 100])
-        assert str(f["method"]) == "kde_upper" and f["H_Y"] == pytest.approx(np.log2(3))
-        settings = json.loads(str(f["settings"]))
-        prov = json.loads(str(f["provenance"]))
+    f = read_information(out / "information_kde_upper.npz")
+    assert f.I_XT.shape == (1, 3, 2) and f.layer_names == ("layer_0", "layer_1")
+    np.testing.assert_array_equal(f.epochs, [0, 10, 100])
+    assert f.method == "kde_upper" and f.H_Y == pytest.approx(np.log2(3))
+    settings, prov = f.settings, f.provenance
     # the default noise variance, never given, is written down
     assert settings["noise_var"] == pytest.approx(0.1) and prov["settings"] == settings
     assert prov["method"] == "kde_upper" and str(path) in prov["source"]
@@ -63,10 +63,9 @@ def test_plane_of_a_run_folder_with_its_trust_table(tiny_run, capsys):
     run = tiny_run  # records layers 0, 4 and 5
     # binning: the trust table says why binning is not checked (cheap, unlike KDE at n = 4096)
     assert main(["plane", str(run), "--estimator", "binning", "--n-bins", "12"]) == 0
-    with np.load(run / "information_binning.npz") as f:
-        prov = json.loads(str(f["provenance"]))
-        assert f["I_XT"].shape[-1] == 3 and prov["method"] == "binning"
-        assert prov["settings"]["n_bins"] == 12
+    f = read_information(run / "information_binning.npz")
+    assert f.I_XT.shape[-1] == 3 and f.provenance["method"] == "binning"
+    assert f.provenance["settings"]["n_bins"] == 12
     assert "Not checked" in (run / "trust_binning.md").read_text()
     capsys.readouterr()
     assert main(["plane", str(run), "--labels", str(run / "labels.npy")]) == 2
@@ -81,9 +80,8 @@ def test_plane_from_a_folder_of_npy_files_with_labels_inside(acts, tmp_path, cap
         np.save(folder / f"{name}.npy", a)
     np.save(folder / "labels.npy", y)
     assert main(["plane", str(folder), "--no-trust"]) == 0
-    with np.load(folder / "information_binning.npz") as f:
-        settings = json.loads(str(f["settings"]))
-        assert f["I_XT"].shape == (3, 2) and settings["n_bins"] > 0
+    f = read_information(folder / "information_binning.npz")
+    assert f.I_XT.shape == (1, 3, 2) and f.settings["n_bins"] > 0
     assert "information_binning.npz" in capsys.readouterr().out
 
 

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -20,11 +21,12 @@ import pytest
 from infoplane._errors import InfoplaneError
 from infoplane.cli import main
 from infoplane.plane import plane_from_run
-from infoplane.runs import read_activations, read_checkpoint, read_information
+from infoplane.records import RunResult
+from infoplane.runs import read_activations, read_checkpoint, read_run
 from infoplane.training import preset, train
 
 CACHE = Path(__file__).resolve().parents[1] / ".pytest_cache" / "jax"  # as conftest.py's
-TIMING = ("compile_seconds", "train_seconds")
+
 # 9 seeds: two groups (one per process), the second with a padding seed, dropped from the
 # records.
 SMALL = ["--preset", "tiny", "--seeds", "9", "--set", "record_layers=[1,5]",
@@ -71,11 +73,10 @@ def run_both(argv, timeout=240):
     return finish([start(argv, port, i) for i in range(2)], timeout)
 
 
-def assert_same_information(a: dict, b: dict) -> None:
-    assert set(a) == set(b)
-    for key in a:
-        if key not in TIMING:
-            np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+def assert_same_information(a: RunResult, b: RunResult) -> None:
+    """The same run, array for array; the timings aside."""
+    assert replace(a, compile_seconds=None, train_seconds=None) == replace(
+        b, compile_seconds=None, train_seconds=None)
 
 
 @pytest.mark.slow
@@ -87,7 +88,7 @@ def test_two_processes_equal_one_process_with_two_devices(tmp_path):
     reference = train(SMALL_CONFIG, tmp_path / "one", progress=False)
     # Array for array, not within a tolerance: each device runs the same program on the same
     # seeds, whichever process it belongs to.
-    assert_same_information(read_information(out), reference)
+    assert_same_information(read_run(out), reference)
     epochs, acts = read_activations(out)
     epochs_ref, acts_ref = read_activations(tmp_path / "one")
     np.testing.assert_array_equal(epochs, epochs_ref)
@@ -98,9 +99,8 @@ def test_two_processes_equal_one_process_with_two_devices(tmp_path):
     assert {p.name for p in (out / "activations").iterdir()} >= {
         "chunk_00000.seed_000000.npz", "chunk_00000.seed_000005.npz"}
     plane = plane_from_run(out, method="binning", out_name=None)
-    np.testing.assert_array_equal(plane["I_XT"],
-                                  plane_from_run(tmp_path / "one", method="binning", out_name=None)
-                                  ["I_XT"])
+    np.testing.assert_array_equal(plane.I_XT, plane_from_run(tmp_path / "one", method="binning",
+                                                             out_name=None).I_XT)
     saved, ref_saved = read_checkpoint(out), read_checkpoint(tmp_path / "one")
     assert saved[0] == ref_saved[0]
     for a, b in zip(saved[1], ref_saved[1], strict=True):
@@ -131,16 +131,16 @@ def test_a_killed_process_stops_the_other_and_the_run_resumes(tmp_path):
     assert last.startswith("infoplane: error: process 0 ") and "process 1" in last, err
     assert "restart every process with --resume" in last
     # What was written before is intact: readable, consistent, not complete.
-    info = read_information(out)
+    info = read_run(out)
     next_chunk, _ = read_checkpoint(out)
-    assert not info["complete"] and 1 <= next_chunk
-    assert info["I_XT"].shape[1] == info["epochs"].size > 0
+    assert not info.complete and 1 <= next_chunk
+    assert info.plane.I_XT.shape[1] == info.plane.epochs.size > 0
     # Both processes restarted with --resume finish it, as one uninterrupted run would.
     results = run_both([*argv, "--resume"])
     assert [c for c, _ in results] == [0, 0], results
     reference = train(preset("tiny").replace(seeds=10, epochs=1200, chunk_epochs=20), None,
                       progress=False)
-    assert_same_information(read_information(out), reference)
+    assert_same_information(read_run(out), reference)
 
 
 @pytest.mark.parametrize(
@@ -236,9 +236,9 @@ def test_a_killed_coordinator_stops_the_other_with_one_line(tmp_path):
                           f"127.0.0.1:{port}) of the distributed run stopped responding"), err
     assert err.strip().endswith("restart every process with --resume (resume=True from Python)")
     # What was written before is intact: readable, consistent, not complete.
-    info = read_information(out)
-    assert not info["complete"] and read_checkpoint(out)[0] >= 1
-    assert info["I_XT"].shape[1] == info["epochs"].size > 0
+    info = read_run(out)
+    assert not info.complete and read_checkpoint(out)[0] >= 1
+    assert info.plane.I_XT.shape[1] == info.plane.epochs.size > 0
 
 
 

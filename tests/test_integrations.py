@@ -11,7 +11,7 @@ from test_recorder import binned_plane_numpy
 
 from infoplane import Bins
 from infoplane.cli import main as cli_main
-from infoplane.runs import read_activations, read_npz
+from infoplane.runs import read_activations, read_information, read_run
 
 BINS = Bins("fixed", 30, -1.0, 1.0)
 
@@ -28,14 +28,14 @@ def check_folder_against_numpy(run, y):
     n terms round at ~1e-6 bits; one input changing bin moves ~1/n bits)."""
     assert cli_main(["plane", str(run), "--estimator", "binning", "--set", "rule=fixed",
                      "--n-bins", "30", "--set", "low=-1.0", "--set", "high=1.0"]) == 0
-    plane = read_npz(run / "information_binning.npz")
+    plane = read_information(run / "information_binning.npz")
     _, acts = read_activations(run)
     edges = BINS.edges().astype(np.float32)
     for li, a in enumerate(acts):
         for e in range(a.shape[1]):
             ixt, ity = binned_plane_numpy(a[0, e].astype(np.float32), y, edges)
-            assert plane["I_XT"][0, e, li] == pytest.approx(ixt, abs=1e-5)
-            assert plane["I_TY"][0, e, li] == pytest.approx(ity, abs=1e-5)
+            assert plane.I_XT[0, e, li] == pytest.approx(ixt, abs=1e-5)
+            assert plane.I_TY[0, e, li] == pytest.approx(ity, abs=1e-5)
 
 
 # ---------------------------------------------------------------------------------- Keras
@@ -60,11 +60,11 @@ def test_keras_callback_records_epoch_zero_and_each_chosen_epoch(tmp_path, keras
     before = model.predict(x, verbose=0)
     rec = Recorder(tmp_path / "run", x, y, epochs=[1, 3], bins=BINS)
     model.fit(x, y, epochs=3, batch_size=64, verbose=0, callbacks=[rec])
-    info = read_npz(tmp_path / "run" / "information.npz")
-    np.testing.assert_array_equal(info["epochs"], [0, 1, 3])
+    info = read_run(tmp_path / "run")
+    np.testing.assert_array_equal(info.plane.epochs, [0, 1, 3])
     # Dense layers with weights and the Activation layer; not Dropout.
-    assert [str(n) for n in info["layer_names"]] == ["dense", "dense_1", "activation", "dense_2"]
-    assert bool(info["complete"])
+    assert [str(n) for n in info.plane.layer_names] == ["dense", "dense_1", "activation", "dense_2"]
+    assert bool(info.complete)
     _, acts = read_activations(tmp_path / "run")
     # Inference mode: the last epoch's recorded outputs are the model's predictions.
     np.testing.assert_allclose(acts[-1][0, -1], model.predict(x, verbose=0), atol=1e-6)
@@ -88,8 +88,8 @@ def test_keras_functional_model_and_named_layers(tmp_path, keras):
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     model.fit(x, y, epochs=2, verbose=0,
               callbacks=[Recorder(tmp_path / "run", x, np.eye(2)[y], layers=["h"], bins=BINS)])
-    info = read_npz(tmp_path / "run" / "information.npz")
-    assert list(info["layer_names"]) == ["h"] and info["I_XT"].shape == (1, 3, 1)
+    info = read_run(tmp_path / "run")
+    assert list(info.plane.layer_names) == ["h"] and info.plane.I_XT.shape == (1, 3, 1)
     bad = Recorder(tmp_path / "bad", x, y, layers=["nope"])
     with pytest.raises(InfoplaneError, match="no layer 'nope'; its layers are: .*h, out"):
         model.fit(x, y, epochs=1, verbose=0, callbacks=[bad])
@@ -167,9 +167,9 @@ def test_torch_hooks_record_leaf_modules_and_restore_the_mode(tmp_path, torch):
                 outputs.append(model(xt).numpy())
             model.train()
     assert rec.core.writer == ("process" if os.name == "posix" else "thread")
-    info = read_npz(tmp_path / "run" / "information.npz")
+    info = read_run(tmp_path / "run")
     # a Sequential's modules by type and index, not "0", "1", "3"; not Dropout
-    assert [str(n) for n in info["layer_names"]] == ["Linear_0", "Tanh_1", "Linear_3"]
+    assert [str(n) for n in info.plane.layer_names] == ["Linear_0", "Tanh_1", "Linear_3"]
     _, acts = read_activations(tmp_path / "run")
     # batches of 100 give what one pass gives, at every epoch: the writer's two slots, filled
     # by the hooks in turn, never mix one record into another

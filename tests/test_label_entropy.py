@@ -37,7 +37,7 @@ def test_a_recorded_run_with_negative_labels_gives_its_plane(tmp_path):
     with ip.Recorder(tmp_path / "run", x, y) as rec:
         rec.record(0, {"h": np.tanh(x)})
     plane = plane_from_run(tmp_path / "run", method="binning")
-    assert float(plane["H_Y"]) == pytest.approx(-(0.25 * math.log2(0.25) + 0.75 * math.log2(0.75)),
+    assert float(plane.H_Y) == pytest.approx(-(0.25 * math.log2(0.25) + 0.75 * math.log2(0.75)),
                                                 abs=EXACT)
 
 
@@ -54,4 +54,4 @@ def test_input_entropy_is_log2_n_for_distinct_rows_and_less_when_rows_repeat(tmp
     assert input_entropy_bits(repeated) == pytest.approx(1.5, abs=EXACT)  # log2(3) = 1.585
     with ip.Recorder(tmp_path / "run", repeated, [0, 0, 1, 1]) as rec:
         rec.record(0, {"h": repeated})
-    assert float(ip.read_information(tmp_path / "run")["H_X"]) == pytest.approx(1.5, abs=EXACT)
+    assert ip.read_information(tmp_path / "run").H_X == pytest.approx(1.5, abs=EXACT)

@@ -34,7 +34,8 @@ PACKAGE = "infoplane"
 # a module gives its stage. A new module outside these fails the test until it is placed.
 STAGES = [
     ("infoplane._errors", "infoplane._lazy", "infoplane.defaults", "infoplane._stats"),
-    ("infoplane.data", "infoplane.estimators", "infoplane.ib"),
+    # the typed records (a plane, a run) cross every stage above the data
+    ("infoplane.data", "infoplane.estimators", "infoplane.ib", "infoplane.records"),
     ("infoplane.runs",),
     ("infoplane.training",),
     # integrations (recorders for Keras and PyTorch) write a run folder and estimate its

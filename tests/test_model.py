@@ -83,18 +83,18 @@ def test_a_model_of_ones_own_trains_like_the_builtin_mlp(tmp_path):
     own = ip.train(config, tmp_path / "own", progress=False, model=_mlp_model((12, 6, 4, 2)))
     # Float32 sums in another order (einsum over the group vs a matmul per seed) drift by a few
     # ulps per step; after 30 epochs the losses agree to 1e-5 bits.
-    np.testing.assert_allclose(own["train_loss"], builtin["train_loss"], atol=1e-5)
+    np.testing.assert_allclose(own.history.train_loss, builtin.history.train_loss, atol=1e-5)
     # Binned values change only if an activation crosses a bin edge: at most one such input
     # (1/4096 of the mass, ~0.003 bits) in this short run.
-    np.testing.assert_allclose(own["I_XT"], builtin["I_XT"], atol=0.01)
-    assert list(own["layer_names"]) == ["h0 (6)", "h1 (4)", "out (2)"]
-    assert list(own["weight_names"]) == ["0.w", "1.w", "2.w"]
+    np.testing.assert_allclose(own.plane.I_XT, builtin.plane.I_XT, atol=0.01)
+    assert list(own.plane.layer_names) == ["h0 (6)", "h1 (4)", "out (2)"]
+    assert list(own.history.weight_names) == ["0.w", "1.w", "2.w"]
     assert read_config(tmp_path / "own")["user_model"] == "my_mlp"
     _, acts = read_activations(tmp_path / "own")
     assert [a.shape[-1] for a in acts] == [6, 2]
     resumed = ip.train(config, tmp_path / "own", resume=True, progress=False,
                        model=_mlp_model((12, 6, 4, 2)))
-    np.testing.assert_array_equal(resumed["I_XT"], own["I_XT"])
+    np.testing.assert_array_equal(resumed.plane.I_XT, own.plane.I_XT)
 
 
 @pytest.mark.slow
@@ -106,14 +106,14 @@ def test_cnn_preset_trains_and_records_every_layer(tmp_path):
                                               schedule_value=2, batch_size=40,
                                               record_layers=(0, 1, 2, 3), chunk_logs=2)
     info = ip.train(config, tmp_path / "cnn", progress=False, data=data)
-    assert list(info["layer_names"]) == ["conv1 (320)", "conv2 (320)", "dense1 (64)",
+    assert list(info.plane.layer_names) == ["conv1 (320)", "conv2 (320)", "dense1 (64)",
                                          "out (10)"]
-    assert info["I_XT"].shape == (2, 3, 4) and np.isfinite(info["train_loss"]).all()
-    assert info["grad_mean"].shape == (2, 3, 4)  # conv kernels and dense matrices
+    assert info.plane.I_XT.shape == (2, 3, 4) and np.isfinite(info.history.train_loss).all()
+    assert info.history.grad_mean.shape == (2, 3, 4)  # conv kernels and dense matrices
     _, acts = read_activations(tmp_path / "cnn")
     assert [a.shape for a in acts][0] == (2, 3, 120, 320)
     # The plane of a 320-unit layer saturates at log2 n: the case compressed MI is for.
-    assert info["I_XT"][:, :, 0].max() == pytest.approx(np.log2(120), abs=1e-5)
+    assert info.plane.I_XT[:, :, 0].max() == pytest.approx(np.log2(120), abs=1e-5)
 
 
 @pytest.mark.parametrize("apply, message", [

@@ -12,7 +12,7 @@ from infoplane.estimators.binning import binned_information_reference
 from infoplane.estimators.kde import kde_information_reference
 from infoplane.estimators.knn import knn_entropy, mixed_mutual_information
 from infoplane.plane import plane_from_activations, plane_from_npz, plane_from_run
-from infoplane.runs import read_activations, read_npz
+from infoplane.runs import read_activations, read_information, read_npz, read_run
 
 RECORDED = (0, 4, 5)
 
@@ -24,25 +24,26 @@ def run_dir(tiny_run):
 
 def test_binning_plane_of_a_run_equals_the_training_records(run_dir):
     plane = plane_from_run(run_dir, method="binning", out_name="plane_binning")
-    info = read_npz(run_dir / "information.npz")
+    info = read_run(run_dir)
     # Both are exact plug-in values of the same symbols in float32: equal to round-off.
-    np.testing.assert_allclose(plane["I_XT"], info["I_XT"][:, :, list(RECORDED)], atol=1e-5)
-    np.testing.assert_allclose(plane["I_TY"], info["I_TY"][:, :, list(RECORDED)], atol=1e-5)
-    np.testing.assert_array_equal(plane["epochs"], info["epochs"])
+    np.testing.assert_allclose(plane.I_XT, info.plane.I_XT[:, :, list(RECORDED)], atol=1e-5)
+    np.testing.assert_allclose(plane.I_TY, info.plane.I_TY[:, :, list(RECORDED)], atol=1e-5)
+    np.testing.assert_array_equal(plane.epochs, info.plane.epochs)
     written = read_npz(run_dir / "plane_binning.npz")
     assert set(written) >= {"I_XT", "I_TY", "epochs", "layer_names", "H_X", "H_Y", "method",
                             "settings"}
-    assert list(written["layer_names"]) == list(info["layer_names"][list(RECORDED)])
+    assert list(written["layer_names"]) == [info.plane.layer_names[i] for i in RECORDED]
     assert json.loads(str(written["settings"]))["rule"] == "fixed"
+    assert read_information(run_dir / "plane_binning.npz") == plane  # what it returned
 
 
 @pytest.mark.slow
 def test_global_and_kde_planes_of_a_run(run_dir):
     glob = plane_from_run(run_dir, method="binning", rule="global")
-    assert glob["I_XT"].shape == (2, 3, len(RECORDED))  # seeds, logged epochs, layers
-    assert np.all(glob["I_XT"] <= 12 + 1e-5) and np.all(glob["I_TY"] <= glob["H_Y"] + 1e-5)
+    assert glob.I_XT.shape == (2, 3, len(RECORDED))  # seeds, logged epochs, layers
+    assert np.all(glob.I_XT <= 12 + 1e-5) and np.all(glob.I_TY <= glob.H_Y + 1e-5)
     kde = plane_from_run(run_dir, method="kde_upper", noise_var=0.1)
-    assert np.all(np.isfinite(kde["I_XT"])) and np.all(kde["I_XT"] <= 12 + 1e-5)
+    assert np.all(np.isfinite(kde.I_XT)) and np.all(kde.I_XT <= 12 + 1e-5)
 
 
 def test_run_without_activations_says_how_to_record(tmp_path, run_dir):
@@ -69,9 +70,9 @@ def test_a_run_without_a_data_set_is_labelled_by_its_labels_npz(tmp_path, run_di
     plane = plane_from_run(run, method="binning")
     _, acts = read_activations(run, list(RECORDED))
     direct = plane_from_activations(acts, labels, method="binning")
-    np.testing.assert_array_equal(plane["I_TY"], direct["I_TY"])
-    assert not np.allclose(plane["I_TY"], plane_from_run(run_dir, method="binning")["I_TY"])
-    assert plane["H_X"] == 12.0  # information.npz's, as for any run
+    np.testing.assert_array_equal(plane.I_TY, direct.I_TY)
+    assert not np.allclose(plane.I_TY, plane_from_run(run_dir, method="binning").I_TY)
+    assert plane.H_X == 12.0  # information.npz's, as for any run
 
 
 def _activations(n=120, seed=0):
@@ -89,38 +90,38 @@ def test_npz_plane_matches_slow_references(tmp_path):
     # Natural order: "layer_10" sorts after "layer_2".
     np.savez(path, layer_2=layers[0], layer_10=layers[1], labels=labels)
     plane = plane_from_npz(path, method="binning")
-    assert plane["layer_names"] == ["layer_2", "layer_10"]
-    assert plane["I_XT"].shape == (3, 2)
+    assert plane.layer_names == ("layer_2", "layer_10")
+    assert plane.I_XT.shape == (1, 3, 2)  # one seed
     edges = np.linspace(-1, 1, 30)
     for li, acts in enumerate(layers):
         for e in range(3):
             h, i = binned_information_reference(acts[e], labels, edges)
-            assert plane["I_XT"][e, li] == pytest.approx(h, abs=1e-5)  # float32 sums
-            assert plane["I_TY"][e, li] == pytest.approx(i, abs=1e-5)
+            assert plane.I_XT[0, e, li] == pytest.approx(h, abs=1e-5)  # float32 sums
+            assert plane.I_TY[0, e, li] == pytest.approx(i, abs=1e-5)
     kde = plane_from_npz(path, method="kde_lower", noise_var=0.05)
     for li, acts in enumerate(layers):
         xt, ty = kde_information_reference(acts[1], labels, 0.05, "lower")
         # The fast path runs in float32: 1e-5 relative on O(1) nats (see test_kde.py).
-        assert kde["I_XT"][1, li] == pytest.approx(xt / math.log(2), rel=1e-4)
-        assert kde["I_TY"][1, li] == pytest.approx(ty / math.log(2), rel=1e-4, abs=1e-5)
+        assert kde.I_XT[0, 1, li] == pytest.approx(xt / math.log(2), rel=1e-4)
+        assert kde.I_TY[0, 1, li] == pytest.approx(ty / math.log(2), rel=1e-4, abs=1e-5)
 
 
 def test_anchored_kde_plane_and_its_standard_errors(tmp_path):
     layers, labels = _activations(n=200)
     exact = plane_from_activations(layers, labels, method="kde_upper", noise_var=0.05)
-    assert "I_XT_stderr" not in exact
+    assert exact.I_XT_stderr is None
     every = plane_from_activations(layers, labels, method="kde_upper", noise_var=0.05, anchors=200)
     # All rows as anchors is the exact value (float32 sums in another order) with 0 error.
-    np.testing.assert_allclose(every["I_XT"], exact["I_XT"], rtol=1e-5)
-    np.testing.assert_array_equal(every["I_XT_stderr"], 0.0)
+    np.testing.assert_allclose(every.I_XT, exact.I_XT, rtol=1e-5)
+    np.testing.assert_array_equal(every.I_XT_stderr, 0.0)
     part = plane_from_activations(layers, labels, method="kde_upper", noise_var=0.05, anchors=50,
                              anchor_seed=3)
-    assert part["settings"]["anchors"] == 50 and part["settings"]["anchor_seed"] == 3
-    assert part["I_TY_stderr"].shape == part["I_TY"].shape == (3, 2)
-    assert np.all(part["I_XT_stderr"] > 0)
+    assert part.settings["anchors"] == 50 and part.settings["anchor_seed"] == 3
+    assert part.I_TY_stderr.shape == part.I_TY.shape == (1, 3, 2)
+    assert np.all(part.I_XT_stderr > 0)
     # 12 estimates each within 4.5 standard errors (a chance of about 1e-4 that one is not).
-    for key in ("I_XT", "I_TY"):
-        assert np.all(np.abs(part[key] - exact[key]) < 4.5 * part[f"{key}_stderr"])
+    assert np.all(np.abs(part.I_XT - exact.I_XT) < 4.5 * part.I_XT_stderr)
+    assert np.all(np.abs(part.I_TY - exact.I_TY) < 4.5 * part.I_TY_stderr)
 
 
 def test_knn_plane_matches_the_public_estimators():
@@ -129,8 +130,8 @@ def test_knn_plane_matches_the_public_estimators():
     # Layer 0, epoch 0 draws the same jitter (seed 0) as the public functions.
     ty = mixed_mutual_information(layers[0][0], labels, k=3)
     h = knn_entropy(layers[0][0], k=3)
-    assert plane["I_TY"][0, 0] == pytest.approx(float(ty), abs=1e-9)
-    assert plane["I_XT"][0, 0] == pytest.approx(float(h), abs=1e-9)
+    assert plane.I_TY[0, 0, 0] == pytest.approx(float(ty), abs=1e-9)
+    assert plane.I_XT[0, 0, 0] == pytest.approx(float(h), abs=1e-9)
 
 
 def test_seed_axis_and_units():
@@ -138,9 +139,9 @@ def test_seed_axis_and_units():
     stacked = [np.stack([a, a[::-1]]) for a in layers]
     bits = plane_from_activations(stacked, labels, method="binning", rule="layer")
     nats = plane_from_activations(stacked, labels, method="binning", rule="layer", unit="nats")
-    assert bits["I_XT"].shape == (2, 3, 2)
-    np.testing.assert_allclose(bits["I_XT"][1], bits["I_XT"][0][::-1])
-    np.testing.assert_allclose(nats["I_TY"], bits["I_TY"] * math.log(2))
+    assert bits.I_XT.shape == (2, 3, 2)
+    np.testing.assert_allclose(bits.I_XT[1], bits.I_XT[0][::-1])
+    np.testing.assert_allclose(nats.I_TY, bits.I_TY * math.log(2))
 
 
 @pytest.mark.parametrize(("args", "match"), [

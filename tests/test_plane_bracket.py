@@ -1,17 +1,20 @@
 """The bracket of every plane point's I(T;Y) (probe bound, H(Y)), its figure marks, the trust
 check's wide-layer families and its check on the user's own layers."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
+from infoplane._stats import outside_bracket
 from infoplane.estimators import mutual_information
 from infoplane.estimators._label_tasks import layer_task
 from infoplane.estimators.discrete import label_entropy_bits
 from infoplane.estimators.trust import trust_check
 from infoplane.plane import layer_check, plane_from_activations, write_trust
-from infoplane.plane._checks import outside_bracket
 from infoplane.plotting import information_plane
+from infoplane.records import InformationPlane
 
 
 @pytest.fixture(scope="module")
@@ -32,15 +35,15 @@ def test_every_plane_carries_the_bracket(nuisance_layers):
     _, layers, y, _ = nuisance_layers
     plane = plane_from_activations(layers, y, method="binning", rule="layer", n_bins=4)
     for key in ("I_TY_lower", "I_TY_lower_stderr", "I_TY_upper", "I_TY_outside"):
-        assert plane[key].shape == plane["I_TY"].shape == (1, 2, 1)
-    np.testing.assert_allclose(plane["I_TY_upper"], label_entropy_bits(y))
-    assert np.all(plane["I_TY_lower"] <= plane["I_TY_upper"] + 3 * plane["I_TY_lower_stderr"])
+        assert getattr(plane, key).shape == plane.I_TY.shape == (1, 2, 1)
+    np.testing.assert_allclose(plane.I_TY_upper, label_entropy_bits(y))
+    assert np.all(plane.I_TY_lower <= plane.I_TY_upper + 3 * plane.I_TY_lower_stderr)
     # the bracket's bound is the "lda" probe of the estimator API, point by point (float32
     # against float64: a few 1e-4 bits)
     lda = mutual_information(layers[0][0, 0].astype(np.float64), y, method="probe",
                              family="lda")
-    assert plane["I_TY_lower"][0, 0, 0] == pytest.approx(lda.value, abs=5e-3)
-    assert plane["settings"]["probe"] == "lda, 5-fold, seed 0"
+    assert plane.I_TY_lower[0, 0, 0] == pytest.approx(lda.value, abs=5e-3)
+    assert plane.settings["probe"] == "lda, 5-fold, seed 0"
 
 
 def test_compressed_plane_is_not_below_a_logistic_probe(nuisance_layers):
@@ -51,10 +54,10 @@ def test_compressed_plane_is_not_below_a_logistic_probe(nuisance_layers):
     t = layers[0][0, 0].astype(np.float64)
     logistic = mutual_information(t, y, method="probe")
     default = mutual_information(t, y)
-    assert plane["I_TY"][0, 0, 0] >= logistic.value - 0.05
+    assert plane.I_TY[0, 0, 0] >= logistic.value - 0.05
     assert default.value >= logistic.value - 0.05
-    assert plane["I_TY"][0, 0, 0] == pytest.approx(task.truth, abs=0.1)
-    assert not plane["I_TY_outside"].any()
+    assert plane.I_TY[0, 0, 0] == pytest.approx(task.truth, abs=0.1)
+    assert not plane.I_TY_outside.any()
     pca = mutual_information(t, y, method="compressed")
     assert pca.value < task.truth - 0.3  # what the plane's I(T;Y) was before
 
@@ -75,9 +78,11 @@ def test_layer_check_and_trust_file(tmp_path, nuisance_layers):
     _, layers, y, _ = nuisance_layers
     plane = plane_from_activations(layers, y, method="binning", rule="layer", n_bins=2)
     # two bins per unit lose class information the probe proves: both points are outside
-    assert plane["I_TY_outside"].all()
-    assert any("outside its bracket at 2 of 2 points" in w for w in plane["warnings"])
-    plane["I_TY_outside"][0, 0, 0] = False
+    assert plane.I_TY_outside.all()
+    assert any("outside its bracket at 2 of 2 points" in w for w in plane.warnings)
+    one_in = plane.I_TY_outside.copy()
+    one_in[0, 0, 0] = False
+    plane = replace(plane, I_TY_outside=one_in)
     rows, text = layer_check(plane)
     assert rows[0]["points"] == 2 and rows[0]["outside"] == 1
     assert "1 point outside" in text
@@ -92,8 +97,8 @@ def test_figure_draws_the_bound_and_crosses_out_points():
     outside = np.zeros_like(ity, bool)
     outside[1, 2, 0] = True
     ax = Figure().add_subplot()
-    information_plane(ax, ixt, ity, np.arange(4), H_Y=1.0, I_TY_lower=ity - 0.1,
-                      I_TY_outside=outside, colorbar=False)
+    information_plane(ax, InformationPlane(ixt, ity, np.arange(4), H_Y=1.0, I_TY_lower=ity - 0.1,
+                                           I_TY_outside=outside), colorbar=False)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "probe bound on I(T;Y)" in labels and "outside the bracket (1)" in labels
 
@@ -127,6 +132,6 @@ def test_trained_mnist1d_mlp_hidden_layers_are_not_below_a_logistic_probe(tmp_pa
     for li in (0, 1):
         t = acts[li][0, -1].astype(np.float64)
         logistic = mutual_information(t, y, method="probe")
-        assert plane["I_TY"][0, -1, li] >= logistic.value - 0.05
+        assert plane.I_TY[0, -1, li] >= logistic.value - 0.05
         assert mutual_information(t, y).value >= logistic.value - 0.05
-        assert plane["I_TY_lower"][0, -1, li] <= plane["I_TY"][0, -1, li] + 1e-9
+        assert plane.I_TY_lower[0, -1, li] <= plane.I_TY[0, -1, li] + 1e-9

@@ -1,6 +1,5 @@
 """The information plane by compressed mutual information (method "compressed")."""
 
-import json
 
 import numpy as np
 import pytest
@@ -48,17 +47,17 @@ def _info_ty(c):
 def test_linear_gaussian_network_matches_the_closed_forms():
     x, y, acts, ixt, ity = _linear_gaussian()
     plane = plane_from_activations(acts, y, method="compressed", inputs=x, dim_t=2)
-    assert plane["I_XT"].shape == plane["I_TY_stderr"].shape == plane["dim_T"].shape == (3, 2)
-    np.testing.assert_array_equal(plane["dim_T"], 2)
-    assert plane["settings"]["dim_x"] == 2 and plane["settings"]["dim_t"] == 2
+    assert plane.I_XT.shape == plane.I_TY_stderr.shape == plane.dim_T.shape == (1, 3, 2)
+    np.testing.assert_array_equal(plane.dim_T, 2)
+    assert plane.settings["dim_x"] == 2 and plane.settings["dim_t"] == 2
     # Tolerances: about 4 standard errors (0.03-0.05 bits for I(X;T), 0.01-0.02 for I(T;Y),
     # measured at n = 2000), and the kNN estimators' known downward bias at high MI: the
     # point of 6.5 bits comes out 0.15-0.25 bits low at this n.
-    np.testing.assert_allclose(plane["I_XT"][:2], ixt[:2], atol=0.15)
-    np.testing.assert_allclose(plane["I_XT"][2], ixt[2], atol=0.35)
-    np.testing.assert_allclose(plane["I_TY"], ity, atol=0.08)
-    assert np.all(plane["I_XT_stderr"] > 0) and np.all(plane["I_TY_stderr"] > 0)
-    assert np.all(plane["I_XT_stderr"] < 0.1) and np.all(plane["I_TY_stderr"] < 0.05)
+    np.testing.assert_allclose(plane.I_XT[0, :2], ixt[:2], atol=0.15)
+    np.testing.assert_allclose(plane.I_XT[0, 2], ixt[2], atol=0.35)
+    np.testing.assert_allclose(plane.I_TY[0], ity, atol=0.08)
+    assert np.all(plane.I_XT_stderr > 0) and np.all(plane.I_TY_stderr > 0)
+    assert np.all(plane.I_XT_stderr < 0.1) and np.all(plane.I_TY_stderr < 0.05)
 
 
 @pytest.mark.slow
@@ -66,17 +65,17 @@ def test_seed_axis_rule_chosen_widths_and_units():
     x, y, acts, _, _ = _linear_gaussian(n=400)
     stacked = [np.stack([a[:2], a[1:]]) for a in acts]
     bits = plane_from_activations(stacked, y, method="compressed", inputs=x)
-    assert bits["I_XT"].shape == bits["dim_T"].shape == (2, 2, 2)
-    assert bits["dim_T"].dtype.kind == "i" and np.all(bits["dim_T"] >= 2)
+    assert bits.I_XT.shape == bits.dim_T.shape == (2, 2, 2)
+    assert bits.dim_T.dtype.kind == "i" and np.all(bits.dim_T >= 2)
     # seed 1's epoch 0 is seed 0's epoch 1: the same arrays give the same numbers
-    np.testing.assert_array_equal(bits["I_XT"][1, 0], bits["I_XT"][0, 1])
+    np.testing.assert_array_equal(bits.I_XT[1, 0], bits.I_XT[0, 1])
     nats = plane_from_activations([acts[1][:1]], y, method="compressed", inputs=x, unit="nats")
-    assert nats["I_TY"][0, 0] == pytest.approx(bits["I_TY"][0, 0, 1] * np.log(2))
+    assert nats.I_TY[0, 0, 0] == pytest.approx(bits.I_TY[0, 0, 1] * np.log(2))
     # a constant layer carries no information: 0 with 0 error, width 0
     const = plane_from_activations([np.ones((1, 400, 3), np.float32)], y, method="compressed",
                                    inputs=x)
-    assert const["I_XT"][0, 0] == const["I_TY_stderr"][0, 0] == const["dim_T"][0, 0] == 0
-    assert const["settings"]["constant_points"] == 1
+    assert const.I_XT[0, 0, 0] == const.I_TY_stderr[0, 0, 0] == const.dim_T[0, 0, 0] == 0
+    assert const.settings["constant_points"] == 1
 
 
 def test_inputs_are_required_and_checked():
@@ -101,10 +100,10 @@ def test_npz_inputs_member_is_not_a_layer(tmp_path):
     path = tmp_path / "acts.npz"
     np.savez(path, layer_0=acts[0], layer_1=acts[1], labels=y, inputs=x.reshape(300, 4, 6))
     plane = plane_from_npz(path, method="compressed")
-    assert plane["layer_names"] == ["layer_0", "layer_1"]
+    assert plane.layer_names == ("layer_0", "layer_1")
     direct = plane_from_activations(acts, y, method="compressed", inputs=x)
-    np.testing.assert_array_equal(plane["I_XT"], direct["I_XT"])
-    assert plane_from_npz(path, method="binning")["I_XT"].shape == (3, 2)  # inputs ignored
+    np.testing.assert_array_equal(plane.I_XT, direct.I_XT)
+    assert plane_from_npz(path, method="binning").I_XT.shape == (1, 3, 2)  # inputs ignored
     np.savez(path, layer_0=acts[0], labels=y)
     with pytest.raises(InfoplaneError, match="no 'inputs' array"):
         plane_from_npz(path, method="compressed")
@@ -129,13 +128,13 @@ def digits_run(tmp_path_factory):
 def test_run_planes_use_the_data_set_inputs_in_order(digits_run):
     run, data = digits_run
     plane = plane_from_run(run, method="compressed", out_name="information_compressed")
-    assert plane["I_XT"].shape == plane["dim_T"].shape == (1, 2, 1)
+    assert plane.I_XT.shape == plane.dim_T.shape == (1, 2, 1)
     direct = plane_from_activations(read_activations(run)[1], data.y, method="compressed",
                                     inputs=data.x)
-    np.testing.assert_array_equal(plane["I_XT"], direct["I_XT"])
+    np.testing.assert_array_equal(plane.I_XT, direct.I_XT)
     # epoch 5 reverses the rows, so the layer no longer lines up with the inputs
-    assert plane["I_XT"][0, 0, 0] > 1.0 and abs(plane["I_XT"][0, 1, 0]) < 0.2
-    assert json.loads(str(plane["settings"]))["dim_x"] >= 1
+    assert plane.I_XT[0, 0, 0] > 1.0 and abs(plane.I_XT[0, 1, 0]) < 0.2
+    assert plane.settings["dim_x"] >= 1
 
 
 def test_recorded_runs_take_their_inputs_from_labels_npz(digits_run, tmp_path):
@@ -151,7 +150,7 @@ def test_recorded_runs_take_their_inputs_from_labels_npz(digits_run, tmp_path):
     np.savez(folder / "labels.npz", labels=data.y, H_X=np.float64(10.0),
              inputs=data.x.astype(np.float32))
     plane = plane_from_run(folder, method="compressed")
-    np.testing.assert_allclose(plane["I_XT"], plane_from_run(run, method="compressed")["I_XT"],
+    np.testing.assert_allclose(plane.I_XT, plane_from_run(run, method="compressed").I_XT,
                                atol=1e-3)  # float32 inputs against float64
 
 
@@ -167,9 +166,9 @@ def test_estimates_above_their_ceiling_are_warned():
         t = (x + noise * rng.normal(size=x.shape)).astype(np.float32)[None]
         plane = plane_from_activations([t], (x[:, 0] > 0).astype(int), method="compressed",
                                        inputs=x)
-        above = [w for w in plane["warnings"] if "above H(X)" in w]
-        assert bool(above) == warned, plane["warnings"]
-        assert (plane["I_XT"][0, 0] > np.log2(n) + 1) == warned
+        above = [w for w in plane.warnings if "above H(X)" in w]
+        assert bool(above) == warned, plane.warnings
+        assert (plane.I_XT[0, 0, 0] > np.log2(n) + 1) == warned
 
 
 def test_a_layer_that_copies_the_inputs_reads_log2_n_with_a_warning():
@@ -181,13 +180,13 @@ def test_a_layer_that_copies_the_inputs_reads_log2_n_with_a_warning():
     noisy = np.tanh(x @ rng.normal(size=(6, 3)) + rng.normal(size=(256, 3))).astype(np.float32)
     plane = plane_from_activations([x[None], noisy[None]], (x[:, 0] > 0).astype(int),
                                    method="compressed", inputs=x)
-    assert plane["I_XT"][0, 0] == pytest.approx(8.0, abs=1e-12)  # log2 256
-    assert 0 < plane["I_XT"][0, 1] < 8.0
-    assert plane["settings"]["determined_points"] == 1
-    assert any("determines the inputs'" in w for w in plane["warnings"])
+    assert plane.I_XT[0, 0, 0] == pytest.approx(8.0, abs=1e-12)  # log2 256
+    assert 0 < plane.I_XT[0, 0, 1] < 8.0
+    assert plane.settings["determined_points"] == 1
+    assert any("determines the inputs'" in w for w in plane.warnings)
     # Each input twice: X is uniform over 512 rows of 256 values, H(X) = 8 bits, not log2 512.
     twice = np.concatenate([x, x])
     plane = plane_from_activations([twice[None]], (twice[:, 0] > 0).astype(int),
                                    method="compressed", inputs=twice)
-    assert plane["settings"]["H_X_bits"] == pytest.approx(8.0, abs=1e-12)
-    assert plane["I_XT"][0, 0] == pytest.approx(8.0, abs=1e-12)
+    assert plane.settings["H_X_bits"] == pytest.approx(8.0, abs=1e-12)
+    assert plane.I_XT[0, 0, 0] == pytest.approx(8.0, abs=1e-12)

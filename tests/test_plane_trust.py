@@ -34,7 +34,7 @@ def test_run_plane_carries_seed_intervals_and_provenance(tmp_path):
     assert "## I(T;Y), dx = 5, 2 classes" in (tmp_path / "trust_kde.md").read_text()
     written = read_npz(tmp_path / "information_kde.npz")
     assert written["I_XT_ci95"].shape == (2, 2, 2) and written["I_XT_stderr"].shape == (3, 2, 2)
-    interval = seed_interval(plane["I_TY"])
+    interval = seed_interval(plane.I_TY)
     np.testing.assert_allclose(written["I_TY_ci95"][0], interval["low"])
     np.testing.assert_allclose(written["I_TY_ci95"][1], interval["high"])
     assert np.all(written["I_XT_ci95"][0] <= written["I_XT"].mean(axis=0) + 1e-12)
@@ -48,10 +48,12 @@ def test_npz_plane_carries_provenance_and_intervals_with_a_seed_axis(tmp_path):
     path = tmp_path / "acts.npz"
     np.savez(path, layer_0=layers[0], labels=labels)
     plane = plane_from_npz(path, method="binning")
-    assert plane["I_XT_ci95"].shape == (2, 2, 1)
-    assert json.loads(str(plane["provenance"]))["source"] == str(path)
+    assert plane.seed_intervals()[0].shape == (2, 2, 1)
+    assert plane.provenance["source"] == str(path)
     np.savez(path, layer_0=layers[0][0], labels=labels)
-    assert "I_XT_ci95" not in plane_from_npz(path, method="binning")  # no seed axis
+    one = plane_from_npz(path, method="binning")  # no seed axis: one seed, no spread
+    low, high = one.seed_intervals()[0]
+    assert one.n_seeds == 1 and np.array_equal(low, high)
 
 
 def test_label_task_truths_against_direct_integration():

@@ -114,9 +114,9 @@ def test_the_plane_equals_a_numpy_plug_in_entropy_of_the_recorded_activations(qu
             for e in range(layer.shape[1]):
                 h, ity = exact_information_reference(layer[s, e], labels)
                 # The same partition of the rows; the compiled sums run in float32.
-                assert info["I_XT"][s, e, li] == pytest.approx(h, abs=2e-5)
-                assert info["I_TY"][s, e, li] == pytest.approx(ity, abs=2e-5)
-    assert info["I_XT"].min() < 11.9  # not every point at log2 n: the test could fail
+                assert info.I_XT[s, e, li] == pytest.approx(h, abs=2e-5)
+                assert info.I_TY[s, e, li] == pytest.approx(ity, abs=2e-5)
+    assert info.I_XT.min() < 11.9  # not every point at log2 n: the test could fail
     prov = read_npz(out / "information.npz")["provenance"]
     assert '"method": "exact"' in str(prov) and "log2 n" in str(prov)
 
@@ -166,7 +166,7 @@ def test_a_model_of_ones_own_must_quantise_its_layers():
 def test_a_model_of_ones_own_quantised_with_the_helper_gets_the_exact_plane(tmp_path):
     config = RunConfig(seeds=1, epochs=2, schedule="every", schedule_value=1, quantize_bits=4)
     info = ip.train(config, tmp_path / "own", model=_own_model(True), progress=False)
-    assert info["I_XT"].shape == (1, 2, 2) and info["I_XT"].max() <= 12.0
+    assert info.plane.I_XT.shape == (1, 2, 2) and info.plane.I_XT.max() <= 12.0
     with pytest.raises(InfoplaneError, match=r"quantise every recorded layer"):
         ip.train(config, tmp_path / "float", model=_own_model(False), progress=False)
 
@@ -175,6 +175,6 @@ def test_the_exact_method_from_recorded_activations_matches_training(quantised_r
     out, _ = quantised_run
     plane = ip.plane_from_run(out, method="exact")
     info = read_information(out)
-    np.testing.assert_allclose(plane["I_XT"], info["I_XT"], atol=1e-6)
-    np.testing.assert_allclose(plane["I_TY"], info["I_TY"], atol=1e-6)
-    assert str(plane["method"]) == "exact" and len(plane["warnings"]) == 0
+    np.testing.assert_allclose(plane.I_XT, info.I_XT, atol=1e-6)
+    np.testing.assert_allclose(plane.I_TY, info.I_TY, atol=1e-6)
+    assert plane.method == "exact" and len(plane.warnings) == 0

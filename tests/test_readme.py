@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from infoplane.runs import read_information
+from infoplane.runs import read_information, read_run
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -40,7 +40,7 @@ def test_what_you_can_do_example_runs(tmp_path, monkeypatch):
     namespace: dict = {}
     exec(compile(block, str(README), "exec"), namespace)  # noqa: S102
     info = namespace["info"]
-    assert info["I_XT"].shape == (10, 254, 6)  # the README's "254 log-spaced epochs"
+    assert info.plane.I_XT.shape == (10, 254, 6)  # the README's "254 log-spaced epochs"
     assert (tmp_path / "runs" / "tanh" / "plane.png").is_file()
     assert namespace["r"].unit == "bits" and float(namespace["r"]) > 0
 
@@ -50,8 +50,8 @@ def test_readme_own_network_example_runs(tmp_path, monkeypatch, capsys):
     (block,) = section_blocks("Your own network")
     monkeypatch.chdir(tmp_path)
     exec(compile(block, str(README), "exec"), {})  # noqa: S102
-    assert "['hidden (8)' 'out (2)'] (2, 7, 2)" in capsys.readouterr().out  # its comment
-    assert bool(read_information(tmp_path / "runs" / "jax")["complete"])
+    assert "('hidden (8)', 'out (2)') (2, 7, 2)" in capsys.readouterr().out  # its comment
+    assert read_run(tmp_path / "runs" / "jax").complete
 
 
 @pytest.mark.slow
@@ -66,18 +66,18 @@ def test_your_network_guide_examples_run(tmp_path, monkeypatch, capsys):
             continue  # torch is optional: its example runs where it is installed
         exec(compile(block, str(YOUR_NETWORK), "exec"), namespace)  # noqa: S102
     printed = capsys.readouterr().out
-    assert "['hidden (8)' 'out (2)'] (2, 7, 2)" in printed  # what the guide's comment says
+    assert "('hidden (8)', 'out (2)') (2, 7, 2)" in printed  # what the guide's comment says
     runs = ["jax", "flax", "eqx", "keras"] + (["torch"] if "Recorder" in namespace and
                                               importlib.util.find_spec("torch") else [])
     for name in runs:
-        info = read_information(tmp_path / "runs" / name)
-        assert np.isfinite(info["I_XT"]).all() and np.isfinite(info["I_TY"]).all(), name
-        assert bool(info["complete"]), name
+        info = read_run(tmp_path / "runs" / name)
+        assert np.isfinite(info.plane.I_XT).all() and np.isfinite(info.plane.I_TY).all(), name
+        assert info.complete, name
     keras_info = read_information(tmp_path / "runs" / "keras")
-    np.testing.assert_array_equal(keras_info["epochs"], [0, 5, 10, 15, 20])
+    np.testing.assert_array_equal(keras_info.epochs, [0, 5, 10, 15, 20])
     for name in ("flax", "eqx"):  # the adapters train: the loss falls
-        info = read_information(tmp_path / "runs" / name)
-        assert (info["train_loss"][:, -1] < info["train_loss"][:, 0]).all(), name
+        loss = read_run(tmp_path / "runs" / name).history.train_loss
+        assert (loss[:, -1] < loss[:, 0]).all(), name
 
 
 @pytest.mark.slow
@@ -89,8 +89,8 @@ def test_getting_started_guide_runs(tmp_path, monkeypatch):
         exec(compile(block, str(path), "exec"), namespace)  # noqa: S102
     # what its comments say: 2 log2(sqrt(5)) = 2.32 bits within the copula's 0.1 bit here
     assert namespace["r"].unit == "bits" and abs(float(namespace["r"]) - 2.32) < 0.1
-    assert namespace["plane"]["I_XT"].shape == (3, 1)
-    assert namespace["kde"]["I_XT"].shape == (2, 5, 2)  # 2 seeds, 5 logged epochs, 2 layers
+    assert namespace["plane"].I_XT.shape == (1, 3, 1)
+    assert namespace["kde"].I_XT.shape == (2, 5, 2)  # 2 seeds, 5 logged epochs, 2 layers
     assert (tmp_path / "runs" / "first" / "plane.png").is_file()
 
 
@@ -217,7 +217,7 @@ def test_shell_examples_run(tmp_path):
             assert done.returncode == 0, (shlex.join(words), done.stderr[-2000:])
     assert (tmp_path / "runs" / "relu" / "plane.png").is_file()
     info = read_information(tmp_path / "runs" / "relu")
-    assert info["I_XT"].shape[0] == 8 and info["I_XT"].shape[2] == 6  # --seeds 8, 6 layers
+    assert info.I_XT.shape[0] == 8 and info.I_XT.shape[2] == 6  # --seeds 8, 6 layers
     assert (tmp_path / "runs" / "relu" / "activations").is_dir()  # record_layers
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from infoplane import Bins, InfoplaneError, Recorder, plane_from_run
 from infoplane.integrations import _folder as folder_module
-from infoplane.runs import read_activations, read_npz
+from infoplane.runs import read_activations, read_information, read_npz, read_run
 
 N, BINS = 300, Bins("fixed", 30, -1.0, 1.0)
 
@@ -49,19 +49,19 @@ def test_records_the_binned_plane_of_the_numpy_definition(tmp_path, probe):
     with Recorder(tmp_path / "run", x, y, bins=BINS) as rec:
         for epoch in (0, 1, 5):
             rec.record(epoch, layers_at(x, epoch))
-    info = read_npz(tmp_path / "run" / "information.npz")
-    assert info["I_XT"].shape == (1, 3, 2) and bool(info["complete"])
-    np.testing.assert_array_equal(info["epochs"], [0, 1, 5])
-    assert list(info["layer_names"]) == ["hidden", "out"]
+    info = read_run(tmp_path / "run")
+    assert info.plane.I_XT.shape == (1, 3, 2) and bool(info.complete)
+    np.testing.assert_array_equal(info.plane.epochs, [0, 1, 5])
+    assert list(info.plane.layer_names) == ["hidden", "out"]
     edges = BINS.edges().astype(np.float32)
     for i, epoch in enumerate((0, 1, 5)):
         for li, layer in enumerate(layers_at(x, epoch).values()):
             ixt, ity = binned_plane_numpy(layer, y, edges)
             # The compiled entropies are float32 sums of n terms (rounding ~1e-6 bits); 1e-5 bits
             # is far above that and far below what one input changing bin moves (~1/n bits).
-            assert info["I_XT"][0, i, li] == pytest.approx(ixt, abs=1e-5)
-            assert info["I_TY"][0, i, li] == pytest.approx(ity, abs=1e-5)
-    assert info["H_X"] == pytest.approx(np.log2(N))
+            assert info.plane.I_XT[0, i, li] == pytest.approx(ixt, abs=1e-5)
+            assert info.plane.I_TY[0, i, li] == pytest.approx(ity, abs=1e-5)
+    assert info.plane.H_X == pytest.approx(np.log2(N))
 
 
 # The recorder sums its entropies over pattern counts in float64, the compiled estimator sums
@@ -76,11 +76,11 @@ def test_plane_from_the_folder_equals_the_recorded_plane(tmp_path, probe, bins):
     with Recorder(tmp_path / "run", x, y, bins=bins) as rec:
         for epoch in range(6):
             rec.record(epoch, layers_at(x, epoch))
-    recorded = read_npz(tmp_path / "run" / "information.npz")
+    recorded = read_information(tmp_path / "run")
     # the incremental plane (one epoch per call) equals the recomputation over all epochs
     again = plane_from_run(tmp_path / "run", method="binning")
-    np.testing.assert_allclose(again["I_XT"], recorded["I_XT"], rtol=0, atol=SAME)
-    np.testing.assert_allclose(again["I_TY"], recorded["I_TY"], rtol=0, atol=SAME)
+    np.testing.assert_allclose(again.I_XT, recorded.I_XT, rtol=0, atol=SAME)
+    np.testing.assert_allclose(again.I_TY, recorded.I_TY, rtol=0, atol=SAME)
     epochs, acts = read_activations(tmp_path / "run")
     assert acts[0].dtype == np.float32 and acts[0].shape == (1, 6, N, 4)
     np.testing.assert_array_equal(acts[0][0, 2], layers_at(x, 2)["hidden"])
@@ -93,8 +93,8 @@ def test_float16_storage_is_what_the_plane_is_computed_from(tmp_path, probe):
     _, acts = read_activations(tmp_path / "run")
     assert acts[0].dtype == np.float16
     again = plane_from_run(tmp_path / "run", method="binning")
-    np.testing.assert_allclose(again["I_XT"], read_npz(tmp_path / "run" / "information.npz")
-                               ["I_XT"], rtol=0, atol=SAME)
+    np.testing.assert_allclose(again.I_XT, read_information(tmp_path / "run").I_XT, rtol=0,
+                               atol=SAME)
 
 
 def test_a_folder_has_one_recorder_at_a_time(tmp_path, probe, monkeypatch):
@@ -107,7 +107,7 @@ def test_a_folder_has_one_recorder_at_a_time(tmp_path, probe, monkeypatch):
         rec.record(1, layers_at(x, 1))
     with Recorder(tmp_path / "run", x, y, resume=True) as rec:  # closed: free again
         rec.record(2, layers_at(x, 2))
-    np.testing.assert_array_equal(read_npz(tmp_path / "run" / "information.npz")["epochs"],
+    np.testing.assert_array_equal(read_information(tmp_path / "run").epochs,
                                   [0, 1, 2])
 
 
@@ -147,15 +147,15 @@ def test_resume_continues_and_refuses_other_inputs(tmp_path, probe):
         with pytest.raises(InfoplaneError, match="not after"):
             rec.record(1, layers_at(x, 1))
         rec.record(2, layers_at(x, 2))
-    info = read_npz(tmp_path / "run" / "information.npz")
-    np.testing.assert_array_equal(info["epochs"], [0, 1, 2])
-    assert bool(info["complete"])
+    info = read_run(tmp_path / "run")
+    np.testing.assert_array_equal(info.plane.epochs, [0, 1, 2])
+    assert bool(info.complete)
     fresh = Recorder(tmp_path / "fresh", x, y)
     for epoch in range(3):
         fresh.record(epoch, layers_at(x, epoch))
     fresh.close()
-    np.testing.assert_array_equal(read_npz(tmp_path / "fresh" / "information.npz")["I_XT"],
-                                  info["I_XT"])  # the same computation on the same arrays
+    np.testing.assert_array_equal(read_information(tmp_path / "fresh").I_XT,
+                                  info.plane.I_XT)  # the same computation on the same arrays
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -174,8 +174,8 @@ def test_bad_activations_are_one_error_and_keep_what_was_recorded(tmp_path, prob
     with pytest.raises(InfoplaneError, match=message):
         rec.record(1, bad)
     rec.flush()
-    info = read_npz(tmp_path / "run" / "information.npz")
-    np.testing.assert_array_equal(info["epochs"], [0])
+    info = read_run(tmp_path / "run")
+    np.testing.assert_array_equal(info.plane.epochs, [0])
     assert len(list((tmp_path / "run" / "activations").iterdir())) == 1
 
 
@@ -210,7 +210,7 @@ def test_inputs_are_stored_for_the_compressed_plane(tmp_path, probe):
     assert stored["inputs"].dtype == np.float32
     np.testing.assert_array_equal(stored["inputs"], x)
     plane = plane_from_run(tmp_path / "run", method="compressed")  # needs X
-    assert plane["I_XT"].shape == (1, 2, 2) and np.isfinite(plane["I_XT"]).all()
+    assert plane.I_XT.shape == (1, 2, 2) and np.isfinite(plane.I_XT).all()
     # Off for a huge probe set: the digest alone, which resume still checks.
     Recorder(tmp_path / "lean", x, y, store_inputs=False).close()
     assert "inputs" not in read_npz(tmp_path / "lean" / "labels.npz")

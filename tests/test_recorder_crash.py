@@ -13,7 +13,7 @@ import pytest
 from infoplane import Recorder, plane_from_run
 from infoplane.cli import main as cli_main
 from infoplane.integrations._folder import lock_folder, release_lock
-from infoplane.runs import activation_files, read_activations, read_npz
+from infoplane.runs import activation_files, read_activations, read_information, read_npz, read_run
 
 N = 200
 SAME = 1e-5  # float64 count sums against the compiled float32 sums (test_recorder_plane.py)
@@ -32,13 +32,13 @@ def layers_at(x, epoch):
 
 def check_consistent(run, epochs):
     """information.npz holds ``epochs``, one chunk each, and equals the recomputed plane."""
-    info = read_npz(run / "information.npz")
-    np.testing.assert_array_equal(info["epochs"], epochs)
+    info = read_run(run)
+    np.testing.assert_array_equal(info.plane.epochs, epochs)
     stored, _ = read_activations(run)
     np.testing.assert_array_equal(stored, epochs)
     again = plane_from_run(run, method="binning")
-    np.testing.assert_allclose(again["I_XT"], info["I_XT"], rtol=0, atol=SAME)
-    np.testing.assert_allclose(again["I_TY"], info["I_TY"], rtol=0, atol=SAME)
+    np.testing.assert_allclose(again.I_XT, info.plane.I_XT, rtol=0, atol=SAME)
+    np.testing.assert_allclose(again.I_TY, info.plane.I_TY, rtol=0, atol=SAME)
 
 
 @pytest.mark.parametrize("writer", ["process", "thread"])
@@ -105,7 +105,7 @@ def test_a_killed_process_leaves_a_run_that_plots_and_resumes(tmp_path, writer):
     assert done.returncode == 3, done.stderr
     release_lock(lock_folder(run))  # the writer process of the killed run has finished
     # information.npz is rewritten at most every INFORMATION_EVERY_S: it may lag the chunks
-    written = [int(e) for e in read_npz(run / "information.npz")["epochs"]]
+    written = [int(e) for e in read_information(run).epochs]
     chunks = len(activation_files(run))
     # records 0-2 surely (record 3 waited for them), 3 as well when a writer process has it
     assert chunks == 4 if writer == "process" else chunks in (3, 4)

@@ -26,7 +26,8 @@ SAME = 1e-5
 
 
 def agree(numpy_plane, compiled, layers, bins, n: int) -> int:
-    """Assert the tolerance of ``_binned``'s docstring: per layer, with m the inputs that have
+    """Assert the tolerance of ``_binned``'s docstring for the compiled plane ``compiled`` =
+    (I_XT, I_TY): per layer, with m the inputs that have
     a value another float32 computation of the edges may bin on the other side
     (``near_edge``), |I(X;T) difference| <= m 2 (log2 n + log2 e) / n + SAME and
     |I(T;Y) difference| <= twice that + SAME. Returns the total m."""
@@ -37,8 +38,8 @@ def agree(numpy_plane, compiled, layers, bins, n: int) -> int:
         m = int(near_edge(x, bins).any(axis=1).sum())
         total += m
         ixt, ity = numpy_plane[0][j], numpy_plane[1][j]
-        assert abs(ixt - float(compiled["I_XT"].ravel()[j])) <= m * per_input + SAME, (j, m)
-        assert abs(ity - float(compiled["I_TY"].ravel()[j])) <= 2 * m * per_input + SAME, (j, m)
+        assert abs(ixt - float(compiled[0].ravel()[j])) <= m * per_input + SAME, (j, m)
+        assert abs(ity - float(compiled[1].ravel()[j])) <= 2 * m * per_input + SAME, (j, m)
     return total
 
 
@@ -109,7 +110,8 @@ def test_the_definition_and_the_compiled_estimator_on_continuous_activations():
                   for w, s in ((10, 1.0), (5, 3.0), (2, 0.3))]
         compiled = plane_from_activations([a[None, None] for a in layers], y,
                                           method="binning", **bins._asdict())
-        assert agree(binned_plane(layers, y, 3, bins), compiled, layers, bins, n) == 0
+        assert agree(binned_plane(layers, y, 3, bins), (compiled.I_XT, compiled.I_TY), layers,
+                     bins, n) == 0
 
 
 def test_fixed_bins_agree_with_the_compiled_estimator_and_equal_the_definition():
@@ -126,7 +128,7 @@ def test_fixed_bins_agree_with_the_compiled_estimator_and_equal_the_definition()
         ixt, ity = binned_plane([a], y, 3, bins)
         compiled = plane_from_activations([a[None, None]], y, method="binning",
                                           **bins._asdict())
-        moved = agree((ixt, ity), compiled, [a], bins, n)
+        moved = agree((ixt, ity), (compiled.I_XT, compiled.I_TY), [a], bins, n)
         assert (moved > 0) == (bins.n_bins == 31)  # only the subnormals next to the 0 edge
         codes = np.digitize(a, bins.edges().astype(F32))
         assert (ixt[0], ity[0]) == pytest.approx(pattern_information(codes, y, 3), abs=1e-12)
@@ -145,7 +147,7 @@ def test_layer_bins_agree_with_the_compiled_estimator_over_many_epochs():
                                  share=0.01) for e in range(-2, epochs - 2)])
     compiled = plane_from_activations([acts[None]], y, method="binning", **bins._asdict())
     for e in range(epochs):
-        one = {k: compiled[k][0, e] for k in ("I_XT", "I_TY")}
+        one = (compiled.I_XT[0, e], compiled.I_TY[0, e])
         agree(binned_plane([acts[e]], y, 3, bins), one, [acts[e]], bins, n)
 
 
@@ -160,7 +162,7 @@ def test_wide_layers_and_float16_values():
     ixt, ity = binned_plane([wide, narrow], y, 2, bins)
     compiled = plane_from_activations([wide[None, None], narrow[None, None]], y,
                                       method="binning", **bins._asdict())
-    agree((ixt, ity), compiled, [wide, narrow], bins, n)
+    agree((ixt, ity), (compiled.I_XT, compiled.I_TY), [wide, narrow], bins, n)
     assert ixt[0] == pytest.approx(np.log2(n))  # 700 units: every input its own pattern
 
 

@@ -17,7 +17,7 @@ from test_recorder_crash import check_consistent, layers_at, probe
 
 from infoplane import Bins, InfoplaneError, Recorder
 from infoplane.integrations import recorder as recorder_module
-from infoplane.runs import read_activations, read_npz
+from infoplane.runs import read_activations, read_npz, read_run
 
 
 def record_all(run, writer, epochs, *, wait=False, **options):
@@ -113,9 +113,9 @@ def test_the_thread_leaves_the_planes_to_the_process_which_computes_them_from_di
         time.sleep(0.5)  # the process computes the two planes meanwhile, between records
         rec.record(3, layers_at(x, 3))
         rec._wait()  # information.npz was written once the planes were there, by the process
-        info = read_npz(run / "information.npz")
-        np.testing.assert_array_equal(info["epochs"][:3], [0, 1, 2])
-        assert not bool(info["complete"])
+        info = read_run(run)
+        np.testing.assert_array_equal(info.plane.epochs[:3], [0, 1, 2])
+        assert not bool(info.complete)
     check_consistent(run, [0, 1, 2, 3])  # every plane equals the one of the stored chunk
 
 

@@ -3,12 +3,13 @@ import json
 import numpy as np
 import pytest
 
-from infoplane import InfoplaneError, RunConfig, preset, runs
+from infoplane import InfoplaneError, InformationPlane, RunConfig, RunResult, preset, runs
 from infoplane.data import _formats
 from infoplane.runs import (
     read_checkpoint,
     read_config,
     read_information,
+    read_run,
     write_checkpoint,
     write_config,
     write_information,
@@ -38,12 +39,12 @@ def test_config_round_trip_with_versions(tmp_path):
 
 
 def test_information_round_trip_and_a_clear_error(tmp_path):
-    arrays = {"I_XT": np.ones((2, 3, 4)), "I_TY": np.zeros((2, 3, 4)), "complete": np.bool_(True)}
-    write_information(tmp_path, arrays)
-    back = read_information(tmp_path)
-    assert set(back) == set(arrays)
-    np.testing.assert_array_equal(back["I_XT"], arrays["I_XT"])
-    write_information(tmp_path, {"epochs": np.arange(3)})
+    plane = InformationPlane(np.ones((2, 3, 4)), np.zeros((2, 3, 4)), np.arange(3))
+    write_information(tmp_path, RunResult(plane, complete=False))
+    assert read_information(tmp_path) == plane
+    back = read_run(tmp_path)
+    assert back.plane == plane and back.history is None and not back.complete
+    runs.write_npz(tmp_path / "information.npz", epochs=np.arange(3))
     with pytest.raises(InfoplaneError, match="no I_XT / I_TY arrays"):
         read_information(tmp_path)
 

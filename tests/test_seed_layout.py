@@ -15,7 +15,13 @@ import numpy as np
 import pytest
 
 from infoplane._errors import InfoplaneError
-from infoplane.runs import read_activations, read_checkpoint, read_information
+from infoplane.runs import (
+    read_activations,
+    read_checkpoint,
+    read_information,
+    read_npz,
+    read_run,
+)
 from infoplane.training import preset, train
 from infoplane.training.sharding import SEED_GROUP, seed_layout
 
@@ -28,13 +34,14 @@ ONE_DEVICE = dict(os.environ, JAX_PLATFORMS="cpu",
                   JAX_COMPILATION_CACHE_DIR=str(Path(__file__).resolve().parents[1]
                                                 / ".pytest_cache" / "jax"))
 PER_SEED = ("I_XT", "I_TY", "train_loss", "test_loss", "train_acc", "test_acc", "grad_mean",
-            "grad_std", "weight_norm")
+            "grad_std", "weight_norm", "I_TY_lower", "I_TY_lower_stderr", "I_TY_outside")
 
 
 def assert_same_seeds(a: Path, b: Path, rows_a=slice(None), rows_b=slice(None)) -> None:
     """The runs in ``a`` and ``b`` hold bit-identical numbers for their seeds ``rows_a`` and
     ``rows_b``: information.npz, recorded activations and checkpoint."""
-    info_a, info_b = read_information(a), read_information(b)
+    # the files themselves, member for member
+    info_a, info_b = read_npz(a / "information.npz"), read_npz(b / "information.npz")
     np.testing.assert_array_equal(info_a["seeds"][rows_a], info_b["seeds"][rows_b])
     for key in PER_SEED:
         np.testing.assert_array_equal(info_a[key][rows_a], info_b[key][rows_b], err_msg=key)
@@ -70,7 +77,7 @@ def test_one_device_equals_two_devices(two_devices, tmp_path):
             f"train(RunConfig.from_json({str(two_devices / 'config.json')!r}), sys.argv[1], "
             "progress=False)")
     subprocess.run([sys.executable, "-c", code, str(out)], env=env, check=True, timeout=600)
-    assert read_information(two_devices)["I_XT"].shape[0] == CONFIG.seeds
+    assert read_information(two_devices).n_seeds == CONFIG.seeds
     assert_same_seeds(out, two_devices)
 
 
@@ -122,7 +129,7 @@ def test_a_run_resumes_identically_on_another_number_of_devices(two_devices, tmp
             "progress=False)")
     subprocess.run([sys.executable, "-c", code, str(out), json.dumps(short.to_dict())],
                    env=env, check=True, timeout=600)
-    assert read_checkpoint(out)[0] == 1 and not read_information(out)["complete"]
+    assert read_checkpoint(out)[0] == 1 and not read_run(out).complete
     train(short, out, resume=True, progress=False)
     assert_same_seeds(out, two_devices, slice(None), slice(0, SEED_GROUP + 1))
 

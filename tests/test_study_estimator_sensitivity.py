@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from infoplane.cli import main
+from infoplane.records import InformationPlane
 from infoplane.studies import estimator_sensitivity as study
 
 
@@ -51,7 +52,7 @@ def test_summarise_and_claims_on_a_hand_made_plane():
         ixt[0, :, 0] = level
         ixt[0, :, 1] = [1.0, peak_l5, final_l5]
         ixt[0, :, 2] = 1.0
-        return ixt, np.full((1, e, 3), 0.9)
+        return InformationPlane(ixt, np.full((1, e, 3), 0.9), np.arange(e))
     planes = {"10 bins": plane(3.0, 3.2, 8.0), "30 bins": plane(5.0, 7.0, 11.0),
               "100 bins": plane(9.0, 10.0, 12.0), "256 bins": plane(11.0, 11.5, 12.0),
               "KDE s2=0.001": plane(6.0, 6.5, 9.0), "KDE s2=0.01": plane(4.0, 4.4, 7.0),

@@ -98,6 +98,6 @@ def test_global_binned_plane_equals_the_planes_global_binning():
     for b in (4, 30):
         ixt, ity = global_binned_plane(layers, labels, b)
         ref = plane_from_activations(layers, labels, method="binning", rule="global", n_bins=b)
-        np.testing.assert_allclose(ixt, ref["I_XT"], atol=1e-5)
-        np.testing.assert_allclose(ity, ref["I_TY"], atol=1e-5)
+        np.testing.assert_allclose(ixt, ref.I_XT, atol=1e-5)
+        np.testing.assert_allclose(ity, ref.I_TY, atol=1e-5)
         assert ixt.min() < 7.0  # not every row in its own bin: the comparison could fail

@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -6,6 +7,8 @@ import pytest
 from infoplane.analysis import compression
 from infoplane.cli import main
 from infoplane.plane import plane_from_activations
+from infoplane.records import InformationPlane
+from infoplane.runs import read_information
 from infoplane.studies import saxe2018_activations as study
 
 
@@ -23,14 +26,13 @@ def test_quick_writes_planes_table_and_claims(tmp_path):
     results = json.loads((out / "results.json").read_text())
     assert results["claims"] and all("agree" in c for c in results["claims"])
     assert results["scale"] == "quick" and results["verdicts"].startswith("not findings")
-    planes = {m: np.load(out / "runs" / "tanh" / f"plane_{m}.npz")["I_XT"]
+    planes = {m: read_information(out / "runs" / "tanh" / f"plane_{m}.npz")
               for m in study.ESTIMATORS}
     # A resumed study reads the planes it wrote instead of estimating them again.
     assert main(["reproduce", "saxe2018_activations", "--quick", "--out", str(out),
                  "--no-progress", "--resume"]) == 0
     for m in study.ESTIMATORS:
-        np.testing.assert_array_equal(
-            np.load(out / "runs" / "tanh" / f"plane_{m}.npz")["I_XT"], planes[m])
+        assert read_information(out / "runs" / "tanh" / f"plane_{m}.npz") == planes[m]
     table = results["numbers"]["compression_bits"]
     assert set(table) == set(study.ESTIMATORS)
     assert all(min(v) >= 0 for by_act in table.values() for v in by_act.values())
@@ -89,8 +91,8 @@ def test_padding_units_does_not_change_the_plane(method, settings):
     padded = study.estimate_plane(layers, labels, method, settings)
     assert study.pad_units(layers)[1].shape == (2, 3, 64, 5)
     # float32 kernels: sums of squares in a different order differ in the last bits.
-    np.testing.assert_allclose(padded[0], direct["I_XT"], atol=1e-5)
-    np.testing.assert_allclose(padded[1], direct["I_TY"], atol=1e-5)
+    np.testing.assert_allclose(padded.I_XT, direct.I_XT, atol=1e-5)
+    np.testing.assert_allclose(padded.I_TY, direct.I_TY, atol=1e-5)
 
 
 def _plane_grid(share):
@@ -101,9 +103,10 @@ def _plane_grid(share):
     epochs = np.array([0, 1, 3, 9])
     ixt = np.array([[[11.8, 2.0], [11.8, 3.0], [11.8, 3.5], [11.8, 3.0]]])  # one seed
     ity = np.array([[[0.02, 0.1], [0.3, 0.3], [0.6, 0.5], [1.0, 0.7]]])
-    planes = {"binning": (ixt, ity, epochs), "kde": (ixt / 4, ity / 2, epochs)}
+    binning = InformationPlane(ixt, ity, epochs, H_X=12.0, H_Y=1.0)
+    planes = {"binning": binning, "kde": replace(binning, I_XT=ixt / 4, I_TY=ity / 2)}
     fig = Figure(figsize=(5, 7), layout="constrained")
-    axes = information_plane_grid(fig, planes, ncols=1, H_X=12.0, H_Y=1.0, share=share)
+    axes = information_plane_grid(fig, planes, ncols=1, share=share)
     return fig, axes[:, 0]
 
 

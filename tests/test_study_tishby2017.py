@@ -77,3 +77,13 @@ def test_quick_results_are_labelled_a_smoke_test(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "[DISAGREE] the 3-unit layer's I(X;T) peaks around epoch 20-25: 91" in printed
     assert "verdicts" not in json.loads((tmp_path / "results.json").read_text())
+
+
+def test_the_fitting_claim_says_whether_its_points_lie_in_their_bracket():
+    def bracket(outside):
+        judged = tishby2017.claims(_summary(final_I_TY_outside_seeds=outside))
+        return next(c["bracket"] for c in judged if c["claim"].startswith("final I(T;Y)"))
+
+    assert "lies in its bracket" in bracket([0, 0, 0, 0, 3, 1])  # only the last two layers
+    assert "outside their bracket: [0, 2, 0, 0]" in bracket([0, 2, 0, 0, 0, 0])
+    assert bracket(None) == "not recorded"

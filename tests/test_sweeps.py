@@ -9,7 +9,8 @@ import infoplane.sweeps as sweeps
 import infoplane.training.loop as loop
 from infoplane._errors import InfoplaneError
 from infoplane.cli import main
-from infoplane.runs import read_information, write_checkpoint
+from infoplane.records import InformationPlane, RunResult, TrainingHistory
+from infoplane.runs import read_run, write_checkpoint
 from infoplane.sweeps import grid_points, parse_grid, point_name, point_summary, write_summary
 from infoplane.training import preset, train
 
@@ -51,14 +52,18 @@ def test_bad_values_fail_before_any_training(tmp_path, capsys):
 def test_point_summary_and_csv_by_hand(tmp_path):
     # Two seeds, three logged epochs, two layers; seed means by hand:
     # I_XT layer 0: [1, 3, 2] -> peak 3 at epoch 10, final 2, compression 1.
-    info = {
-        "I_XT": np.array([[[0, 1], [2, 1], [1, 1]], [[2, 1], [4, 1], [3, 1]]], float),
-        "I_TY": np.array([[[0, 0], [1, 1], [1, 2]], [[0, 0], [1, 1], [1, 2]]], float),
-        "epochs": np.array([0, 10, 100]), "layer_names": np.array(["L1 (3)", "out (2)"]),
-        "train_acc": np.array([[0.5, 0.8, 0.9], [0.5, 0.8, 0.7]]),
-        "test_acc": np.array([[0.5, 0.6, 0.6], [0.5, 0.6, 0.8]]),
-    }
-    row = point_summary({"activation": "relu"}, info)
+    epochs = np.array([0, 10, 100])
+    plane = InformationPlane(
+        I_XT=np.array([[[0, 1], [2, 1], [1, 1]], [[2, 1], [4, 1], [3, 1]]], float),
+        I_TY=np.array([[[0, 0], [1, 1], [1, 2]], [[0, 0], [1, 1], [1, 2]]], float),
+        epochs=epochs, layer_names=("L1 (3)", "out (2)"))
+    train_acc = np.array([[0.5, 0.8, 0.9], [0.5, 0.8, 0.7]])
+    no_weights = np.zeros((2, 3, 0))
+    history = TrainingHistory(
+        epochs=epochs, train_loss=1 - train_acc, test_loss=1 - train_acc, train_acc=train_acc,
+        test_acc=np.array([[0.5, 0.6, 0.6], [0.5, 0.6, 0.8]]), grad_mean=no_weights,
+        grad_std=no_weights, weight_norm=no_weights)
+    row = point_summary({"activation": "relu"}, RunResult(plane, history))
     assert row["final_I_XT"] == [2.0, 1.0] and row["peak_I_XT"] == [3.0, 1.0]
     assert row["peak_epoch_I_XT"] == [10, 0] and row["compression_I_XT"] == [1.0, 0.0]
     assert row["final_I_TY"] == [1.0, 2.0] and row["peak_I_TY"] == [1.0, 2.0]
@@ -102,7 +107,7 @@ def test_a_2x2_sweep_interrupted_and_resumed(tmp_path, monkeypatch, capsys):
     done = {p: (runs / p / "information.npz").stat().st_mtime_ns for p in
             ("activation=tanh,learning_rate=0.001", "activation=tanh,learning_rate=0.01")}
     third = runs / "activation=relu,learning_rate=0.001"
-    assert not read_information(third)["complete"]
+    assert not read_run(third).complete
     assert len(json.loads((out / "summary.json").read_text())["points"]) == 2
 
     calls.clear()
@@ -114,9 +119,8 @@ def test_a_2x2_sweep_interrupted_and_resumed(tmp_path, monkeypatch, capsys):
     config = preset("tiny").replace(seeds=10, chunk_logs=2, activation="relu",
                                     learning_rate=0.001)
     uninterrupted = train(config, None, progress=False)
-    resumed = read_information(third)
-    for key in ("I_XT", "I_TY", "train_acc", "grad_mean"):
-        np.testing.assert_array_equal(resumed[key], uninterrupted[key], err_msg=key)
+    resumed = read_run(third)
+    assert resumed.plane == uninterrupted.plane and resumed.history == uninterrupted.history
     summary = json.loads((out / "summary.json").read_text())
     assert [p["point"] for p in summary["points"]] == grid_points(parse_grid(GRID[1::2]))
     assert summary["provenance"]["method"] == "binning" and "jax" in summary["provenance"][
@@ -154,14 +158,13 @@ def test_the_overview_titles_do_not_meet_and_the_caption_names_the_estimator(tmp
     monkeypatch.setattr(plotting, "save_figure", lambda fig, path: drawn.setdefault("fig", fig))
     epochs = np.array([0, 1, 3])
     rng = np.random.default_rng(0)
-    info = {"I_XT": rng.uniform(0, 12, (2, 3, 3)), "I_TY": rng.uniform(0, 1, (2, 3, 3)),
-            "epochs": epochs, "H_X": 12.0, "H_Y": 1.0, "layer_names": ["L1 (10)", "L2 (7)",
-                                                                      "out (2)"],
-            "method": np.array("binning"),
-            "settings": np.array('{"rule": "fixed", "n_bins": 30, "low": -1, "high": 1}')}
+    info = InformationPlane(rng.uniform(0, 12, (2, 3, 3)), rng.uniform(0, 1, (2, 3, 3)), epochs,
+                            H_X=12.0, H_Y=1.0, layer_names=("L1 (10)", "L2 (7)", "out (2)"),
+                            method="binning",
+                            settings={"rule": "fixed", "n_bins": 30, "low": -1, "high": 1})
     grid = {"activation": ("softsign", "softplus"), "learning_rate": (0.00123456, 0.0045678)}
     rows = [{"point": {"activation": a, "learning_rate": lr}, "test_acc": 0.9,
-             "layers": info["layer_names"], "compression_I_XT": [1.234, 2.345, 0.5]}
+             "layers": list(info.layer_names), "compression_I_XT": [1.234, 2.345, 0.5]}
             for a in grid["activation"] for lr in grid["learning_rate"]]
     sweeps.overview_figure(tmp_path, grid, rows, [info] * 4)
     fig = drawn["fig"]

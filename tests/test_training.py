@@ -89,29 +89,29 @@ def short_run(tmp_path_factory):
 
 def test_short_tanh_run_learns_and_saturates_first_layer(short_run):
     _, info = short_run
-    assert info["I_XT"].shape == (3, len(info["epochs"]), 6)
-    acc = info["train_acc"].mean(axis=0)
+    assert info.plane.I_XT.shape == (3, len(info.plane.epochs), 6)
+    acc = info.history.train_acc.mean(axis=0)
     assert acc[-1] > acc[0] + 0.2
     # The 10-unit tanh layer separates nearly all 4096 inputs from the start.
-    assert info["I_XT"][:, -1, 0].mean() >= 11.0
-    h_y = float(info["H_Y"])
+    assert info.plane.I_XT[:, -1, 0].mean() >= 11.0
+    h_y = float(info.plane.H_Y)
     assert h_y == pytest.approx(0.99916, abs=1e-5)
-    ixt, ity = info["I_XT"], info["I_TY"]
+    ixt, ity = info.plane.I_XT, info.plane.I_TY
     # 0 <= I(T;Y) <= I(X;T) <= log2 N and I(T;Y) <= H(Y), every seed, epoch and layer.
     eps = 1e-4
     assert np.all(ity >= -eps) and np.all(ity <= ixt + eps)
     assert np.all(ixt <= 12 + eps) and np.all(ity <= h_y + eps)
-    assert np.all(info["grad_mean"][:, 1:] > 0) and np.all(info["grad_std"][:, 1:] > 0)
-    assert np.isfinite(info["train_loss"]).all()
+    assert np.all(info.history.grad_mean[:, 1:] > 0) and np.all(info.history.grad_std[:, 1:] > 0)
+    assert np.isfinite(info.history.train_loss).all()
 
 
 def test_run_directory_contents(short_run):
     out, info = short_run
     cfg = json.loads((out / "config.json").read_text())
     assert RunConfig.from_dict(cfg["config"]) == SHORT
-    assert "jax" in cfg["versions"] and cfg["logged_epochs"] == info["epochs"].tolist()
+    assert "jax" in cfg["versions"] and cfg["logged_epochs"] == info.plane.epochs.tolist()
     saved = np.load(out / "information.npz")
-    np.testing.assert_array_equal(saved["I_XT"], info["I_XT"])
+    np.testing.assert_array_equal(saved["I_XT"], info.plane.I_XT)
     assert bool(saved["complete"])
 
 
@@ -147,12 +147,11 @@ def test_resume_after_kill_equals_uninterrupted(short_run, tmp_path):
             proc.kill()
     partial = np.load(out / "information.npz")
     assert not bool(partial["complete"]) and 0 < partial["I_XT"].shape[1] < len(
-        reference["epochs"])
+        reference.plane.epochs)
     with pytest.raises(InfoplaneError, match="already exists"):
         train(SHORT, out, progress=False)
     resumed = train(SHORT, out, resume=True, progress=False)
-    for key in ("I_XT", "I_TY", "train_loss", "test_acc", "grad_mean", "weight_norm"):
-        np.testing.assert_array_equal(resumed[key], reference[key])
+    assert resumed.plane == reference.plane and resumed.history == reference.history
 
 
 def test_nan_loss_stops_with_message_and_keeps_records(tmp_path):

@@ -5,25 +5,29 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .._errors import InfoplaneError
 from ._plane import add_plane_parser
 from ._run import add_progress_flag, parse_settings
 
+if TYPE_CHECKING:
+    from ..records import RunResult
+
 
 def _cmd_plot(args) -> None:
     from ..plotting import run_figures
-    from ..runs import read_information
+    from ..runs import read_run
 
     run = Path(args.run_dir)
-    info = read_information(run)
+    info = read_run(run)
     _warn_if_incomplete(run, info)
     out = Path(args.out) if args.out else (run if run.is_dir() else run.parent)
     paths = run_figures(info, out)
     print("wrote " + ", ".join(str(p) for p in paths))
 
 
-def _warn_if_incomplete(run: Path, info: dict) -> None:
+def _warn_if_incomplete(run: Path, info: RunResult) -> None:
     """One warning line on stderr when a run is incomplete (interrupted, or still training):
     its information.npz says complete = False, or it holds fewer logged epochs than its
     config.json plans."""
@@ -35,11 +39,12 @@ def _warn_if_incomplete(run: Path, info: dict) -> None:
             planned = list(read_config(run, "logged_epochs"))
         except (InfoplaneError, TypeError):  # recorded elsewhere: no plan to compare with
             planned = []
-    done = len(info["epochs"])
-    if not (planned and done < len(planned)) and bool(info.get("complete", True)):
+    epochs = info.plane.epochs
+    done = len(epochs)
+    if not (planned and done < len(planned)) and info.complete:
         return
     counts = f"{done} of {len(planned)}" if planned else f"{done}"
-    last = int(info["epochs"][-1]) if done else 0
+    last = int(epochs[-1]) if done else 0
     goal = f" of {planned[-1]}" if planned else ""
     go_on = (f"; continue the run with infoplane train --out {run} --resume" if planned
              else "")
@@ -59,10 +64,10 @@ def _cmd_trust(args) -> None:
 
     if args.plane:
         from ..plane import layer_check
-        from ..runs import read_npz
+        from ..runs import read_information
 
-        plane = read_npz(args.plane)
-        if "I_TY_lower" not in plane:
+        plane = read_information(args.plane)
+        if plane.I_TY_lower is None:
             raise InfoplaneError(f"{args.plane} carries no I(T;Y) bracket (I_TY_lower); "
                                  "re-estimate it with infoplane plane", usage=True)
         print(f"Your layers ({args.plane}): I(T;Y) against its bracket at every point\n")

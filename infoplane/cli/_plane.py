@@ -6,9 +6,9 @@ the method, every setting used (defaults included), the data source and the vers
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -83,19 +83,13 @@ def _inputs(args, source: Path, extras: dict, n: int):
     return inputs
 
 
-def _entropy_bits(labels: np.ndarray) -> np.float64:
-    p = np.bincount(labels) / labels.size
-    p = p[p > 0]
-    return np.float64(-(p * np.log2(p)).sum())
-
-
 def _from_files(args, source: Path, name: str, settings: dict) -> Path:
     """The plane of activations in files, written to ``--out`` with its provenance."""
     import jax
 
     from ..data.files import read_activations
-    from ..plane import plane_dims, plane_from_activations, seed_intervals, write_trust
-    from ..runs import provenance, provenance_fields, write_npz
+    from ..plane import plane_dims, plane_from_activations, write_trust
+    from ..runs import provenance
 
     names, layers, extras = read_activations(source, labels_key=args.labels_key or "labels")
     n = layers[0].shape[-2]
@@ -103,8 +97,8 @@ def _from_files(args, source: Path, name: str, settings: dict) -> Path:
     inputs = _inputs(args, source, extras, n)
     plane = plane_from_activations(layers, labels, method=args.estimator, inputs=inputs,
                                    layer_names=names, progress=not args.no_progress, **settings)
-    epochs = extras.get("epochs", np.arange(plane["I_XT"].shape[-2]))
-    used = plane.pop("settings")
+    epochs = extras.get("epochs", plane.epochs)
+    used = plane.settings
     given = [f"activations {source}"] + [f"{what} {path}" for what, path in
                                          (("labels", args.labels), ("inputs", args.inputs))
                                          if path]
@@ -112,10 +106,8 @@ def _from_files(args, source: Path, name: str, settings: dict) -> Path:
                       devices=[str(d) for d in jax.devices()])
     out = Path(args.out) if args.out else source if source.is_dir() else source.with_suffix("")
     out.mkdir(parents=True, exist_ok=True)
-    write_npz(out / f"{name}.npz", **{k: np.asarray(v) for k, v in plane.items()},
-              **seed_intervals(plane), settings=np.array(json.dumps(used, default=str)),
-              epochs=np.asarray(epochs), layer_names=np.array(names), H_Y=_entropy_bits(labels),
-              **provenance_fields(prov))
+    plane = replace(plane, epochs=np.asarray(epochs), provenance=prov)
+    plane.to_npz(out / f"{name}.npz")
     if args.trust:
         write_trust(out, name.removeprefix("information_"), args.estimator, used, n,
                     plane_dims(layers, labels, inputs), progress=not args.no_progress,
@@ -125,7 +117,7 @@ def _from_files(args, source: Path, name: str, settings: dict) -> Path:
 
 def _cmd_plane(args) -> None:
     from ..plotting import run_figures
-    from ..runs import not_a_run_folder, read_npz
+    from ..runs import not_a_run_folder, read_information
 
     settings = _plane_settings(args)
     source = Path(args.source)
@@ -140,8 +132,8 @@ def _cmd_plane(args) -> None:
         raise not_a_run_folder(source, "nor .npy files of activations, one per layer")
     else:
         out = _from_files(args, source, name, settings)
-    written = read_npz(out / f"{name}.npz")
-    for warning in np.atleast_1d(written.get("warnings", [])):
+    written = read_information(out / f"{name}.npz")
+    for warning in written.warnings:
         print(f"infoplane: warning: {warning}", file=sys.stderr)
     paths = run_figures(written, out, name=short, transition=False)
     if args.trust:

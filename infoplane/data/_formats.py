@@ -5,6 +5,9 @@ expected."""
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 import zipfile
 import zlib
 from contextlib import contextmanager
@@ -113,3 +116,46 @@ def savez_in_pieces(f, arrays: dict) -> None:
                 data = memoryview(a.reshape(-1)).cast("B")
                 for start in range(0, len(data), WRITE_PIECE):
                     member.write(data[start:start + WRITE_PIECE])
+
+
+def atomic_write_bytes(path: Path, write) -> None:
+    """Write a file through ``write(file_object)`` into a temporary file, then rename it: a
+    reader (or a crash) sees either the old file or the new one, never half of one."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        # mkstemp makes the file private (0600); give it the permissions of a normal new file.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_npz(path, **arrays) -> None:
+    """What ``np.savez`` writes (a zip of .npy members, stored uncompressed), written
+    atomically, and with contiguous numeric arrays written straight from their memory in
+    ``data._formats.WRITE_PIECE`` pieces rather than copied (``np.load`` reads it)."""
+    atomic_write_bytes(Path(path), lambda f: savez_in_pieces(f, arrays))
+
+
+def write_json(path, obj) -> None:
+    """JSON written atomically, indented."""
+    text = json.dumps(obj, indent=2, sort_keys=False).encode()
+    atomic_write_bytes(Path(path), lambda f: f.write(text))
+
+
+def read_npz(path) -> dict[str, np.ndarray]:
+    """All arrays of an .npz file as a dict (the file is closed on return); a truncated or
+    corrupt file is one error line (``data._formats.open_npz``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InfoplaneError(f"no such file: {path}")
+    with open_npz(path, "an .npz archive of arrays") as f:
+        return {k: f[k] for k in f.files}

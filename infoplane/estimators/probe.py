@@ -42,6 +42,8 @@ import optax
 from .._errors import InfoplaneError, check_choice, check_positive_int, check_positive_real
 from ..defaults import PROBE_FOLDS, SEED
 from ._crossfit import (
+    LAMBDAS,
+    SCALES,
     calibrate,
     check_folds,
     fold_of_rows,
@@ -152,6 +154,30 @@ def probe_logits(x, codes, slots, fold, n_folds: int, n_classes: int, family: st
     if family in ("logistic", "best"):
         parts.append(logistic_logits(x, codes, fold, n_folds, n_classes, regularisation))
     return jnp.concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+def probe_bound_nats(x, codes, slots, fold, n_folds: int, n_classes: int,
+                     lambdas=LAMBDAS, scales=SCALES, solver: str = "cholesky"
+                     ) -> tuple[jax.Array, jax.Array]:
+    """The calibrated cross-fitted discriminant's bound H(Y) - CE on one layer x (n, w) and
+    its standard error, in nats; jit- and vmap-able (the training program's bracket).
+
+    H(Y) is the plug-in entropy of ``codes``; a constant layer gives exactly 0 (no probe can
+    use it). ``slots``, ``fold``: the stratified folds (``_crossfit.fold_slots``,
+    ``fold_of_rows``); ``lambdas``, ``scales``: the shrinkages and temperatures tried
+    (``lda_logits``, ``calibrate``): fewer make it cheaper and the bound looser, never
+    unsound; ``solver``: as ``lda_logits``.
+    """
+    n = codes.shape[0]
+    counts = jnp.bincount(codes, length=n_classes)
+    log_p = jnp.log(jnp.maximum(counts, 1) / n)
+    h_y = -jnp.sum(jnp.where(counts > 0, counts / n * log_p, 0.0))
+    terms, _ = calibrate(lda_logits(x, codes, slots, n_classes, lambdas, solver), codes,
+                         fold, n_folds, scales)
+    constant = jnp.all(jnp.std(x, axis=0) == 0)
+    bound = jnp.where(constant, 0.0, h_y - jnp.mean(terms))
+    stderr = jnp.where(constant, 0.0, jnp.std(-log_p[codes] - terms, ddof=1) / math.sqrt(n))
+    return bound, stderr
 
 
 _probe_jit = jax.jit(probe_logits, static_argnames=("n_folds", "n_classes", "family"))

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .._errors import InfoplaneError
-from ..runs import LABELS_FILE, activation_files, read_config, read_npz
+from ..runs import LABELS_FILE, activation_files, read_config, read_information, read_npz
 
 
 def read_records(out: Path, plane: Callable[[list[np.ndarray]], tuple]
@@ -29,11 +29,13 @@ def read_records(out: Path, plane: Callable[[list[np.ndarray]], tuple]
     files = activation_files(out)
     if not (files and config.get("layer_names")):
         return None
-    info = (read_npz(out / "information.npz") if (out / "information.npz").is_file() else
-            {"epochs": np.zeros(0, np.int64), "I_XT": np.zeros((1, 0)), "I_TY": np.zeros((1, 0))})
-    n = min(len(info["epochs"]), len(files))
-    epochs = [int(e) for e in info["epochs"][:n]]
-    ixt, ity = list(info["I_XT"][0, :n]), list(info["I_TY"][0, :n])
+    if (out / "information.npz").is_file():
+        info = read_information(out)
+        n = min(len(info.epochs), len(files))
+        epochs = [int(e) for e in info.epochs[:n]]
+        ixt, ity = list(info.I_XT[0, :n]), list(info.I_TY[0, :n])
+    else:
+        n, epochs, ixt, ity = 0, [], [], []
     for path in files[n:]:
         epoch, layers = read_chunk(path, len(config["layer_names"]))
         i_xt, i_ty = plane(layers)

@@ -6,7 +6,6 @@ says when a process helps).
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -15,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from ..estimators.bins import Bins
-from ..runs import write_activations, write_npz
+from ..records import InformationPlane, RunResult
+from ..runs import write_activations, write_information
 from ._binned import binned_plane
 from ._folder import read_chunk
 
@@ -32,7 +32,7 @@ class RecordWriter:
         labels: (n,) int64 class labels of the probe inputs.
         bins: the binning of the plane.
         h_x, h_y: H(X) and H(Y) in bits, written into information.npz.
-        provenance: the provenance fields of information.npz (``runs.provenance_fields``).
+        provenance: the provenance of the plane (``runs.provenance``).
     """
 
     def __init__(self, out: Path, labels: np.ndarray, bins: Bins, h_x: float, h_y: float,
@@ -46,8 +46,8 @@ class RecordWriter:
         self.names: list[str] = []
         self.widths: list[int] = []
         self.epochs: list[int] = []  # written, each with its plane below
-        self.ixt: list[np.ndarray] = []
-        self.ity: list[np.ndarray] = []
+        self.ixt: list[np.ndarray | None] = []  # None: left for ``catch_up``
+        self.ity: list[np.ndarray | None] = []
         self.information_at = (0, -math.inf)  # records in information.npz, and when written
         self.later: list[tuple[int, int]] = []  # (record, chunk) written without their plane
 
@@ -58,7 +58,7 @@ class RecordWriter:
 
             plane = plane_from_activations([a[None] for a in layers], self.labels,
                                            method="binning", **self.bins._asdict())
-            return plane["I_XT"][0], plane["I_TY"][0]
+            return plane.I_XT[0, 0], plane.I_TY[0, 0]
         return binned_plane(layers, self.codes, self.n_classes, self.bins)
 
     def restore(self, records) -> None:
@@ -101,14 +101,16 @@ class RecordWriter:
         done = len(self.epochs)
         if done == 0 or (self.information_at[0] == done and not complete):
             return done
-        self.catch_up()
-        write_npz(self.out / "information.npz",
-                  I_XT=np.stack(self.ixt)[None], I_TY=np.stack(self.ity)[None],
-                  epochs=np.asarray(self.epochs, dtype=np.int64),
-                  layer_names=np.array(self.names), layer_widths=np.array(self.widths),
-                  H_X=np.float64(self.h_x), H_Y=np.float64(self.h_y),
-                  method=np.array("binning"), settings=np.array(json.dumps(self.bins._asdict())),
-                  complete=np.bool_(complete), **self.provenance)
+        self.catch_up()  # every plane is there now
+        ixt = [a for a in self.ixt if a is not None]
+        ity = [a for a in self.ity if a is not None]
+        plane = InformationPlane(
+            I_XT=np.stack(ixt)[None], I_TY=np.stack(ity)[None],
+            epochs=np.asarray(self.epochs, dtype=np.int64), layer_names=tuple(self.names),
+            H_X=self.h_x, H_Y=self.h_y, method="binning", settings=self.bins._asdict(),
+            provenance=self.provenance)
+        write_information(self.out, RunResult(plane, complete=complete,
+                                              layer_widths=tuple(self.widths)))
         self.information_at = (done, time.monotonic())
         return done
 

@@ -56,7 +56,6 @@ from ..runs import (
     LABELS_FILE,
     prepare_dir,
     provenance,
-    provenance_fields,
     read_config,
     write_config,
     write_npz,
@@ -196,10 +195,10 @@ class Recorder:
                       inputs_sha256=np.array(digest), **extra)
         records = RecordWriter(self.out, self.labels, self.bins, self.h_x,
                                label_entropy_bits(self.labels),
-                               provenance_fields(provenance(  # once: reading versions takes ms
+                               provenance(  # once: reading versions takes ms
                                    method="binning", settings={**self.bins._asdict(),
                                                                "n": self.n},
-                                   source=f"integrations.Recorder into {self.out}")))
+                                   source=f"integrations.Recorder into {self.out}"))
         if resume:
             restored = read_records(self.out, records.plane)
             if restored is not None:

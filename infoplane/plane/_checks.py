@@ -212,39 +212,3 @@ def above_ceiling(values: dict, stderrs: dict, ceilings: dict, unit: str, names:
             f"{size} points (highest {float(v.max()):.3g} {unit}): read those points as at "
             "the bound (the estimator treats the variables as continuous and overshoots it), "
             "not as the layer's information"))
-
-
-def outside_bracket(value: np.ndarray, stderr, lower: np.ndarray, lower_stderr: np.ndarray,
-                    upper: np.ndarray, unit: str, what: str = "I(T;Y)") -> tuple[np.ndarray,
-                                                                               list[str]]:
-    """Where plane values lie outside their bracket [lower, upper], and what to say about it.
-
-    A point is outside when it is below ``lower`` (a lower bound with its standard error) or
-    above ``upper`` by more than twice their combined standard error plus 0.01 bit: a value
-    there contradicts what a probe or the labels prove, and the estimator is wrong at it.
-
-    Args:
-        value, stderr: the plane's values and standard errors (None: zero), [..., layer].
-        lower, lower_stderr, upper: the bracket, same shape.
-        unit: the unit of all of them.
-        what: the quantity's name for the messages.
-
-    Returns:
-        (mask, one message per layer with points outside).
-    """
-    se = np.zeros_like(value) if stderr is None else np.nan_to_num(np.asarray(stderr))
-    slack = 2 * np.sqrt(se**2 + lower_stderr**2) + (0.01 if unit == "bits" else
-                                                      0.01 * math.log(2))
-    below, above = value < lower - slack, value > upper + slack
-    mask = below | above
-    messages = []
-    for j in range(value.shape[-1]):
-        b, a = int(below[..., j].sum()), int(above[..., j].sum())
-        if b or a:
-            gap = float(np.max(np.where(below[..., j], lower[..., j] - value[..., j], 0.0)))
-            parts = ([f"{b} below the probe bound (by up to {gap:.3g} {unit})"] if b else []) \
-                + ([f"{a} above H(Y)"] if a else [])
-            messages.append(f"{what} of layer {j} is outside its bracket at {b + a} of "
-                            f"{mask[..., j].size} points: {', '.join(parts)}; the estimator "
-                            "misses information a cross-fitted classifier proves there")
-    return mask, messages

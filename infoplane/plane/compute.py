@@ -68,14 +68,15 @@ values from ``infoplane/defaults.py``. The sources (a run folder, an .npz) are i
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from .._errors import InfoplaneError
+from .._stats import outside_bracket
 from ..estimators._interface import check_unit
 from ..estimators.discrete import label_entropy_bits
+from ..records import InformationPlane
 from ._checks import (
     above_ceiling,
     binned_saturation,
@@ -83,19 +84,15 @@ from ._checks import (
     check_layers,
     check_method,
     negative_estimates,
-    outside_bracket,
 )
 from ._compressed import compress_inputs, compressed_layer
 from ._methods import layer_plane
 from ._probe import probe_layer
 
-RESULT_NAMES = ("I_XT", "I_TY", "I_XT_stderr", "I_TY_stderr", "dim_T")
-BRACKET_NAMES = ("I_TY_lower", "I_TY_lower_stderr", "I_TY_upper", "I_TY_outside")
-
 
 def plane_from_activations(activations, labels, *, method: str = "binning", unit: str = "bits",
                            progress: bool = False, inputs=None, layer_names=None,
-                           **settings) -> dict:
+                           **settings) -> InformationPlane:
     """I(X;T) and I(T;Y) of every layer, epoch (and seed) from raw activations.
 
     Args:
@@ -117,18 +114,20 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
             jitter, seed.
 
     Returns:
-        A dict with "I_XT" and "I_TY" shaped [(seed,) epoch, layer] (float64), for anchored
-        KDE and compressed also "I_XT_stderr" and "I_TY_stderr" (same shape), for
-        compressed "dim_T" (int, same shape: the compressed width of each layer, 0 for a
-        constant layer), for binning "saturated" (bool, same shape: at least n / 2 bins
-        occupied, so I(X;T) is near log2 n whatever the layer does) and "warnings" (a list of
-        messages, ``_checks.binned_saturation``; for compressed, points far below zero or
-        above H(X) or H(Y), ``_checks.negative_estimates`` and ``_checks.above_ceiling``),
-        and "method", "settings" (as used; for compressed also dim_x, the cap, and the
-        counts "capped_points" and "constant_points"; "probe": the bracket's probe), "unit".
-        Every method adds the bracket (module docstring): "I_TY_lower",
-        "I_TY_lower_stderr", "I_TY_upper" (float64) and "I_TY_outside" (bool), same shape,
-        and a warning per layer with points outside it.
+        An ``InformationPlane`` (``infoplane.records``) with I_XT and I_TY [seed, epoch,
+        layer] (one seed for activations without a seed axis), epochs 0, 1, ... (the
+        positions of the activations' epochs), the layer names, H_Y (the labels' plug-in
+        entropy; H_X is None: only a run or a file knows its inputs), method, unit and the
+        settings as used (for compressed also dim_x, the cap, and the counts
+        "capped_points" and "constant_points"; "probe": the bracket's probe). For anchored
+        KDE and compressed also I_XT_stderr and I_TY_stderr; for compressed dim_T (the
+        compressed width of each layer, 0 for a constant layer); for binning saturated
+        (at least n / 2 bins occupied, so I(X;T) is near log2 n whatever the layer does,
+        with a warning: ``_checks.binned_saturation``); for compressed, warnings for points
+        far below zero or above H(X) or H(Y) (``_checks.negative_estimates``,
+        ``_checks.above_ceiling``). Every method adds the bracket (module docstring):
+        I_TY_lower, I_TY_lower_stderr, I_TY_upper and I_TY_outside, and a warning per
+        layer with points outside it.
 
     Raises:
         InfoplaneError: unknown method or settings, bad shapes, labels of the wrong length,
@@ -139,7 +138,7 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
         raise InfoplaneError(f"method {method!r} does not take inputs (it sees only the layers "
                              "and the labels); only method 'compressed' uses them")
     check_unit(unit)
-    layers, has_seeds, names = check_layers(activations, layer_names)
+    layers, _, names = check_layers(activations, layer_names)
     n_seeds, n_epochs, n = layers[0].shape[:3]
     codes, n_classes = check_labels(labels, n)
     used: dict = {}
@@ -163,34 +162,42 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
             per_layer.append([np.asarray(v).reshape(n_seeds, n_epochs) for v in outs])
             brackets.append([v.reshape(n_seeds, n_epochs) for v in (lower, lower_se)])
     scale = math.log(2) if unit == "nats" else 1.0
-    result: dict[str, Any] = {}
-    for i, name in enumerate(RESULT_NAMES[:len(per_layer[0])]):
-        value = np.stack([outs[i] for outs in per_layer], axis=-1)
-        value = value if name == "dim_T" else value.astype(np.float64) * scale
-        result[name] = value if has_seeds else value[0]
+
+    def stacked(parts: list, i: int) -> np.ndarray:
+        """Output ``i`` of every layer as [seed, epoch, layer] in ``unit``."""
+        return np.stack([p[i] for p in parts], axis=-1).astype(np.float64) * scale
+
+    ixt, ity = stacked(per_layer, 0), stacked(per_layer, 1)
+    # standard errors: anchored KDE and compressed only
+    se_xt, se_ty = (stacked(per_layer, i) if len(per_layer[0]) > i else None for i in (2, 3))
+    dim_t = (np.stack([p[4] for p in per_layer], axis=-1) if len(per_layer[0]) > 4
+             else None)  # a width, not in bits
     h_y = label_entropy_bits(codes)
-    for i, name in enumerate(("I_TY_lower", "I_TY_lower_stderr")):
-        value = np.stack([b[i] for b in brackets], axis=-1) * scale
-        result[name] = value if has_seeds else value[0]
-    result["I_TY_upper"] = np.full_like(result["I_TY_lower"], h_y * scale)
-    result["I_TY_outside"], outside = outside_bracket(
-        result["I_TY"], result.get("I_TY_stderr"), result["I_TY_lower"],
-        result["I_TY_lower_stderr"], result["I_TY_upper"], unit)
+    lower, lower_se = stacked(brackets, 0), stacked(brackets, 1)
+    upper = np.full_like(lower, h_y * scale)
+    outside_mask, outside = outside_bracket(ity, se_ty, lower, lower_se, upper, unit)
+    saturated = None
+    warnings: list[str] = []
     if method == "binning":
-        result.update(binned_saturation(result["I_XT"] / scale, result["I_TY"] / scale, n,
-                                        codes, names))
+        flags = binned_saturation(ixt / scale, ity / scale, n, codes, names)
+        saturated = flags["saturated"]
+        warnings += flags["warnings"]
     if method == "compressed":
-        values = {"I(X;T)": result["I_XT"], "I(T;Y)": result["I_TY"]}
-        stderrs = {"I(X;T)": result["I_XT_stderr"], "I(T;Y)": result["I_TY_stderr"]}
+        values = {"I(X;T)": ixt, "I(T;Y)": ity}
+        stderrs = {"I(X;T)": se_xt, "I(T;Y)": se_ty}
         ceilings = {"I(X;T)": ("H(X)", used["H_X_bits"] * scale),  # log2 n: distinct inputs
-                    "I(T;Y)": ("H(Y)", label_entropy_bits(codes) * scale)}
-        result["warnings"] = (negative_estimates(values, stderrs, unit, names)
-                              + above_ceiling(values, stderrs, ceilings, unit, names))
+                    "I(T;Y)": ("H(Y)", h_y * scale)}
+        warnings += (negative_estimates(values, stderrs, unit, names)
+                     + above_ceiling(values, stderrs, ceilings, unit, names))
         if used.get("determined_points"):
             count = used["determined_points"]
-            result["warnings"].append(
+            warnings.append(
                 f"at {count} point{'s' * (count != 1)} a layer's compressed code determines "
                 "the inputs' (collinear normal scores, e.g. a layer that copies the inputs): "
                 "I(X;T) is set to its ceiling H(X) there")
-    result["warnings"] = result.get("warnings", []) + outside
-    return dict(result, method=method, settings=used, unit=unit)
+    return InformationPlane(
+        I_XT=ixt, I_TY=ity, epochs=np.arange(n_epochs), layer_names=tuple(names),
+        H_Y=h_y * scale, method=method, unit=unit, settings=used, I_XT_stderr=se_xt,
+        I_TY_stderr=se_ty, I_TY_lower=lower, I_TY_lower_stderr=lower_se, I_TY_upper=upper,
+        I_TY_outside=outside_mask, dim_T=dim_t, saturated=saturated,
+        warnings=tuple(warnings + outside))

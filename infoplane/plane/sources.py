@@ -1,32 +1,24 @@
 """Where the activations of a plane come from: a run folder written by ``infoplane.train``
 (``plane_from_run``, which can also write its plane into the folder) or an .npz of any
 framework's activations (``plane_from_npz``). Both read, then call
-``compute.plane_from_activations``."""
+``compute.plane_from_activations``; both return an ``InformationPlane``."""
 
 from __future__ import annotations
 
-import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from .. import defaults
 from .._errors import InfoplaneError
-from ..analysis import seed_interval
 from ..data.datasets import load_dataset
 from ..estimators.discrete import input_entropy_bits, label_entropy_bits
-from ..runs import (
-    LABELS_FILE,
-    provenance,
-    provenance_fields,
-    read_activations,
-    read_config,
-    read_npz,
-    write_npz,
-)
+from ..records import InformationPlane
+from ..runs import LABELS_FILE, provenance, read_activations, read_config, read_npz
 from ._checks import check_out_name
-from .compute import BRACKET_NAMES, plane_from_activations
+from .compute import plane_from_activations
 from .trust import plane_dims, write_trust
 
 
@@ -60,27 +52,15 @@ def _run_data(run_dir: Path, config: dict, need_inputs: bool):
             data.x if need_inputs else None)
 
 
-def _entropies(info: dict, labels: np.ndarray, h_x: np.float64) -> dict:
+def _entropies(info: InformationPlane | None, labels: np.ndarray, h_x: np.float64
+               ) -> tuple[float | None, float]:
     """H(X) and H(Y) in bits: the run's records, else ``h_x`` and the labels' plug-in entropy."""
-    h_y = info["H_Y"] if "H_Y" in info else np.float64(label_entropy_bits(labels))
-    return {"H_X": info.get("H_X", h_x), "H_Y": h_y}
-
-
-def seed_intervals(plane: dict) -> dict:
-    """For plane arrays with a seed axis ([seed, epoch, layer]): "I_XT_ci95" and "I_TY_ci95"
-    [2, epoch, layer] (low, high), the 95% Student-t interval of the seed mean
-    (``analysis.seed_interval``; with one seed low = high = the value). Else empty."""
-    if np.ndim(plane["I_XT"]) != 3:
-        return {}
-    out = {}
-    for key in ("I_XT", "I_TY"):
-        interval = seed_interval(plane[key], 0.95)
-        out[f"{key}_ci95"] = np.stack([interval["low"], interval["high"]])
-    return out
+    h_y = info.H_Y if info is not None and info.H_Y is not None else label_entropy_bits(labels)
+    return (info.H_X if info is not None and info.H_X is not None else float(h_x)), float(h_y)
 
 
 def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progress: bool = False,
-                   trust: bool = False, **settings) -> dict:
+                   trust: bool = False, **settings) -> InformationPlane:
     """Recompute a run's information plane from its recorded activations, without retraining.
 
     Reads ``run_dir/activations/chunk_*.npz`` (``epochs`` and ``layer_{li}`` [seed, k, n, w]
@@ -94,22 +74,18 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progres
     Args:
         run_dir: a run directory written by ``infoplane.train``.
         method, **settings: as for :func:`plane_from_activations`.
-        out_name: if given, also write ``run_dir/<out_name>.npz`` atomically, with I_XT, I_TY
-            [seed, epoch, layer] in bits, epochs, layer_names, layers (indices), H_X, H_Y,
-            method and settings (JSON), like information.npz; the method's I_XT_stderr,
-            I_TY_stderr (standard error of every point: anchored KDE and compressed; binning,
-            exact KDE and knn give none) and dim_T where it gives them; the bracket of every
-            point's I(T;Y) (I_TY_lower, I_TY_lower_stderr, I_TY_upper, I_TY_outside:
-            ``compute``); I_XT_ci95 and
-            I_TY_ci95 [2, epoch, layer], the 95% interval of the seed mean
-            (``seed_intervals``); and "provenance" (``runs.provenance``, JSON: method,
-            settings, the run folder as source, versions).
+        out_name: if given, also write the plane to ``run_dir/<out_name>.npz`` atomically
+            (``InformationPlane.to_npz``: the names of information.npz, with the 95%
+            intervals of the seed mean I_XT_ci95 and I_TY_ci95 [2, epoch, layer]).
         trust: also run the trust check of the plane's estimator at the run's sizes and write
             ``trust_<name>.md`` and ``.json`` into the run folder (``trust.write_trust``;
             name = out_name without its "information_" prefix, else the method).
 
     Returns:
-        The dict that is (or would be) written.
+        The ``InformationPlane`` of :func:`plane_from_activations` with the run's logged
+        epochs, layer names and indices (``layers``), H(X) and H(Y) in bits, and its
+        provenance (``runs.provenance``: method, settings, the run folder as source,
+        versions).
     """
     if out_name is not None:
         check_out_name(out_name)
@@ -121,26 +97,20 @@ def plane_from_run(run_dir, *, method: str, out_name: str | None = None, progres
     if method == "binning" and not settings:
         settings = _run_bins(config)
     info_path = run_dir / "information.npz"
-    info = read_npz(info_path) if info_path.is_file() else {}
-    if "layer_names" in info:
-        names = np.asarray(info["layer_names"])[record]
-    else:
-        names = np.array([f"layer_{li}" for li in record])
+    info = InformationPlane.from_npz(info_path) if info_path.is_file() else None
+    names = (tuple(info.layer_names[li] for li in record) if info is not None
+             else tuple(f"layer_{li}" for li in record))
     plane = plane_from_activations(acts, labels, method=method, unit="bits", progress=progress,
                                    inputs=inputs, layer_names=names, **settings)
-    out = {"I_XT": plane["I_XT"], "I_TY": plane["I_TY"], "epochs": epochs,
-           "layer_names": names, "layers": np.asarray(record), **_entropies(info, labels, h_x),
-           "method": np.array(method), "settings": np.array(json.dumps(plane["settings"]))}
-    out.update({k: plane[k] for k in ("I_XT_stderr", "I_TY_stderr", "dim_T", "saturated",
-                                      *BRACKET_NAMES) if k in plane})
-    out["warnings"] = np.array(plane.get("warnings", []), dtype=str)
-    out.update(seed_intervals(plane), **provenance_fields(
-        provenance(method=method, settings=plane["settings"], source=str(run_dir))))
+    h_x, h_y = _entropies(info, labels, h_x)
+    out = replace(plane, epochs=epochs, layers=tuple(record), H_X=h_x, H_Y=h_y,
+                  provenance=provenance(method=method, settings=plane.settings,
+                                        source=str(run_dir)))
     if out_name is not None:
-        write_npz(run_dir / f"{out_name}.npz", **out)
+        out.to_npz(run_dir / f"{out_name}.npz")
     if trust:
         name = method if out_name is None else out_name.removeprefix("information_")
-        write_trust(run_dir, name, method, plane["settings"], len(labels),
+        write_trust(run_dir, name, method, plane.settings, len(labels),
                     plane_dims(acts, labels, inputs), progress=progress, plane=out)
     return out
 
@@ -152,7 +122,7 @@ def _natural_key(name: str):
 
 def plane_from_npz(path, labels=None, *, labels_key: str = "labels", method: str,
                    inputs=None, inputs_key: str = "inputs", progress: bool = False,
-                   **settings) -> dict:
+                   **settings) -> InformationPlane:
     """The information plane from an .npz of activations written by any framework.
 
     The file holds one array per layer, [epoch, n, units] (or [seed, epoch, n, units]), under
@@ -172,9 +142,8 @@ def plane_from_npz(path, labels=None, *, labels_key: str = "labels", method: str
         inputs_key: the name of the inputs in the file.
 
     Returns:
-        The dict of :func:`plane_from_activations` plus "layer_names", "epochs", for arrays
-        with a seed axis "I_XT_ci95" and "I_TY_ci95" (``seed_intervals``), and "provenance"
-        (``runs.provenance_fields``: a JSON string; the .npz path as source).
+        The ``InformationPlane`` of :func:`plane_from_activations` with the file's layer
+        names and epochs, and its provenance (``runs.provenance``; the .npz path as source).
     """
     arrays = read_npz(path)
     if labels is None:
@@ -194,11 +163,10 @@ def plane_from_npz(path, labels=None, *, labels_key: str = "labels", method: str
         raise InfoplaneError(f"{path} holds no layer arrays")
     plane = plane_from_activations([arrays[k] for k in names], labels, method=method,
                                    progress=progress, inputs=inputs, **settings)
-    n_epochs = plane["I_XT"].shape[-2]
+    n_epochs = len(plane.epochs)
     epochs = arrays.get("epochs", np.arange(n_epochs))
     if len(epochs) != n_epochs:
         raise InfoplaneError(f"'epochs' has {len(epochs)} entries but the layers hold "
                              f"{n_epochs} epochs")
-    prov = provenance(method=method, settings=plane["settings"], source=str(path))
-    return dict(plane, **seed_intervals(plane), layer_names=names, epochs=np.asarray(epochs),
-                **provenance_fields(prov))
+    prov = provenance(method=method, settings=plane.settings, source=str(path))
+    return replace(plane, layer_names=tuple(names), epochs=np.asarray(epochs), provenance=prov)

@@ -26,13 +26,16 @@ What is checked, per plane method:
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from .._errors import InfoplaneError
 from ..estimators.trust import format_trust_table, trust_check
+from ..records import InformationPlane
 from ..runs import atomic_write_bytes, write_json
 
 _SKIPPED = {
@@ -100,26 +103,26 @@ def _checks(method: str, settings: dict, dims: dict) -> tuple[list, dict]:
     return [], skipped
 
 
-def layer_check(plane: dict) -> tuple[list[dict], str]:
+def layer_check(plane: InformationPlane) -> tuple[list[dict], str]:
     """The check on the user's own layers: at every point of a plane, its I(T;Y) against the
     bracket [I_TY_lower, I_TY_upper] (the probe bound and H(Y); ``compute``).
 
     Args:
-        plane: plane arrays with I_TY, I_TY_lower, I_TY_lower_stderr, I_TY_upper,
-            I_TY_outside [(seed,) epoch, layer] (and optionally layer_names, unit).
+        plane: a plane with the bracket (I_TY_lower, I_TY_outside).
 
     Returns:
         (one row per layer: points, outside, largest shortfall below the bound, mean of
         I(T;Y) - bound, in the plane's unit; the same as Markdown text).
     """
-    value, lower = np.asarray(plane["I_TY"]), np.asarray(plane["I_TY_lower"])
-    outside = np.asarray(plane["I_TY_outside"], dtype=bool)
-    unit = str(plane.get("unit", "bits"))
-    names = plane.get("layer_names")
-    rows = []
+    if plane.I_TY_lower is None or plane.I_TY_outside is None:
+        raise InfoplaneError("the plane carries no bracket of I(T;Y) (I_TY_lower); compute it "
+                             "with plane_from_activations, plane_from_run or plane_from_npz")
+    value, lower, outside = plane.I_TY, plane.I_TY_lower, plane.I_TY_outside
+    unit, names = plane.unit, plane.layer_names
+    rows: list[dict[str, Any]] = []
     for j in range(value.shape[-1]):
         gap = value[..., j] - lower[..., j]
-        rows.append({"layer": str(names[j]) if names is not None else f"layer {j}",
+        rows.append({"layer": names[j],
                      "points": int(gap.size), "outside": int(outside[..., j].sum()),
                      "largest_shortfall": float(max(0.0, -gap.min())),
                      "mean_above_bound": float(gap.mean())})
@@ -145,8 +148,9 @@ def _table_json(quantity: str, table) -> dict:
             "rows": [row._asdict() for row in table.rows]}
 
 
-def write_trust(out_dir, name: str, method: str, settings: dict, n: int, dims: dict, *,
-                seeds: int = 2, progress: bool = False, plane: dict | None = None) -> Path:
+def write_trust(out_dir, name: str, method: str, settings: Mapping, n: int, dims: dict, *,
+                seeds: int = 2, progress: bool = False, plane: InformationPlane | None = None
+                ) -> Path:
     """Run the trust check of a plane's estimator at its sizes and write the tables beside it.
 
     Cost: per distinct layer width, 5 continuous-pair tasks (I(X;T), compressed only) and 4
@@ -163,7 +167,7 @@ def write_trust(out_dir, name: str, method: str, settings: dict, n: int, dims: d
         dims: {"x": input dimension or None, "t": layer widths, "classes": K} (``plane_dims``).
         seeds: draws of every task (seeds 0..seeds-1).
         progress: show a progress bar over the checks.
-        plane: the plane's arrays; when they carry the I(T;Y) bracket, the check on the
+        plane: the plane; when it carries the I(T;Y) bracket, the check on the
             user's own layers (``layer_check``) comes first.
 
     Returns:
@@ -183,7 +187,7 @@ def write_trust(out_dir, name: str, method: str, settings: dict, n: int, dims: d
     lines += [_KDE_NOTE] if method.startswith("kde") else []
     lines += [f"Not checked, {q}: {why}." for q, why in skipped.items()]
     own = None
-    if plane is not None and "I_TY_lower" in plane:
+    if plane is not None and plane.I_TY_lower is not None:
         own, text = layer_check(plane)
         lines += ["", "## Your layers: I(T;Y) against its bracket at every point", "", text]
     for quantity, table in tables:
@@ -191,8 +195,8 @@ def write_trust(out_dir, name: str, method: str, settings: dict, n: int, dims: d
             f", dy = {table.dy}" if table.classes is None else f", {table.classes} classes"),
             "", format_trust_table(table)]
     out = Path(out_dir)
-    text = ("\n".join(lines) + "\n").encode()
-    atomic_write_bytes(out / f"trust_{name}.md", lambda f: f.write(text))
+    markdown = ("\n".join(lines) + "\n").encode()
+    atomic_write_bytes(out / f"trust_{name}.md", lambda f: f.write(markdown))
     payload = {"name": name, "method": method, "n": n, "dims": dims, "seeds": seeds,
                "skipped": skipped, "tables": [_table_json(q, t) for q, t in tables],
                "layers": own}

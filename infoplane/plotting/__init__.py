@@ -7,10 +7,11 @@ here opens a window or changes ``rcParams`` for good (``run_figures`` draws insi
 figures. Note that ``rcParams`` are process-wide, so while ``paper_style`` is active another
 thread drawing figures sees its font sizes too.
 
-Arrays are those of ``infoplane.train`` / ``information.npz``: ``I_XT`` and ``I_TY``
-[seed, logged_epoch, layer] in bits (a missing seed axis, [logged_epoch, layer], is one run),
-``epochs`` [logged_epoch], losses in bits and accuracies [seed, logged_epoch], gradient
-statistics [seed, logged_epoch, layer].
+The plane figures take an ``InformationPlane`` (``infoplane.records``: I(X;T) and I(T;Y)
+[seed, logged_epoch, layer] in bits, with what the estimator says about each point);
+``run_figures`` takes a run's ``RunResult`` (the plane and the training history). The curves
+take arrays: losses in bits and accuracies [seed, logged_epoch], gradient statistics [seed,
+logged_epoch, layer].
 
 Epoch 0 is a logged epoch (the initialisation), so every logarithmic epoch scale (the colour
 of the information plane, the x axis of the loss and gradient plots) shows ``epoch + 1`` and

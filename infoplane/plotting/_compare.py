@@ -12,29 +12,30 @@ from matplotlib.collections import LineCollection
 
 from .._errors import InfoplaneError, check_choice
 from ..analysis import check_epochs
+from ..records import InformationPlane
 from ._conventions import (
     EPOCH_LABEL,
     LAYER_MARKERS,
     _epoch_norm,
-    _names,
     _plain_log_ticks,
     epoch_ticks,
 )
 from ._plane import _plane_legend, information_plane, layer_handles
 
 
-def information_plane_grid(fig, planes: Mapping[str, tuple], *, ncols: int | None = None,
-                           H_X=None, H_Y=None, layer_names=None, cmap="viridis",
-                           sharey: bool = True, share: str = "all", **plane_kw):
+def information_plane_grid(fig, planes: Mapping[str, InformationPlane], *,
+                           ncols: int | None = None, cmap="viridis", sharey: bool = True,
+                           share: str = "all", **plane_kw):
     """Several information planes side by side with one shared, logarithmic epoch colour bar.
 
     For comparisons such as estimators (binning vs KDE) or activations (tanh vs ReLU).
 
     Args:
         fig: the Figure to draw in (best with ``layout="constrained"``).
-        planes: title -> (I_XT, I_TY, epochs), each as for ``information_plane``.
+        planes: title -> ``InformationPlane``; the legend shows the first one's layer names,
+            and the axes reach out to its H(X) and H(Y).
         ncols: panels per row; default all in one row.
-        H_X, H_Y, layer_names, cmap: as for ``information_plane``, the same for all panels.
+        cmap: as for ``information_plane``, the same for all panels.
         sharey: share the I(T;Y) axis between panels (within a row when ``share="row"``).
         share: which panels get the same axis limits: "all"; "row" (one estimator per row:
             panels of different estimators keep their own scale); "none".
@@ -50,11 +51,13 @@ def information_plane_grid(fig, planes: Mapping[str, tuple], *, ncols: int | Non
     nrows = -(-n // ncols)
     together = {"all": True, "row": "row", "none": False}[share]
     axes = fig.subplots(nrows, ncols, squeeze=False, sharey=together if sharey else False)
-    norm = _epoch_norm(*(check_epochs(p[2]) for p in planes.values()))
-    for k, (title, (ixt, ity, ep)) in enumerate(planes.items()):
+    norm = _epoch_norm(*(check_epochs(p.epochs) for p in planes.values()))
+    first = next(iter(planes.values()))
+    H_X, H_Y = first.H_X, first.H_Y
+    for k, (title, plane) in enumerate(planes.items()):
         ax = axes.flat[k]
-        information_plane(ax, ixt, ity, ep, H_X=H_X, H_Y=H_Y, layer_names=layer_names,
-                          cmap=cmap, norm=norm, colorbar=False, legend=False, **plane_kw)
+        information_plane(ax, plane, cmap=cmap, norm=norm, colorbar=False, legend=False,
+                          **plane_kw)
         ax.set_title(title)
         if sharey and share != "none" and k % ncols:
             ax.set_ylabel("")
@@ -70,21 +73,21 @@ def information_plane_grid(fig, planes: Mapping[str, tuple], *, ncols: int | Non
     cbar = fig.colorbar(mappable, ax=used, pad=0.02)
     cbar.set_label(EPOCH_LABEL)
     _plain_log_ticks(cbar.ax.yaxis)
-    cbar.set_ticks(epoch_ticks(norm.vmin, norm.vmax))
-    names = _names(layer_names, np.shape(next(iter(planes.values()))[0])[-1])
-    handles = layer_handles(names, plane_kw.get("markers", LAYER_MARKERS))
+    cbar.set_ticks(epoch_ticks(float(norm.vmin), float(norm.vmax)))  # type: ignore[arg-type]
+    handles = layer_handles(first.layer_names, plane_kw.get("markers", LAYER_MARKERS))
     fig.legend(handles=handles, loc="outside upper center", ncols=min(len(handles), 6),
                frameon=False)
     place_reference_labels(fig)
     return axes
 
 
-def _check_planes(planes: Mapping[str, tuple]) -> None:
+def _check_planes(planes: Mapping[str, InformationPlane]) -> None:
     if not planes:
-        raise InfoplaneError("planes is empty; give at least one title -> (I_XT, I_TY, epochs)")
+        raise InfoplaneError("planes is empty; give at least one title -> InformationPlane")
     for title, value in planes.items():
-        if not isinstance(value, tuple | list) or len(value) != 3:
-            raise InfoplaneError(f"planes[{title!r}] must be a tuple (I_XT, I_TY, epochs)")
+        if not isinstance(value, InformationPlane):
+            raise InfoplaneError(f"planes[{title!r}] must be an InformationPlane, got "
+                                 f"{type(value).__name__}")
 
 
 def _share_limits(axes: list, *, fit: bool = False, H_X=None, H_Y=None) -> None:

@@ -3,23 +3,20 @@ standard figures of a run)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 from matplotlib.figure import Figure
 
 from .._errors import InfoplaneError
 from ..analysis import find_snr_transition
+from ..records import InformationPlane, RunResult
 from ..runs import atomic_write_bytes
 from ._compare import place_reference_labels
 from ._conventions import paper_style, wrap_caption
 from ._curves import gradient_snr, loss_accuracy
 from ._plane import information_plane
-from ._uncertainty import estimator_caption, inputs_count
-
-UNCERTAINTY = ("I_XT_ci95", "I_TY_ci95", "I_XT_stderr", "I_TY_stderr", "I_TY_lower",
-               "I_TY_outside")
+from ._uncertainty import estimator_caption
 
 
 def writes_here() -> bool:
@@ -79,26 +76,24 @@ def figure_stem(kind: str, name: str | None = None) -> str:
     return f"{kind}_{name}" if name else kind
 
 
-def run_figures(info: Mapping[str, np.ndarray], out_dir, *, transition: bool = True,
+def run_figures(run: RunResult | InformationPlane, out_dir, *, transition: bool = True,
                 formats: Sequence[str] = ("png", "pdf"), name: str | None = None) -> list[Path]:
     """The standard figures of a run, written to ``out_dir``.
 
     * ``plane``: the plane (mean over seeds) with H(X), H(Y) and, if
       ``transition``, the gradient-SNR transition epoch ringed (``detect_snr_transition``
       with ``method="crossing"``, labelled "SNR transition", falling back to
-      ``"midpoint"``, labelled "SNR drop midpoint"); with the seed 95% intervals
-      ("I_XT_ci95", "I_TY_ci95") or standard errors ("I_XT_stderr", "I_TY_stderr") of
-      ``info`` drawn as a band, and a caption naming the estimator and its settings when
-      ``info`` names them ("provenance", or "method" and "settings"; ``estimator_caption``);
-      with the bracket of I(T;Y) ("I_TY_lower", "I_TY_outside") the probe bound dotted and
-      the points outside it crossed out.
+      ``"midpoint"``, labelled "SNR drop midpoint"); with what the plane carries drawn
+      (``information_plane``: its seed intervals or standard errors, its bracket), and a
+      caption naming the estimator and its settings (``estimator_caption``).
     * ``loss_accuracy``: losses (bits) and accuracies, with the transition marked.
     * ``gradient_snr``: per-layer gradient mean and std, with the transition marked.
 
-    Figures whose arrays are missing from ``info`` are skipped.
+    The last two need a training history: a plane alone, or a run recorded from another
+    framework, gets the plane figure only.
 
     Args:
-        info: the dict of ``experiment.train`` or ``runs.read_information``.
+        run: the ``RunResult`` of ``infoplane.train`` or ``runs.read_run``, or a plane.
         out_dir: the folder for the figures (created).
         transition: detect and mark the SNR transition.
         formats: file formats of each figure.
@@ -108,42 +103,38 @@ def run_figures(info: Mapping[str, np.ndarray], out_dir, *, transition: bool = T
     Returns:
         The paths written.
     """
-    for key in ("I_XT", "I_TY", "epochs"):
-        if key not in info:
-            raise InfoplaneError(f"info has no {key!r}; pass the dict of a run's information.npz")
+    if not isinstance(run, RunResult | InformationPlane):
+        raise InfoplaneError(f"run_figures takes a RunResult or an InformationPlane, got "
+                             f"{type(run).__name__}")
+    plane, history = (run, None) if isinstance(run, InformationPlane) else (run.plane,
+                                                                            run.history)
     out = Path(out_dir)
-    e = np.asarray(info["epochs"])
-    names = info.get("layer_names")
-    has_grad = "grad_mean" in info and "grad_std" in info
+    e = plane.epochs
     mark, mark_label = None, "SNR transition"
-    if transition and has_grad:
-        mark, mark_label = find_snr_transition(e, info["grad_mean"], info["grad_std"])
+    if transition and history is not None:
+        mark, mark_label = find_snr_transition(e, history.grad_mean, history.grad_std)
 
     written: list[Path] = []
     with paper_style():
-        fig = Figure(figsize=(5.2, 4.0), layout="constrained")
+        fig = Figure(figsize=(5.2, 4.4), layout="constrained")
         ax = fig.add_subplot()
-        information_plane(ax, info["I_XT"], info["I_TY"], e, H_X=info.get("H_X"),
-                          H_Y=info.get("H_Y"), layer_names=names, mark_epoch=mark,
-                          mark_label=mark_label, n_inputs=inputs_count(info),
-                          **{k: info[k] for k in UNCERTAINTY if k in info})
-        caption = estimator_caption(info)
+        information_plane(ax, plane, mark_epoch=mark, mark_label=mark_label)
+        caption = estimator_caption(plane)
         if caption:
             fig.supxlabel(wrap_caption(caption, fig.get_figwidth()), fontsize="small", color="0.3")
         place_reference_labels(fig)
         written += save_figure(fig, out / figure_stem("plane", name), formats)
 
-        if all(k in info for k in ("train_loss", "test_loss", "train_acc", "test_acc")):
+        if history is not None:
             fig = Figure(figsize=(5.2, 3.2), layout="constrained")
-            loss_accuracy(fig.add_subplot(), e, info["train_loss"], info["test_loss"],
-                          info["train_acc"], info["test_acc"], mark_epoch=mark,
-                          mark_label=mark_label)
+            loss_accuracy(fig.add_subplot(), history.epochs, history.train_loss,
+                          history.test_loss, history.train_acc, history.test_acc,
+                          mark_epoch=mark, mark_label=mark_label)
             written += save_figure(fig, out / figure_stem("loss_accuracy", name), formats)
 
-        if has_grad:
             fig = Figure(figsize=(6.0, 3.6), layout="constrained")
-            gradient_snr(fig.add_subplot(), e, info["grad_mean"], info["grad_std"],
-                         info.get("weight_names", names),
+            gradient_snr(fig.add_subplot(), history.epochs, history.grad_mean,
+                         history.grad_std, history.weight_names,
                          transition_epoch=mark, transition_label=mark_label)
             written += save_figure(fig, out / figure_stem("gradient_snr", name), formats)
     return written

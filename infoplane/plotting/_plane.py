@@ -7,11 +7,13 @@ from collections.abc import Sequence
 
 import matplotlib
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.colors import Colormap, LogNorm
 from matplotlib.lines import Line2D
 
 from ..analysis import nearest_logged_epoch, plane_runs
+from ..records import InformationPlane
 from ._bracket import draw_bracket
 from ._conventions import (
     CEILING_SLACK_BITS,
@@ -21,11 +23,10 @@ from ._conventions import (
     REF_COLOUR,
     _epoch_norm,
     _h_y_label_spot,
-    _names,
     _plain_log_ticks,
     epoch_ticks,
 )
-from ._uncertainty import draw_ellipses, plane_uncertainty
+from ._uncertainty import draw_ellipses, inputs_count, plane_uncertainty
 
 
 def _cmap(cmap) -> Colormap:
@@ -160,14 +161,12 @@ def _draw_colorbar(ax, points, colorbar) -> None:
     cbar.set_ticks(epoch_ticks(points.norm.vmin, points.norm.vmax))
 
 
-def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names=None,
-                      cmap="viridis", norm: LogNorm | None = None, colorbar=True,
-                      mean_over_seeds: bool = True, markers: Sequence[str] = LAYER_MARKERS,
-                      size: float = 14.0, mark_epoch=None, mark_label: str = "marked epoch",
-                      legend: bool = True, max_markers: int | None = 40,
-                      label_layers: bool = True, I_XT_ci95=None, I_TY_ci95=None,
-                      I_XT_stderr=None, I_TY_stderr=None, n_inputs: int | None = None,
-                      I_TY_lower=None, I_TY_outside=None):
+def information_plane(ax, plane: InformationPlane, *, cmap="viridis",
+                      norm: LogNorm | None = None, colorbar=True, mean_over_seeds: bool = True,
+                      markers: Sequence[str] = LAYER_MARKERS, size: float = 14.0,
+                      mark_epoch=None, mark_label: str = "marked epoch", legend: bool = True,
+                      max_markers: int | None = 40, label_layers: bool = True,
+                      uncertainty: bool = True):
     """The information plane in the style of Shwartz-Ziv & Tishby (2017), Figs. 2-3.
 
     One point per (layer, logged epoch) at (I(X;T), I(T;Y)), coloured by ``epoch + 1`` on a
@@ -177,12 +176,24 @@ def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names
     shown at ``max_markers`` of the logged epochs, so that hundreds of them do not merge into
     bands.
 
+    What the plane record carries is drawn with it:
+
+    - H(X) and H(Y) as labelled dashed lines, the upper bounds of the axes;
+    - the layer names in the legend ("L1 (10)", ..., "out (2)");
+    - around the points, the 95% interval of the seed mean over seeds
+      (``InformationPlane.seed_intervals``, from ``MIN_SEEDS_FOR_INTERVAL`` seeds on) as
+      translucent grey ellipses that merge into a band along each trajectory, else +-1
+      standard error of the estimates (I_XT_stderr, I_TY_stderr; of the seed mean,
+      sqrt(sum of squares) / S, when averaged), else nothing;
+    - the bracket of I(T;Y) (I_TY_lower, I_TY_outside): the probe bound dotted under each
+      layer, the points outside crossed out (``_bracket.draw_bracket``);
+    - points above a ceiling (I(X;T) > H(X), else log2 n where only the number of inputs n
+      is known from the settings; I(T;Y) > H(Y)) ringed in red and counted in the legend: no
+      true value lies there.
+
     Args:
         ax: the Axes to draw on.
-        I_XT, I_TY: [seed, logged_epoch, layer] or [logged_epoch, layer], bits.
-        epochs: [logged_epoch] the logged epochs.
-        H_X, H_Y: entropies (bits) drawn as labelled dashed lines, the upper bounds of the axes.
-        layer_names: [layer] names for the legend ("L1 (10)", ..., "out (2)").
+        plane: the ``InformationPlane`` (bits).
         cmap: colour map name or object for the epochs.
         norm: the colour normalisation; default ``LogNorm(1, max(epochs) + 1)``. Pass one norm
             to several planes to share their colour scale.
@@ -201,49 +212,36 @@ def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names
         max_markers: at most this many logged epochs get markers (log-spaced, the first and
             last included); None marks every logged epoch.
         label_layers: write each layer's name beside its last point.
-        I_XT_ci95, I_TY_ci95: [2, logged_epoch, layer] low and high ends of a 95% interval
-            over seeds (bits): drawn, for the seed mean, as translucent grey ellipses around
-            the points of the logged epochs that get markers, which merge into a band along
-            each trajectory ("95% interval over S seeds" in the legend).
-        I_XT_stderr, I_TY_stderr: [seed, logged_epoch, layer] (or [logged_epoch, layer])
-            standard errors of the estimates (bits), drawn the same way (+-1 standard error;
-            of the seed mean, sqrt(sum of squares) / S, when averaged) when no interval is
-            given. Without any of these, nothing is drawn around the points.
-        n_inputs: the number of inputs n; without H_X, log2 n is I(X;T)'s ceiling.
-        I_TY_lower, I_TY_outside: the bracket of I(T;Y) (``plane.plane_from_activations``):
-            the probe bound drawn dotted under each layer, the points outside crossed out
-            (``_bracket.draw_bracket``).
-
-    Points above a ceiling (I(X;T) > H(X), else log2 n; I(T;Y) > H(Y)) are ringed in red
-    and counted in the legend: no true value lies there.
+        uncertainty: draw the seed interval or the standard errors (above); False draws the
+            points alone.
 
     Returns:
         ax.
     """
-    n_seeds = np.shape(I_XT)[0] if np.ndim(I_XT) == 3 else 1
-    ixt, ity, e = plane_runs(I_XT, I_TY, epochs, mean_over_seeds=mean_over_seeds)
-    names = _names(layer_names, ixt.shape[2])
+    n_seeds = plane.n_seeds
+    H_X, H_Y = plane.H_X, plane.H_Y
+    ixt, ity, e = plane_runs(plane.I_XT, plane.I_TY, plane.epochs,
+                             mean_over_seeds=mean_over_seeds)
+    names = list(plane.layer_names)
     norm = norm if norm is not None else _epoch_norm(e)
     shown = marker_epochs(e.size, max_markers)
     _draw_paths(ax, ixt, ity, e + 1.0, _cmap(cmap), norm)
     points = _draw_points(ax, ixt[:, shown], ity[:, shown], e[shown] + 1.0, _cmap(cmap), norm,
                           names=names, markers=markers, size=size)
     handles = layer_handles(names, markers)
-    unc = plane_uncertainty(I_XT, I_TY, I_XT_ci95=I_XT_ci95, I_TY_ci95=I_TY_ci95,
-                            I_XT_stderr=I_XT_stderr, I_TY_stderr=I_TY_stderr,
-                            mean_over_seeds=mean_over_seeds)
+    unc = plane_uncertainty(plane, mean_over_seeds=mean_over_seeds) if uncertainty else None
     if unc is not None:  # the axes are set by the data; a wider ellipse is clipped
         cx, cy, hx, hy, band = unc
         handles.append(draw_ellipses(ax, cx[:, shown], cy[:, shown], hx[:, shown],
                                      hy[:, shown], label=band))
-    if I_TY_lower is not None:
-        handles += draw_bracket(ax, ixt, ity, I_TY_lower, I_TY_outside,
+    if plane.I_TY_lower is not None:
+        handles += draw_bracket(ax, ixt, ity, plane.I_TY_lower, plane.I_TY_outside,
                                 mean_over_seeds=mean_over_seeds)
     if mark_epoch is not None:
         i = nearest_logged_epoch(e, mark_epoch, "mark_epoch")
         handles.append(_draw_marked_epoch(ax, ixt, ity, e, i, size=size, label=mark_label))
     _draw_entropies(ax, ixt, ity, H_X, H_Y)
-    beyond = _mark_beyond_ceilings(ax, ixt, ity, H_X, H_Y, n_inputs, size)
+    beyond = _mark_beyond_ceilings(ax, ixt, ity, H_X, H_Y, inputs_count(plane), size)
     if beyond is not None:
         handles.append(beyond)
     if label_layers:
@@ -259,16 +257,27 @@ def information_plane(ax, I_XT, I_TY, epochs, *, H_X=None, H_Y=None, layer_names
 
 
 def _plane_legend(ax, handles, title=None):
-    """The legend above an information plane; ``ib_curve`` adds to it."""
-    leg = ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0),
-                    ncols=min(len(handles), 4), frameon=False, handletextpad=0.3,
-                    columnspacing=1.0, borderaxespad=0.2, title=title, title_fontsize="small")
+    """The legend above an information plane, in at most 4 columns and as many as fit the
+    width the axes will have (70% of the figure's, beside a colour bar: a legend wider than
+    its axes makes a constrained layout narrow the axes to a strip); ``ib_curve`` adds to
+    it."""
+    fig = ax.figure  # a subfigure's own width is what the legend must fit
+    root = fig.figure or fig  # the Figure that draws it (of a subfigure, its root)
+    if not hasattr(root.canvas, "get_renderer"):  # a bare Figure: measure with Agg
+        FigureCanvasAgg(root)
+    renderer = root.canvas.get_renderer()
+    for ncols in range(min(len(handles), 4), 0, -1):
+        leg = ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0),
+                        ncols=ncols, frameon=False, handletextpad=0.3, columnspacing=1.0,
+                        borderaxespad=0.2, title=title, title_fontsize="small")
+        if leg.get_window_extent(renderer).width <= 0.7 * fig.bbox.width:
+            break
     leg.infoplane_title = title  # lets ib_curve redraw this legend with one more entry
     return leg
 
 
-def layer_trajectories(ax, I_XT, I_TY, epochs, *, layer_names=None, H_X=None, H_Y=None,
-                       colors=None, mean_over_seeds: bool = True, legend: bool = True):
+def layer_trajectories(ax, plane: InformationPlane, *, colors=None,
+                       mean_over_seeds: bool = True, legend: bool = True):
     """One line per layer through its logged epochs in the information plane.
 
     The alternative view to ``information_plane``: each layer's path from the initialisation
@@ -276,10 +285,8 @@ def layer_trajectories(ax, I_XT, I_TY, epochs, *, layer_names=None, H_X=None, H_
 
     Args:
         ax: the Axes to draw on.
-        I_XT, I_TY: [seed, logged_epoch, layer] or [logged_epoch, layer], bits.
-        epochs: [logged_epoch].
-        layer_names: [layer] legend entries.
-        H_X, H_Y: entropies (bits) drawn as dashed lines.
+        plane: the ``InformationPlane`` (bits); its layer names are the legend entries and
+            H(X), H(Y) are drawn as dashed lines.
         colors: one colour per layer; default the "tab10" cycle.
         mean_over_seeds: average over the seed axis; False draws one thin line per run.
         legend: draw the legend of layers (placed where it covers the fewest points).
@@ -287,9 +294,11 @@ def layer_trajectories(ax, I_XT, I_TY, epochs, *, layer_names=None, H_X=None, H_
     Returns:
         ax.
     """
-    ixt, ity, _ = plane_runs(I_XT, I_TY, epochs, mean_over_seeds=mean_over_seeds)
+    ixt, ity, _ = plane_runs(plane.I_XT, plane.I_TY, plane.epochs,
+                             mean_over_seeds=mean_over_seeds)
     n_runs, _, n_layers = ixt.shape
-    names = _names(layer_names, n_layers)
+    names = list(plane.layer_names)
+    H_X, H_Y = plane.H_X, plane.H_Y
     if colors is None:
         colors = [matplotlib.colormaps["tab10"](l % 10) for l in range(n_layers)]
     lw = 1.4 if n_runs == 1 else 0.6

@@ -1,6 +1,6 @@
 """The information plane as an animation: one frame per logged epoch, with fading trails.
 
-``animate_plane`` draws arrays; ``animate_run`` reads a run folder's ``information.npz`` (or a
+``animate_plane`` draws a plane; ``animate_run`` reads a run folder's ``information.npz`` (or a
 re-estimated ``information_<estimator>.npz``) and writes ``plane.gif`` (``plane_<estimator>.gif``)
 beside it.
 Each frame shows the seed-mean point of every layer at one logged epoch (the markers of
@@ -37,12 +37,12 @@ from PIL import Image
 
 from .._errors import InfoplaneError
 from ..analysis import plane_runs
-from ..runs import not_a_run_folder, read_npz
+from ..records import InformationPlane
+from ..runs import not_a_run_folder, read_information
 from ._conventions import (
     EPOCH_LABEL,
     LAYER_MARKERS,
     _epoch_norm,
-    _names,
     _plain_log_ticks,
     paper_style,
     wrap_caption,
@@ -116,8 +116,10 @@ def _update(art: _Artists, ixt, ity, e, frames, f: int, colours, trail: int) -> 
                          np.stack([ixt[b], ity[b]], axis=-1)], axis=2).reshape(-1, 2, 2)
     rgba = colours[b].copy()
     rgba[:, 3] = 0.85 * (np.arange(len(b)) + 1 + trail - len(b)) / trail  # the oldest faintest
-    art.trails.set_segments(segments)
-    art.trails.set_colors(np.repeat(rgba, ixt.shape[1], axis=0) if len(b) else "none")
+    # matplotlib's stubs want sequences; an (N, 2, 2) or (N, 4) array is one
+    art.trails.set_segments(segments)  # type: ignore[arg-type]
+    art.trails.set_colors(np.repeat(rgba, ixt.shape[1], axis=0)  # type: ignore[arg-type]
+                          if len(b) else "none")
     art.counter.set_text(f"epoch {int(e[i])}")
     art.now.set_ydata([e[i] + 1.0, e[i] + 1.0])
 
@@ -173,42 +175,39 @@ def _write(frames, path: Path, fmt: str, fps: int) -> None:
     subprocess.run(cmd, input=b"".join(f.tobytes() for f in frames), check=True)
 
 
-def animate_plane(I_XT, I_TY, epochs, out, *, H_X=None, H_Y=None, layer_names=None,
-                  max_frames: int = MAX_FRAMES, fps: int = FPS, trail: int = TRAIL,
-                  dpi: int = 90, cmap: str = "viridis", markers=LAYER_MARKERS,
-                  size: float = 14.0, caption: str | None = None) -> Path:
+def animate_plane(plane: InformationPlane, out, *, max_frames: int = MAX_FRAMES,
+                  fps: int = FPS, trail: int = TRAIL, dpi: int = 90, cmap: str = "viridis",
+                  markers=LAYER_MARKERS, size: float = 14.0) -> Path:
     """Write the information plane over the logged epochs as an animated GIF (or MP4).
 
     Args:
-        I_XT, I_TY: [seed, logged_epoch, layer] or [logged_epoch, layer], bits; the seed mean
-            is drawn, as in the still figure.
-        epochs: [logged_epoch].
+        plane: the ``InformationPlane`` (bits); the seed mean is drawn, as in the still
+            figure, with H(X), H(Y) as dashed lines, the layer names in the legend and, under
+            the plane, the estimator and its settings (``estimator_caption``), wrapped to at
+            most two lines.
         out: the file to write, ending in .gif or .mp4 (written atomically; folders created).
-        H_X, H_Y: entropies (bits) drawn as dashed lines, as in ``information_plane``.
-        layer_names: [layer] names for the legend.
         max_frames: at most this many frames (``frame_indices``).
         fps: frames per second.
         trail: how many previous frames each layer's fading path reaches back.
         dpi: resolution; the figure is 5.2 x 4.4 inches.
         cmap, markers, size: as in ``information_plane``.
-        caption: a line under the plane, wrapped to at most two (the estimator and its
-            settings, ``estimator_caption``; ``animate_run`` gives it).
 
     Returns:
         The path written.
     """
     out = Path(out)
     fmt = _check_format(out)
-    n_seeds = np.shape(I_XT)[0] if np.ndim(I_XT) == 3 else 1
-    ixt, ity, e = plane_runs(I_XT, I_TY, epochs, mean_over_seeds=True)
+    n_seeds = plane.n_seeds
+    ixt, ity, e = plane_runs(plane.I_XT, plane.I_TY, plane.epochs, mean_over_seeds=True)
     ixt, ity = ixt[0], ity[0]
-    names = _names(layer_names, ixt.shape[1])
+    names = list(plane.layer_names)
+    caption = estimator_caption(plane)
     frames = frame_indices(len(e), max_frames)
     title = f"mean of {n_seeds} runs" if n_seeds > 1 else None
     if not writes_here():  # a distributed run: process 0 draws and writes the file
         return out
     with paper_style():
-        fig, ax, cax, cm, norm = _figure(ixt, ity, e, H_X=H_X, H_Y=H_Y, names=names,
+        fig, ax, cax, cm, norm = _figure(ixt, ity, e, H_X=plane.H_X, H_Y=plane.H_Y, names=names,
                                          markers=markers, cmap=cmap, title=title, dpi=dpi)
         if caption:  # two lines under the x label: the axes give up their bottom 6%
             for a in (ax, cax):
@@ -263,13 +262,7 @@ def animate_run(run_dir, out=None, estimator: str | None = None, *,
         make_cli = ("" if estimator is None else
                     f"; make it with: infoplane plane {run_dir} --estimator {estimator}")
         raise InfoplaneError(message + make, cli=message + make_cli)
-    info = read_npz(path)
-    for key in ("I_XT", "I_TY", "epochs"):
-        if key not in info:
-            raise InfoplaneError(f"{path} has no {key!r}; is it an infoplane plane file?")
+    plane = read_information(path)
     if out is None:
         out = run_dir / f"{figure_stem('plane', estimator)}.gif"
-    return animate_plane(info["I_XT"], info["I_TY"], info["epochs"], out,
-                         H_X=info.get("H_X"), H_Y=info.get("H_Y"),
-                         layer_names=info.get("layer_names"), max_frames=max_frames, fps=fps,
-                         trail=trail, caption=estimator_caption(info))
+    return animate_plane(plane, out, max_frames=max_frames, fps=fps, trail=trail)

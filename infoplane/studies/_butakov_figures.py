@@ -17,6 +17,7 @@ from scipy.signal import butter, filtfilt, savgol_filter
 from ..plotting import EPOCH_LABEL, information_plane, loss_accuracy, paper_style, save_figure
 from ..plotting._plane import marker_epochs
 from ..plotting._uncertainty import draw_ellipses
+from ..records import InformationPlane, RunResult
 
 ELLIPSES = 12
 _NAMES = {"compressed": "compressed MI", "binning": "binning", "kde_upper": "KDE upper bound"}
@@ -39,9 +40,9 @@ def smooth_curve(v) -> np.ndarray:
     return out
 
 
-def caption(method: str, plane: dict) -> str:
+def caption(method: str, plane: InformationPlane) -> str:
     """One line naming the estimator and its settings."""
-    s = plane["settings"]
+    s = plane.settings
     if method == "compressed":
         text = (f"{s.get('compressor', 'pca').upper()} to {s.get('dim_x')} + "
                 f"{s.get('dim_t')} dims, {s.get('estimator')} k = {s.get('k_xt', s.get('k'))}"
@@ -50,21 +51,21 @@ def caption(method: str, plane: dict) -> str:
         text = f"{s.get('n_bins')} bins over each layer's range"
     else:
         text = f"noise variance {s.get('noise_var')}, {s.get('anchors')} anchors"
-    return f"{_NAMES[method]}: {text}; n = {plane['n']}"
+    return f"{_NAMES[method]}: {text}; n = {s['n']}"
 
 
 def _colours(n: int) -> list:
     return [matplotlib.colormaps["tab10"](i % 10) for i in range(n)]
 
 
-def smoothed_plane(ax, plane: dict, epochs: np.ndarray, names: list[str], norm,
+def smoothed_plane(ax, plane: InformationPlane, epochs: np.ndarray, names: list[str], norm,
                    hidden: int) -> None:
     """The first ``hidden`` layers' smoothed seed-mean trajectories (in the layer's colour,
     from an open circle at the first logged epoch to a filled one at the last), the unsmoothed
     seed means as small points coloured by epoch, and the seed 95% interval as ellipses around
     them at ``ELLIPSES`` log-spaced logged epochs (at every one they would merge into a blot)."""
-    ixt, ity = plane["I_XT"].mean(axis=0), plane["I_TY"].mean(axis=0)
-    ci_x, ci_y = plane["I_XT_ci95"], plane["I_TY_ci95"]
+    ixt, ity = plane.I_XT.mean(axis=0), plane.I_TY.mean(axis=0)
+    ci_x, ci_y = plane.seed_intervals()
     handles = []
     at = marker_epochs(epochs.size, ELLIPSES)
     for layer, colour in enumerate(_colours(hidden)):
@@ -79,7 +80,7 @@ def smoothed_plane(ax, plane: dict, epochs: np.ndarray, names: list[str], norm,
         points = ax.scatter(ixt[:, layer], ity[:, layer], c=epochs + 1.0, cmap="viridis",
                             norm=norm, s=7, linewidths=0, zorder=2.5)
         handles.append(Line2D([], [], color=colour, lw=1.6, label=names[layer]))
-    seeds = plane["I_XT"].shape[0]
+    seeds = plane.n_seeds
     handles.append(draw_ellipses(ax, [], [], [], [], alpha=0.25,
                                  label=f"95% interval over {seeds} seeds"))
     ax.legend(handles=handles, loc="best", fontsize="small", title="smoothed seed mean",
@@ -90,12 +91,13 @@ def smoothed_plane(ax, plane: dict, epochs: np.ndarray, names: list[str], norm,
     cbar.set_label(EPOCH_LABEL)
 
 
-def _loss_panel(ax, info: dict, s: dict, names: list[str]) -> None:
+def _loss_panel(ax, info: RunResult, s: dict, names: list[str]) -> None:
     """Training and test loss (bits) with the steepest drop and the compression onsets."""
-    e = np.asarray(info["epochs"])
+    e = np.asarray(info.plane.epochs)
     steep = s["steepest_loss_drop_epoch"]
-    loss_accuracy(ax, e, info["train_loss"], info["test_loss"], info["train_acc"],
-                  info["test_acc"], mark_epoch=steep, mark_label="steepest training-loss drop")
+    h = info.history
+    loss_accuracy(ax, e, h.train_loss, h.test_loss, h.train_acc, h.test_acc, mark_epoch=steep,
+                  mark_label="steepest training-loss drop")
     comp = s["phases"]["compressed"]
     onsets: dict[int, list[int]] = {}  # epoch -> the hidden layers whose compression starts there
     for layer in range(s["hidden_layers"]):
@@ -112,10 +114,11 @@ def _loss_panel(ax, info: dict, s: dict, names: list[str]) -> None:
                   "layer's peak of I(X;T), compressed MI)")
 
 
-def task_figure(out: Path, task: str, info: dict, planes: dict, s: dict) -> list[Path]:
+def task_figure(out: Path, task: str, info: RunResult, planes: dict[str, InformationPlane],
+                s: dict) -> list[Path]:
     """The figure of one task, written as ``butakov2024_<task>.png`` / ``.pdf``."""
-    e = np.asarray(info["epochs"])
-    names = [str(n) for n in info["layer_names"]]
+    e = np.asarray(info.plane.epochs)
+    names = [str(n) for n in info.plane.layer_names]
     norm = LogNorm(1.0, max(float(e[-1]) + 1.0, 2.0))
     with paper_style():
         fig = Figure(figsize=(13.0, 7.6), layout="constrained")
@@ -125,11 +128,9 @@ def task_figure(out: Path, task: str, info: dict, planes: dict, s: dict) -> list
                        s["hidden_layers"])
         for m in ("binning", "kde_upper"):
             p = planes[m]
-            information_plane(axd[m], p["I_XT"], p["I_TY"], e, H_Y=info.get("H_Y"),
-                              layer_names=names, norm=norm, colorbar=False, legend=False,
-                              max_markers=25, I_XT_ci95=p["I_XT_ci95"],
-                              I_TY_ci95=p["I_TY_ci95"])
-            axd[m].text(0.99, 0.02, f"grey: 95% interval over {p['I_XT'].shape[0]} seeds",
+            information_plane(axd[m], p, norm=norm, colorbar=False, legend=False,
+                              max_markers=25)
+            axd[m].text(0.99, 0.02, f"grey: 95% interval over {p.n_seeds} seeds",
                         transform=axd[m].transAxes, ha="right", va="bottom",
                         fontsize="x-small", color="0.35")
         for m in ("compressed", "binning", "kde_upper"):

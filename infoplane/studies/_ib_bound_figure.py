@@ -4,6 +4,7 @@ noisy channel and the deterministic bound min(r, H(Y))."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,15 +19,16 @@ from ..plotting import (
     place_reference_labels,
     save_figure,
 )
+from ..records import RunResult
 
 
-def ib_bound_figure(out: Path, info, channel, curve, h_y_clean: float, config: dict
+def ib_bound_figure(out: Path, info: RunResult, channel, curve, h_y_clean: float, config: dict
                     ) -> list[Path]:
     """Draw and save ``ib_bound_plane`` (PNG and PDF) in ``out``.
 
     Args:
         out: the study's folder.
-        info: the run's arrays (``information.npz``).
+        info: the run (``train``'s ``RunResult``).
         channel: (I_XT, I_TY) [seed, epoch, layer] under the label channel, bits.
         curve: (I_XT, I_TY, I_XY) of the IB curve's upper envelope, bits.
         h_y_clean: H(Y) of the clean labels, bits.
@@ -36,7 +38,8 @@ def ib_bound_figure(out: Path, info, channel, curve, h_y_clean: float, config: d
         The written paths.
     """
     r_env, ty_env, i_xy = curve
-    h_x = float(info["H_X"])
+    h_x = float(info.plane.H_X)
+    plain = replace(info.plane, H_Y=None)  # the bounds drawn below are the references
     r_line = np.concatenate([[0.0], r_env, [h_x]])
     ty_line = np.concatenate([[0.0], ty_env, [i_xy]])
     r_det = np.array([0.0, h_y_clean, h_x])
@@ -44,11 +47,10 @@ def ib_bound_figure(out: Path, info, channel, curve, h_y_clean: float, config: d
         fig = Figure(figsize=(9.0, 4.0), layout="constrained")
         planes = {
             f"(a) I(T;Y) for fresh labels, Y ~ p(y|x) (flip {config['flip']:g})":
-                (channel[0], channel[1], info["epochs"]),
-            "(b) plug-in I(T;Y') on the 4096 fixed noisy labels (as trained)":
-                (info["I_XT"], info["I_TY"], info["epochs"]),
+                replace(plain, I_XT=channel[0], I_TY=channel[1]),
+            "(b) plug-in I(T;Y') on the 4096 fixed noisy labels (as trained)": plain,
         }
-        axes = information_plane_grid(fig, planes, H_X=h_x, layer_names=info["layer_names"])
+        axes = information_plane_grid(fig, planes)
         for ax in axes.flat:
             ib_curve(ax, r_line, ty_line, label="IB curve of the noisy channel", lw=1.6)
             ax.plot(r_det, deterministic_ib_bound(h_y_clean, r_det), color="#d62728", ls="--",

@@ -11,6 +11,8 @@ default method (it picks one by the kind of data; which it picked is reported).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ..estimators import mutual_information
@@ -46,7 +48,7 @@ def global_binned_plane(layers, labels, n_bins: int) -> tuple[np.ndarray, np.nda
         edges = Bins("fixed", n_bins, low, high).edges().astype(a.dtype)
         codes.append(np.digitize(a, edges).astype(np.float32))
     p = plane_from_activations(codes, labels, method="exact")
-    return p["I_XT"], p["I_TY"]
+    return p.I_XT, p.I_TY
 
 
 def default_plane(layers, x, y) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -94,18 +96,17 @@ def compare_estimators(run_dirs: dict, data) -> dict:
     chosen: list[str] = []
     for act, run_dir in run_dirs.items():
         _, layers = read_activations(run_dir)
-        info = read_information(run_dir)
-        exact = {"I_XT": info["I_XT"], "I_TY": info["I_TY"]}
+        exact = read_information(run_dir)
         planes = {}
         for b in GLOBAL_BINS:
             ixt, ity = global_binned_plane(layers, y, b)
-            planes[f"binning {b} (global)"] = {"I_XT": ixt, "I_TY": ity}
+            planes[f"binning {b} (global)"] = replace(exact, I_XT=ixt, I_TY=ity)
         for name, (method, settings) in PLANE_ESTIMATORS.items():
             extra = {"inputs": x} if method == "compressed" else {}
-            p = plane_from_activations(layers, y, method=method, **settings, **extra)
-            planes[name] = {"I_XT": p["I_XT"], "I_TY": p["I_TY"]}
+            planes[name] = plane_from_activations(layers, y, method=method, **settings,
+                                                  **extra)
         ixt, ity, methods = default_plane(layers, x, y)
-        planes[DEFAULT] = {"I_XT": ixt, "I_TY": ity}
+        planes[DEFAULT] = replace(exact, I_XT=ixt, I_TY=ity)
         chosen = sorted(set(chosen) | set(methods))
         by_act[act] = (exact, planes)
     names = [*(f"binning {b} (global)" for b in GLOBAL_BINS), *PLANE_ESTIMATORS, DEFAULT]
@@ -115,13 +116,13 @@ def compare_estimators(run_dirs: dict, data) -> dict:
         for q in ("I_XT", "I_TY"):
             if q in NOT_COMPARABLE.get(name, ()):
                 continue
-            ex = np.concatenate([by_act[a][0][q].ravel() for a in by_act])
-            es = np.concatenate([by_act[a][1][name][q].ravel() for a in by_act])
+            ex = np.concatenate([getattr(by_act[a][0], q).ravel() for a in by_act])
+            es = np.concatenate([getattr(by_act[a][1][name], q).ravel() for a in by_act])
             errors[name][q] = _errors(es, ex)
             pairs[name][q] = [ex, es]
             for a in by_act:
                 per_act.setdefault(a, {}).setdefault(name, {})[q] = _errors(
-                    by_act[a][1][name][q], by_act[a][0][q])
+                    getattr(by_act[a][1][name], q), getattr(by_act[a][0], q))
     return {"errors": errors, "per_activation": per_act, "pairs": pairs,
             "default_methods": chosen}
 

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
@@ -24,19 +26,19 @@ def _planes(exact, binned, infos, out) -> list:
     paths = []
     for s in exact:
         info = infos[s]
-        planes = {f"{SETTING_TITLES[s]}: exact, 8-bit": (*exact[s], info["epochs"])}
+        planes = {f"{SETTING_TITLES[s]}: exact, 8-bit": info}
         for b, (ixt, ity, epochs) in binned[s].items():
-            planes[f"float network, {b} bins (global)"] = (ixt, ity, epochs)
+            planes[f"float network, {b} bins (global)"] = replace(info, I_XT=ixt, I_TY=ity,
+                                                                  epochs=epochs)
         fig = Figure(figsize=(3.2 * len(planes), 3.4), layout="constrained")
-        information_plane_grid(fig, planes, H_X=float(info["H_X"]), H_Y=float(info["H_Y"]),
-                               share="none", layer_names=[str(n) for n in info["layer_names"]])
+        information_plane_grid(fig, planes, share="none")
         paths += save_figure(fig, out / f"planes_{s}")
     return paths
 
 
 def _layers(exact, infos, out) -> list:
     acts = [a for a in ("tanh", "relu") if a in exact]
-    names = [str(n) for n in infos[acts[0]]["layer_names"]]
+    names = list(infos[acts[0]].layer_names)
     ncols = 3
     nrows = -(-len(names) // ncols)
     fig = Figure(figsize=(3.3 * ncols, 2.6 * nrows), layout="constrained")
@@ -47,7 +49,7 @@ def _layers(exact, infos, out) -> list:
             continue
         for k, a in enumerate(acts):
             ixt = exact[a][0][:, :, li]
-            x = infos[a]["epochs"] + 1.0
+            x = infos[a].epochs + 1.0
             ax.plot(x, ixt.mean(axis=0), color=f"C{k}", lw=1.3, label=a)
             ax.fill_between(x, ixt.min(axis=0), ixt.max(axis=0), color=f"C{k}", alpha=0.18,
                             lw=0)

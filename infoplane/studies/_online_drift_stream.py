@@ -22,6 +22,9 @@ from scratch, ``epochs`` epochs over the last ``window`` stretches of samples, e
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import NamedTuple
 
@@ -31,6 +34,7 @@ import numpy as np
 import optax
 
 from ..estimators.binning import binned_information
+from ..records import InformationPlane
 
 STREAMS = ("rule", "inputs")
 
@@ -152,3 +156,38 @@ def compile_learner(learner: Learner, bins, epochs: int) -> dict:
             "updates": jax.jit(jax.vmap(partial(updates, learner))),
             "scratch": jax.jit(jax.vmap(partial(from_scratch, learner, epochs=epochs))),
             "evaluate": jax.jit(jax.vmap(partial(evaluate, learner, bins)))}
+
+
+@dataclass(frozen=True, eq=False)
+class StreamRun:
+    """One stream through the three learners.
+
+    Attributes:
+        acc: [model, seed, checkpoint] accuracy on the current data (``MODELS`` order).
+        plane: the online model's plane over the checkpoints (its epochs are the checkpoint
+            numbers; bits; H(X) = log2 of the evaluation points, H(Y) the mean over
+            checkpoints of the labels' entropy).
+        theta: [checkpoint] the rotation of each checkpoint (radians).
+        samples: [checkpoint] the samples seen by then.
+    """
+
+    acc: np.ndarray
+    plane: InformationPlane
+    theta: np.ndarray
+    samples: np.ndarray
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The members of ``stream.npz``."""
+        return {"acc": self.acc, "theta": self.theta, "samples": self.samples,
+                "n_eval": np.int64(round(2 ** (self.plane.H_X or 0.0))),
+                "I_XT": self.plane.I_XT, "I_TY": self.plane.I_TY,
+                "H_Y": np.float64(self.plane.H_Y)}
+
+    @classmethod
+    def from_arrays(cls, a: Mapping[str, np.ndarray]) -> StreamRun:
+        """The run of ``stream.npz``'s members."""
+        plane = InformationPlane(a["I_XT"], a["I_TY"], np.arange(a["I_XT"].shape[1]),
+                                 H_X=math.log2(int(a["n_eval"])), H_Y=float(a["H_Y"]),
+                                 method="binning")
+        return cls(np.asarray(a["acc"]), plane, np.asarray(a["theta"]),
+                   np.asarray(a["samples"]))

@@ -15,20 +15,20 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from ..plotting import EPOCH_LABEL, information_plane_grid, paper_style, save_figure
+from ..records import RunResult
 
 
-def planes_figure(out: Path, infos: dict, titles: dict) -> list[Path]:
+def planes_figure(out: Path, infos: dict[str, RunResult], titles: dict) -> list[Path]:
     """Draw and save ``optimiser_noise_planes``: one plane per run, a row per activation."""
-    planes = {f"{k.split('/')[0]}, {titles[k.split('/')[1]]}": (i["I_XT"], i["I_TY"], i["epochs"])
+    planes = {f"{k.split('/')[0]}, {titles[k.split('/')[1]]}": i.plane
               for k, i in infos.items()}
     acts = list(dict.fromkeys(k.split("/")[0] for k in infos))
     ncols = -(-len(planes) // len(acts))
     first = next(iter(infos.values()))
     with paper_style():
         fig = Figure(figsize=(3.3 * ncols + 0.8, 3.1 * len(acts) + 0.6), layout="constrained")
-        information_plane_grid(fig, planes, ncols=ncols, H_X=first["H_X"], H_Y=first["H_Y"],
-                               layer_names=first["layer_names"], size=9.0)
-        fig.supxlabel(f"mean of {first['I_XT'].shape[0]} seeds; tanh: 30 bins on [-1, 1]; relu: "
+        information_plane_grid(fig, planes, ncols=ncols, size=9.0)
+        fig.supxlabel(f"mean of {first.plane.n_seeds} seeds; tanh: 30 bins on [-1, 1]; relu: "
                       "100 bins over each layer's range across epochs and seeds (Saxe et al.)",
                       fontsize="small")
         return save_figure(fig, out / "optimiser_noise_planes")
@@ -52,15 +52,16 @@ def _compression_panel(ax, names: list[str], numbers: dict, titles: dict, layer_
     return ax
 
 
-def _snr_panel(ax, names: list[str], infos: dict, numbers: dict, titles: dict):
+def _snr_panel(ax, names: list[str], infos: dict[str, RunResult], numbers: dict,
+               titles: dict):
     """Layer-averaged gradient SNR (geometric mean over layers of the seed-mean ratio)."""
     for name in names:
         info, key = infos[name], name.split("/")[1]
         if numbers[name]["steps_per_epoch"] == 1:
             continue  # one batch: no spread, no SNR
-        gm, gs = info["grad_mean"].mean(axis=0), info["grad_std"].mean(axis=0)
+        gm, gs = info.history.grad_mean.mean(axis=0), info.history.grad_std.mean(axis=0)
         snr = np.exp(np.mean(np.log(np.maximum(gm, 1e-30) / np.maximum(gs, 1e-30)), axis=1))
-        ax.plot(info["epochs"] + 1.0, snr, color=f"C{list(titles).index(key)}", lw=1.2,
+        ax.plot(info.plane.epochs + 1.0, snr, color=f"C{list(titles).index(key)}", lw=1.2,
                 label=titles[key])
         epoch = numbers[name]["snr"]["epoch"]
         if epoch is not None:
@@ -80,7 +81,8 @@ def _snr_panel(ax, names: list[str], infos: dict, numbers: dict, titles: dict):
     return ax
 
 
-def compression_figure(out: Path, infos: dict, numbers: dict, titles: dict) -> list[Path]:
+def compression_figure(out: Path, infos: dict[str, RunResult], numbers: dict,
+                       titles: dict) -> list[Path]:
     """Draw and save ``optimiser_noise_compression``: per activation, the compression of
     every layer under each optimiser, and the gradient SNR over epochs."""
     acts = list(dict.fromkeys(k.split("/")[0] for k in infos))
@@ -90,6 +92,6 @@ def compression_figure(out: Path, infos: dict, numbers: dict, titles: dict) -> l
         axes = fig.subplots(len(acts), 2, squeeze=False, width_ratios=(1.3, 1.0))
         for row, act in enumerate(acts):
             names = [k for k in infos if k.startswith(f"{act}/")]
-            _compression_panel(axes[row, 0], names, numbers, titles, first["layer_names"])
+            _compression_panel(axes[row, 0], names, numbers, titles, first.plane.layer_names)
             _snr_panel(axes[row, 1], names, infos, numbers, titles)
         return save_figure(fig, out / "optimiser_noise_compression")

@@ -12,15 +12,16 @@ from matplotlib.figure import Figure
 
 from ..analysis import seed_interval
 from ..plotting import EPOCH_LABEL, REF_COLOUR, information_plane, paper_style, save_figure
+from ..records import RunResult
 
 COLOURS = {"0%": "C0", "20%": "C2", "50%": "C1", "100%": "C3"}
 
 
-def _accuracy(ax, infos: dict, chance: float) -> None:
+def _accuracy(ax, infos: dict[str, RunResult], chance: float) -> None:
     for name, info in infos.items():
-        x = info["epochs"] + 1.0
+        x = info.plane.epochs + 1.0
         for key, ls in (("train_acc", "-"), ("test_acc", "--")):
-            ci = seed_interval(info[key])
+            ci = seed_interval(getattr(info.history, key))
             ax.plot(x, ci["mean"], color=COLOURS[name], ls=ls, lw=1.3,
                     label=f"{name} random, {key.split('_')[0]}")
             ax.fill_between(x, ci["low"], ci["high"], color=COLOURS[name], alpha=0.15, lw=0)
@@ -35,12 +36,12 @@ def _accuracy(ax, infos: dict, chance: float) -> None:
     ax.legend(fontsize="x-small", ncols=2)
 
 
-def _final_label_information(ax, infos: dict, planes: dict) -> None:
-    names = [str(n) for n in next(iter(infos.values()))["layer_names"]]
+def _final_label_information(ax, infos: dict[str, RunResult], planes: dict) -> None:
+    names = list(next(iter(infos.values())).plane.layer_names)
     x = np.arange(len(names))
     for name, p in planes.items():
-        for key, ls, what in (("I_TY_true", "-", "true"), ("I_TY_trained", ":", "trained")):
-            ci = seed_interval(p[key][:, -1])
+        for key, ls, what in (("true", "-", "true"), ("trained", ":", "trained")):
+            ci = seed_interval(p[key].I_TY[:, -1])
             ax.errorbar(x, ci["mean"], yerr=[ci["mean"] - ci["low"], ci["high"] - ci["mean"]],
                         color=COLOURS[name], ls=ls, marker="o", ms=3, capsize=2, lw=1.2,
                         label=f"{name}, Y {what}")
@@ -51,39 +52,38 @@ def _final_label_information(ax, infos: dict, planes: dict) -> None:
     ax.legend(fontsize="x-small", ncols=2)
 
 
-def curves_figure(out: Path, infos: dict, planes: dict, chance: float) -> list[Path]:
+def curves_figure(out: Path, infos: dict[str, RunResult], planes: dict, chance: float
+                  ) -> list[Path]:
     """Accuracy over training per noise level, and the final I(T;Y) per layer."""
     with paper_style():
         fig = Figure(figsize=(11.0, 4.2), layout="constrained")
         left, right = fig.subplots(1, 2)
         _accuracy(left, infos, chance)
         _final_label_information(right, infos, planes)
-        seeds = next(iter(infos.values()))["train_acc"].shape[0]
+        seeds = next(iter(infos.values())).plane.n_seeds
         fig.suptitle(f"Random labels (Zhang et al. 2017): mean and 95% interval over {seeds} "
                      "seeds", fontweight="bold")
         return save_figure(fig, out / "random_labels")
 
 
-def planes_figure(out: Path, infos: dict, planes: dict) -> list[Path]:
+def planes_figure(out: Path, infos: dict[str, RunResult], planes: dict) -> list[Path]:
     """Rows: the plane against the true labels, then against the labels trained on; columns:
     noise levels. One colour scale (epoch + 1) for all."""
-    e_max = max(float(i["epochs"][-1]) for i in infos.values())
+    e_max = max(float(i.plane.epochs[-1]) for i in infos.values())
     norm = LogNorm(1.0, e_max + 1.0)
     with paper_style():
         fig = Figure(figsize=(4.0 * len(infos), 8.0), layout="constrained")
         rows = fig.subfigures(2, 1)
-        for sub, (key, what) in zip(rows, (("I_TY_true", "the true labels"),
-                                           ("I_TY_trained", "the labels trained on")),
+        for sub, (key, what) in zip(rows, (("true", "the true labels"),
+                                           ("trained", "the labels trained on")),
                                     strict=True):
             sub.suptitle(f"I(T;Y) against {what}", fontweight="bold")
             axes = sub.subplots(1, len(infos), sharex=True, sharey=True)
-            for c, (name, info) in enumerate(infos.items()):
+            for c, name in enumerate(infos):
                 ax = axes[c]
-                information_plane(ax, planes[name]["I_XT"], planes[name][key], info["epochs"],
-                                  H_X=info["H_X"], H_Y=info["H_Y"],
-                                  layer_names=info["layer_names"], norm=norm,
+                information_plane(ax, planes[name][key], norm=norm,
                                   colorbar=c == len(infos) - 1,
-                                  legend=c == 0 and key == "I_TY_true",
+                                  legend=c == 0 and key == "true",
                                   label_layers=False)
                 ax.set_title(f"{name} of training labels random", loc="left")
                 if c:

@@ -16,19 +16,21 @@ from matplotlib.ticker import FuncFormatter
 
 from ..analysis import seed_interval
 from ..plotting import EPOCH_LABEL, paper_style, save_figure
+from ..records import RunResult
 
 ROWS = (("irrelevant", "I(X;T|Y) = H(T|Y) (bits)"), ("TC", "total correlation (bits)"))
 
 
-def curves_figure(out: Path, infos: dict, measures: dict, titles: dict) -> list[Path]:
+def curves_figure(out: Path, infos: dict[str, RunResult], measures: dict, titles: dict
+                  ) -> list[Path]:
     """Draw and save ``redundancy_curves``: a column per layer, I(X;T|Y) above, TC below."""
     first = next(iter(infos.values()))
-    names = [str(n) for n in first["layer_names"]]
+    names = [str(n) for n in first.plane.layer_names]
     with paper_style():
         fig = Figure(figsize=(2.4 * len(names), 5.0), layout="constrained")
         axes = fig.subplots(2, len(names), sharex=True, squeeze=False)
         for k, (cond, m) in enumerate(measures.items()):
-            x = infos[cond]["epochs"] + 1.0
+            x = infos[cond].plane.epochs + 1.0
             for row, (key, label) in enumerate(ROWS):
                 ci = seed_interval(m[key])
                 for li in range(len(names)):
@@ -44,15 +46,16 @@ def curves_figure(out: Path, infos: dict, measures: dict, titles: dict) -> list[
             axes[1, li].xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
             axes[1, li].set_xlabel(EPOCH_LABEL)
         fig.legend(loc="outside upper center", ncols=len(measures), frameon=False,
-                   title=f"clean layers, 30 bins on [-1, 1]; mean of {first['I_XT'].shape[0]} "
+                   title=f"clean layers, 30 bins on [-1, 1]; mean of {first.plane.n_seeds} "
                          "seeds, band: 95% interval", title_fontsize="small")
         return save_figure(fig, out / "redundancy_curves")
 
 
-def finals_figure(out: Path, infos: dict, measures: dict, titles: dict) -> list[Path]:
+def finals_figure(out: Path, infos: dict[str, RunResult], measures: dict, titles: dict
+                  ) -> list[Path]:
     """Draw and save ``redundancy_final``: final values per layer, a bar per condition."""
     first = next(iter(infos.values()))
-    names = [str(n) for n in first["layer_names"]]
+    names = [str(n) for n in first.plane.layer_names]
     width = 0.8 / len(measures)
     with paper_style():
         fig = Figure(figsize=(10.0, 3.4), layout="constrained")

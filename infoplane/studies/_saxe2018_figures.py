@@ -20,6 +20,7 @@ from ..plotting import (
     place_reference_labels,
     save_figure,
 )
+from ..records import InformationPlane
 
 ESTIMATOR_TITLES = {"binning": "binning", "kde_upper": "KDE upper", "kde_lower": "KDE lower"}
 BOUNDED = ("tanh", "softsign")  # units in [-1, 1], binned on fixed edges
@@ -53,21 +54,19 @@ def settings_text(method: str, activation: str) -> str:
     return f"binning, {GLOBAL_N_BINS} bins over each layer's range"
 
 
-def figures(planes: dict, info: dict, out, acts) -> list:
+def figures(planes: dict, info: InformationPlane, out, acts) -> list:
     """Draw and save both figures in ``out`` for the activations ``acts``; the written
     paths."""
     estimators = list(planes)
-    names = [str(n) for n in info["layer_names"]]
-    epochs = info["epochs"]
+    names = list(info.layer_names)
+    epochs = info.epochs
     written = []
     with paper_style():
-        grid = {f"{m}|{a}": (planes[m][a][0], planes[m][a][1], epochs)
-                for m in estimators for a in acts}
+        grid = {f"{m}|{a}": planes[m][a] for m in estimators for a in acts}
         fig = Figure(figsize=(2.55 * len(acts) + 1.0, 2.35 * len(estimators) + 0.8),
                      layout="constrained")
         # One estimator per row, each row on its own axes: the KDE's bits are not binning's.
-        axes = information_plane_grid(fig, grid, ncols=len(acts), H_X=info["H_X"],
-                                      H_Y=info["H_Y"], layer_names=names, size=9.0, share="row")
+        axes = information_plane_grid(fig, grid, ncols=len(acts), size=9.0, share="row")
         for r, m in enumerate(estimators):
             for c, a in enumerate(acts):
                 ax = axes[r, c]
@@ -84,7 +83,7 @@ def figures(planes: dict, info: dict, out, acts) -> list:
         fig = Figure(figsize=(7.6, 2.9), layout="constrained")
         axes = fig.subplots(1, len(estimators))  # each estimator on its own scale
         for ax, m in zip(axes, estimators, strict=True):
-            _layer_curves(ax, {a: planes[m][a][0] for a in acts}, epochs, hidden,
+            _layer_curves(ax, {a: planes[m][a].I_XT for a in acts}, epochs, hidden,
                           f"I(X;T) of {names[hidden]} (bits)")
             what = (f"{N_BINS} bins on [{BIN_LOW:g}, {BIN_HIGH:g}] (bounded units),\n"
                     f"{GLOBAL_N_BINS} over the layer's range (unbounded)" if m == "binning"

@@ -40,10 +40,9 @@ Scales: ``--quick`` (a smoke test: MNIST-1D only, 2 seeds, 2 epochs, 400 rows), 
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +51,8 @@ from ..analysis import seed_interval
 from ..data import load_dataset
 from ..defaults import NOISE_VAR
 from ..plane import plane_from_activations
-from ..runs import read_activations, write_npz
+from ..records import InformationPlane, RunResult
+from ..runs import read_activations
 from ..training import preset, train
 from ._butakov_figures import smooth_curve, task_figure
 from ._common import claim, out_dir, scaled_config, within, write_results
@@ -104,11 +104,12 @@ def _settings(method: str, anchors: int) -> dict:
     return {"noise_var": NOISE_VAR, "anchors": anchors}
 
 
-def planes(run_dir: Path, data, rows: np.ndarray, anchors: int) -> dict:
-    """The three planes of a run's recorded layers on the inputs ``rows``: per method I_XT,
-    I_TY [seed, epoch, layer] (bits), standard errors where the method gives them, the seed
-    95% intervals I_XT_ci95, I_TY_ci95 [2, epoch, layer], its settings and its seconds."""
-    out = {}
+def planes(run_dir: Path, data, rows: np.ndarray, anchors: int, run: InformationPlane
+           ) -> tuple[dict[str, InformationPlane], dict[str, float]]:
+    """The three planes of a run's recorded layers on the inputs ``rows`` (bits; with the
+    run's logged epochs and layer names, the number of rows as the setting "n"), and the
+    seconds each took."""
+    out, seconds = {}, {}
     for method in METHODS:
         t0, parts, used = time.time(), [], {}
         for li in LAYERS:  # one layer at a time: only it is held in memory
@@ -117,16 +118,16 @@ def planes(run_dir: Path, data, rows: np.ndarray, anchors: int) -> dict:
             p = plane_from_activations([a[:, :, rows]], data.y[rows], method=method,
                                        **extra, **_settings(method, anchors))
             parts.append(p)
-            used = {**p["settings"], **used}
-        plane = {k: np.concatenate([p[k] for p in parts], axis=-1) for k in
-                 ("I_XT", "I_TY", "I_XT_stderr", "I_TY_stderr", "I_TY_lower",
-                  "I_TY_lower_stderr", "I_TY_upper", "I_TY_outside") if k in parts[0]}
-        for k in ("I_XT", "I_TY"):
-            ci = seed_interval(plane[k])
-            plane[f"{k}_ci95"] = np.stack([ci["low"], ci["high"]])
-        out[method] = dict(plane, settings=used, n=int(rows.size),
-                           seconds=round(time.time() - t0, 1))
-    return out
+            used = {**p.settings, **used}
+        joined = {f.name: np.concatenate([getattr(p, f.name) for p in parts], axis=-1)
+                  for f in fields(InformationPlane) if f.name != "epochs"
+                  and isinstance(getattr(parts[0], f.name), np.ndarray)}
+        out[method] = replace(parts[0], **joined, epochs=run.epochs,
+                              layer_names=tuple(run.layer_names[li] for li in LAYERS),
+                              layers=LAYERS, settings={**used, "n": int(rows.size)},
+                              warnings=tuple(w for p in parts for w in p.warnings))
+        seconds[method] = round(time.time() - t0, 1)
+    return out, seconds
 
 
 def _se_difference(se, layer: int, i: int, j: int) -> float:
@@ -138,13 +139,13 @@ def _se_difference(se, layer: int, i: int, j: int) -> float:
     return float(np.sqrt((s[:, i] ** 2 + s[:, j] ** 2).mean() / s.shape[0]))
 
 
-def phases(plane: dict, epochs: np.ndarray) -> list[dict]:
+def phases(plane: InformationPlane, epochs: np.ndarray) -> list[dict]:
     """Per layer: the fitting phase (the rise of I(T;Y) from epoch 0 to its peak) and the
     compression phase (the fall of I(X;T) from its peak to the last logged epoch). Peaks on the
     smoothed seed mean; rises and falls per seed, with their seed 95% interval and the
     estimators' standard error of the mean difference (0 for binning). A phase is present
     when the interval lies above 0 and the mean exceeds 2 standard errors."""
-    ixt, ity = plane["I_XT"], plane["I_TY"]
+    ixt, ity = plane.I_XT, plane.I_TY
     last = ixt.shape[1] - 1
     out = []
     for layer in range(ixt.shape[2]):
@@ -152,8 +153,8 @@ def phases(plane: dict, epochs: np.ndarray) -> list[dict]:
         q = int(np.argmax(smooth_curve(ity[:, :, layer].mean(axis=0))))
         fall = seed_interval(ixt[:, p, layer] - ixt[:, last, layer])
         rise = seed_interval(ity[:, q, layer] - ity[:, 0, layer])
-        se_fall = _se_difference(plane.get("I_XT_stderr"), layer, p, last)
-        se_rise = _se_difference(plane.get("I_TY_stderr"), layer, q, 0)
+        se_fall = _se_difference(plane.I_XT_stderr, layer, p, last)
+        se_rise = _se_difference(plane.I_TY_stderr, layer, q, 0)
         out.append({
             "peak_epoch": int(epochs[p]), "peak_I_XT": float(ixt[:, p, layer].mean()),
             "final_I_XT": float(ixt[:, last, layer].mean()),
@@ -163,8 +164,8 @@ def phases(plane: dict, epochs: np.ndarray) -> list[dict]:
             # the fitting phase reads I(T;Y) at epoch 0 and at its peak: seeds outside the
             # bracket (below the probe bound) there
             "rise_points_outside_bracket": (
-                int(plane["I_TY_outside"][:, [0, q], layer].sum())
-                if "I_TY_outside" in plane else None),
+                int(plane.I_TY_outside[:, [0, q], layer].sum())
+                if plane.I_TY_outside is not None else None),
             "rise": [rise["mean"], rise["low"], rise["high"]], "rise_stderr": float(se_rise),
             "fits": bool(q > 0 and rise["low"] > 0 and rise["mean"] > 2 * se_rise)})
     return out
@@ -182,26 +183,27 @@ def steepest_loss_drop(epochs: np.ndarray, train_loss: np.ndarray) -> int | None
     return int(round(np.expm1(0.5 * (x[i] + x[i + 1]))))
 
 
-def summarise(task: str, info: dict, planes_: dict, config) -> dict:
+def summarise(task: str, info: RunResult, planes_: dict[str, InformationPlane],
+              seconds: dict[str, float], config) -> dict:
     """The numbers of one task kept in results.json."""
-    e = np.asarray(info["epochs"])
+    e = np.asarray(info.plane.epochs)
     ph = {m: phases(p, e) for m, p in planes_.items()}
     onsets = [lay["peak_epoch"] for lay in ph["compressed"][:HIDDEN] if lay["compresses"]]
-    names = [str(n) for n in info["layer_names"]]
+    names = [str(n) for n in info.plane.layer_names]
     return {
         "task": task, "dataset": config.dataset, "model": config.model,
         "seeds": config.seeds, "epochs": config.epochs, "logged_epochs": int(e.size),
         "unit_noise_relative": config.unit_noise, "layers": names, "hidden_layers": HIDDEN,
-        "train_acc": float(info["train_acc"][:, -1].mean()),
-        "test_acc": float(info["test_acc"][:, -1].mean()),
-        "train_seconds": (float(info["train_seconds"]) if "train_seconds" in info else None),
-        "plane_rows": planes_["compressed"]["n"],
-        "plane_seconds": {m: p["seconds"] for m, p in planes_.items()},
-        "settings": {m: p["settings"] for m, p in planes_.items()},
+        "train_acc": float(info.history.train_acc[:, -1].mean()),
+        "test_acc": float(info.history.test_acc[:, -1].mean()),
+        "train_seconds": (float(info.train_seconds) if info.train_seconds is not None else None),
+        "plane_rows": planes_["compressed"].settings["n"],
+        "plane_seconds": seconds,
+        "settings": {m: p.settings for m, p in planes_.items()},
         "phases": {m: {n: v for n, v in zip(names, layers, strict=True)}
                    for m, layers in ph.items()},
         "first_compression_onset_epoch": min(onsets) if onsets else None,
-        "steepest_loss_drop_epoch": steepest_loss_drop(e, info["train_loss"]),
+        "steepest_loss_drop_epoch": steepest_loss_drop(e, info.history.train_loss),
     }
 
 
@@ -242,13 +244,10 @@ def claims(task: str, s: dict) -> list[dict]:
     ]
 
 
-def _write_planes(run_dir: Path, planes_: dict, info: dict) -> None:
+def _write_planes(run_dir: Path, planes_: dict[str, InformationPlane]) -> None:
     """information_<method>.npz beside the run: the plane, its errors and settings."""
     for m, p in planes_.items():
-        arrays = {k: v for k, v in p.items() if isinstance(v, np.ndarray)}
-        write_npz(run_dir / f"information_{m}.npz", **arrays, epochs=info["epochs"],
-                  layer_names=info["layer_names"], method=np.array(m),
-                  settings=np.array(json.dumps({**p["settings"], "n": p["n"]}, default=str)))
+        p.to_npz(run_dir / f"information_{m}.npz")
 
 
 def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
@@ -267,9 +266,9 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
         data = load_dataset(config.dataset)
         n_rows = sizes.rows or data.x.shape[0]
         rows = np.arange(min(n_rows, data.x.shape[0]))
-        p = planes(run_dir, data, rows, sizes.anchors)
-        _write_planes(run_dir, p, info)
-        numbers[task] = summarise(task, info, p, config)
+        p, seconds = planes(run_dir, data, rows, sizes.anchors, info.plane)
+        _write_planes(run_dir, p)
+        numbers[task] = summarise(task, info, p, seconds, config)
         judged += claims(task, numbers[task])
         figures += task_figure(out, task, info, p, numbers[task])
     numbers["figures"] = [str(f.name) for f in figures]

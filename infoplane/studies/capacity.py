@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from ..analysis import seed_interval
+from ..records import RunResult
 from ..training import preset, train
 from ._capacity_approx import WIDTHS as APPROX_WIDTHS
 from ._capacity_approx import approximation_errors, loglog_slope
@@ -87,14 +88,14 @@ def config_for(dataset: str, activation: str, width: int, sizes: CapacitySizes,
     return base.replace(hidden=(int(width),), activation=activation, **bins)
 
 
-def summarise_width(info: dict) -> dict:
+def summarise_width(info: RunResult) -> dict:
     """One network's numbers, each as a seed interval; the hidden layer is layer 0."""
-    return {"train_acc": seed_interval(info["train_acc"][:, -1]),
-            "test_acc": seed_interval(info["test_acc"][:, -1]),
-            "final_I_XT": seed_interval(info["I_XT"][:, -1, 0]),
-            "final_I_TY": seed_interval(info["I_TY"][:, -1, 0]),
-            "peak_I_XT": seed_interval(info["I_XT"][:, :, 0].max(axis=1)),
-            "peak_I_TY": seed_interval(info["I_TY"][:, :, 0].max(axis=1))}
+    return {"train_acc": seed_interval(info.history.train_acc[:, -1]),
+            "test_acc": seed_interval(info.history.test_acc[:, -1]),
+            "final_I_XT": seed_interval(info.plane.I_XT[:, -1, 0]),
+            "final_I_TY": seed_interval(info.plane.I_TY[:, -1, 0]),
+            "peak_I_XT": seed_interval(info.plane.I_XT[:, :, 0].max(axis=1)),
+            "peak_I_TY": seed_interval(info.plane.I_TY[:, :, 0].max(axis=1))}
 
 
 def saturation_width(widths, test_acc, tol: float = PLATEAU) -> int:
@@ -171,8 +172,8 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
         print(f"{d}, {a}, width {w}: {config.seeds} seeds x {config.epochs} epochs")
         info = train(config, out / "runs" / f"{d}_{a}_w{w}", resume=resume, overwrite=overwrite,
                      progress=progress)
-        row = numbers.setdefault(f"{d}_{a}", {"per_width": {}, "H_X": float(info["H_X"]),
-                                              "H_Y": float(info["H_Y"]),
+        row = numbers.setdefault(f"{d}_{a}", {"per_width": {}, "H_X": float(info.plane.H_X),
+                                              "H_Y": float(info.plane.H_Y),
                                               "seeds": config.seeds, "epochs": config.epochs})
         row["per_width"][w] = summarise_width(info)
     for name in (f"{d}_{a}" for d in DATASETS for a in ACTIVATIONS):

@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data import split, tishby12
+from ..records import RunResult
 from ..runs import read_activations, write_npz
 from ..training import preset, train
 from ._common import claim, out_dir, scaled_config, within, write_results
@@ -88,12 +89,13 @@ def _outputs(run_dir: Path) -> np.ndarray:
 
 
 def _phase2(out: Path, base, phase1_dir: Path, name: str, data_path: Path, options: dict
-            ) -> dict:
+            ) -> tuple[RunResult, np.ndarray]:
+    """Phase 2 of a shift: the run, and its recorded softmax outputs [seed, epoch, n, 2]."""
     config = base.replace(dataset=str(data_path.resolve()), init_from=str(phase1_dir.resolve()),
                           record_layers=(5,), record_dtype="float32")
     run_dir = out / "runs" / name
     info = train(config, run_dir, **options)
-    return dict(info, probs=_outputs(run_dir))
+    return info, _outputs(run_dir)
 
 
 def _shifted_sets(out: Path, data) -> dict:
@@ -111,9 +113,9 @@ def _shifted_sets(out: Path, data) -> dict:
     return {"paths": paths, "y_flip": y_flip, "perm": perm, "sets": sets, "agree": agree}
 
 
-def old_new_accuracy(phase2: dict, data, x_new, y_new, rows) -> dict:
-    """Accuracies [seed, epoch] of phase 2 on old and new data, training and test rows."""
-    probs = phase2["probs"]
+def old_new_accuracy(probs: np.ndarray, data, x_new, y_new, rows) -> dict:
+    """Accuracies [seed, epoch] of phase 2 (its outputs ``probs``) on old and new data,
+    training and test rows."""
     idx = match_rows(data.x, x_new)  # the new row holding each old input
     old = probs[:, :, idx]
     return {"old_train": accuracies(old, data.y, rows.train),
@@ -122,18 +124,18 @@ def old_new_accuracy(phase2: dict, data, x_new, y_new, rows) -> dict:
             "new_test": accuracies(probs, y_new, rows.test)}
 
 
-def summarise(p1: dict, p2: dict, acc: dict, shifts: dict) -> dict:
-    e1 = int(p1["epochs"][-1]) + 1
-    s = {"layers": [str(n) for n in p1["layer_names"]], "phase_epochs": e1,
-         "seeds": int(p1["I_XT"].shape[0]), "flipped_fraction":
+def summarise(p1: RunResult, p2: dict[str, RunResult], acc: dict, shifts: dict) -> dict:
+    e1 = int(p1.plane.epochs[-1]) + 1
+    s = {"layers": [str(n) for n in p1.plane.layer_names], "phase_epochs": e1,
+         "seeds": int(p1.plane.I_XT.shape[0]), "flipped_fraction":
          float(np.mean(shifts["y_flip"] != tishby12().y)), "permutation": shifts["perm"],
-         "phase1_train_acc": float(p1["train_acc"][:, -1].mean()),
-         "phase1_test_acc": float(p1["test_acc"][:, -1].mean()),
-         "phase1_final_I_XT": p1["I_XT"][:, -1].mean(axis=0),
-         "phase1_final_I_TY": p1["I_TY"][:, -1].mean(axis=0)}
+         "phase1_train_acc": float(p1.history.train_acc[:, -1].mean()),
+         "phase1_test_acc": float(p1.history.test_acc[:, -1].mean()),
+         "phase1_final_I_XT": p1.plane.I_XT[:, -1].mean(axis=0),
+         "phase1_final_I_TY": p1.plane.I_TY[:, -1].mean(axis=0)}
     for name, info in p2.items():
         a = {k: v.mean(axis=0) for k, v in acc[name].items()}
-        ixt, ity = info["I_XT"].mean(axis=0), info["I_TY"].mean(axis=0)
+        ixt, ity = info.plane.I_XT.mean(axis=0), info.plane.I_TY.mean(axis=0)
         last_hidden = ixt.shape[1] - 2
         peak = int(np.argmax(ixt[:, last_hidden]))
         s[name] = {
@@ -141,13 +143,13 @@ def summarise(p1: dict, p2: dict, acc: dict, shifts: dict) -> dict:
             "at_switch": {k: float(v[0]) for k, v in a.items()},
             "final": {k: float(v[-1]) for k, v in a.items()},
             "least_old_train_acc": float(a["old_train"].min()),
-            "refit_epoch": first_epoch_within(info["epochs"], a["new_train"],
+            "refit_epoch": first_epoch_within(info.plane.epochs, a["new_train"],
                                               float(a["new_train"][-1]), 0.01),
-            "I_XT_change_at_switch": float(np.max(np.abs(ixt[0] - p1["I_XT"][:, -1].mean(0)))),
+            "I_XT_change_at_switch": float(np.max(np.abs(ixt[0] - p1.plane.I_XT[:, -1].mean(0)))),
             "I_TY_at_switch": ity[0], "I_TY_min": ity.min(axis=0), "I_TY_final": ity[-1],
             "I_XT_final": ixt[-1],
             "last_hidden_peak_I_XT": float(ixt[peak, last_hidden]),
-            "last_hidden_peak_epoch": e1 + int(info["epochs"][peak]),
+            "last_hidden_peak_epoch": e1 + int(info.plane.epochs[peak]),
             "last_hidden_compression_bits": float(ixt[peak, last_hidden] - ixt[-1, last_hidden]),
         }
     return s
@@ -209,8 +211,8 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     p1 = train(base, phase1_dir, **kw)
     p2, acc = {}, {}
     for name in SHIFTS:
-        p2[name] = _phase2(out, base, phase1_dir, name, shifts["paths"][name], kw)
-        acc[name] = old_new_accuracy(p2[name], data, *shifts["sets"][name], rows)
+        p2[name], probs = _phase2(out, base, phase1_dir, name, shifts["paths"][name], kw)
+        acc[name] = old_new_accuracy(probs, data, *shifts["sets"][name], rows)
     e1 = base.epochs
     numbers = summarise(p1, p2, acc, shifts)
     paths = planes_figure(out, p1, p2, e1) + curves_figure(out, p1, p2, acc, e1)

@@ -45,6 +45,7 @@ from ..analysis import compression
 from ..defaults import BIN_HIGH, BIN_LOW, N_BINS, NOISE_VAR
 from ..plane import plane_from_run
 from ..plotting import information_plane_grid, loss_accuracy, paper_style, save_figure
+from ..records import InformationPlane, RunResult
 from ..training import preset, train
 from ._common import near, out_dir, scaled_config, within, write_results
 from ._registry import Study, sizes_at
@@ -78,16 +79,16 @@ SCALES = {"quick": DigitsSizes({"seeds": 2, "epochs": 30, "schedule_value": 6},
                               ("kde_upper", "kde_lower"))}
 
 
-def summarise(info: dict, kde: dict) -> dict:
-    planes = {"binning": (info["I_XT"], info["I_TY"]),
-              **{k: (v["I_XT"], v["I_TY"]) for k, v in kde.items()}}
-    s = {"layers": [str(n) for n in info["layer_names"]], "H_X": float(info["H_X"]),
-         "H_Y": float(info["H_Y"]), "seeds": int(info["I_XT"].shape[0]),
-         "epochs_trained": int(info["epochs"][-1]) + 1,
-         "train_acc": float(info["train_acc"][:, -1].mean()),
-         "test_acc": float(info["test_acc"][:, -1].mean()),
-         "best_test_acc_epoch": int(info["epochs"][np.argmax(info["test_acc"].mean(0))]),
-         "test_loss_final_bits": float(info["test_loss"][:, -1].mean())}
+def summarise(info: RunResult, kde: dict[str, InformationPlane]) -> dict:
+    planes = {"binning": (info.plane.I_XT, info.plane.I_TY),
+              **{k: (v.I_XT, v.I_TY) for k, v in kde.items()}}
+    s = {"layers": [str(n) for n in info.plane.layer_names], "H_X": float(info.plane.H_X),
+         "H_Y": float(info.plane.H_Y), "seeds": int(info.plane.I_XT.shape[0]),
+         "epochs_trained": int(info.plane.epochs[-1]) + 1,
+         "train_acc": float(info.history.train_acc[:, -1].mean()),
+         "test_acc": float(info.history.test_acc[:, -1].mean()),
+         "best_test_acc_epoch": int(info.plane.epochs[np.argmax(info.history.test_acc.mean(0))]),
+         "test_loss_final_bits": float(info.history.test_loss[:, -1].mean())}
     for name, (ixt, ity) in planes.items():
         mx, my = ixt.mean(axis=0), ity.mean(axis=0)
         s[name] = {"initial_I_XT": mx[0], "final_I_XT": mx[-1], "peak_I_XT": mx.max(axis=0),
@@ -122,22 +123,20 @@ def claims(s: dict) -> list[dict]:
     ]
 
 
-def _figures(out: Path, info: dict, kde: dict) -> list[Path]:
-    planes = {f"(a) binning, {N_BINS} bins on [{BIN_LOW:g}, {BIN_HIGH:g}]":
-              (info["I_XT"], info["I_TY"], info["epochs"])}
+def _figures(out: Path, info: RunResult, kde: dict[str, InformationPlane]) -> list[Path]:
+    planes = {f"(a) binning, {N_BINS} bins on [{BIN_LOW:g}, {BIN_HIGH:g}]": info.plane}
     for k, v in kde.items():
-        planes[f"({'bc'[len(planes) - 1]}) KDE {k[4:]} bound, noise variance {NOISE_VAR}"] = (
-            v["I_XT"], v["I_TY"], v["epochs"])
+        planes[f"({'bc'[len(planes) - 1]}) KDE {k[4:]} bound, noise variance {NOISE_VAR}"] = v
     written = []
     with paper_style():
         fig = Figure(figsize=(10.0, 3.9), layout="constrained")
         # Each estimator on its own axes: their bits are not on one scale.
-        information_plane_grid(fig, planes, H_X=info["H_X"], H_Y=info["H_Y"],
-                               layer_names=info["layer_names"], share="none")
+        information_plane_grid(fig, planes, share="none")
         written += save_figure(fig, out / "digits_plane")
         fig = Figure(figsize=(5.2, 3.2), layout="constrained")
-        loss_accuracy(fig.add_subplot(), info["epochs"], info["train_loss"], info["test_loss"],
-                      info["train_acc"], info["test_acc"])
+        h = info.history
+        loss_accuracy(fig.add_subplot(), h.epochs, h.train_loss, h.test_loss, h.train_acc,
+                      h.test_acc)
         written += save_figure(fig, out / "digits_loss_accuracy")
     return written
 
@@ -158,11 +157,11 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
            for m in sizes.kde_bounds}
     kde_seconds = time.time() - t0
     numbers = summarise(info, kde)
-    numbers["L1_min_I_XT"] = float(info["I_XT"][:, 1:, 0].min()) if info["I_XT"].shape[1] > 1 \
-        else float(info["I_XT"][:, 0, 0].min())
+    ixt = info.plane.I_XT
+    numbers["L1_min_I_XT"] = float(ixt[:, 1:, 0].min() if ixt.shape[1] > 1 else ixt[:, 0, 0].min())
     numbers["kde_seconds"] = kde_seconds
     # A finished run that is resumed trains nothing, and has no training time to report.
-    numbers["train_seconds"] = (float(info["train_seconds"]) if "train_seconds" in info
+    numbers["train_seconds"] = (float(info.train_seconds) if info.train_seconds is not None
                                 else None)
     paths = _figures(out, info, kde)
     results = write_results(out, "digits", numbers, claims(numbers), started,

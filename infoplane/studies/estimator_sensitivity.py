@@ -24,7 +24,6 @@ more devices for the training.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Mapping
@@ -46,11 +45,12 @@ from ..plotting import (
     place_reference_labels,
     save_figure,
 )
-from ..runs import read_activations, write_npz
+from ..records import InformationPlane
+from ..runs import read_activations
 from ..training import preset, train
 from ._common import IDNNS_HIDDEN, claim, out_dir, scaled_config, within, write_results
 from ._registry import Sizes, Study, sizes_at
-from .saxe2018_activations import estimate_plane, saved_plane
+from .saxe2018_activations import saved_plane, written_plane
 
 NAME = "estimator_sensitivity"
 BIN_EDGES = (10, N_BINS, 100, 256)  # coarser and finer than the IDNNs paper's N_BINS
@@ -93,12 +93,13 @@ def is_monotone(rows, increasing: bool, tol: float = 0.02) -> bool:
     return bool(np.all(d >= -tol) if increasing else np.all(d <= tol))
 
 
-def summarise(planes: dict, names, h_x: float) -> dict:
+def summarise(planes: dict[str, InformationPlane], names, h_x: float) -> dict:
     """Per estimator: final and peak I(X;T), final I(T;Y), compression per layer, the last
     hidden layer's compression and the saturated layers."""
     last = len(names) - 2
     per = {}
-    for label, (ixt, ity) in planes.items():
+    for label, plane in planes.items():
+        ixt, ity = plane.I_XT, plane.I_TY
         mean = ixt.mean(axis=0)
         c = compression(ixt)["compression"]
         per[label] = {
@@ -164,10 +165,11 @@ def _summary_axes(ax_final, ax_curve, planes: dict, per: dict, epochs, names, h_
     styles = ["-"] * n_b + ["--"] * n_k
     last = len(names) - 2
     x_layers = np.arange(len(names))
-    for (label, (ixt, _)), col, ls in zip(planes.items(), colours, styles, strict=True):
+    for (label, plane), col, ls in zip(planes.items(), colours, styles, strict=True):
         ax_final.plot(x_layers, per[label]["final_I_XT"], color=col, ls=ls, marker="o", ms=3,
                       lw=1.2, label=label)
-        ax_curve.plot(epochs + 1.0, ixt.mean(axis=0)[:, last], color=col, ls=ls, lw=1.3)
+        ax_curve.plot(epochs + 1.0, plane.I_XT.mean(axis=0)[:, last], color=col, ls=ls,
+                      lw=1.3)
     for ax in (ax_final, ax_curve):
         ax.axhline(h_x, color="0.45", ls=":", lw=0.9)
     ax_final.set_xticks(x_layers, names, rotation=30)
@@ -190,15 +192,15 @@ def _summary_axes(ax_final, ax_curve, planes: dict, per: dict, epochs, names, h_
     return handles
 
 
-def _figures(planes: dict, per: dict, info: dict, epochs, out) -> list:
-    names = [str(n) for n in info["layer_names"]]
-    h_x = float(info["H_X"])
+def _figures(planes: dict[str, InformationPlane], per: dict, info: InformationPlane, epochs,
+             out) -> list:
+    names = list(info.layer_names)
+    h_x = float(info.H_X)
     written = []
     with paper_style():
         fig = Figure(figsize=(8.0, 4.6), layout="constrained")
-        grid = {k: (ixt, ity, epochs) for k, (ixt, ity) in planes.items()}
-        axes = information_plane_grid(fig, grid, ncols=len(BIN_EDGES), H_X=h_x,
-                                      H_Y=info["H_Y"], layer_names=names, size=9.0)
+        grid = planes
+        axes = information_plane_grid(fig, grid, ncols=len(BIN_EDGES), size=9.0)
         for c, label in enumerate(grid):
             ax = axes.flat[c]
             ax.set_title(_display(label, short=True))
@@ -219,13 +221,12 @@ def _figures(planes: dict, per: dict, info: dict, epochs, out) -> list:
     return written
 
 
-def estimate_planes(run_dir, labels, info: dict, *, reuse: bool = False
-                    ) -> tuple[dict, np.ndarray]:
-    """Every estimator's (I_XT, I_TY) [seed, logged_epoch, layer] in bits from the run's
-    recorded activations, each also written to ``run_dir/plane_LABEL.npz`` (with ``reuse``,
-    a resumed study, read from there when written with the same settings); and the logged
-    epochs."""
-    epochs, layers = read_activations(run_dir) if not reuse else (info["epochs"], None)
+def estimate_planes(run_dir, labels, info: InformationPlane, *, reuse: bool = False
+                    ) -> tuple[dict[str, InformationPlane], np.ndarray]:
+    """Every estimator's plane (bits) from the run's recorded activations, each also written
+    to ``run_dir/plane_LABEL.npz`` (with ``reuse``, a resumed study, read from there when
+    written with the same settings); and the logged epochs. ``info`` is the run's plane."""
+    epochs, layers = read_activations(run_dir) if not reuse else (info.epochs, None)
     planes = {}
     for label, (method, settings) in estimators().items():
         t0 = time.time()
@@ -236,10 +237,7 @@ def estimate_planes(run_dir, labels, info: dict, *, reuse: bool = False
             continue
         if layers is None:
             epochs, layers = read_activations(run_dir)
-        planes[label] = estimate_plane(layers, labels, method, settings)
-        write_npz(path, I_XT=planes[label][0], I_TY=planes[label][1], epochs=epochs,
-                  layer_names=info["layer_names"], H_X=info["H_X"], H_Y=info["H_Y"],
-                  method=np.array(method), settings=np.array(json.dumps(settings)))
+        planes[label] = written_plane(path, layers, labels, method, settings, epochs, info)
         print(f"{label}: plane in {time.time() - t0:.1f} s")
     return planes, np.asarray(epochs)
 
@@ -256,21 +254,21 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     run_dir = out / "runs" / str(config.activation)
     info = train(config, run_dir, resume=resume, overwrite=overwrite, progress=progress)
     labels = load_dataset(config.dataset).y
-    planes, epochs = estimate_planes(run_dir, labels, info, reuse=resume)
-    names = [str(n) for n in info["layer_names"]]
-    per = summarise(planes, names, float(info["H_X"]))
+    planes, epochs = estimate_planes(run_dir, labels, info.plane, reuse=resume)
+    names = list(info.plane.layer_names)
+    per = summarise(planes, names, float(info.plane.H_X))
     numbers = {
         "layers": names, "activation": config.activation, "seeds": config.seeds,
         "epochs_trained": config.epochs, "logged_epochs": epochs,
-        "H_X": float(info["H_X"]), "log2_n": math.log2(labels.size),
-        "train_acc": float(info["train_acc"][:, -1].mean()),
-        "test_acc": float(info["test_acc"][:, -1].mean()),
+        "H_X": float(info.plane.H_X), "log2_n": math.log2(labels.size),
+        "train_acc": float(info.history.train_acc[:, -1].mean()),
+        "test_acc": float(info.history.test_acc[:, -1].mean()),
         "estimators": {k: {"method": m, **s} for k, (m, s) in estimators().items()},
         "per_estimator": per,
         "last_hidden_compresses": {k: v["last_hidden_compression_bits"] >= COMPRESSES_BITS
                                    for k, v in per.items()},
     }
-    paths = _figures(planes, per, info, epochs, out)
+    paths = _figures(planes, per, info.plane, epochs, out)
     results = write_results(out, NAME, numbers, claims(per, names), started, scale=scale)
     for label, v in per.items():
         print(f"{label:>13}: final I(X;T) {np.round(v['final_I_XT'], 2)}, compression of "

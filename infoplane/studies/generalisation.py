@@ -30,6 +30,7 @@ from ..plotting import (
     place_reference_labels,
     save_figure,
 )
+from ..records import RunResult
 from ..training import preset, train
 from ._common import claim, out_dir, scaled_config, within, write_results
 from ._registry import Sizes, Study, sizes_at
@@ -52,25 +53,25 @@ def early_stopping_epoch(epochs, test_loss) -> int:
     return int(np.asarray(epochs)[int(np.argmin(loss))])
 
 
-def summarise(info: dict) -> dict:
+def summarise(info: RunResult) -> dict:
     """The numbers of one split's run (means over seeds); the last hidden layer is layer -2."""
-    e = info["epochs"]
-    stop = early_stopping_epoch(e, info["test_loss"])
-    comp = compression(info["I_XT"], e, after=stop)
-    test_loss = info["test_loss"].mean(axis=0)
+    e = info.plane.epochs
+    stop = early_stopping_epoch(e, info.history.test_loss)
+    comp = compression(info.plane.I_XT, e, after=stop)
+    test_loss = info.history.test_loss.mean(axis=0)
     i_stop = int(np.flatnonzero(e == stop)[0])
     return {
-        "seeds": int(info["I_XT"].shape[0]),
+        "seeds": int(info.plane.I_XT.shape[0]),
         "last_logged_epoch": int(e[-1]),
-        "train_acc": float(info["train_acc"][:, -1].mean()),
-        "test_acc": float(info["test_acc"][:, -1].mean()),
-        "test_acc_at_stop": float(info["test_acc"][:, i_stop].mean()),
-        "train_loss_bits": float(info["train_loss"][:, -1].mean()),
+        "train_acc": float(info.history.train_acc[:, -1].mean()),
+        "test_acc": float(info.history.test_acc[:, -1].mean()),
+        "test_acc_at_stop": float(info.history.test_acc[:, i_stop].mean()),
+        "train_loss_bits": float(info.history.train_loss[:, -1].mean()),
         "test_loss_bits": float(test_loss[-1]),
         "min_test_loss_bits": float(test_loss[i_stop]),
         "early_stopping_epoch": stop,
         "test_loss_rise_bits": float(test_loss[-1] - test_loss[i_stop]),
-        "layers": [str(n) for n in info["layer_names"]],
+        "layers": [str(n) for n in info.plane.layer_names],
         "compression_bits": comp["compression"],
         "compression_since_stop_bits": comp["since"],
         "last_hidden_peak_I_XT": float(comp["peak"][-2]),
@@ -108,18 +109,17 @@ def claims(s30: dict, s80: dict) -> list[dict]:
     ]
 
 
-def figure(infos: dict[str, dict], stops: dict[str, int]) -> Figure:
+def figure(infos: dict[str, RunResult], stops: dict[str, int]) -> Figure:
     """One row per split: the plane with the early-stopping epoch ringed, then the losses."""
     fig = Figure(figsize=(10.0, 4.2 * len(infos)), layout="constrained")
     for sub, (title, info) in zip(fig.subfigures(len(infos), 1), infos.items(), strict=True):
         sub.suptitle(title, fontweight="bold", fontsize="large")
         left, right = sub.subplots(1, 2, width_ratios=[1.15, 1.0])
-        e = info["epochs"]
-        information_plane(left, info["I_XT"], info["I_TY"], e, H_X=info["H_X"],
-                          H_Y=info["H_Y"], layer_names=info["layer_names"],
-                          mark_epoch=stops[title], mark_label="early stopping")
-        loss_accuracy(right, e, info["train_loss"], info["test_loss"], info["train_acc"],
-                      info["test_acc"], mark_epoch=stops[title], mark_label="early stopping")
+        information_plane(left, info.plane, mark_epoch=stops[title],
+                          mark_label="early stopping")
+        h = info.history
+        loss_accuracy(right, h.epochs, h.train_loss, h.test_loss, h.train_acc, h.test_acc,
+                      mark_epoch=stops[title], mark_label="early stopping")
     place_reference_labels(fig)
     return fig
 

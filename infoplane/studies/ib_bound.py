@@ -45,6 +45,7 @@ import numpy as np
 
 from ..data import split, tishby12
 from ..ib import deterministic_ib_bound, ib_curve, noisy_labels_joint
+from ..records import RunResult
 from ..runs import read_activations, write_npz
 from ..training import preset, train
 from ._common import claim, near, out_dir, scaled_config, within, write_results
@@ -145,10 +146,11 @@ def clean_accuracy(outputs, clean, config) -> dict:
             "test_acc_clean": float((pred[:, -1, rows.test] == clean.y[rows.test]).mean())}
 
 
-def summarise(info, channel, curve, flips, clean_acc) -> dict:
+def summarise(info: RunResult, channel, curve, flips, clean_acc) -> dict:
     r_env, ty_env, i_xy = curve
+    plane = info.plane
     bound = lambda r: curve_value(r_env, ty_env, i_xy, r)  # noqa: E731
-    h_y = float(info["H_Y"])
+    h_y = float(info.plane.H_Y)
     det = lambda r: deterministic_ib_bound(h_y, np.asarray(r))  # noqa: E731
     ixt_c, ity_c = channel[:2]
     gap = bound(ixt_c[:, -1]) - ity_c[:, -1]  # [seed, layer] at the last logged epoch
@@ -156,23 +158,23 @@ def summarise(info, channel, curve, flips, clean_acc) -> dict:
     r_needed = np.interp(np.minimum(ity_c[:, -1], ty_env[-1]), np.concatenate([[0], ty_env]),
                          np.concatenate([[0], r_env]))
     return {
-        "layers": [str(n) for n in info["layer_names"]],
+        "layers": [str(n) for n in info.plane.layer_names],
         "flip_prob": FLIP_PROB, "flipped_fraction": flips,
         "I_XY_channel": i_xy, "H_Y_sampled_labels": h_y,
         "curve_points": int(r_env.size),
         "violation_channel": largest_violation(ixt_c, ity_c, bound),
-        "violation_plugin_vs_channel_curve": largest_violation(info["I_XT"], info["I_TY"], bound),
-        "violation_plugin_vs_min_r_HY": largest_violation(info["I_XT"], info["I_TY"], det),
+        "violation_plugin_vs_channel_curve": largest_violation(plane.I_XT, plane.I_TY, bound),
+        "violation_plugin_vs_min_r_HY": largest_violation(plane.I_XT, plane.I_TY, det),
         "final_I_XT": ixt_c[:, -1].mean(axis=0),
         "final_I_TY_channel": ity_c[:, -1].mean(axis=0),
-        "final_I_TY_plugin": info["I_TY"][:, -1].mean(axis=0),
+        "final_I_TY_plugin": info.plane.I_TY[:, -1].mean(axis=0),
         "final_gap_below_curve": gap.mean(axis=0),
         "final_excess_rate": (ixt_c[:, -1] - r_needed).mean(axis=0),
-        "plugin_matches_recorded": float(np.max(np.abs(channel[2] - info["I_TY"]))),
-        "train_acc_noisy": float(info["train_acc"][:, -1].mean()),
-        "test_acc_noisy": float(info["test_acc"][:, -1].mean()),
+        "plugin_matches_recorded": float(np.max(np.abs(channel[2] - info.plane.I_TY))),
+        "train_acc_noisy": float(info.history.train_acc[:, -1].mean()),
+        "test_acc_noisy": float(info.history.test_acc[:, -1].mean()),
         **clean_acc,
-        "seeds": int(info["I_XT"].shape[0]), "epochs_trained": int(info["epochs"][-1]) + 1,
+        "seeds": int(info.plane.I_XT.shape[0]), "epochs_trained": int(info.plane.epochs[-1]) + 1,
     }
 
 

@@ -38,6 +38,7 @@ from ..defaults import BIN_HIGH, BIN_LOW, BIN_RULE, DATA_BIN_RULE, GLOBAL_N_BINS
 from ..plane import plane_from_activations as plane_of
 from ..plane import plane_from_run
 from ..plotting import information_plane_grid, paper_style, save_figure
+from ..records import RunResult
 from ..runs import read_activations
 from ..training import preset, train
 from ._common import IDNNS_HIDDEN, claim, near, out_dir, scaled_config, write_results
@@ -92,9 +93,9 @@ def symmetry_check(run_dir, bins: dict, labels) -> dict:
     settings = {"rule": bins["bin_rule"], "n_bins": bins["n_bins"]}
     if bins["bin_rule"] == "fixed":
         settings.update(low=bins["bin_low"], high=bins["bin_high"])
-    whole = plane_from_run(run_dir, method="binning", **settings)["I_XT"]
+    whole = plane_from_run(run_dir, method="binning", **settings).I_XT
     one = plane_of([a[..., :1].astype(np.float32) for a in acts], labels, method="binning",
-                   **settings)["I_XT"]
+                   **settings).I_XT
     return {"distinct_units_per_layer": distinct,
             "max_I_XT_layer_bits": float(whole.max()),
             "max_I_XT_one_unit_bits": float(one.max()),
@@ -110,8 +111,8 @@ def majority_baseline(config) -> float:
     return float(np.mean(data.y[rows.test] == guess))
 
 
-def summarise(info: dict) -> dict:
-    return {**run_summary(info), "max_I_XT_bits": float(info["I_XT"].mean(axis=0).max())}
+def summarise(info: RunResult) -> dict:
+    return {**run_summary(info), "max_I_XT_bits": float(info.plane.I_XT.mean(axis=0).max())}
 
 
 def claims(numbers: dict, majority: float) -> list[dict]:
@@ -153,25 +154,23 @@ def _bins_text(activation: str) -> str:
     return f"binning, {b['n_bins']} bins on [{b['bin_low']:g}, {b['bin_high']:g}]"
 
 
-def figure(infos: dict, numbers: dict, ncols: int) -> Figure:
+def figure(infos: dict[str, RunResult], numbers: dict, ncols: int) -> Figure:
     """The grid of planes, each titled with its final test accuracy (mean over seeds)."""
     planes = {f"{title}, test acc. {numbers[key]['test_acc']:.3f}\n"
               f"{_bins_text(title.split(',')[0])}":
-              (info["I_XT"], info["I_TY"], info["epochs"])
+              info.plane
               for (title, info), key in zip(infos.items(), numbers, strict=True)}
-    first = next(iter(infos.values()))
     rows = -(-len(planes) // ncols)
     fig = Figure(figsize=(3.1 * ncols + 0.8, 2.8 * rows + 0.6), layout="constrained")
-    axes = information_plane_grid(fig, planes, ncols=ncols, H_X=first["H_X"], H_Y=first["H_Y"],
-                                  layer_names=first["layer_names"], size=9.0)
+    axes = information_plane_grid(fig, planes, ncols=ncols, size=9.0)
     for ax, info in zip(axes.flat, infos.values(), strict=False):
         # Float32 plug-in entropies of a constant layer are 0 up to rounding (~1e-7 bits).
-        if max(np.abs(info["I_XT"]).max(), np.abs(info["I_TY"]).max()) < 1e-6:
+        if max(np.abs(info.plane.I_XT).max(), np.abs(info.plane.I_TY).max()) < 1e-6:
             ax.text(0.5, 0.5, "every layer is constant:\nI(X;T) = I(T;Y) = 0,\n"
                     "all points at the origin", transform=ax.transAxes, ha="center",
                     va="center", fontsize="small")
             for text in list(ax.texts):  # the layer names, stacked at the origin, say nothing
-                if text.get_text() in [str(n).split(" (")[0] for n in info["layer_names"]]:
+                if text.get_text() in [str(n).split(" (")[0] for n in info.plane.layer_names]:
                     text.remove()
     return fig
 

@@ -39,6 +39,7 @@ import numpy as np
 
 from ..analysis import compression
 from ..data import load_dataset
+from ..records import RunResult
 from ..runs import read_activations
 from ..training import RunConfig, train
 from ._common import claim, out_dir, write_results
@@ -192,9 +193,9 @@ def claims(exact: Mapping, h_y: Mapping, binned: Mapping) -> list[dict]:
     return out
 
 
-def _accuracy(info: dict) -> dict:
-    return {"train": float(info["train_acc"][:, -1].mean()),
-            "test": float(info["test_acc"][:, -1].mean())}
+def _accuracy(info: RunResult) -> dict:
+    return {"train": float(info.history.train_acc[:, -1].mean()),
+            "test": float(info.history.test_acc[:, -1].mean())}
 
 
 def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
@@ -217,7 +218,7 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     for s in SETTINGS:
         config = setting_config(s, sizes).replace(**extra)
         info = fit(config, out / "runs" / s / "exact")
-        exact[s], h_y[s], infos[s] = (info["I_XT"], info["I_TY"]), float(info["H_Y"]), info
+        exact[s], h_y[s], infos[s] = (info.plane.I_XT, info.plane.I_TY), info.plane.H_Y, info.plane
         accuracy[s] = {"quantised": _accuracy(info)}
         fconfig = recorded(setting_config(s, sizes, quantised=False),
                            sizes.float_seeds, sizes.float_logs).replace(**extra)
@@ -256,16 +257,16 @@ def summarise(exact, binned, infos, accuracy, table, sizes, scale) -> dict:
     per = {}
     for s, (ixt, ity) in exact.items():
         info = infos[s]
-        c = compression(ixt, info["epochs"])
+        c = compression(ixt, info.epochs)
         per[s] = {
-            "layers": [str(n) for n in info["layer_names"]],
+            "layers": list(info.layer_names),
             "seeds": int(ixt.shape[0]), "logged_epochs": int(ixt.shape[1]),
-            "epochs_trained": int(info["epochs"][-1]) + 1,
-            "H_X": float(info["H_X"]), "H_Y": float(info["H_Y"]),
+            "epochs_trained": int(info.epochs[-1]) + 1,
+            "H_X": info.H_X, "H_Y": info.H_Y,
             "exact_peak_I_XT": c["peak"], "exact_final_I_XT": c["final"],
             "exact_compression": c["compression"], "exact_peak_epoch": c["peak_epoch"],
             "exact_final_I_TY": ity.mean(axis=0)[-1],
-            "exact_I_TY_rise": fitting(ity, float(info["H_Y"]))["rise"],
+            "exact_I_TY_rise": fitting(ity, info.H_Y)["rise"],
             "float_binned_compression": {b: compression(v[0])["compression"]
                                          for b, v in binned[s].items()},
             "accuracy": accuracy[s],

@@ -35,6 +35,7 @@ smoke test.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -47,11 +48,12 @@ import optax
 from tqdm.auto import tqdm
 
 from ..analysis import seed_interval
+from ..records import InformationPlane
 from ..runs import prepare_dir, read_npz, write_json, write_npz
 from ..training import RunConfig
 from ._common import claim, out_dir, scale_kind, scaled_config, write_results
 from ._online_drift_figures import accuracy_figure, plane_figure
-from ._online_drift_stream import STREAMS, Learner, Stream, compile_learner, draw
+from ._online_drift_stream import STREAMS, Learner, Stream, StreamRun, compile_learner, draw
 from ._registry import Study, sizes_at
 
 BASE = RunConfig(dataset="rotating stream", hidden=(10, 7, 5, 4, 3), activation="tanh",
@@ -98,7 +100,7 @@ def learner_of(config: RunConfig) -> Learner:
     return Learner((2, *config.hidden, 2), ACTIVATIONS[config.activation], opt)
 
 
-def stream_run(kind: str, stream: Stream, config: RunConfig, progress: bool) -> dict:
+def stream_run(kind: str, stream: Stream, config: RunConfig, progress: bool) -> StreamRun:
     """Stream ``kind`` through the three learners; accuracies [model, seed, checkpoint] and
     the online model's plane [seed, checkpoint, layer] in bits."""
     seeds = np.arange(config.seed, config.seed + config.seeds)
@@ -131,36 +133,39 @@ def stream_run(kind: str, stream: Stream, config: RunConfig, progress: bool) -> 
         ev = (jnp.asarray(d["x_eval"][:, k]), jnp.asarray(d["y_eval"][:, k]))
         records.append({m: jax.device_get(f["evaluate"](p, *ev)) for m, p in models.items()})
     bar.close()
-    return {"acc": np.stack([[r[m]["acc"] for r in records] for m in MODELS], axis=0
-                            ).transpose(0, 2, 1),
-            "I_XT": np.stack([r["online"]["I_XT"] for r in records], axis=1),
-            "I_TY": np.stack([r["online"]["I_TY"] for r in records], axis=1),
-            "theta": d["theta"], "n_eval": np.int64(stream.n_eval),
-            "samples": (w + np.arange(stream.stretches + 1) * stream.stretch) * config.batch_size,
-            "H_Y": np.mean([_h2(y.mean()) for y in d["y_eval"].reshape(-1, stream.n_eval)])}
+    online = [r["online"] for r in records]  # the learners' evaluations, checkpoint by one
+    plane = InformationPlane(
+        np.stack([r["I_XT"] for r in online], axis=1), np.stack([r["I_TY"] for r in online],
+                                                                axis=1),
+        np.arange(len(records)), H_X=math.log2(stream.n_eval), method="binning",
+        H_Y=float(np.mean([_h2(y.mean()) for y in d["y_eval"].reshape(-1, stream.n_eval)])))
+    return StreamRun(
+        acc=np.stack([[r[m]["acc"] for r in records] for m in MODELS], axis=0
+                     ).transpose(0, 2, 1), plane=plane, theta=np.asarray(d["theta"]),
+        samples=(w + np.arange(stream.stretches + 1) * stream.stretch) * config.batch_size)
 
 
 def _h2(p: float) -> float:
     return 0.0 if p in (0.0, 1.0) else float(-p * np.log2(p) - (1 - p) * np.log2(1 - p))
 
 
-def summarise(r: dict, stream: Stream) -> dict:
+def summarise(r: StreamRun, stream: Stream) -> dict:
     """Per learner: accuracy after the warm-up, over the drift (mean of its checkpoints), at
     the end, with 95% intervals over seeds; the drops the claims judge, paired by seed."""
     out = {}
     for i, m in enumerate(MODELS):
-        a = r["acc"][i]  # [seed, checkpoint]
+        a = r.acc[i]  # [seed, checkpoint]
         out[m] = {key: _ci(v) for key, v in (("after_warmup", a[:, 0]),
                                              ("over_drift", a[:, 1:].mean(axis=1)),
                                              ("second_half", a[:, 1 + stream.stretches // 2:]
                                               .mean(axis=1)),
                                              ("final", a[:, -1]))}
-    on, fr = r["acc"][0], r["acc"][1]
+    on, fr = r.acc[0], r.acc[1]
     out["online_drift_minus_warmup"] = _ci(on[:, 1:].mean(axis=1) - on[:, 0])
     out["frozen_warmup_minus_final"] = _ci(fr[:, 0] - fr[:, -1])
     out["online_minus_frozen_second_half"] = _ci(
         (on - fr)[:, 1 + stream.stretches // 2:].mean(axis=1))
-    ixt, ity = r["I_XT"].mean(axis=0), r["I_TY"].mean(axis=0)
+    ixt, ity = r.plane.I_XT.mean(axis=0), r.plane.I_TY.mean(axis=0)
     out["online_plane"] = {"I_XT_first": ixt[0], "I_XT_last": ixt[-1], "I_XT_min": ixt.min(0),
                            "I_TY_first": ity[0], "I_TY_last": ity[-1], "I_TY_min": ity.min(0)}
     return out
@@ -198,17 +203,17 @@ def claims(numbers: dict) -> list[dict]:
     return out
 
 
-def _stream_or_saved(kind, stream, config, out, resume, overwrite, progress) -> dict:
+def _stream_or_saved(kind, stream, config, out, resume, overwrite, progress) -> StreamRun:
     run_dir = out / "runs" / kind
     settings = {"config": config.to_dict(), "stream": stream._asdict(), "kind": kind}
     if resume and (run_dir / "stream.npz").is_file():
-        return read_npz(run_dir / "stream.npz")
+        return StreamRun.from_arrays(read_npz(run_dir / "stream.npz"))
     if resume and not (run_dir / "config.json").is_file():
         resume = False  # nothing saved yet: start this stream
     prepare_dir(run_dir, resume=resume, overwrite=overwrite)
     write_json(run_dir / "config.json", settings)
     r = stream_run(kind, stream, config, progress)
-    write_npz(run_dir / "stream.npz", **r)
+    write_npz(run_dir / "stream.npz", **r.arrays())
     return r
 
 
@@ -229,7 +234,7 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
         "stream": stream._asdict(), "seeds": config.seeds, "hidden": config.hidden,
         "activation": config.activation, "optimiser": config.optimiser,
         "learning_rate": config.learning_rate, "batch": config.batch_size,
-        "retrain_epochs": config.epochs, "H_Y_mean": {k: float(r["H_Y"]) for k, r in runs.items()},
+        "retrain_epochs": config.epochs, "H_Y_mean": {k: r.plane.H_Y for k, r in runs.items()},
         "interval": "95% Student-t over seeds, paired by seed", "loop": "own optax loop",
         "kind": scale_kind(scale)}
     results = write_results(out, "online_drift", numbers, claims(numbers), started,

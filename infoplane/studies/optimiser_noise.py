@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +52,7 @@ from ..analysis import compression, find_snr_transition, run_summary, seed_inter
 from ..data import load_dataset, split
 from ..defaults import BIN_HIGH, BIN_LOW, BIN_RULE, GLOBAL_N_BINS, N_BINS
 from ..plane import plane_from_run
+from ..records import RunResult
 from ..training import preset, train
 from ._common import IDNNS_HIDDEN, claim, out_dir, scale_kind, scaled_config, write_results
 from ._optimiser_noise_figures import compression_figure, planes_figure
@@ -93,30 +95,32 @@ def condition_config(base, activation: str, optimiser: str, n_train: int):
                         record_layers=record, **BINS[activation])
 
 
-def globally_binned(info: dict, run_dir: Path) -> dict:
-    """``info`` with I_XT, I_TY replaced by Saxe et al.'s binning: ``GLOBAL`` edges over each
+def globally_binned(info: RunResult, run_dir: Path) -> RunResult:
+    """``info`` with its plane replaced by Saxe et al.'s binning: ``GLOBAL`` edges over each
     layer's range across all logged epochs and seeds (written to information_global.npz)."""
     plane = plane_from_run(run_dir, method="binning", out_name="information_global", **GLOBAL)
-    return {**info, "I_XT": plane["I_XT"], "I_TY": plane["I_TY"]}
+    return replace(info, plane=plane)
 
 
-def snr_phases(info: dict, one_batch: bool) -> dict:
+def snr_phases(info: RunResult, one_batch: bool) -> dict:
     """The drift-to-diffusion epoch of a run, or why there is none."""
     if one_batch:
         return {"epoch": None, "rule": "none: one batch per epoch, no spread between batch "
                                        "gradients (no gradient noise)"}
-    epoch, rule = find_snr_transition(info["epochs"], info["grad_mean"], info["grad_std"])
+    h = info.history
+    epoch, rule = find_snr_transition(h.epochs, h.grad_mean, h.grad_std)
     return {"epoch": epoch, "rule": rule}
 
 
-def summarise(info: dict, one_batch: bool) -> dict:
+def summarise(info: RunResult, one_batch: bool) -> dict:
     """A run's numbers: accuracies, per-seed compression of every layer with its interval,
     the compression of the seed-mean curve, and the SNR phases."""
-    per_seed = np.stack([compression(ixt, info["epochs"])["compression"] for ixt in info["I_XT"]])
+    per_seed = np.stack([compression(ixt, info.plane.epochs)["compression"]
+                         for ixt in info.plane.I_XT])
     ci = seed_interval(per_seed)
-    mean_curve = compression(info["I_XT"], info["epochs"])
+    mean_curve = compression(info.plane.I_XT, info.plane.epochs)
     return {**run_summary(info),
-            "train_acc_min": float(info["train_acc"][:, -1].min()),
+            "train_acc_min": float(info.history.train_acc[:, -1].min()),
             "compression_per_seed": per_seed,
             "compression_mean": ci["mean"], "compression_low": ci["low"],
             "compression_high": ci["high"],
@@ -203,7 +207,7 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     paths = planes_figure(out, infos, OPTIMISERS) + compression_figure(out, infos, numbers,
                                                                        OPTIMISERS)
     numbers["scale"] = {"seeds": base.seeds, "epochs": base.epochs, "training_rows": n_train,
-                        "logged_epochs": int(next(iter(infos.values()))["epochs"].size),
+                        "logged_epochs": int(next(iter(infos.values())).plane.epochs.size),
                         "bins": {"tanh": BINS["tanh"], "relu": GLOBAL},
                         "compression_threshold_bits": COMPRESSES,
                         "interval": "95% Student-t over seeds", "scale": scale,

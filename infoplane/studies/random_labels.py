@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,7 @@ import numpy as np
 from ..analysis import seed_interval
 from ..data import Dataset, load_dataset, split
 from ..plane import plane_from_activations
+from ..records import InformationPlane, RunResult
 from ..runs import read_activations
 from ..training import preset, train
 from ._common import out_dir, scaled_config, write_results
@@ -83,21 +85,22 @@ def true_label_information(run_dirs: dict[str, Path], y_true: np.ndarray, bins: 
             acts, layers, strict=True)]
         seeds[name] = layers[0].shape[0]
     ity = plane_from_activations([a.astype(np.float32) for a in acts], y_true,
-                                 method="binning", **bins)["I_TY"]
+                                 method="binning", **bins).I_TY
     bounds = np.cumsum([0, *seeds.values()])
     return {name: ity[a:b] for name, a, b in zip(seeds, bounds[:-1], bounds[1:], strict=True)}
 
 
-def summarise(level: float, info: dict, p: dict, changed: float) -> dict:
+def summarise(level: float, info: RunResult, p: dict[str, InformationPlane], changed: float
+              ) -> dict:
     """One noise level's numbers, seed intervals of the final values."""
     return {"noise_level": level, "labels_changed": changed,
-            "train_acc": seed_interval(info["train_acc"][:, -1]),
-            "test_acc": seed_interval(info["test_acc"][:, -1]),
-            "epoch_train_acc_reaches_fit": first_epoch_reaching(info["epochs"],
-                                                                info["train_acc"], FIT),
-            "final_I_XT": seed_interval(p["I_XT"][:, -1]),
-            "final_I_TY_true": seed_interval(p["I_TY_true"][:, -1]),
-            "final_I_TY_trained": seed_interval(p["I_TY_trained"][:, -1])}
+            "train_acc": seed_interval(info.history.train_acc[:, -1]),
+            "test_acc": seed_interval(info.history.test_acc[:, -1]),
+            "epoch_train_acc_reaches_fit": first_epoch_reaching(info.plane.epochs,
+                                                                info.history.train_acc, FIT),
+            "final_I_XT": seed_interval(p["trained"].I_XT[:, -1]),
+            "final_I_TY_true": seed_interval(p["true"].I_TY[:, -1]),
+            "final_I_TY_trained": seed_interval(p["trained"].I_TY[:, -1])}
 
 
 def claims(s: dict, chance: float, names: list[str]) -> list[dict]:
@@ -158,11 +161,13 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
                             progress=progress, data=noisy)
         changed[name] = float(np.mean(noisy.y[rows.train] != data.y[rows.train]))
     true_ity = true_label_information(run_dirs, data.y, bins)
-    plane_sets = {name: {"I_XT": info["I_XT"], "I_TY_trained": info["I_TY"],
-                         "I_TY_true": true_ity[name]} for name, info in infos.items()}
+    # each run's plane against the labels trained on, and against the true labels
+    plane_sets = {name: {"trained": info.plane,
+                         "true": replace(info.plane, I_TY=true_ity[name])}
+                  for name, info in infos.items()}
     for level, name in zip(LEVELS, infos, strict=True):
         numbers[name] = summarise(level, infos[name], plane_sets[name], changed[name])
-    names = [str(n) for n in infos["0%"]["layer_names"]]
+    names = list(infos["0%"].plane.layer_names)
     chance = float(np.bincount(data.y[rows.test]).max() / rows.test.size)
     numbers.update(layers=names, chance_test_acc=chance)
     paths = curves_figure(out, infos, plane_sets, chance) + planes_figure(out, infos, plane_sets)

@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from ..analysis import seed_interval, total_correlation
+from ..records import RunResult
 from ..runs import read_activations
 from ..training import preset, train
 from ._common import IDNNS_HIDDEN, claim, out_dir, scale_kind, scaled_config, write_results
@@ -66,13 +67,13 @@ SCALES = {
 }
 
 
-def layer_measures(run_dir: Path, info: dict, bins) -> dict:
+def layer_measures(run_dir: Path, info: RunResult, bins) -> dict:
     """Per seed, logged epoch and layer: TC, the sum of unit entropies, and I(X;T|Y), bits.
 
     Also the largest gap between the joint entropy of the recorded activations and training's
     I(X;T): the same binned layer measured twice, so it must be 0 (a check of the reading).
     """
-    n_layers = info["I_XT"].shape[2]
+    n_layers = info.plane.I_XT.shape[2]
     parts = []
     for li in range(n_layers):  # one layer at a time: only it is held in memory
         _, (acts,) = read_activations(run_dir, [li], np.float32)
@@ -80,21 +81,21 @@ def layer_measures(run_dir: Path, info: dict, bins) -> dict:
     tc = np.stack([p["total_correlation"] for p in parts], axis=-1)
     joint = np.stack([p["joint_entropy"] for p in parts], axis=-1)
     return {"TC": tc, "unit_entropies": np.stack([p["sum_unit_entropies"] for p in parts], -1),
-            "irrelevant": info["I_XT"] - info["I_TY"],
-            "joint_vs_I_XT_bits": float(np.max(np.abs(joint - info["I_XT"])))}
+            "irrelevant": info.plane.I_XT - info.plane.I_TY,
+            "joint_vs_I_XT_bits": float(np.max(np.abs(joint - info.plane.I_XT)))}
 
 
-def summarise(info: dict, m: dict) -> dict:
+def summarise(info: RunResult, m: dict) -> dict:
     """Final values per layer (seed means with intervals) and accuracies."""
-    out = {"train_acc": float(info["train_acc"][:, -1].mean()),
-           "test_acc": float(info["test_acc"][:, -1].mean()),
+    out = {"train_acc": float(info.history.train_acc[:, -1].mean()),
+           "test_acc": float(info.history.test_acc[:, -1].mean()),
            "joint_vs_I_XT_bits": m["joint_vs_I_XT_bits"]}
     for key in ("TC", "irrelevant"):
         ci = seed_interval(m[key][:, -1])
         out[key] = {"final_mean": ci["mean"], "final_low": ci["low"], "final_high": ci["high"],
                     "peak_of_mean": m[key].mean(axis=0).max(axis=0)}
-    out["final_I_XT"] = info["I_XT"][:, -1].mean(axis=0)
-    out["final_I_TY"] = info["I_TY"][:, -1].mean(axis=0)
+    out["final_I_XT"] = info.plane.I_XT[:, -1].mean(axis=0)
+    out["final_I_TY"] = info.plane.I_TY[:, -1].mean(axis=0)
     return out
 
 
@@ -157,7 +158,7 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     paths = (curves_figure(out, infos, measures, titles)
              + finals_figure(out, infos, measures, titles))
     numbers["scale"] = {"seeds": base.seeds, "epochs": base.epochs, "scale": scale,
-                        "logged_epochs": int(infos["baseline"]["epochs"].size),
+                        "logged_epochs": int(infos["baseline"].plane.epochs.size),
                         "bins": f"{base.n_bins} edges on [{base.bin_low}, {base.bin_high}]",
                         "measured": "clean layers (no dropout, no noise at measurement)",
                         "interval": "95% Student-t over seeds, paired by seed",

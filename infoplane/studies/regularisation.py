@@ -34,6 +34,7 @@ from ..analysis import compression, run_summary
 from ..defaults import BIN_HIGH, BIN_LOW, N_BINS
 from ..plane import plane_from_run
 from ..plotting import EPOCH_LABEL, information_plane_grid, paper_style, save_figure
+from ..records import InformationPlane, RunResult
 from ..training import preset, train
 from ._common import IDNNS_HIDDEN, claim, out_dir, scaled_config, within, write_results
 from ._registry import ConditionSizes, Study, sizes_at
@@ -58,17 +59,17 @@ SCALES = {
 }
 
 
-def summarise(info: dict) -> dict:
-    return {**run_summary(info), "test_loss_bits": float(info["test_loss"][:, -1].mean())}
+def summarise(info: RunResult) -> dict:
+    return {**run_summary(info), "test_loss_bits": float(info.history.test_loss[:, -1].mean())}
 
 
-def summarise_kde(plane: dict, H_X: float) -> dict:
-    comp = compression(plane["I_XT"], plane["epochs"])
+def summarise_kde(plane: InformationPlane, H_X: float) -> dict:
+    comp = compression(plane.I_XT, plane.epochs)
     return {
         "noise_var": NOISE_STD**2,
-        "final_I_XT": plane["I_XT"].mean(axis=0)[-1],
-        "final_I_TY": plane["I_TY"].mean(axis=0)[-1],
-        "max_I_XT": plane["I_XT"].mean(axis=0).max(axis=0),
+        "final_I_XT": plane.I_XT.mean(axis=0)[-1],
+        "final_I_TY": plane.I_TY.mean(axis=0)[-1],
+        "max_I_XT": plane.I_XT.mean(axis=0).max(axis=0),
         "H_X": H_X,
         "compression_bits": comp["compression"],
         "last_hidden_peak_epoch": int(comp["peak_epoch"][-2]),
@@ -102,18 +103,18 @@ def claims(numbers: dict) -> list[dict]:
     ]
 
 
-def _accuracy_curves(ax, infos: dict):
+def _accuracy_curves(ax, infos: dict[str, RunResult]):
     """Test accuracy (mean over seeds, band the range) of each run against epoch + 1, log x."""
     for k, (title, info) in enumerate(infos.items()):
-        acc = info["test_acc"]
-        x = info["epochs"] + 1.0
+        acc = info.history.test_acc
+        x = info.plane.epochs + 1.0
         ax.plot(x, acc.mean(axis=0), color=f"C{k}", lw=1.3, label=title)
         if acc.shape[0] > 1:
             ax.fill_between(x, acc.min(axis=0), acc.max(axis=0), color=f"C{k}", alpha=0.12,
                             lw=0)
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.set_xlim(1.0, max(float(i["epochs"][-1]) for i in infos.values()) + 1.0)
+    ax.set_xlim(1.0, max(float(i.plane.epochs[-1]) for i in infos.values()) + 1.0)
     ax.set_xlabel(EPOCH_LABEL)
     ax.set_ylabel("test accuracy")
     ax.set_ylim(0.0, 1.0)
@@ -122,19 +123,17 @@ def _accuracy_curves(ax, infos: dict):
     return ax
 
 
-def figure(infos: dict, kde: tuple | None) -> Figure:
+def figure(infos: dict[str, RunResult], kde: tuple[str, InformationPlane] | None) -> Figure:
     """Binned planes of every run, the KDE plane of the noisy run, and test accuracy."""
     planes = {f"{t}: binning,\n{N_BINS} bins on [{BIN_LOW:g}, {BIN_HIGH:g}]":
-              (i["I_XT"], i["I_TY"], i["epochs"]) for t, i in infos.items()}
+              i.plane for t, i in infos.items()}
     if kde is not None:
-        planes[kde[0]] = kde[1:]
+        planes[kde[0]] = kde[1]
     # A grid with a free cell for the accuracy panel (5 planes: 3 + 2 and the accuracy).
     ncols = next(c for c in (3, 2, 4, 5, 7) if len(planes) % c)
     rows = -(-(len(planes) + 1) // ncols)
-    first = next(iter(infos.values()))
     fig = Figure(figsize=(3.5 * ncols, 3.3 * rows + 0.5), layout="constrained")
-    axes = information_plane_grid(fig, planes, ncols=ncols, H_X=first["H_X"], H_Y=first["H_Y"],
-                                  layer_names=first["layer_names"], size=10.0)
+    axes = information_plane_grid(fig, planes, ncols=ncols, size=10.0)
     spec = axes[0, 0].get_gridspec()
     n = len(planes)
     _accuracy_curves(fig.add_subplot(spec[n // ncols, n % ncols]), infos)
@@ -166,15 +165,15 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
             t0 = time.time()
             plane = plane_from_run(run_dir, method="kde_upper", out_name="information_kde_upper",
                                    noise_var=NOISE_STD**2)
-            print(f"KDE upper bound on {plane['I_XT'].size} (seed, epoch, layer) items in "
+            print(f"KDE upper bound on {plane.I_XT.size} (seed, epoch, layer) items in "
                   f"{time.time() - t0:.0f} s")
-            numbers[name]["kde_upper"] = summarise_kde(plane, float(info["H_X"]))
+            numbers[name]["kde_upper"] = summarise_kde(plane, float(info.plane.H_X))
             kde = (f"{title}: KDE upper bound,\nnoise variance {NOISE_STD**2:g}",
-                   plane["I_XT"], plane["I_TY"], plane["epochs"])
+                   plane)
     with paper_style():
         paths = save_figure(figure(infos, kde), out / "regularisation")
     numbers["scale"] = {"seeds": base.seeds, "epochs": base.epochs, "schedule": base.schedule,
-                        "logged_epochs": int(next(iter(infos.values()))["epochs"].size),
+                        "logged_epochs": int(next(iter(infos.values())).plane.epochs.size),
                         "bins": f"{base.n_bins} edges on [{base.bin_low}, {base.bin_high}]",
                         "kde_noise_var": NOISE_STD**2,
                         "one_unit_bits": math.log2(base.n_bins + 1)}

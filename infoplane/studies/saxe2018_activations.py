@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +41,8 @@ from ..analysis import compression
 from ..data import load_dataset
 from ..defaults import BIN_HIGH, BIN_LOW, BIN_RULE, GLOBAL_N_BINS, N_BINS, NOISE_VAR
 from ..plane import plane_from_activations
-from ..runs import read_activations, read_npz, write_npz
+from ..records import InformationPlane
+from ..runs import provenance, read_activations, read_information
 from ..training import preset, train
 from ._common import IDNNS_HIDDEN, claim, out_dir, scaled_config, write_results
 from ._registry import Study, sizes_at
@@ -110,13 +111,12 @@ def pad_units(layers: list[np.ndarray]) -> list[np.ndarray]:
 
 
 def estimate_plane(layers: list[np.ndarray], labels: np.ndarray, method: str,
-                   settings: dict) -> tuple[np.ndarray, np.ndarray]:
-    """(I_XT, I_TY) [seed, epoch, layer] in bits. Layers are padded to one width except for
-    the "global" binning rule, whose range (min..max) a zero column would change."""
+                   settings: dict) -> InformationPlane:
+    """The plane of the layers, in bits. Layers are padded to one width except for the
+    "global" binning rule, whose range (min..max) a zero column would change."""
     if settings.get("rule") != "global":
         layers = pad_units(layers)
-    p = plane_from_activations(layers, labels, method=method, **settings)
-    return p["I_XT"], p["I_TY"]
+    return plane_from_activations(layers, labels, method=method, **settings)
 
 
 def compression_markdown(table: dict, layer_names) -> str:
@@ -163,44 +163,56 @@ def claims(table: dict, hidden: int) -> list[dict]:
     return [x for x in out if x is not None]
 
 
-def estimate_planes(run_dir, labels, activation: str, info: dict, *, reuse: bool = False
-                    ) -> dict:
-    """Every estimator's (I_XT, I_TY) [seed, logged_epoch, layer] in bits from the run's
-    recorded activations, each also written to ``run_dir/plane_METHOD.npz``. With ``reuse``
-    (a resumed study) a plane already written with the same settings and epochs is read
-    instead of estimated again."""
+def estimate_planes(run_dir, labels, activation: str, info: InformationPlane, *,
+                    reuse: bool = False) -> dict[str, InformationPlane]:
+    """Every estimator's plane (bits) from the run's recorded activations, with the run's
+    epochs, layer names, H(X) and H(Y) (``info``, the run's plane), each also written to
+    ``run_dir/plane_METHOD.npz`` with the settings given in its provenance. With ``reuse`` (a
+    resumed study) a plane already written with the same settings and epochs is read instead
+    of estimated again."""
     epochs, layers = None, None
     planes = {}
     for m in ESTIMATORS:
         t0 = time.time()
         settings = estimator_settings(m, activation)
         path = run_dir / f"plane_{m}.npz"
-        saved = saved_plane(path, settings, info["epochs"]) if reuse else None
+        saved = saved_plane(path, settings, info.epochs) if reuse else None
         if saved is not None:
             planes[m] = saved
             print(f"{activation}: {m} plane read from {path}")
             continue
         if layers is None:
             epochs, layers = read_activations(run_dir)
-        planes[m] = estimate_plane(layers, labels, m, settings)
-        write_npz(path, I_XT=planes[m][0], I_TY=planes[m][1],
-                  epochs=epochs, layer_names=info["layer_names"], H_X=info["H_X"],
-                  H_Y=info["H_Y"], method=np.array(m), settings=np.array(json.dumps(settings)))
+        planes[m] = written_plane(path, layers, labels, m, settings, epochs, info)
         print(f"{activation}: {m} plane in {time.time() - t0:.1f} s")
     return planes
 
 
-def saved_plane(path: Path, settings: dict, epochs) -> tuple | None:
-    """(I_XT, I_TY) of a plane file written with ``settings`` at ``epochs``, else None."""
+def written_plane(path: Path, layers: list[np.ndarray], labels: np.ndarray, method: str,
+                  settings: dict, epochs, run: InformationPlane) -> InformationPlane:
+    """``estimate_plane`` with the run's logged ``epochs``, layer names, H(X) and H(Y)
+    (``run``, the run's plane), written to ``path`` with the settings given in its
+    provenance (what ``saved_plane`` compares)."""
+    plane = replace(estimate_plane(layers, labels, method, settings), epochs=epochs,
+                    layer_names=run.layer_names, H_X=run.H_X, H_Y=run.H_Y,
+                    provenance=provenance(method=method, settings=settings,
+                                          source=str(path.parent)))
+    plane.to_npz(path)
+    return plane
+
+
+def saved_plane(path: Path, settings: dict, epochs) -> InformationPlane | None:
+    """The plane of a file written with ``settings`` at ``epochs``, else None."""
     if not path.exists():
         return None
-    saved = read_npz(path)
-    same = (json.loads(str(saved["settings"])) == json.loads(json.dumps(settings))
-            and np.array_equal(saved["epochs"], epochs))
-    return (saved["I_XT"], saved["I_TY"]) if same else None
+    saved = read_information(path)
+    same = (saved.provenance.get("settings") == json.loads(json.dumps(settings))
+            and np.array_equal(saved.epochs, epochs))
+    return saved if same else None
 
 
-def summarise(planes: dict, table: dict, info: dict, config, accuracy: dict) -> dict:
+def summarise(planes: dict, table: dict, info: InformationPlane, config,
+              accuracy: dict) -> dict:
     """The study's numbers: per estimator and activation, compression, final and peak I(X;T)
     and final I(T;Y) of the seed mean (bits), and each activation's accuracy."""
     acts = list(accuracy)
@@ -209,16 +221,16 @@ def summarise(planes: dict, table: dict, info: dict, config, accuracy: dict) -> 
         return {m: {a: f(planes[m][a]) for a in acts} for m in ESTIMATORS}
 
     return {
-        "layers": [str(n) for n in info["layer_names"]],
+        "layers": list(info.layer_names),
         "activations": acts,
         "seeds": config.seeds, "epochs_trained": config.epochs,
-        "logged_epochs": info["epochs"],
+        "logged_epochs": info.epochs,
         "estimators": {m: (binning_settings("tanh") | {"unbounded": binning_settings("relu")}
                            if m == "binning" else {"noise_var": NOISE_VAR}) for m in ESTIMATORS},
         "compression_bits": table,
-        "final_I_XT": per(lambda p: p[0].mean(axis=0)[-1]),
-        "peak_I_XT": per(lambda p: p[0].mean(axis=0).max(axis=0)),
-        "final_I_TY": per(lambda p: p[1].mean(axis=0)[-1]),
+        "final_I_XT": per(lambda p: p.I_XT.mean(axis=0)[-1]),
+        "peak_I_XT": per(lambda p: p.I_XT.mean(axis=0).max(axis=0)),
+        "final_I_TY": per(lambda p: p.I_TY.mean(axis=0)[-1]),
         "accuracy": accuracy,
     }
 
@@ -241,15 +253,16 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
         run_dir = out / "runs" / act
         info = train(config.replace(activation=act), run_dir, resume=resume,
                      overwrite=overwrite, progress=progress)
-        accuracy[act] = {"train": float(info["train_acc"][:, -1].mean()),
-                         "test": float(info["test_acc"][:, -1].mean())}
-        for m, plane in estimate_planes(run_dir, labels, act, info, reuse=resume).items():
+        accuracy[act] = {"train": float(info.history.train_acc[:, -1].mean()),
+                         "test": float(info.history.test_acc[:, -1].mean())}
+        for m, plane in estimate_planes(run_dir, labels, act, info.plane,
+                                        reuse=resume).items():
             planes[m][act] = plane
-    names = [str(n) for n in info["layer_names"]]
-    table = {m: {a: compression(planes[m][a][0])["compression"] for a in acts}
+    names = list(info.plane.layer_names)
+    table = {m: {a: compression(planes[m][a].I_XT)["compression"] for a in acts}
              for m in ESTIMATORS}
-    numbers = summarise(planes, table, info, config, accuracy)
-    paths = figures(planes, info, out, acts)
+    numbers = summarise(planes, table, info.plane, config, accuracy)
+    paths = figures(planes, info.plane, out, acts)
     markdown = compression_markdown(table, names)
     (out / "compression_table.md").write_text(markdown + "\n")
     results = write_results(out, NAME, numbers, claims(table, len(names) - 1), started,

@@ -18,9 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from ..analysis import find_snr_transition, seed_interval
-from ..plotting import animate_plane, estimator_caption, run_figures
+from ..plotting import animate_plane, run_figures
 from ..plotting._background import BackgroundDrawer
 from ..plotting._files import writes_here
+from ..records import RunResult
 from ..training import preset, train
 from ._common import claim, in_range, near, out_dir, scaled_config, within, write_results
 from ._registry import Sizes, Study, sizes_at
@@ -34,30 +35,34 @@ PUBLISHED_FINAL_IXT = [(11.9, 12.1), (11.8, 12.0), (11.7, 11.9), (11.0, 11.2), (
                        (1.7, 2.0)]
 
 
-def summarise(info: dict) -> dict:
+def summarise(info: RunResult) -> dict:
     """The study's numbers from a run's arrays (means over seeds)."""
-    ixt = info["I_XT"].mean(axis=0)  # (epoch, layer)
-    ity = info["I_TY"].mean(axis=0)
-    epochs = info["epochs"]
+    ixt = info.plane.I_XT.mean(axis=0)  # (epoch, layer)
+    ity = info.plane.I_TY.mean(axis=0)
+    epochs = info.plane.epochs
     small = ixt.shape[1] - 2  # the 3-unit layer, last hidden layer
     peak_at = int(np.argmax(ixt[:, small]))
-    transition, rule = find_snr_transition(epochs, info["grad_mean"], info["grad_std"])
+    transition, rule = find_snr_transition(epochs, info.history.grad_mean, info.history.grad_std)
     return {
-        "layers": [str(n) for n in info["layer_names"]],
+        "layers": [str(n) for n in info.plane.layer_names],
         "final_I_XT": ixt[-1],
         "final_I_TY": ity[-1],
         # the 95% Student-t interval of the seed mean, [low, high] per layer
         **{f"final_{key}_ci95": np.stack([ci["low"], ci["high"]], axis=1)
-           for key in ("I_XT", "I_TY") for ci in [seed_interval(info[key][:, -1])]},
+           for key, a in (("I_XT", info.plane.I_XT), ("I_TY", info.plane.I_TY))
+           for ci in [seed_interval(a[:, -1])]},
         "last_hidden_peak_I_XT": float(ixt[peak_at, small]),
         "last_hidden_peak_epoch": int(epochs[peak_at]),
         "last_hidden_compression_bits": float(ixt[peak_at, small] - ixt[-1, small]),
-        "train_acc": float(info["train_acc"][:, -1].mean()),
-        "test_acc": float(info["test_acc"][:, -1].mean()),
+        "train_acc": float(info.history.train_acc[:, -1].mean()),
+        "test_acc": float(info.history.test_acc[:, -1].mean()),
         "snr_transition_epoch": transition,
         "snr_transition_rule": rule,
-        "seeds": int(info["I_XT"].shape[0]),
+        "seeds": int(info.plane.I_XT.shape[0]),
         "epochs_trained": int(epochs[-1]) + 1,
+        # seeds whose final I(T;Y) of each layer lies outside its bracket (probe bound, H(Y))
+        "final_I_TY_outside_seeds": ([int(v) for v in info.plane.I_TY_outside[:, -1].sum(0)]
+                                     if info.plane.I_TY_outside is not None else None),
     }
 
 
@@ -66,10 +71,16 @@ def claims(s: dict) -> list[dict]:
     per_layer = [in_range(v, a - 0.05, b + 0.05)
                  for v, (a, b) in zip(s["final_I_XT"], PUBLISHED_FINAL_IXT, strict=True)]
     crossed = s["snr_transition_rule"] == "SNR transition"
+    outside = s.get("final_I_TY_outside_seeds")
     return [
         within("final I(T;Y) >= 0.99 bits for the first four hidden layers",
                [float(v) for v in s["final_I_TY"][:4]], 0.99, np.inf,
-               published=">= 0.99 (about H(Y))"),
+               published=">= 0.99 (about H(Y))",
+               bracket=("not recorded" if outside is None else
+                        "every final point of these layers lies in its bracket "
+                        "[probe bound, H(Y)]" if not any(outside[:4]) else
+                        f"rests on points outside their bracket: {outside[:4]} seeds per "
+                        "layer below the probe bound or above H(Y)")),
         claim("final I(X;T) per layer (single published run)",
               [round(float(v), 2) for v in s["final_I_XT"]],
               "agree if every layer is within its published range +- 0.05 bits",
@@ -110,10 +121,7 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
         if drawer is not None:
             drawer.submit("animate_run", out, gif)
         paths = run_figures(info, out)
-        paths.append(drawer.result() if drawer is not None else animate_plane(
-            info["I_XT"], info["I_TY"], info["epochs"], gif, H_X=info["H_X"],
-            H_Y=info["H_Y"], layer_names=info["layer_names"],
-            caption=estimator_caption(info)))
+        paths.append(drawer.result() if drawer is not None else animate_plane(info.plane, gif))
     results = write_results(out, "tishby2017", numbers, claims(numbers), started,
                             scale=scale)
     print(f"wrote {out / 'information.npz'}, {out / 'results.json'} and "

@@ -34,6 +34,7 @@ import numpy as np
 from .._errors import InfoplaneError
 from ..analysis import seed_interval
 from ..data import load_dataset, split
+from ..records import RunResult
 from ..runs import read_activations
 from ..training import preset, train
 from ._common import out_dir, scaled_config, write_results
@@ -88,25 +89,25 @@ def certified_slack(probs, edges) -> np.ndarray:
     return np.log2(np.minimum(upper, 1.0).sum(axis=-1)).mean(axis=-1)
 
 
-def summarise(info: dict, probs: np.ndarray, data, rows, edges) -> dict:
+def summarise(info: RunResult, probs: np.ndarray, data, rows, edges) -> dict:
     """Per-(seed, epoch) curves and their summaries."""
     n_tr, n_te = rows.train.size, rows.test.size
-    loss = (n_tr * info["train_loss"] + n_te * info["test_loss"]) / (n_tr + n_te)
-    h_y_t = float(info["H_Y"]) - info["I_TY"][:, :, -1]
+    loss = (n_tr * info.history.train_loss + n_te * info.history.test_loss) / (n_tr + n_te)
+    h_y_t = float(info.plane.H_Y) - info.plane.I_TY[:, :, -1]
     slack = certified_slack(probs, edges)
     ent = predictive_entropy(probs)
     cal = {part: calibration(probs[:, :, r], data.y[r])
            for part, r in (("train", rows.train), ("test", rows.test))}
-    e = info["epochs"]
-    stop = int(np.argmin(info["test_loss"].mean(axis=0)))
+    e = info.plane.epochs
+    stop = int(np.argmin(info.history.test_loss.mean(axis=0)))
     excess = loss - h_y_t
     return {"epochs": e, "loss_all": loss, "H_Y_given_T": h_y_t, "slack": slack,
             "entropy_train": ent[:, :, rows.train].mean(axis=-1),
             "entropy_test": ent[:, :, rows.test].mean(axis=-1),
             "ece_train": cal["train"]["ece"], "ece_test": cal["test"]["ece"],
             "gap_train": cal["train"]["gap"], "gap_test": cal["test"]["gap"],
-            "test_loss": info["test_loss"], "train_loss": info["train_loss"],
-            "train_acc": info["train_acc"], "test_acc": info["test_acc"],
+            "test_loss": info.history.test_loss, "train_loss": info.history.train_loss,
+            "train_acc": info.history.train_acc, "test_acc": info.history.test_acc,
             "stop_index": stop, "stop_epoch": int(e[stop]),
             "min_excess": float(excess.min()), "violations": int((excess < -TOLERANCE).sum()),
             "certified_violations": int((excess + slack < -TOLERANCE).sum()),
@@ -176,7 +177,7 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     widths = "-".join(str(w) for w in (data.x.shape[1], *config.hidden, data.n_classes))
     title = (f"{widths} {config.activation} on {round(100 * config.train_fraction)}% of "
              f"{config.dataset}")
-    paths = uncertainty_figure(out, c, float(info["H_Y"]), title)
+    paths = uncertainty_figure(out, c, float(info.plane.H_Y), title)
     results = write_results(out, "uncertainty", numbers, claims(c), started, scale=scale)
     print(f"wrote {out / 'results.json'} and {', '.join(p.name for p in paths)} in "
           f"{results['wall_time_s']} s")

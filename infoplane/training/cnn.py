@@ -20,6 +20,7 @@ measurement sees the clean layers. Dropout acts in training only.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 
@@ -31,8 +32,37 @@ from .model import Model
 from .quantisation import quantise, quantise_activation, quantise_weights
 
 
-def _conv_numbers(dims: int) -> tuple[str, str, str]:
-    return ("NCH", "OIH", "NCH") if dims == 1 else ("NCHW", "OIHW", "NCHW")
+def conv_same(h: jax.Array, w: jax.Array) -> jax.Array:
+    """A stride-1 convolution with "same" padding (cross-correlation, as
+    ``lax.conv_general_dilated`` computes it), written as a sum over the kernel's offsets.
+
+    For every offset of the kernel, the shifted input is contracted over the input channels
+    with that offset's kernel slice (one matrix product), and the products are added in a
+    fixed order. Two reasons not to call XLA's convolution: its CPU kernel splits the sums
+    between threads, so a seed's numbers changed with the cores a process may use (1e-7 in the
+    loss, 2e-3 in the activations after two epochs of mnist1d_cnn); and its vmapped (grouped)
+    form is slow on CPUs. This form gives the same numbers on 1 or 2 cores and, vmapped over 5
+    seeds, trained mnist1d_cnn about twice as fast (``benchmarks/results/seed_layout.md``).
+    Padding as XLA's "SAME": (k - 1) // 2 before, the rest after.
+
+    Args:
+        h: (n, c_in, *spatial) inputs, 1 or 2 spatial axes.
+        w: (c_out, c_in, *kernel) kernels.
+
+    Returns:
+        (n, c_out, *spatial) outputs.
+    """
+    kernel, spatial = w.shape[2:], h.shape[2:]
+    pads = [((k - 1) // 2, k - 1 - (k - 1) // 2) for k in kernel]
+    padded = jnp.pad(h, [(0, 0), (0, 0), *pads])
+    out = None
+    for offset in itertools.product(*(range(k) for k in kernel)):
+        window = (slice(None), slice(None),
+                  *(slice(o, o + size) for o, size in zip(offset, spatial, strict=True)))
+        term = jnp.einsum("nc...,oc->no...", padded[window], w[(slice(None), slice(None),
+                                                                 *offset)])
+        out = term if out is None else out + term
+    return out
 
 
 def _he(key, shape, fan_in: int) -> jax.Array:
@@ -87,7 +117,6 @@ def cnn(input_shape: Sequence[int], n_classes: int, *, channels: Sequence[int] =
         raise InfoplaneError(f"{len(channels)} poolings of {pool} shrink inputs of shape {shape} "
                              "to nothing; use fewer channels entries or pool=1")
     flat = channels[-1] * math.prod(sizes[-1]) if channels else math.prod(shape)
-    numbers = _conv_numbers(dims)
 
     def init(key, x=None):
         keys = iter(jax.random.split(key, len(channels) + len(hidden) + 1))
@@ -115,8 +144,7 @@ def cnn(input_shape: Sequence[int], n_classes: int, *, channels: Sequence[int] =
         noisy = train or noise_eval
         layers, index = {}, 0
         for i, p in enumerate(params["conv"]):
-            h = jax.lax.conv_general_dilated(h, p["w"], (1,) * dims, "SAME",
-                                             dimension_numbers=numbers)
+            h = conv_same(h, p["w"])
             h = act(h + p["b"].reshape((1, -1) + (1,) * dims))
             h = _perturb(h, key, index, noise=noise, dropout=0.0, train=train, noisy=noisy)
             window = (1, 1) + (pool,) * dims

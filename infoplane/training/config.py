@@ -80,6 +80,14 @@ class RunConfig:
             with ``unit_noise`` or ``noise_eval`` (noise takes the layers off the grid);
             dropout acts in training only and is allowed. Above 10 bits, recorded
             activations need ``record_dtype="float32"`` (float16 would merge levels).
+        bracket: also record, at every logged epoch, the probe bound on every layer's
+            I(T;Y) (``I_TY_lower`` with ``I_TY_lower_stderr``, bits; the calibrated
+            cross-fitted shrinkage discriminant of the planes' bracket,
+            ``estimators.probe.probe_bound_nats``, on a stratified subset of at most
+            ``defaults.BRACKET_ROWS`` rows), so that information.npz carries the bracket
+            [I_TY_lower, H(Y)] of every point; for layers of at most 64 units (wider ones
+            get NaN: ``plane_from_run`` on their recorded activations brackets them). Every
+            class needs at least ``defaults.PROBE_FOLDS`` rows.
         chunk_logs, chunk_epochs: a compiled chunk holds at most ``chunk_logs`` logged epochs and
             ends once it covers ``chunk_epochs`` epochs; results are saved after every chunk.
     """
@@ -120,6 +128,7 @@ class RunConfig:
     chunk_epochs: int = 250
     init_from: str | None = None
     quantize_bits: int | None = None
+    bracket: bool = True
 
     def replace(self, **changes) -> RunConfig:
         """A copy with some fields changed; unknown names are an error."""
@@ -182,6 +191,9 @@ class RunConfig:
                 raise InfoplaneError(
                     f"record_layers: layer {li} does not exist; layers are 0..{n_layers - 1}",
                     usage=True)
+        if not isinstance(self.bracket, bool):
+            raise InfoplaneError(f"bracket must be true or false, got {self.bracket!r}",
+                                 usage=True)
         self.bins.validate()
         self._validate_quantisation()
         return self

@@ -17,13 +17,15 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._errors import InfoplaneError
-from .._stats import seed_interval
+from .._stats import outside_bracket
 from ..data import Dataset, load_dataset, split
+from ..records import RunResult
 from ..runs import (
     prepare_dir,
     read_checkpoint,
     read_config,
-    read_information,
+    read_npz,
+    read_run,
     write_activations,
     write_checkpoint,
     write_config,
@@ -39,7 +41,7 @@ from .schedules import Schedule, logged_epochs, plan_chunks
 from .sharding import SeedLayout, blocks, joined, on_devices, seed_keys, seed_layout
 
 PER_LOG = ("I_XT", "I_TY", "train_loss", "test_loss", "train_acc", "test_acc",
-           "grad_mean", "grad_std", "weight_norm")
+           "grad_mean", "grad_std", "weight_norm", "I_TY_lower", "I_TY_lower_stderr")
 
 
 class TrainingDiverged(InfoplaneError):
@@ -48,7 +50,7 @@ class TrainingDiverged(InfoplaneError):
 
 def train(config: RunConfig, out=None, *, resume: bool = False, overwrite: bool = False,
           progress: bool = True, data: Dataset | None = None, model: Model | None = None
-          ) -> dict[str, np.ndarray]:
+          ) -> RunResult:
     """Train ``config.seeds`` networks while recording the information plane.
 
     Args:
@@ -64,9 +66,11 @@ def train(config: RunConfig, out=None, *, resume: bool = False, overwrite: bool 
             run needs the same model again.
 
     Returns:
-        The arrays of information.npz: I_XT and I_TY [seed, logged_epoch, layer] in bits,
-        epochs, layer_names, H_X, H_Y, losses (bits) and accuracies [seed, logged_epoch],
-        grad_mean, grad_std and weight_norm [seed, logged_epoch, weight] (weight_names).
+        The run (``records.RunResult``, what information.npz holds): ``plane``, the binned
+        (or, quantised, exact) ``InformationPlane`` with I_XT and I_TY [seed, logged_epoch,
+        layer] in bits, epochs, layer_names, H_X, H_Y; ``history``, the losses (bits) and
+        accuracies [seed, logged_epoch], grad_mean, grad_std and weight_norm [seed,
+        logged_epoch, weight] (weight_names); the seeds, layer widths and timings.
 
     Raises:
         InfoplaneError: for a bad configuration or directory.
@@ -149,7 +153,7 @@ def _train_chunks(chunk_fn, states: list, layout: SeedLayout, chunks: list[Sched
             states, rec, leaves = _run_chunk(compiled, states, sched, layout, config.seeds,
                                              run_dir)
             k = int(sched.valid.sum())
-            for name in PER_LOG:
+            for name in (name for name in PER_LOG if name in rec):
                 records.setdefault(name, []).append(np.asarray(rec[name])[: config.seeds, :k])
             static["train_seconds"] = np.float64(time.perf_counter() - t0)
             if run_dir is not None:
@@ -228,9 +232,11 @@ def _check_finite(records: dict, sched: Schedule, run_dir: Path | None) -> None:
         )
 
 
-def _assemble(static, records, complete: bool) -> dict[str, np.ndarray]:
-    """The arrays of information.npz from the constants and the records so far, with the 95%
-    Student-t interval of the seed mean of I(X;T) and I(T;Y) (``I_XT_ci95``, ``I_TY_ci95``)."""
+def _assemble(static, records, complete: bool) -> RunResult:
+    """The run so far (what information.npz holds) from the constants and the records: with
+    the probe bound recorded, the rest of the bracket, ``I_TY_upper`` = H(Y) and
+    ``I_TY_outside`` (``_stats.outside_bracket``: the binned value has no standard error).
+    The seed intervals are the record's (``InformationPlane.seed_intervals``)."""
     arrays = dict(static)
     n_logged = 0
     for name, parts in records.items():
@@ -238,11 +244,13 @@ def _assemble(static, records, complete: bool) -> dict[str, np.ndarray]:
         n_logged = arrays[name].shape[1]
     arrays["epochs"] = static["epochs"][:n_logged]
     arrays["complete"] = np.bool_(complete)
-    for key in ("I_XT", "I_TY"):  # [2, epoch, layer]: the 95% interval of the seed mean
-        if key in arrays:
-            ci = seed_interval(arrays[key])
-            arrays[f"{key}_ci95"] = np.stack([ci["low"], ci["high"]]).astype(np.float32)
-    return arrays
+    if "I_TY_lower" in arrays:
+        lower = arrays["I_TY_lower"].astype(np.float64)
+        arrays["I_TY_upper"] = np.full_like(lower, float(static["H_Y"]))
+        arrays["I_TY_outside"] = outside_bracket(
+            arrays["I_TY"].astype(np.float64), None, lower,
+            arrays["I_TY_lower_stderr"].astype(np.float64), arrays["I_TY_upper"], "bits")[0]
+    return RunResult.from_arrays(arrays)
 
 
 def _restore(run_dir: Path, config: RunConfig, fresh: RunState, chunks: list[Schedule],
@@ -266,7 +274,7 @@ def _restore(run_dir: Path, config: RunConfig, fresh: RunState, chunks: list[Sch
     check_same_layout(run_dir, layout)
     next_chunk, leaves = checkpoint
     state = _state_from(leaves, fresh, config.seeds, run_dir)
-    info = read_information(run_dir)
+    info = read_npz(run_dir / "information.npz")
     n_logged = int(sum(c.valid.sum() for c in chunks[:next_chunk]))
     records = {name: [info[name][:, :n_logged]] for name in PER_LOG if name in info}
     return next_chunk, state, records
@@ -320,7 +328,7 @@ def _continue_from(run_dir: Path, fresh: RunState, n_seeds: int) -> RunState:
     saved = read_checkpoint(run_dir)
     if saved is None:
         raise InfoplaneError(f"init_from: {run_dir} has no checkpoint.npz; train it first")
-    if not bool(read_information(run_dir).get("complete", False)):
+    if not read_run(run_dir).complete:
         raise InfoplaneError(f"init_from: the run in {run_dir} is not complete; resume it first")
     # Keep this run's own random streams (shuffling, dropout) but the trained parameters.
     state = _state_from(saved[1], fresh, n_seeds, run_dir)

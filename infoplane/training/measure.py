@@ -16,15 +16,20 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._errors import InfoplaneError
 from ..data import Dataset, Split
+from ..defaults import BRACKET_LAMBDAS, BRACKET_ROWS, BRACKET_SCALES, PROBE_FOLDS, SEED
+from ..estimators._crossfit import check_folds, fold_of_rows, fold_slots
 from ..estimators.binning import binned_information
 from ..estimators.discrete import input_entropy_bits, label_entropy_bits
 from ..estimators.exact import exact_information
+from ..estimators.probe import probe_bound_nats
 from ..runs import provenance, provenance_fields
 from .config import RunConfig
 from .network import Network
 
 LN2 = math.log(2.0)
+_PAD_WIDTH = 64  # the widest layer whose bracket training records (``_bracket``)
 
 
 class Probe(NamedTuple):
@@ -33,22 +38,62 @@ class Probe(NamedTuple):
     Attributes:
         x: (n, d) every input; y: (n,) integer labels.
         train, test: (n,) float32, 1 on the rows of that part of the split, else 0.
+        rows, slots, fold: the rows of the bracket's probe (a stratified subset of at most
+            ``defaults.BRACKET_ROWS``, ``bracket_rows``) and their stratified folds
+            (``_crossfit.fold_slots`` with ``defaults.PROBE_FOLDS`` folds and seed
+            ``defaults.SEED``), or None when the run records no bracket.
     """
 
     x: jax.Array
     y: jax.Array
     train: jax.Array
     test: jax.Array
+    rows: jax.Array | None = None
+    slots: jax.Array | None = None
+    fold: jax.Array | None = None
 
 
-def probe_rows(data: Dataset, split: Split) -> Probe:
-    """All rows of ``data``, with the training and test masks of ``split``."""
+def bracket_rows(y: np.ndarray, size: int = BRACKET_ROWS, seed: int = SEED) -> np.ndarray:
+    """A stratified subset of at most ``size`` rows of labels y (all rows when there are no
+    more), sorted: each class keeps its share, rounded, and at least ``PROBE_FOLDS`` rows."""
+    n = y.shape[0]
+    if n <= size:
+        return np.arange(n)
+    rng = np.random.default_rng(seed)
+    picked = []
+    for c in np.unique(y):
+        members = np.flatnonzero(y == c)
+        take = min(members.size, max(PROBE_FOLDS, round(size * members.size / n)))
+        picked.append(rng.choice(members, take, replace=False))
+    return np.sort(np.concatenate(picked))
+
+
+def probe_rows(data: Dataset, split: Split, bracket: bool = False) -> Probe:
+    """All rows of ``data``, with the training and test masks of ``split`` and, with
+    ``bracket``, the folds of the bracket's probe.
+
+    Raises:
+        InfoplaneError: with ``bracket``, a class with fewer than ``PROBE_FOLDS`` rows.
+    """
     n = data.x.shape[0]
+    folds = None
+    if bracket:
+        try:
+            check_folds(np.asarray(data.y), PROBE_FOLDS)
+        except InfoplaneError as e:
+            raise InfoplaneError(f"the I(T;Y) bracket of {data.name}: {e}; or train with "
+                                 "bracket=False (on the command line --set bracket=false)",
+                                 usage=True) from None
+        rows = bracket_rows(np.asarray(data.y))
+        slots = fold_slots(np.asarray(data.y)[rows], PROBE_FOLDS, SEED)
+        folds = (jnp.asarray(rows), jnp.asarray(slots),
+                 jnp.asarray(fold_of_rows(slots, rows.size)))
     return Probe(
         jnp.asarray(data.x),
         jnp.asarray(data.y),
         jnp.zeros(n).at[jnp.asarray(split.train)].set(1.0),
         jnp.zeros(n).at[jnp.asarray(split.test, dtype=jnp.int32)].set(1.0),
+        *(folds or (None, None, None)),
     )
 
 
@@ -72,7 +117,9 @@ def measure_outputs(logits: jax.Array, layers: tuple[jax.Array, ...], probe: Pro
     Returns:
         I_XT, I_TY (layers,) in bits (binned; exact for a quantised run, ``config.quantize_bits``:
         ``estimators.exact``); train_loss, test_loss (cross-entropy in bits) and
-        train_acc, test_acc as scalars; ``act_{li}`` (n, width) for each recorded layer li.
+        train_acc, test_acc as scalars; ``act_{li}`` (n, width) for each recorded layer li;
+        with ``probe.rows``, the bracket's ``I_TY_lower``, ``I_TY_lower_stderr`` (layers,)
+        in bits (``probe_bound_nats`` on those rows).
     """
     n_classes = logits.shape[-1]
     if config.quantize_bits is None:
@@ -90,10 +137,44 @@ def measure_outputs(logits: jax.Array, layers: tuple[jax.Array, ...], probe: Pro
         "train_acc": masked_mean(correct, probe.train),
         "test_acc": masked_mean(correct, probe.test),
     }
+    if probe.slots is not None:
+        bound, stderr = _bracket(layers, probe, n_classes)
+        rec["I_TY_lower"], rec["I_TY_lower_stderr"] = bound / LN2, stderr / LN2
     store = jnp.dtype(config.record_dtype)
     for li in config.record_layers:
         rec[f"act_{li}"] = layers[li].astype(store)
     return rec
+
+
+def _bracket(layers: tuple[jax.Array, ...], probe: Probe, n_classes: int
+             ) -> tuple[jax.Array, jax.Array]:
+    """The probe bound and its standard error (layers,), nats, of every layer of at most
+    ``_PAD_WIDTH`` units on the bracket's rows; NaN for wider layers (their bracket comes
+    with a plane of their recorded activations, ``plane_from_run``, which fits the probe
+    outside the training program).
+
+    The narrow layers are padded with zero columns to the widest of them and vmapped: one
+    copy of the probe in the compiled program instead of one per layer (a zero column is
+    constant: standardised to 0, it adds nothing to the discriminant and only lowers the
+    mean variance its shrinkage aims at). The discriminant is solved by matrix products
+    (``_crossfit.iterative_solve``), not LAPACK: the two devices' programs run at once, and
+    concurrent batched factorisations can hang jaxlib's CPU thread pool (seen with the
+    convolutional presets)."""
+    y = probe.y[probe.rows]
+
+    def bound(h):
+        return probe_bound_nats(h, y, probe.slots, probe.fold, PROBE_FOLDS, n_classes,
+                                BRACKET_LAMBDAS, BRACKET_SCALES, solver="iterative")
+
+    narrow = [i for i, h in enumerate(layers) if h.shape[1] <= _PAD_WIDTH]
+    out = jnp.full((2, len(layers)), jnp.nan)
+    if narrow:
+        widest = max(layers[i].shape[1] for i in narrow)
+        padded = jnp.stack([jnp.pad(layers[i][probe.rows],
+                                    ((0, 0), (0, widest - layers[i].shape[1])))
+                            for i in narrow])
+        out = out.at[:, jnp.asarray(narrow)].set(jnp.stack(jax.vmap(bound)(padded)))
+    return out[0], out[1]
 
 
 def measure(network: Network, probe: Probe, config: RunConfig, flat: jax.Array

@@ -156,7 +156,8 @@ def mlp_network(config: RunConfig, widths: tuple[int, ...]) -> Network:
 
 def model_network(model: Model, x_sample: jax.Array, n_classes: int) -> Network:
     """Any :class:`Model` as a ``Network``, its seeds vmapped (written out one by one for a
-    convolutional model on a CPU: ``seeds_unrolled``).
+    model that calls XLA's convolution on a CPU: ``seeds_unrolled``; the built-in
+    convolutional networks do not, see ``cnn.conv_same``).
 
     The model is traced once on ``x_sample`` (a few inputs) to check what ``apply`` returns
     (``check_model``). In training ``apply`` gets ``train=True`` and each seed's key for the
@@ -178,7 +179,7 @@ def model_network(model: Model, x_sample: jax.Array, n_classes: int) -> Network:
         logits, layers = model.apply(unravel(flat), x, key=jax.random.key(0), train=False)
         return logits, tuple(a.reshape(a.shape[0], -1) for a in layers.values())
 
-    # Seeds are vmapped, except a convolutional model's on a CPU (see seeds_unrolled).
+    # Seeds are vmapped, except for a model with XLA convolutions on a CPU (seeds_unrolled).
     convolutional = _has_convolutions(one_forward, ravel_pytree(zeros)[0], x_sample)
     over_seeds = (seeds_unrolled if convolutional and jax.default_backend() == "cpu"
                   else jax.vmap)

@@ -73,7 +73,8 @@ def build_program(config: RunConfig, data: Dataset, split: Split,
     trainer = Trainer(network, make_optimiser(config),
                       training_rows(data, split, config.batch_size),
                       config.batch_order == "shuffle")
-    measure_seed = partial(measure, network, probe_rows(data, split), config)
+    measure_seed = partial(measure, network, probe_rows(data, split, config.bracket),
+                           config)
     return Program(
         init=jax.jit(in_groups(partial(init_group, network, trainer.optimiser), group)),
         chunk=jax.jit(in_groups(partial(group_chunk, trainer, measure_seed), group),
