@@ -68,7 +68,7 @@ def stages(full: bool, out: Path) -> None:
     clock.add("import (infoplane, JAX, matplotlib)", time.perf_counter() - w,
               time.process_time() - c)
     scale = "full" if full else "default"
-    config = scaled_config(preset("tishby2017"), tishby2017.SCALES, scale, None)
+    config = scaled_config(preset("tishby2017"), tishby2017.SCALES[scale].config, None)
     started = time.time()
     w, c = time.perf_counter(), time.process_time()
     info = train(config, out, overwrite=True, progress=False)

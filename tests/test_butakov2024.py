@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from infoplane.runs import read_information
-from infoplane.studies import STUDIES, run_study
+from infoplane.studies import names, run_study
 
 
 @pytest.mark.slow
 def test_quick_writes_results_with_rules_planes_and_figures(tmp_path):
-    assert "butakov2024_cnn" in STUDIES
+    assert "butakov2024_cnn" in names()
     out = tmp_path / "butakov"
     run_study("butakov2024_cnn", out=out, scale="quick", progress=False)
     results = json.loads((out / "results.json").read_text())

@@ -252,6 +252,11 @@ def test_a_coordinator_left_alone_is_one_line_and_status_1(tmp_path):
     Path(err.split("the runtime's log: ")[1].split(")")[0]).unlink()
 
 
+# Slow (two processes train 20 seeds): the --cores flag of two processes is also exercised by
+# test_overlapping_cores_are_one_usage_line, and the binding by test_a_process_is_bound_to_the_
+# cores_given, both in the fast selection.
+@pytest.mark.slow
+@pytest.mark.subprocess
 def test_two_processes_given_a_core_each_have_one_device_each(tmp_path):
     # Without XLA_FLAGS the command makes one device per core it may use (two here); --cores
     # makes it one. 20 seeds are 4 groups: with two devices a process would use both.

@@ -65,6 +65,10 @@ def two_devices(tmp_path_factory) -> Path:
     return out
 
 
+# Slow (a second Python process on one device): its fast sibling below, a run started on one
+# device and resumed on two, compares the same seeds of one group across the two layouts.
+@pytest.mark.slow
+@pytest.mark.subprocess
 def test_one_device_equals_two_devices(two_devices, tmp_path):
     out = tmp_path / "one_device"
     env = ONE_DEVICE

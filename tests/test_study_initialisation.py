@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from infoplane.cli import main
-from infoplane.studies.initialisation import distinct_units
+from infoplane.studies.initialisation import SCALES, distinct_units
 
 
 def test_distinct_units_counts_groups_of_identical_columns():
@@ -30,6 +30,7 @@ def test_reproduce_initialisation_quick(tmp_path):
     zero = results["numbers"]["tanh/zeros"]
     # Zero weights: every backpropagated error is zero, so the hidden layers never move; only
     # the output bias learns, so the two softmax outputs (p, 1 - p) differ but are constant.
-    assert zero["symmetry"]["distinct_units_per_layer"] == [1] * 5 + [2]
+    hidden = len(SCALES["quick"].config["hidden"])
+    assert zero["symmetry"]["distinct_units_per_layer"] == [1] * hidden + [2]
     assert zero["symmetry"]["max_I_XT_layer_bits"] == 0.0
     assert all(c["agree"] for c in results["claims"])

@@ -20,7 +20,7 @@ def test_quick_writes_planes_table_and_claims(tmp_path):
     for name in ("planes.png", "planes.pdf", "last_hidden_layer.png", "results.json",
                  "compression_table.md"):
         assert (out / name).is_file(), name
-    for act in study.QUICK_ACTIVATIONS:
+    for act in study.SCALES["quick"].activations:
         for m in study.ESTIMATORS:
             assert (out / "runs" / act / f"plane_{m}.npz").is_file()
     results = json.loads((out / "results.json").read_text())

@@ -7,7 +7,7 @@ import argparse
 import json
 from pathlib import Path
 
-from .._errors import InfoplaneError, check_choice
+from .._errors import InfoplaneError
 
 _CLOSERS = {"[": ("]", "list"), "{": ("}", "object"), '"': ('"', "string")}
 
@@ -224,11 +224,28 @@ def _scale(args) -> str:
 
 
 def _cmd_reproduce(args) -> None:
-    from ..studies import STUDIES, run_study
+    from ..studies import run_study
 
-    check_choice("study", args.study, STUDIES)
+    if args.list:
+        if args.study:
+            raise InfoplaneError("--list lists every study: give it no study name", usage=True)
+        print_studies()
+        return
+    if not args.study:
+        raise InfoplaneError("reproduce needs a study; infoplane reproduce --list lists them",
+                             usage=True)
     run_study(args.study, _overrides(args), args.out, scale=_scale(args), resume=args.resume,
               overwrite=args.overwrite, progress=not args.no_progress)
+
+
+def print_studies() -> None:
+    """One line per registered study: its name, what it asks and its docs page."""
+    from ..studies import studies
+
+    registry = studies()
+    width = max(map(len, registry))
+    for name, s in registry.items():
+        print(f"{name:<{width}}  {s.title} (docs/{s.docs})")
 
 
 def _add_config_source(p: argparse.ArgumentParser, resume_note: str) -> None:
@@ -241,7 +258,7 @@ def _add_config_source(p: argparse.ArgumentParser, resume_note: str) -> None:
 
 def add_run_parsers(sub) -> None:
     """The ``train``, ``reproduce`` and ``sweep`` sub-commands."""
-    from ..studies import STUDIES
+    from ..studies import names
 
     p = sub.add_parser("train", help="train networks from a preset or a JSON config")
     _add_config_source(p, "; with --resume and neither, the run's own config.json")
@@ -249,9 +266,12 @@ def add_run_parsers(sub) -> None:
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("reproduce", help="reproduce a published result")
-    p.add_argument("study", help=", ".join(sorted(STUDIES)))
+    p.add_argument("study", nargs="?", help=", ".join(names()))
+    p.add_argument("--list", action="store_true", help="list the studies, what each asks and "
+                   "its docs page")
     p.add_argument("--full", action="store_true", help="the paper's full protocol")
-    p.add_argument("--quick", action="store_true", help="a seconds-long smoke setting")
+    p.add_argument("--quick", action="store_true", help="a smoke test: the same code at small "
+                   "sizes, whose verdicts are not findings")
     _add_run_options(p)
     p.set_defaults(func=_cmd_reproduce)
 

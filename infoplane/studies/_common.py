@@ -1,4 +1,5 @@
-"""What the studies share: the scale of a study, its output folder, and results.json."""
+"""What the studies share: a configuration at a scale's sizes, the output folder, and
+results.json."""
 
 from __future__ import annotations
 
@@ -8,28 +9,31 @@ from pathlib import Path
 
 import numpy as np
 
-from .._errors import check_choice
 from ..plotting._files import writes_here
 from ..runs import provenance, write_json
 from ..training import RunConfig
+from ._registry import FINDINGS
 
-SCALES = ("quick", "default", "full")
+# The hidden widths of the IDNNs network, 12-10-7-5-4-3-2, at a study's default and full scales.
+IDNNS_HIDDEN = (10, 7, 5, 4, 3)
 
 
-def scaled_config(base: RunConfig, scales: Mapping[str, Mapping], scale: str,
-                  overrides: Mapping | None) -> RunConfig:
-    """The study's configuration: ``base`` with the changes of ``scales[scale]``, then the
-    user's ``overrides`` on top.
+def scaled_config(base: RunConfig, sizes: Mapping, overrides: Mapping | None) -> RunConfig:
+    """The study's configuration: ``base`` with the sizes of a scale, then the user's
+    ``overrides`` on top.
 
     Args:
         base: the study's protocol.
-        scales: "quick", "default" and "full" -> RunConfig field changes.
-        scale: which of them.
+        sizes: RunConfig field changes, a scale's ``Sizes.config``.
         overrides: RunConfig field changes from the user (``--seeds``, ``--set``, ...); an
             unknown field is an InfoplaneError (``RunConfig.replace``).
     """
-    check_choice("scale", scale, SCALES)
-    return base.replace(**scales[scale]).replace(**dict(overrides or {}))
+    return base.replace(**sizes).replace(**dict(overrides or {}))
+
+
+def scale_kind(scale: str) -> str:
+    """What a run at ``scale`` is, in words: a finding or a smoke test."""
+    return f"the {scale} run" if FINDINGS[scale] else f"a smoke test ({scale} scale), not a finding"
 
 
 def out_dir(out, study: str) -> Path:
@@ -90,14 +94,15 @@ def write_results(out: Path, study: str, numbers: dict, claims: list[dict], star
                   *, scale: str = "default", source: str | None = None) -> dict:
     """Write results.json (the numbers, each published claim with ours and its rule beside
     it, the wall time, the provenance: ``source``, by default the study's folder ``out``, and
-    the versions; at the quick scale marked as a smoke test) and print its claims.
+    the versions; at a scale whose verdicts are not findings, the quick one, marked as a
+    smoke test) and print its claims.
 
     In a distributed run only the writer (process 0) writes and prints
     (``plotting._files.writes_here``, as for the figures); every process returns the same
     results.
     """
     results = {"study": study, "scale": scale}
-    if scale == "quick":
+    if not FINDINGS[scale]:
         results["verdicts"] = SMOKE_NOTE
     results |= {
         "wall_time_s": round(time.time() - started, 1),
@@ -114,9 +119,10 @@ def write_results(out: Path, study: str, numbers: dict, claims: list[dict], star
 def print_claims(results: dict) -> None:
     """The claims table: one line per claim with its verdict, our number and the rule; at the
     quick scale no verdicts, only that it is a smoke test."""
-    smoke = results.get("scale") == "quick"
+    smoke = not FINDINGS[results["scale"]]
     if smoke:
-        print(f"{results['study']} at the quick scale is a smoke test: {SMOKE_NOTE}")
+        print(f"{results['study']} at the {results['scale']} scale is a smoke test: "
+              f"{SMOKE_NOTE}")
     else:
         print(f"{results['study']}: {len(results['claims'])} published claims, ours beside")
     for c in results["claims"]:

@@ -42,12 +42,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
 
-from .._errors import check_choice
 from ..analysis import seed_interval
 from ..data import load_dataset
 from ..defaults import NOISE_VAR
@@ -57,21 +56,43 @@ from ..runs import read_activations
 from ..training import preset, train
 from ._butakov_figures import smooth_curve, task_figure
 from ._common import claim, out_dir, scaled_config, within, write_results
+from ._registry import Study, sizes_at
 
-STUDY = "butakov2024_cnn"
+NAME = "butakov2024_cnn"
 NOISE = 0.1
 LAYERS = (0, 1, 2, 3)  # conv1, conv2, dense1, out: every layer of both presets
 HIDDEN = 3  # the first three are the hidden layers the claims are about
 COMPRESSED = {"estimator": "kl_weighted", "dim_x": 4, "dim_t": 4, "k": 5}  # the paper's
 TASKS = {"mnist1d": "mnist1d_cnn", "digits": "digits_cnn"}
-# The quick scale runs MNIST-1D only: compiling a CNN's training chunk takes most of its time.
-TASKS_AT = {"quick": ("mnist1d",), "default": tuple(TASKS), "full": tuple(TASKS)}
-_BASE = {"unit_noise": NOISE, "noise_eval": True, "record_layers": LAYERS, "schedule": "log"}
-SCALES = {"quick": {"seeds": 2, "epochs": 2, "schedule": "every", "schedule_value": 1},
-          "default": {"seeds": 3, "epochs": 100, "schedule_value": 30},
-          "full": {"seeds": 5, "epochs": 200, "schedule_value": 45}}
-PLANE = {"quick": {"rows": 400, "anchors": 100}, "default": {"rows": None, "anchors": 300},
-         "full": {"rows": None, "anchors": 500}}
+_BASE = {"unit_noise": NOISE, "noise_eval": True, "record_layers": LAYERS}
+
+
+@dataclass(frozen=True)
+class ButakovSizes:
+    """The study's sizes at one scale.
+
+    Attributes:
+        config: the RunConfig fields set on top of each task's preset.
+        tasks: the tasks trained (names of ``TASKS``); compiling a CNN's training chunk takes
+            most of a small run's time, so the quick scale runs one.
+        rows: the inputs the planes are estimated on (the first ``rows``; None: all).
+        anchors: the KDE's anchors.
+    """
+
+    config: Mapping
+    tasks: tuple[str, ...]
+    rows: int | None
+    anchors: int
+
+
+SCALES = {
+    "quick": ButakovSizes({"seeds": 2, "epochs": 2, "schedule": "every", "schedule_value": 1},
+                          ("mnist1d",), rows=400, anchors=100),
+    "default": ButakovSizes({"seeds": 3, "epochs": 100, "schedule": "log",
+                             "schedule_value": 30}, tuple(TASKS), rows=None, anchors=300),
+    "full": ButakovSizes({"seeds": 5, "epochs": 200, "schedule": "log", "schedule_value": 45},
+                         tuple(TASKS), rows=None, anchors=500),
+}
 METHODS = ("compressed", "binning", "kde_upper")
 
 
@@ -235,23 +256,32 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     """Train the noisy CNNs on MNIST-1D and digits, estimate the three planes of every layer,
     draw them and judge the claims; see the module."""
     started = time.time()
-    check_choice("scale", scale, SCALES)
-    out = out_dir(out, STUDY)
+    sizes = sizes_at(SCALES, scale)
+    out = out_dir(out, NAME)
     numbers, judged, figures = {}, [], []
-    for task in TASKS_AT[scale]:
-        config = scaled_config(preset(TASKS[task]).replace(**_BASE), SCALES, scale, overrides)
+    for task in sizes.tasks:
+        config = scaled_config(preset(TASKS[task]).replace(**_BASE), sizes.config, overrides)
         run_dir = out / "runs" / task
         info = train(config, run_dir, resume=resume, overwrite=overwrite, progress=progress)
         data = load_dataset(config.dataset)
-        n_rows = PLANE[scale]["rows"] or data.x.shape[0]
+        n_rows = sizes.rows or data.x.shape[0]
         rows = np.arange(min(n_rows, data.x.shape[0]))
-        p, seconds = planes(run_dir, data, rows, PLANE[scale]["anchors"], info.plane)
+        p, seconds = planes(run_dir, data, rows, sizes.anchors, info.plane)
         _write_planes(run_dir, p)
         numbers[task] = summarise(task, info, p, seconds, config)
         judged += claims(task, numbers[task])
         figures += task_figure(out, task, info, p, numbers[task])
     numbers["figures"] = [str(f.name) for f in figures]
-    results = write_results(out, STUDY, numbers, judged, started, scale=scale)
+    results = write_results(out, NAME, numbers, judged, started, scale=scale)
     print(f"wrote {out / 'results.json'} and {len(figures)} figure files in "
           f"{results['wall_time_s']} s")
     return results
+
+
+STUDY = Study(
+    name="butakov2024_cnn",
+    title="noisy CNNs, every layer's plane by compressed MI (Butakov et al., ICLR 2024)",
+    scales=SCALES,
+    run=run,
+    docs="studies/butakov2024_cnn.md",
+)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -37,28 +38,51 @@ from ._capacity_approx import WIDTHS as APPROX_WIDTHS
 from ._capacity_approx import approximation_errors, loglog_slope
 from ._capacity_figures import approximation_figure, capacity_figure
 from ._common import out_dir, scaled_config, write_results
+from ._registry import FINDINGS, Study, sizes_at
 
 WIDTHS = (1, 2, 3, 4, 6, 8, 12, 16, 32, 64)
 ACTIVATIONS = ("tanh", "relu")
 DATASETS = {"tishby12": "tishby2017", "mnist1d": "mnist1d_mlp"}  # data set -> its preset
 PLATEAU = 0.02  # test accuracy within 2 points of the best counts as saturated
+
+
+@dataclass(frozen=True)
+class CapacitySizes:
+    """The study's sizes at one scale.
+
+    Attributes:
+        config: data set -> the RunConfig fields set on top of its preset.
+        widths: the hidden layer's widths trained on each data set and activation.
+        approx_widths, approx_seeds, approx_steps: the approximation panel's networks.
+    """
+
+    config: Mapping[str, Mapping]
+    widths: tuple[int, ...]
+    approx_widths: tuple[int, ...]
+    approx_seeds: int
+    approx_steps: int
+
+
 SCALES = {
-    "tishby12": {"quick": {"seeds": 2, "epochs": 30, "schedule": "log", "schedule_value": 6},
-                 "default": {"seeds": 4, "epochs": 1500, "schedule": "log", "schedule_value": 30},
-                 "full": {"seeds": 10, "epochs": 4000, "schedule": "log", "schedule_value": 40}},
-    "mnist1d": {"quick": {"seeds": 2, "epochs": 3, "schedule": "every", "schedule_value": 1},
-                "default": {"seeds": 4, "epochs": 100, "schedule": "log", "schedule_value": 30},
-                "full": {"seeds": 10, "epochs": 200, "schedule": "log", "schedule_value": 40}},
+    "quick": CapacitySizes(
+        {"tishby12": {"seeds": 2, "epochs": 30, "schedule": "log", "schedule_value": 6},
+         "mnist1d": {"seeds": 2, "epochs": 3, "schedule": "every", "schedule_value": 1}},
+        widths=(1, 6), approx_widths=(1, 4, 16), approx_seeds=2, approx_steps=200),
+    "default": CapacitySizes(
+        {"tishby12": {"seeds": 4, "epochs": 1500, "schedule": "log", "schedule_value": 30},
+         "mnist1d": {"seeds": 4, "epochs": 100, "schedule": "log", "schedule_value": 30}},
+        widths=WIDTHS, approx_widths=APPROX_WIDTHS, approx_seeds=5, approx_steps=2000),
+    "full": CapacitySizes(
+        {"tishby12": {"seeds": 10, "epochs": 4000, "schedule": "log", "schedule_value": 40},
+         "mnist1d": {"seeds": 10, "epochs": 200, "schedule": "log", "schedule_value": 40}},
+        widths=WIDTHS, approx_widths=APPROX_WIDTHS, approx_seeds=10, approx_steps=4000),
 }
-SETTINGS = {"quick": {"widths": (1, 6), "approx": {"widths": (1, 4, 16), "seeds": 2,
-                                                   "steps": 200}},
-            "default": {"widths": WIDTHS, "approx": {"seeds": 5, "steps": 2000}},
-            "full": {"widths": WIDTHS, "approx": {"seeds": 10, "steps": 4000}}}
 
 
-def config_for(dataset: str, activation: str, width: int, scale: str, overrides) -> object:
-    """The RunConfig of one network: the data set's preset at ``scale``, one hidden layer."""
-    base = scaled_config(preset(DATASETS[dataset]), SCALES[dataset], scale, overrides)
+def config_for(dataset: str, activation: str, width: int, sizes: CapacitySizes,
+               overrides) -> object:
+    """The RunConfig of one network: the data set's preset at ``sizes``, one hidden layer."""
+    base = scaled_config(preset(DATASETS[dataset]), sizes.config[dataset], overrides)
     bins = {"bin_rule": "fixed", "bin_low": -1.0, "bin_high": 1.0} if activation == "tanh" \
         else {"bin_rule": "layer"}
     return base.replace(hidden=(int(width),), activation=activation, **bins)
@@ -138,11 +162,12 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     """Train every (data set, activation, width), fit the 1-D function, draw and judge the
     claims; see the module."""
     started = time.time()
-    configs = {(d, a, w): config_for(d, a, w, scale, overrides) for d in DATASETS
-               for a in ACTIVATIONS for w in SETTINGS[scale]["widths"]}  # checks before work
+    sizes = sizes_at(SCALES, scale)
+    widths = sizes.widths
+    configs = {(d, a, w): config_for(d, a, w, sizes, overrides) for d in DATASETS
+               for a in ACTIVATIONS for w in widths}  # checks before work
     out = out_dir(out, "capacity")
-    widths = SETTINGS[scale]["widths"]
-    numbers: dict = {"scale": scale, "smoke_test": scale == "quick", "widths": list(widths)}
+    numbers: dict = {"scale": scale, "smoke_test": not FINDINGS[scale], "widths": list(widths)}
     for (d, a, w), config in configs.items():
         print(f"{d}, {a}, width {w}: {config.seeds} seeds x {config.epochs} epochs")
         info = train(config, out / "runs" / f"{d}_{a}_w{w}", resume=resume, overwrite=overwrite,
@@ -154,16 +179,25 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     for name in (f"{d}_{a}" for d in DATASETS for a in ACTIVATIONS):
         acc = _series(numbers[name]["per_width"], "test_acc")
         numbers[name]["saturation_width"] = saturation_width(widths, acc)
-    a = SETTINGS[scale]["approx"]
-    mse, pred = approximation_errors(**a)
-    a_widths = list(a.get("widths", APPROX_WIDTHS))
-    numbers["approximation"] = {"widths": a_widths, "seeds": a["seeds"], "steps": a["steps"],
+    mse, pred = approximation_errors(widths=sizes.approx_widths, seeds=sizes.approx_seeds,
+                                     steps=sizes.approx_steps)
+    a_widths = list(sizes.approx_widths)
+    numbers["approximation"] = {"widths": a_widths, "seeds": sizes.approx_seeds,
+                                "steps": sizes.approx_steps,
                                 "median_mse": np.median(mse, axis=0),
                                 "slope": loglog_slope(a_widths, mse)}
     paths = capacity_figure(out, numbers, widths) + approximation_figure(out, a_widths, mse, pred)
-    if scale == "quick":
-        numbers["note"] = "quick scale: a smoke test of the code, not a finding"
-    results = write_results(out, "capacity", numbers, claims(numbers, widths), started)
+    results = write_results(out, "capacity", numbers, claims(numbers, widths), started,
+                            scale=scale)
     print(f"wrote {out / 'results.json'} and {', '.join(p.name for p in paths)} in "
           f"{results['wall_time_s']} s")
     return results
+
+
+STUDY = Study(
+    name="capacity",
+    title="how many neurons are enough, and is one? (the universal approximation rate)",
+    scales=SCALES,
+    run=run,
+    docs="studies/capacity.md",
+)

@@ -41,14 +41,15 @@ from ..runs import read_activations, write_npz
 from ..training import preset, train
 from ._common import claim, out_dir, scaled_config, within, write_results
 from ._data_drift_figures import SHIFTS, curves_figure, planes_figure
+from ._registry import Sizes, Study, sizes_at
 from .ib_bound import flip_labels
 
 FLIP_FRACTION = 0.2
 SHIFT_SEED = 8
 
-SCALES = {"default": {"seeds": 5, "epochs": 2000, "schedule": "log", "schedule_value": 40},
-          "quick": {"seeds": 2, "epochs": 60, "schedule": "log", "schedule_value": 8},
-          "full": {"seeds": 50, "epochs": 8000, "schedule": "log", "schedule_value": 80}}
+SCALES = {"quick": Sizes({"seeds": 2, "epochs": 60, "schedule": "log", "schedule_value": 8}),
+          "default": Sizes({"seeds": 5, "epochs": 2000, "schedule": "log", "schedule_value": 40}),
+          "full": Sizes({"seeds": 50, "epochs": 8000, "schedule": "log", "schedule_value": 80})}
 
 
 def permutation(n: int, seed: int) -> np.ndarray:
@@ -199,7 +200,7 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     """Train on tishby12, then on each shifted set from where it ended; draw and judge the
     claims; see the module."""
     started = time.time()
-    base = scaled_config(preset("tishby2017"), SCALES, scale, overrides)
+    base = scaled_config(preset("tishby2017"), sizes_at(SCALES, scale).config, overrides)
     out = out_dir(out, "data_drift")
     out.mkdir(parents=True, exist_ok=True)
     data = tishby12()
@@ -221,3 +222,12 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
           f"{out / 'results.json'} and {', '.join(p.name for p in paths)} in "
           f"{results['wall_time_s']} s")
     return results
+
+
+STUDY = Study(
+    name="data_drift",
+    title="switching to shifted data mid-training: forgetting and re-fitting",
+    scales=SCALES,
+    run=run,
+    docs="studies/data_drift.md",
+)

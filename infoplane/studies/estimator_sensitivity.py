@@ -48,18 +48,22 @@ from ..plotting import (
 from ..records import InformationPlane
 from ..runs import read_activations
 from ..training import preset, train
-from ._common import claim, out_dir, scaled_config, within, write_results
+from ._common import IDNNS_HIDDEN, claim, out_dir, scaled_config, within, write_results
+from ._registry import Sizes, Study, sizes_at
 from .saxe2018_activations import saved_plane, written_plane
 
-STUDY = "estimator_sensitivity"
+NAME = "estimator_sensitivity"
 BIN_EDGES = (10, N_BINS, 100, 256)  # coarser and finer than the IDNNs paper's N_BINS
 NOISE_VARS = (1e-3, 1e-2, NOISE_VAR)  # the ibsgd notebook's, between, Saxe et al.'s
 SATURATED = 0.99  # a layer is "saturated" when its I(X;T) >= 99% of H(X) = log2 n
 COMPRESSES_BITS = 0.5  # as in saxe2018_activations: a fall of >= 0.5 bit after the peak
 
-SCALES = {"default": {"seeds": 4, "epochs": 8000, "schedule_value": 30},
-          "quick": {"seeds": 2, "epochs": 60, "schedule_value": 5},
-          "full": {"seeds": 50, "epochs": 8000, "schedule_value": 60}}
+# quick: fewer and narrower layers, each layer width compiles the plane's estimators once
+SCALES = {"quick": Sizes({"hidden": (5, 3), "seeds": 2, "epochs": 60, "schedule_value": 5}),
+          "default": Sizes({"hidden": IDNNS_HIDDEN, "seeds": 4, "epochs": 8000,
+                            "schedule_value": 30}),
+          "full": Sizes({"hidden": IDNNS_HIDDEN, "seeds": 50, "epochs": 8000,
+                         "schedule_value": 60})}
 
 
 def estimators() -> dict[str, tuple[str, dict]]:
@@ -244,9 +248,9 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     """Train one set of networks, estimate its plane with every estimator, draw and judge the
     claims; see the module."""
     started = time.time()
-    config = scaled_config(base_config(), SCALES, scale, overrides)
+    config = scaled_config(base_config(), sizes_at(SCALES, scale).config, overrides)
     config = config.replace(record_layers=tuple(range(len(config.hidden) + 1)))
-    out = out_dir(out, STUDY)
+    out = out_dir(out, NAME)
     run_dir = out / "runs" / str(config.activation)
     info = train(config, run_dir, resume=resume, overwrite=overwrite, progress=progress)
     labels = load_dataset(config.dataset).y
@@ -265,7 +269,7 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
                                    for k, v in per.items()},
     }
     paths = _figures(planes, per, info.plane, epochs, out)
-    results = write_results(out, STUDY, numbers, claims(per, names), started, scale=scale)
+    results = write_results(out, NAME, numbers, claims(per, names), started, scale=scale)
     for label, v in per.items():
         print(f"{label:>13}: final I(X;T) {np.round(v['final_I_XT'], 2)}, compression of "
               f"{names[-2]} {v['last_hidden_compression_bits']:.2f} bits, saturated "
@@ -273,3 +277,13 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     print(f"wrote {out / 'results.json'} and {', '.join(p.name for p in paths)} in "
           f"{results['wall_time_s']} s")
     return results
+
+
+STUDY = Study(
+    name="estimator_sensitivity",
+    title="one set of tanh runs under seven estimators: how much does the plane depend on the "
+          "estimator?",
+    scales=SCALES,
+    run=run,
+    docs="studies/estimator_sensitivity.md",
+)

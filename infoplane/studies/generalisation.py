@@ -33,10 +33,11 @@ from ..plotting import (
 from ..records import RunResult
 from ..training import preset, train
 from ._common import claim, out_dir, scaled_config, within, write_results
+from ._registry import Sizes, Study, sizes_at
 
-SCALES = {"default": {"seeds": 6, "epochs": 4000},
-          "quick": {"seeds": 2, "epochs": 60},
-          "full": {"seeds": 50, "epochs": 10000}}
+SCALES = {"quick": Sizes({"seeds": 2, "epochs": 60}),
+          "default": Sizes({"seeds": 6, "epochs": 4000}),
+          "full": Sizes({"seeds": 50, "epochs": 10000})}
 FRACTIONS = (0.3, 0.8)
 
 
@@ -128,7 +129,7 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
         progress: bool = True) -> dict:
     """Train on 30% and on 80% of the data, draw both and judge the claims; see the module."""
     started = time.time()
-    base = scaled_config(preset("saxe2018"), SCALES, scale, overrides)
+    base = scaled_config(preset("saxe2018"), sizes_at(SCALES, scale).config, overrides)
     out = out_dir(out, "generalisation")
     infos, numbers = {}, {}
     for frac in FRACTIONS:
@@ -152,3 +153,12 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     print(f"wrote {out / 'results.json'} and {', '.join(p.name for p in paths)} in "
           f"{results['wall_time_s']} s")
     return results
+
+
+STUDY = Study(
+    name="generalisation",
+    title="training on 30% against 80% of the data (Saxe et al. 2018)",
+    scales=SCALES,
+    run=run,
+    docs="studies/generalisation.md",
+)

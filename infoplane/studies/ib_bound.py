@@ -50,6 +50,7 @@ from ..runs import read_activations, write_npz
 from ..training import preset, train
 from ._common import claim, near, out_dir, scaled_config, within, write_results
 from ._ib_bound_figure import ib_bound_figure
+from ._registry import Sizes, Study, sizes_at
 
 FLIP_PROB = 0.1
 FLIP_SEED = 12
@@ -57,9 +58,9 @@ BETAS = np.geomspace(1.5, 30.0, 60)  # the curve is (0, 0) below beta = 1 / (1 -
 BOUND_TOL = 0.005  # bits: the largest violation we accept as interpolation of the curve
 
 _RECORD = {"record_layers": (0, 1, 2, 3, 4, 5), "record_dtype": "float32", "schedule": "log"}
-SCALES = {"default": {"seeds": 5, "epochs": 3000, "schedule_value": 50, **_RECORD},
-          "quick": {"seeds": 2, "epochs": 100, "schedule_value": 8, **_RECORD},
-          "full": {"seeds": 50, "epochs": 8000, "schedule_value": 40, **_RECORD}}
+SCALES = {"quick": Sizes({"seeds": 2, "epochs": 100, "schedule_value": 8}),
+          "default": Sizes({"seeds": 5, "epochs": 3000, "schedule_value": 50}),
+          "full": Sizes({"seeds": 50, "epochs": 8000, "schedule_value": 40})}
 
 
 def flip_labels(y, flip_prob: float, n_classes: int, seed: int) -> np.ndarray:
@@ -212,7 +213,8 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     """Train on the noisy labels, evaluate every layer under the label channel against the
     IB curve, draw and judge the claims; see the module."""
     started = time.time()
-    config = scaled_config(preset("tishby2017"), SCALES, scale, overrides)
+    config = scaled_config(preset("tishby2017").replace(**_RECORD),
+                           sizes_at(SCALES, scale).config, overrides)
     out = out_dir(out, "ib_bound")
     out.mkdir(parents=True, exist_ok=True)
     clean = tishby12()
@@ -245,3 +247,12 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     print(f"wrote {data_path.name}, {run_dir}, {out / 'results.json'} and "
           f"{', '.join(p.name for p in paths)} in {results['wall_time_s']} s")
     return results
+
+
+STUDY = Study(
+    name="ib_bound",
+    title="the information-bottleneck curve of noisy tishby12 under the layers' trajectories",
+    scales=SCALES,
+    run=run,
+    docs="studies/ib_bound.md",
+)

@@ -41,20 +41,29 @@ from ..plotting import information_plane_grid, paper_style, save_figure
 from ..records import RunResult
 from ..runs import read_activations
 from ..training import preset, train
-from ._common import claim, near, out_dir, scaled_config, write_results
-
-SCALES = {"default": {"seeds": 3, "epochs": 2000, "schedule": "log", "schedule_value": 60},
-          "quick": {"seeds": 2, "epochs": 40, "schedule": "log", "schedule_value": 12},
-          "full": {"seeds": 20, "epochs": 8000, "schedule": "idnns"}}
+from ._common import IDNNS_HIDDEN, claim, near, out_dir, scaled_config, write_results
+from ._registry import ConditionSizes, Study, sizes_at
 
 INITS = {"zeros": "zero", "normal": "normal, std 0.01", "glorot_uniform": "Glorot uniform",
          "he_normal": "He normal"}
 ACTIVATIONS = ("tanh", "relu")
-CONDITIONS = [(a, i) for a in ACTIVATIONS for i in INITS]
-QUICK_CONDITIONS = [("tanh", "zeros"), ("relu", "he_normal")]
+CONDITIONS = tuple((a, i) for a in ACTIVATIONS for i in INITS)
 BINS = {"tanh": {"bin_rule": BIN_RULE, "n_bins": N_BINS, "bin_low": BIN_LOW,
                  "bin_high": BIN_HIGH},
         "relu": {"bin_rule": DATA_BIN_RULE, "n_bins": GLOBAL_N_BINS}}
+
+
+# quick: fewer and narrower layers, each layer width compiles the plane's estimators once
+SCALES = {
+    "quick": ConditionSizes({"hidden": (5, 3), "seeds": 2, "epochs": 40, "schedule": "log",
+                             "schedule_value": 12},
+                            (("tanh", "zeros"), ("relu", "he_normal"))),
+    "default": ConditionSizes({"hidden": IDNNS_HIDDEN, "seeds": 3, "epochs": 2000,
+                               "schedule": "log", "schedule_value": 60}, CONDITIONS),
+    # the IDNNs schedule takes no value
+    "full": ConditionSizes({"hidden": IDNNS_HIDDEN, "seeds": 20, "epochs": 8000,
+                            "schedule": "idnns", "schedule_value": None}, CONDITIONS),
+}
 
 
 def distinct_units(activations, atol: float = 1e-6) -> int:
@@ -172,9 +181,10 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     """Train every (activation, initialisation), check the symmetric runs, draw and judge; see
     the module."""
     started = time.time()
-    base = scaled_config(preset("tishby2017"), SCALES, scale, overrides)
+    sizes = sizes_at(SCALES, scale)
+    base = scaled_config(preset("tishby2017"), sizes.config, overrides)
     out = out_dir(out, "initialisation")
-    conditions = QUICK_CONDITIONS if scale == "quick" else CONDITIONS
+    conditions = sizes.conditions
     infos, numbers = {}, {}
     for act, init in conditions:
         name = f"{act}/{init}"
@@ -201,3 +211,12 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     print(f"wrote {out / 'results.json'} and {', '.join(p.name for p in paths)} in "
           f"{results['wall_time_s']} s")
     return results
+
+
+STUDY = Study(
+    name="initialisation",
+    title="zero, small normal, Glorot and He weights for tanh and relu",
+    scales=SCALES,
+    run=run,
+    docs="studies/initialisation.md",
+)

@@ -32,17 +32,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .._errors import check_choice
 from ..analysis import compression
 from ..data import load_dataset
 from ..records import RunResult
 from ..runs import read_activations
 from ..training import RunConfig, train
-from ._common import SCALES as SCALE_NAMES
 from ._common import claim, out_dir, write_results
 from ._lorenzen2022_estimators import (
     GLOBAL_BINS,
@@ -51,8 +50,9 @@ from ._lorenzen2022_estimators import (
     global_binned_plane,
 )
 from ._lorenzen2022_figures import figures
+from ._registry import Study, sizes_at, sizes_dict
 
-STUDY = "lorenzen2022"
+NAME = "lorenzen2022"
 SETTINGS = ("tanh", "relu", "bottleneck")
 BITS = 8
 FLOAT_BINS = GLOBAL_BINS
@@ -64,33 +64,62 @@ COMPRESSES_BITS = 0.25
 FITS_BITS = 0.05
 AT_CEILING_BITS = 0.01
 
-# Sizes only: every scale runs the same code. seeds/epochs/every: the quantised runs of
-# tanh and relu; bn_*: the bottleneck's; float_*: the float runs binned (seeds, log-spaced
-# logged epochs); est_*: the quantised runs whose layers are recorded for the estimators.
+
+
+@dataclass(frozen=True)
+class Lorenzen2022Sizes:
+    """The study's sizes at one scale (every scale runs the same code).
+
+    Attributes:
+        hidden: the hidden widths of the tanh and relu networks (the paper's 10-7-5-4-3).
+        seeds, epochs, every: the quantised runs of tanh and relu (the plane every ``every``
+            epochs).
+        bn_hidden: the bottleneck network's hidden widths, the two-unit bottleneck last.
+        bn_seeds, bn_epochs, bn_every: the bottleneck's.
+        float_seeds, float_logs: the float runs binned (seeds, log-spaced logged epochs).
+        est_seeds, est_logs: the quantised runs whose layers are recorded for the estimators.
+    """
+
+    hidden: tuple[int, ...]
+    seeds: int
+    epochs: int
+    every: int
+    bn_hidden: tuple[int, ...]
+    bn_seeds: int
+    bn_epochs: int
+    bn_every: int
+    float_seeds: int
+    float_logs: int
+    est_seeds: int
+    est_logs: int
+
+
 SCALES = {
-    "quick": {"seeds": 2, "epochs": 40, "every": 10, "bn_seeds": 2, "bn_epochs": 6,
-              "bn_every": 2, "float_seeds": 2, "float_logs": 6, "est_seeds": 1,
-              "est_logs": 3},
-    "default": {"seeds": 10, "epochs": 1500, "every": 10, "bn_seeds": 5, "bn_epochs": 150,
-                "bn_every": 2, "float_seeds": 3, "float_logs": 30, "est_seeds": 1,
-                "est_logs": 6},
-    "full": {"seeds": 20, "epochs": 4000, "every": 20, "bn_seeds": 10, "bn_epochs": 400,
-             "bn_every": 4, "float_seeds": 5, "float_logs": 40, "est_seeds": 2,
-             "est_logs": 8},
+    # fewer and narrower layers: each layer width compiles every estimator once
+    "quick": Lorenzen2022Sizes(hidden=(5, 3), seeds=2, epochs=40, every=10,
+                               bn_hidden=(16, 2), bn_seeds=2, bn_epochs=6, bn_every=2,
+                               float_seeds=2, float_logs=6, est_seeds=1, est_logs=3),
+    "default": Lorenzen2022Sizes(hidden=(10, 7, 5, 4, 3), seeds=10, epochs=1500, every=10,
+                                 bn_hidden=(64, 32, 2), bn_seeds=5, bn_epochs=150, bn_every=2,
+                                 float_seeds=3, float_logs=30, est_seeds=1, est_logs=6),
+    "full": Lorenzen2022Sizes(hidden=(10, 7, 5, 4, 3), seeds=20, epochs=4000, every=20,
+                              bn_hidden=(64, 32, 2), bn_seeds=10, bn_epochs=400, bn_every=4,
+                              float_seeds=5, float_logs=40, est_seeds=2, est_logs=8),
 }
 
 
-def setting_config(setting: str, sizes: Mapping, *, quantised: bool = True) -> RunConfig:
+def setting_config(setting: str, sizes: Lorenzen2022Sizes, *, quantised: bool = True
+                   ) -> RunConfig:
     """The protocol of one setting at the given sizes (``SCALES``), quantised to ``BITS`` or
     in float."""
     if setting == "bottleneck":
-        config = RunConfig(dataset="mnist1d", hidden=(64, 32, 2), activation="tanh",
+        config = RunConfig(dataset="mnist1d", hidden=sizes.bn_hidden, activation="tanh",
                            init="glorot_uniform", learning_rate=1e-3,
-                           seeds=sizes["bn_seeds"], epochs=sizes["bn_epochs"],
-                           schedule_value=sizes["bn_every"])
+                           seeds=sizes.bn_seeds, epochs=sizes.bn_epochs,
+                           schedule_value=sizes.bn_every)
     else:
-        config = RunConfig(activation=setting, learning_rate=1e-4, seeds=sizes["seeds"],
-                           epochs=sizes["epochs"], schedule_value=sizes["every"])
+        config = RunConfig(activation=setting, hidden=sizes.hidden, learning_rate=1e-4,
+                           seeds=sizes.seeds, epochs=sizes.epochs, schedule_value=sizes.every)
     return config.replace(batch_size=256, split="stratified", batch_order="shuffle",
                           schedule="every", quantize_bits=BITS if quantised else None)
 
@@ -176,10 +205,9 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     bin the float ones, compare the estimators with the exact values, draw and judge the
     claims; see the module."""
     started = time.time()
-    check_choice("scale", scale, SCALE_NAMES)
-    sizes = SCALES[scale]
+    sizes = sizes_at(SCALES, scale)
     extra = dict(overrides or {})
-    out = out_dir(out, STUDY)
+    out = out_dir(out, NAME)
 
     def fit(config, run_dir):
         # A resumed study continues the runs it has and starts those it never reached.
@@ -193,7 +221,7 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
         exact[s], h_y[s], infos[s] = (info.plane.I_XT, info.plane.I_TY), info.plane.H_Y, info.plane
         accuracy[s] = {"quantised": _accuracy(info)}
         fconfig = recorded(setting_config(s, sizes, quantised=False),
-                           sizes["float_seeds"], sizes["float_logs"]).replace(**extra)
+                           sizes.float_seeds, sizes.float_logs).replace(**extra)
         fdir = out / "runs" / s / "float"
         finfo = fit(fconfig, fdir)
         accuracy[s]["float"] = _accuracy(finfo)
@@ -203,8 +231,8 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
         del layers
     est_dirs = {}
     for s in ("tanh", "relu"):
-        config = recorded(setting_config(s, sizes), sizes["est_seeds"],
-                          sizes["est_logs"]).replace(**extra)
+        config = recorded(setting_config(s, sizes), sizes.est_seeds,
+                          sizes.est_logs).replace(**extra)
         est_dirs[s] = out / "runs" / s / "recorded"
         fit(config, est_dirs[s])
     data = load_dataset("tishby12")
@@ -215,7 +243,7 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     judged = claims(exact, h_y, {s: {b: v[:2] for b, v in by.items()}
                                  for s, by in binned.items()})
     paths = figures(exact, binned, infos, table, out)
-    results = write_results(out, STUDY, numbers, judged, started, scale=scale)
+    results = write_results(out, NAME, numbers, judged, started, scale=scale)
     print("estimators against the exact plane (bits):\n" + markdown)
     print(f"wrote {out / 'results.json'}, {out / 'estimators_table.md'} and "
           f"{', '.join(p.name for p in paths)} in {results['wall_time_s']} s")
@@ -243,7 +271,17 @@ def summarise(exact, binned, infos, accuracy, table, sizes, scale) -> dict:
                                          for b, v in binned[s].items()},
             "accuracy": accuracy[s],
         }
-    return {"bits": BITS, "scale_sizes": dict(sizes), "settings": per,
+    return {"bits": BITS, "scale_sizes": sizes_dict(sizes), "settings": per,
             "rules": {"compresses_bits": COMPRESSES_BITS, "fits_bits": FITS_BITS,
                       "at_ceiling_bits": AT_CEILING_BITS},
             "estimators": table}
+
+
+STUDY = Study(
+    name="lorenzen2022",
+    title="the exact information plane of 8-bit quantised networks, and every estimator "
+          "against it (Lorenzen et al. 2022)",
+    scales=SCALES,
+    run=run,
+    docs="studies/lorenzen2022.md",
+)

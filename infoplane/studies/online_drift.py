@@ -38,6 +38,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import jax
@@ -50,20 +51,41 @@ from ..analysis import seed_interval
 from ..records import InformationPlane
 from ..runs import prepare_dir, read_npz, write_json, write_npz
 from ..training import RunConfig
-from ._common import claim, out_dir, scaled_config, write_results
+from ._common import claim, out_dir, scale_kind, scaled_config, write_results
 from ._online_drift_figures import accuracy_figure, plane_figure
 from ._online_drift_stream import STREAMS, Learner, Stream, StreamRun, compile_learner, draw
+from ._registry import Study, sizes_at
 
 BASE = RunConfig(dataset="rotating stream", hidden=(10, 7, 5, 4, 3), activation="tanh",
                  optimiser="adam", learning_rate=3e-3, batch_size=16, epochs=20, seeds=10,
                  schedule="every", schedule_value=1)
-SCALES = {"default": {}, "quick": {"seeds": 2, "epochs": 3}, "full": {"seeds": 30}}
-STREAM = {"default": Stream(warmup=500, stretches=40, stretch=50, retrain_every=8, window=2,
-                            n_eval=4096),
-          "quick": Stream(warmup=40, stretches=4, stretch=10, retrain_every=2, window=2,
-                          n_eval=1024),
-          "full": Stream(warmup=500, stretches=80, stretch=25, retrain_every=16, window=4,
-                         n_eval=4096)}
+
+
+@dataclass(frozen=True)
+class OnlineDriftSizes:
+    """The study's sizes at one scale.
+
+    Attributes:
+        config: the RunConfig fields set on top of ``BASE`` (seeds, and the epochs a
+            retrained model trains over its window).
+        stream: the stream's lengths: warm-up, stretches, retraining, evaluation samples.
+    """
+
+    config: Mapping
+    stream: Stream
+
+
+SCALES = {
+    "quick": OnlineDriftSizes({"seeds": 2, "epochs": 3},
+                              Stream(warmup=40, stretches=4, stretch=10, retrain_every=2,
+                                     window=2, n_eval=1024)),
+    "default": OnlineDriftSizes({"seeds": 10, "epochs": 20},
+                                Stream(warmup=500, stretches=40, stretch=50, retrain_every=8,
+                                       window=2, n_eval=4096)),
+    "full": OnlineDriftSizes({"seeds": 30, "epochs": 20},
+                             Stream(warmup=500, stretches=80, stretch=25, retrain_every=16,
+                                    window=4, n_eval=4096)),
+}
 MODELS = ("online", "frozen", "retrained")
 ACTIVATIONS = {"tanh": jnp.tanh, "relu": jax.nn.relu, "sigmoid": jax.nn.sigmoid,
                "softsign": jax.nn.soft_sign, "softplus": jax.nn.softplus, "linear": lambda h: h}
@@ -200,8 +222,9 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
         progress: bool = True) -> dict:
     """Stream both drifts through the three learners, draw and judge; see the module."""
     started = time.time()
-    config = scaled_config(BASE, SCALES, scale, overrides).validate()
-    stream = STREAM[scale]
+    sizes = sizes_at(SCALES, scale)
+    config = scaled_config(BASE, sizes.config, overrides).validate()
+    stream = sizes.stream
     out = out_dir(out, "online_drift")
     runs = {k: _stream_or_saved(k, stream, config, out, resume, overwrite, progress)
             for k in STREAMS}
@@ -213,10 +236,18 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
         "learning_rate": config.learning_rate, "batch": config.batch_size,
         "retrain_epochs": config.epochs, "H_Y_mean": {k: r.plane.H_Y for k, r in runs.items()},
         "interval": "95% Student-t over seeds, paired by seed", "loop": "own optax loop",
-        "kind": ("a smoke test (quick scale), not a finding" if scale == "quick"
-                 else f"the {scale} run")}
+        "kind": scale_kind(scale)}
     results = write_results(out, "online_drift", numbers, claims(numbers), started,
                             scale=scale)
     print(f"wrote {out / 'results.json'} and {', '.join(p.name for p in paths)} in "
           f"{results['wall_time_s']} s")
     return results
+
+
+STUDY = Study(
+    name="online_drift",
+    title="online learning on a gradually rotating stream",
+    scales=SCALES,
+    run=run,
+    docs="studies/online_drift.md",
+)

@@ -54,12 +54,9 @@ from ..defaults import BIN_HIGH, BIN_LOW, BIN_RULE, GLOBAL_N_BINS, N_BINS
 from ..plane import plane_from_run
 from ..records import RunResult
 from ..training import preset, train
-from ._common import claim, out_dir, scaled_config, write_results
+from ._common import IDNNS_HIDDEN, claim, out_dir, scale_kind, scaled_config, write_results
 from ._optimiser_noise_figures import compression_figure, planes_figure
-
-SCALES = {"default": {"seeds": 5, "epochs": 2000, "schedule": "log", "schedule_value": 40},
-          "quick": {"seeds": 2, "epochs": 30, "schedule": "log", "schedule_value": 8},
-          "full": {"seeds": 10, "epochs": 4000, "schedule": "log", "schedule_value": 50}}
+from ._registry import ConditionSizes, Study, sizes_at
 
 ACTIVATIONS = ("tanh", "relu")
 OPTIMISERS = {"sgd32": "SGD, batch 32", "sgd256": "SGD, batch 256", "gd": "full-batch GD",
@@ -69,12 +66,23 @@ BATCHES = {"sgd32": 32, "sgd256": 256, "gd": FULL_BATCH, "adam": 512}
 LEARNING_RATES = {("tanh", "sgd32"): 0.02, ("tanh", "sgd256"): 0.1, ("tanh", "gd"): 0.5,
                   ("tanh", "adam"): 4e-4, ("relu", "sgd32"): 0.01, ("relu", "sgd256"): 0.05,
                   ("relu", "gd"): 0.2, ("relu", "adam"): 4e-4}
-CONDITIONS = [(a, o) for a in ACTIVATIONS for o in OPTIMISERS]
-QUICK_CONDITIONS = [("tanh", "sgd32"), ("tanh", "gd"), ("relu", "gd")]
+CONDITIONS = tuple((a, o) for a in ACTIVATIONS for o in OPTIMISERS)
 BINS = {"tanh": {"bin_rule": BIN_RULE, "n_bins": N_BINS, "bin_low": BIN_LOW,
                  "bin_high": BIN_HIGH}, "relu": {}}
 GLOBAL = {"rule": "global", "n_bins": GLOBAL_N_BINS}  # relu: re-binned after training
 COMPRESSES = 0.5  # bits of I(X;T) lost from the peak that count as compression
+
+
+# quick: fewer and narrower layers, each layer width compiles the plane's estimators once
+SCALES = {
+    "quick": ConditionSizes({"hidden": (5, 3), "seeds": 2, "epochs": 30, "schedule": "log",
+                             "schedule_value": 8},
+                            (("tanh", "sgd32"), ("tanh", "gd"), ("relu", "gd"))),
+    "default": ConditionSizes({"hidden": IDNNS_HIDDEN, "seeds": 5, "epochs": 2000,
+                               "schedule": "log", "schedule_value": 40}, CONDITIONS),
+    "full": ConditionSizes({"hidden": IDNNS_HIDDEN, "seeds": 10, "epochs": 4000,
+                            "schedule": "log", "schedule_value": 50}, CONDITIONS),
+}
 
 
 def condition_config(base, activation: str, optimiser: str, n_train: int):
@@ -175,12 +183,13 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
         progress: bool = True) -> dict:
     """Train every (activation, optimiser) pair, draw and judge the claims; see the module."""
     started = time.time()
-    base = scaled_config(preset("tishby2017"), SCALES, scale, overrides)
+    sizes = sizes_at(SCALES, scale)
+    base = scaled_config(preset("tishby2017"), sizes.config, overrides)
     out = out_dir(out, "optimiser_noise")
     data = load_dataset(base.dataset)
     n_train = int(split(data, base.split, base.train_fraction, base.split_seed).train.size)
     infos, numbers = {}, {}
-    for activation, optimiser in QUICK_CONDITIONS if scale == "quick" else CONDITIONS:
+    for activation, optimiser in sizes.conditions:
         name = f"{activation}/{optimiser}"
         config = condition_config(base, activation, optimiser, n_train)
         print(f"{name}: {OPTIMISERS[optimiser]}, lr {config.learning_rate:g}, batch "
@@ -202,10 +211,18 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
                         "bins": {"tanh": BINS["tanh"], "relu": GLOBAL},
                         "compression_threshold_bits": COMPRESSES,
                         "interval": "95% Student-t over seeds", "scale": scale,
-                        "kind": ("a smoke test (quick scale), not a finding"
-                                 if scale == "quick" else f"the {scale} run")}
+                        "kind": scale_kind(scale)}
     results = write_results(out, "optimiser_noise", numbers, claims(numbers), started,
                             scale=scale)
     print(f"wrote {out / 'results.json'} and {', '.join(p.name for p in paths)} in "
           f"{results['wall_time_s']} s")
     return results
+
+
+STUDY = Study(
+    name="optimiser_noise",
+    title="does compression need the noise of SGD? (Saxe et al. 2018)",
+    scales=SCALES,
+    run=run,
+    docs="studies/optimiser_noise.md",
+)

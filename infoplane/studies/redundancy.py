@@ -44,12 +44,9 @@ from ..analysis import seed_interval, total_correlation
 from ..records import RunResult
 from ..runs import read_activations
 from ..training import preset, train
-from ._common import claim, out_dir, scaled_config, write_results
+from ._common import IDNNS_HIDDEN, claim, out_dir, scale_kind, scaled_config, write_results
 from ._redundancy_figures import curves_figure, finals_figure
-
-SCALES = {"default": {"seeds": 5, "epochs": 3000, "schedule": "log", "schedule_value": 40},
-          "quick": {"seeds": 2, "epochs": 30, "schedule": "log", "schedule_value": 6},
-          "full": {"seeds": 10, "epochs": 4000, "schedule": "log", "schedule_value": 50}}
+from ._registry import ConditionSizes, Study, sizes_at
 
 CONDITIONS = {
     "baseline": ("no noise", {}),
@@ -57,7 +54,17 @@ CONDITIONS = {
     "noise_0.1": ("unit noise, std 0.1", {"unit_noise": 0.1}),
     "noise_0.3": ("unit noise, std 0.3", {"unit_noise": 0.3}),
 }
-QUICK_CONDITIONS = ("baseline", "noise_0.3")
+
+
+# quick: fewer and narrower layers, each layer width compiles the plane's estimators once
+SCALES = {
+    "quick": ConditionSizes({"hidden": (5, 3), "seeds": 2, "epochs": 30, "schedule": "log",
+                             "schedule_value": 6}, ("baseline", "noise_0.3")),
+    "default": ConditionSizes({"hidden": IDNNS_HIDDEN, "seeds": 5, "epochs": 3000,
+                               "schedule": "log", "schedule_value": 40}, tuple(CONDITIONS)),
+    "full": ConditionSizes({"hidden": IDNNS_HIDDEN, "seeds": 10, "epochs": 4000,
+                            "schedule": "log", "schedule_value": 50}, tuple(CONDITIONS)),
+}
 
 
 def layer_measures(run_dir: Path, info: RunResult, bins) -> dict:
@@ -128,10 +135,11 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
         progress: bool = True) -> dict:
     """Train every condition recording every layer, measure TC and I(X;T|Y), draw and judge."""
     started = time.time()
-    base = scaled_config(preset("tishby2017"), SCALES, scale, overrides)
+    sizes = sizes_at(SCALES, scale)
+    base = scaled_config(preset("tishby2017"), sizes.config, overrides)
     base = base.replace(record_layers=tuple(range(base.n_layers)), record_dtype="float32")
     out = out_dir(out, "redundancy")
-    names = QUICK_CONDITIONS if scale == "quick" else tuple(CONDITIONS)
+    names = sizes.conditions
     infos, measures, numbers = {}, {}, {}
     for name in names:
         title, changes = CONDITIONS[name]
@@ -154,9 +162,18 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
                         "bins": f"{base.n_bins} edges on [{base.bin_low}, {base.bin_high}]",
                         "measured": "clean layers (no dropout, no noise at measurement)",
                         "interval": "95% Student-t over seeds, paired by seed",
-                        "kind": ("a smoke test (quick scale), not a finding"
-                                 if scale == "quick" else f"the {scale} run")}
+                        "kind": scale_kind(scale)}
     results = write_results(out, "redundancy", numbers, claims(diffs), started, scale=scale)
     print(f"wrote {out / 'results.json'} and {', '.join(p.name for p in paths)} in "
           f"{results['wall_time_s']} s")
     return results
+
+
+STUDY = Study(
+    name="redundancy",
+    title="total correlation and irrelevant information, with and without unit noise (Achille "
+          "& Soatto 2018)",
+    scales=SCALES,
+    run=run,
+    docs="studies/redundancy.md",
+)

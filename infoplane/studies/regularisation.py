@@ -36,11 +36,8 @@ from ..plane import plane_from_run
 from ..plotting import EPOCH_LABEL, information_plane_grid, paper_style, save_figure
 from ..records import InformationPlane, RunResult
 from ..training import preset, train
-from ._common import claim, out_dir, scaled_config, within, write_results
-
-SCALES = {"default": {"seeds": 4, "epochs": 3000, "schedule": "log", "schedule_value": 40},
-          "quick": {"seeds": 2, "epochs": 40, "schedule": "log", "schedule_value": 8},
-          "full": {"seeds": 20, "epochs": 8000, "schedule": "log", "schedule_value": 60}}
+from ._common import IDNNS_HIDDEN, claim, out_dir, scaled_config, within, write_results
+from ._registry import ConditionSizes, Study, sizes_at
 
 NOISE_STD = 0.1
 CONDITIONS = {
@@ -49,7 +46,17 @@ CONDITIONS = {
     "weight_decay": ("L2 weight decay 1e-3", {"weight_decay": 1e-3}),
     "unit_noise": (f"unit noise, std {NOISE_STD}", {"unit_noise": NOISE_STD}),
 }
-QUICK_CONDITIONS = ("baseline", "unit_noise")
+
+
+# quick: fewer and narrower layers, each layer width compiles the plane's estimators once
+SCALES = {
+    "quick": ConditionSizes({"hidden": (5, 3), "seeds": 2, "epochs": 40, "schedule": "log",
+                             "schedule_value": 8}, ("baseline", "unit_noise")),
+    "default": ConditionSizes({"hidden": IDNNS_HIDDEN, "seeds": 4, "epochs": 3000,
+                               "schedule": "log", "schedule_value": 40}, tuple(CONDITIONS)),
+    "full": ConditionSizes({"hidden": IDNNS_HIDDEN, "seeds": 20, "epochs": 8000,
+                            "schedule": "log", "schedule_value": 60}, tuple(CONDITIONS)),
+}
 
 
 def summarise(info: RunResult) -> dict:
@@ -139,9 +146,10 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     """Train every condition, estimate the noisy run's KDE plane, draw and judge; see the
     module."""
     started = time.time()
-    base = scaled_config(preset("tishby2017"), SCALES, scale, overrides)
+    sizes = sizes_at(SCALES, scale)
+    base = scaled_config(preset("tishby2017"), sizes.config, overrides)
     out = out_dir(out, "regularisation")
-    names = QUICK_CONDITIONS if scale == "quick" else tuple(CONDITIONS)
+    names = sizes.conditions
     infos, numbers, kde = {}, {}, None
     n_layers = len(base.hidden) + 1
     for name in names:
@@ -174,3 +182,12 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     print(f"wrote {out / 'results.json'} and {', '.join(p.name for p in paths)} in "
           f"{results['wall_time_s']} s")
     return results
+
+
+STUDY = Study(
+    name="regularisation",
+    title="dropout, L2 weight decay and Gaussian unit noise (Goldfeld et al. 2019)",
+    scales=SCALES,
+    run=run,
+    docs="studies/regularisation.md",
+)

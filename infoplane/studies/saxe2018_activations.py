@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -44,21 +44,41 @@ from ..plane import plane_from_activations
 from ..records import InformationPlane
 from ..runs import provenance, read_activations, read_information
 from ..training import preset, train
-from ._common import claim, out_dir, scaled_config, write_results
+from ._common import IDNNS_HIDDEN, claim, out_dir, scaled_config, write_results
+from ._registry import Study, sizes_at
 from ._saxe2018_figures import BOUNDED, ESTIMATOR_TITLES, figures
 
-STUDY = "saxe2018_activations"
+NAME = "saxe2018_activations"
 ACTIVATIONS = ("tanh", "relu", "softsign", "softplus")
-QUICK_ACTIVATIONS = ("tanh", "relu")
 
 ESTIMATORS = ("binning", "kde_upper", "kde_lower")
 # A layer "compresses" when its seed-mean I(X;T) falls by at least this much after its peak;
 # chosen before the runs, well above the seed-to-seed noise of a 4-seed mean (~0.1 bit).
 COMPRESSES_BITS = 0.5
 
-SCALES = {"default": {"seeds": 4, "epochs": 10000, "schedule_value": 40},
-          "quick": {"seeds": 2, "epochs": 60, "schedule_value": 5, "hidden": (5, 3)},
-          "full": {"seeds": 50, "epochs": 10000, "schedule_value": 60}}
+
+
+@dataclass(frozen=True)
+class Saxe2018Sizes:
+    """The study's sizes at one scale.
+
+    Attributes:
+        config: the RunConfig fields set on top of ibsgd's protocol (``base_config``).
+        activations: the activations trained, one set of networks each.
+    """
+
+    config: Mapping
+    activations: tuple[str, ...]
+
+
+SCALES = {
+    "quick": Saxe2018Sizes({"seeds": 2, "epochs": 60, "schedule_value": 5, "hidden": (5, 3)},
+                           ("tanh", "relu")),
+    "default": Saxe2018Sizes({"seeds": 4, "epochs": 10000, "schedule_value": 40,
+                              "hidden": IDNNS_HIDDEN}, ACTIVATIONS),
+    "full": Saxe2018Sizes({"seeds": 50, "epochs": 10000, "schedule_value": 60,
+                           "hidden": IDNNS_HIDDEN}, ACTIVATIONS),
+}
 
 
 def base_config():
@@ -221,10 +241,11 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     """Train one set of networks per activation, estimate their planes three ways, draw and
     judge the claims; see the module."""
     started = time.time()
-    config = scaled_config(base_config(), SCALES, scale, overrides)
+    sizes = sizes_at(SCALES, scale)
+    config = scaled_config(base_config(), sizes.config, overrides)
     config = config.replace(record_layers=tuple(range(len(config.hidden) + 1)))
-    acts = QUICK_ACTIVATIONS if scale == "quick" else ACTIVATIONS
-    out = out_dir(out, STUDY)
+    acts = sizes.activations
+    out = out_dir(out, NAME)
     planes: dict = {m: {} for m in ESTIMATORS}
     accuracy, info = {}, None
     labels = load_dataset(config.dataset).y
@@ -244,9 +265,19 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     paths = figures(planes, info.plane, out, acts)
     markdown = compression_markdown(table, names)
     (out / "compression_table.md").write_text(markdown + "\n")
-    results = write_results(out, STUDY, numbers, claims(table, len(names) - 1), started,
+    results = write_results(out, NAME, numbers, claims(table, len(names) - 1), started,
                             scale=scale)
     print("compression (peak minus final I(X;T), bits):\n" + markdown)
     print(f"wrote {out / 'results.json'}, {out / 'compression_table.md'} and "
           f"{', '.join(p.name for p in paths)} in {results['wall_time_s']} s")
     return results
+
+
+STUDY = Study(
+    name="saxe2018_activations",
+    title="do tanh, relu, softsign and softplus networks compress, under binning and KDE? "
+          "(Saxe et al. 2018)",
+    scales=SCALES,
+    run=run,
+    docs="studies/saxe2018_activations.md",
+)

@@ -24,10 +24,11 @@ from ..plotting._files import writes_here
 from ..records import RunResult
 from ..training import preset, train
 from ._common import claim, in_range, near, out_dir, scaled_config, within, write_results
+from ._registry import Sizes, Study, sizes_at
 
-SCALES = {"default": {"seeds": 20, "epochs": 8000},
-          "quick": {"seeds": 2, "epochs": 200},
-          "full": {"seeds": 50, "epochs": 8000}}
+SCALES = {"quick": Sizes({"seeds": 2, "epochs": 200}),
+          "default": Sizes({"seeds": 20, "epochs": 8000}),
+          "full": Sizes({"seeds": 50, "epochs": 8000})}
 
 # The published single run of this protocol (docs/protocols.md): final I(X;T) per layer, bits.
 PUBLISHED_FINAL_IXT = [(11.9, 12.1), (11.8, 12.0), (11.7, 11.9), (11.0, 11.2), (4.0, 4.8),
@@ -109,7 +110,7 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
         progress: bool = True) -> dict:
     """Train the IDNNs networks, draw their figures and judge the claims; see the module."""
     started = time.time()
-    config = scaled_config(preset("tishby2017"), SCALES, scale, overrides)
+    config = scaled_config(preset("tishby2017"), sizes_at(SCALES, scale).config, overrides)
     out = out_dir(out, "tishby2017")
     # The animation is drawn by a process of its own from the saved information.npz while
     # this one draws the still figures; started now, its imports overlap compilation.
@@ -126,3 +127,13 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     print(f"wrote {out / 'information.npz'}, {out / 'results.json'} and "
           f"{', '.join(p.name for p in paths)} in {results['wall_time_s']} s")
     return results
+
+
+STUDY = Study(
+    name="tishby2017",
+    title="the information plane of the IDNNs network and the gradient signal-to-noise ratio "
+          "(Shwartz-Ziv & Tishby 2017)",
+    scales=SCALES,
+    run=run,
+    docs="studies/tishby2017.md",
+)

@@ -38,13 +38,14 @@ from ..records import RunResult
 from ..runs import read_activations
 from ..training import preset, train
 from ._common import out_dir, scaled_config, write_results
+from ._registry import Sizes, Study, sizes_at
 from ._uncertainty_figures import uncertainty_figure
 
 ECE_BINS = 15  # Guo et al. (2017)
 TOLERANCE = 1e-4  # bits: float32 rounding of the loss and of the binned I(T;Y)
-SCALES = {"quick": {"seeds": 2, "epochs": 60, "schedule": "log", "schedule_value": 10},
-          "default": {"seeds": 6, "epochs": 3000, "schedule": "log", "schedule_value": 60},
-          "full": {"seeds": 20, "epochs": 8000, "schedule": "log", "schedule_value": 80}}
+SCALES = {"quick": Sizes({"seeds": 2, "epochs": 60, "schedule": "log", "schedule_value": 10}),
+          "default": Sizes({"seeds": 6, "epochs": 3000, "schedule": "log", "schedule_value": 60}),
+          "full": Sizes({"seeds": 20, "epochs": 8000, "schedule": "log", "schedule_value": 80})}
 BASE = {"split": "random", "train_fraction": 0.1, "batch_size": 256, "record_dtype": "float32"}
 
 
@@ -160,7 +161,8 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     """Train on a small training set recording the softmax output; entropy, loss against
     H(Y|T), calibration; see the module."""
     started = time.time()
-    config = scaled_config(preset("saxe2018").replace(**BASE), SCALES, scale, overrides)
+    config = scaled_config(preset("saxe2018").replace(**BASE), sizes_at(SCALES, scale).config,
+                          overrides)
     config = config.replace(record_layers=(config.n_layers - 1,))  # the softmax output
     if config.bin_rule != "fixed":
         raise InfoplaneError("the uncertainty study bins the softmax output with fixed edges; "
@@ -172,13 +174,20 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
     _, (probs,) = read_activations(out / "run", [config.n_layers - 1], np.float32)
     c = summarise(info, probs, data, rows, config.bins.edges())
     numbers = _numbers(c, config)
-    if scale == "quick":
-        numbers["note"] = "quick scale: a smoke test of the code, not a finding"
     widths = "-".join(str(w) for w in (data.x.shape[1], *config.hidden, data.n_classes))
     title = (f"{widths} {config.activation} on {round(100 * config.train_fraction)}% of "
              f"{config.dataset}")
     paths = uncertainty_figure(out, c, float(info.plane.H_Y), title)
-    results = write_results(out, "uncertainty", numbers, claims(c), started)
+    results = write_results(out, "uncertainty", numbers, claims(c), started, scale=scale)
     print(f"wrote {out / 'results.json'} and {', '.join(p.name for p in paths)} in "
           f"{results['wall_time_s']} s")
     return results
+
+
+STUDY = Study(
+    name="uncertainty",
+    title="predictive entropy, the loss against H(Y|T), and calibration",
+    scales=SCALES,
+    run=run,
+    docs="studies/uncertainty.md",
+)
