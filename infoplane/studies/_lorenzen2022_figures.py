@@ -9,13 +9,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from ..plotting import EPOCH_LABEL, information_plane_grid, paper_style, save_figure
+from ..records import InformationPlane
 
 SETTING_TITLES = {"tanh": "tishby12, tanh", "relu": "tishby12, ReLU",
                   "bottleneck": "MNIST-1D bottleneck (tanh)"}
@@ -28,8 +27,10 @@ def _planes(exact, binned, infos, out) -> list:
         info = infos[s]
         planes = {f"{SETTING_TITLES[s]}: exact, 8-bit": info}
         for b, (ixt, ity, epochs) in binned[s].items():
-            planes[f"float network, {b} bins (global)"] = replace(info, I_XT=ixt, I_TY=ity,
-                                                                  epochs=epochs)
+            # the float run's own plane: another run, with its own logged epochs
+            planes[f"float network, {b} bins (global)"] = InformationPlane(
+                I_XT=ixt, I_TY=ity, epochs=epochs, layer_names=info.layer_names, H_X=info.H_X,
+                H_Y=info.H_Y, method="binning", settings={"rule": "global", "n_bins": b})
         fig = Figure(figsize=(3.2 * len(planes), 3.4), layout="constrained")
         information_plane_grid(fig, planes, share="none")
         paths += save_figure(fig, out / f"planes_{s}")
