@@ -169,12 +169,20 @@ def probe_bound_nats(x, codes, slots, fold, n_folds: int, n_classes: int,
     (``lda_logits``, ``calibrate``): fewer make it cheaper and the bound looser, never
     unsound; ``solver``: as ``lda_logits``.
     """
+    terms, _ = calibrate(lda_fit(x, codes, slots, n_classes, lambdas, solver).logits, codes,
+                         fold, n_folds, scales)
+    return bound_from_terms(x, codes, terms, n_classes)
+
+
+def bound_from_terms(x, codes, terms, n_classes: int) -> tuple[jax.Array, jax.Array]:
+    """H(Y) - CE and its standard error, in nats, from a probe's held-out cross-entropy terms
+    (n,) on layer x (n, w): H(Y) the plug-in entropy of ``codes``, the standard error the s.d.
+    of the per-row terms -log p(y_i) - terms_i over sqrt(n); exactly 0 for a constant layer
+    (no probe can use it). jit- and vmap-able."""
     n = codes.shape[0]
     counts = jnp.bincount(codes, length=n_classes)
     log_p = jnp.log(jnp.maximum(counts, 1) / n)
     h_y = -jnp.sum(jnp.where(counts > 0, counts / n * log_p, 0.0))
-    terms, _ = calibrate(lda_fit(x, codes, slots, n_classes, lambdas, solver).logits, codes,
-                         fold, n_folds, scales)
     constant = jnp.all(jnp.std(x, axis=0) == 0)
     bound = jnp.where(constant, 0.0, h_y - jnp.mean(terms))
     stderr = jnp.where(constant, 0.0, jnp.std(-log_p[codes] - terms, ddof=1) / math.sqrt(n))

@@ -36,7 +36,7 @@ from .._errors import InfoplaneError
 from ..estimators._blas import one_blas_thread
 from ..estimators._crossfit import calibrate, check_folds, fold_of_rows, fold_slots
 from ..estimators._knn_kernels import block_rows, mixed_nats
-from ..estimators.probe import probe_logits
+from ..estimators.probe import bound_from_terms, probe_logits
 from ._methods import _chunks
 
 _ITEMS = 4  # items per compiled chunk
@@ -45,18 +45,12 @@ _ITEMS = 4  # items per compiled chunk
 def _probe_chunk(acts, codes, slots, fold, *, n_classes: int, n_folds: int, k: int,
                  block: int, with_knn: bool, family: str):
     """Per item of acts [B, n, w]: (bound, its standard error, kNN on the log-odds) in nats."""
-    n = codes.shape[0]
-    counts = jnp.bincount(codes, length=n_classes)
-    log_p = jnp.log(jnp.maximum(counts, 1) / n)
-    h_y = -jnp.sum(jnp.where(counts > 0, counts / n * log_p, 0.0))
 
     def one(x):
         logits = probe_logits(x, codes, slots, fold, n_folds, n_classes, family)
         terms, chosen = calibrate(logits, codes, fold, n_folds)
-        rows = -log_p[codes] - terms
+        bound, stderr = bound_from_terms(x, codes, terms, n_classes)
         constant = jnp.all(jnp.std(x, axis=0) == 0)  # a constant layer: I(T;Y) = 0 exactly
-        bound = jnp.where(constant, 0.0, h_y - jnp.mean(terms))
-        stderr = jnp.where(constant, 0.0, jnp.std(rows, ddof=1) / math.sqrt(n))
         if not with_knn:
             return bound, stderr, bound
         s = (chosen - jnp.mean(chosen, axis=1, keepdims=True))[:, :-1]
