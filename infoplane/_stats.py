@@ -45,7 +45,8 @@ def outside_bracket(value: np.ndarray, stderr, lower: np.ndarray, lower_stderr: 
                     upper: np.ndarray, unit: str, what: str = "I(T;Y)",
                     bounds: tuple[str, str] = ("the probe bound", "H(Y)"),
                     reason: str = "the estimator misses information a cross-fitted classifier "
-                                  "proves there") -> tuple[np.ndarray, list[str]]:
+                                  "proves there",
+                    names=None) -> tuple[np.ndarray, list[str]]:
     """Where plane values lie outside their bracket [lower, upper], and what to say about it.
 
     A point is outside when it is below ``lower`` (a lower bound with its standard error) or
@@ -58,6 +59,7 @@ def outside_bracket(value: np.ndarray, stderr, lower: np.ndarray, lower_stderr: 
         unit: the unit of all of them.
         what: the quantity's name for the messages; bounds: the names of lower and upper;
             reason: what a point outside means.
+        names: the layers' names for the messages (default: their positions).
 
     Returns:
         (mask, one message per layer with points outside).
@@ -74,6 +76,17 @@ def outside_bracket(value: np.ndarray, stderr, lower: np.ndarray, lower_stderr: 
             gap = float(np.max(np.where(below[..., j], lower[..., j] - value[..., j], 0.0)))
             parts = ([f"{b} below {bounds[0]} (by up to {gap:.3g} {unit})"] if b else []) \
                 + ([f"{a} above {bounds[1]}"] if a else [])
-            messages.append(f"{what} of layer {j} is outside its bracket at {b + a} of "
+            layer = names[j] if names is not None else j
+            messages.append(f"{what} of layer {layer} is outside its bracket at {b + a} of "
                             f"{mask[..., j].size} points: {', '.join(parts)}; {reason}")
     return mask, messages
+
+
+def outside_xt_bracket(value: np.ndarray, stderr, lower: np.ndarray, upper: np.ndarray,
+                       unit: str, names=None) -> tuple[np.ndarray, list[str]]:
+    """``outside_bracket`` for a noisy layer's I(X;T) and its Kolchinsky-Tracey pair of bounds
+    (exact numbers of the activations given, without standard errors)."""
+    return outside_bracket(value, stderr, lower, np.zeros_like(lower), upper, unit,
+                           what="I(X;T)", names=names,
+                           bounds=("the Kolchinsky-Tracey lower bound", "their upper bound"),
+                           reason="the noisy layer's I(X;T) lies between these bounds")

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from ._errors import InfoplaneError
-from ._stats import seed_interval
+from ._stats import outside_bracket, outside_xt_bracket, seed_interval
 from .data._formats import read_npz, write_npz
 
 # The optional [seed, epoch, layer] arrays of a plane, and their dtype kind.
@@ -196,6 +196,54 @@ class InformationPlane:
                for name in ("I_XT", "I_TY", *_POINT_ARRAYS) if getattr(self, name) is not None}
         return replace(self, **cut, layer_names=tuple(self.layer_names[i] for i in li),
                        layers=None if self.layers is None else tuple(self.layers[i] for i in li))
+
+    def with_values(self, I_XT, I_TY, *, bracket: bool = True,  # noqa: N803
+                    **changes: Any) -> InformationPlane:
+        """Other values of I(X;T) and I(T;Y) at the same points (another estimator's, or
+        another quantity's), with what is known about the points made true for them.
+
+        What described the old values goes: their standard errors, ``saturated``, ``dim_T``
+        and the warnings (pass new ones in ``changes``, with ``method`` and ``settings``).
+        With ``bracket`` the brackets stay, because they bound the same I(T;Y) (and the same
+        noisy I(X;T)) whatever estimates it, and the points outside them are found again for
+        the new values (``_stats.outside_bracket``; its messages join the warnings). Without
+        it the brackets go: the new values are of another quantity (e.g. I(T;Y) for other
+        labels), which the bracket does not bound.
+
+        Args:
+            I_XT, I_TY: the new values [seed, epoch, layer] (or [epoch, layer]), in ``unit``.
+            bracket: keep the brackets and mark the new points outside them.
+            changes: other fields to set (``method``, ``settings``, ``I_TY_stderr``, ...).
+
+        Returns:
+            The new record; this one is unchanged.
+        """
+        stale = {"I_XT_stderr": None, "I_TY_stderr": None, "saturated": None, "dim_T": None,
+                 "warnings": ()}
+        if not bracket:
+            stale.update(dict.fromkeys(("I_TY_lower", "I_TY_lower_stderr", "I_TY_upper",
+                                        "I_TY_outside", "I_XT_lower", "I_XT_upper",
+                                        "I_XT_outside")))
+        plane = replace(self, I_XT=I_XT, I_TY=I_TY, **{**stale, **changes})
+        if not bracket:
+            return plane
+        marks: dict[str, Any] = {}
+        messages: list[str] = []
+        if plane.I_TY_lower is not None and plane.I_TY_upper is not None:
+            lower_se = (np.zeros_like(plane.I_TY_lower) if plane.I_TY_lower_stderr is None
+                        else plane.I_TY_lower_stderr)
+            marks["I_TY_outside"], said = outside_bracket(
+                plane.I_TY, plane.I_TY_stderr, plane.I_TY_lower, lower_se, plane.I_TY_upper,
+                plane.unit, names=plane.layer_names)
+            messages += said
+        if plane.I_XT_lower is not None and plane.I_XT_upper is not None:
+            marks["I_XT_outside"] = np.zeros(plane.I_XT.shape, bool)
+            if plane.method == "compressed":  # the other methods' I_XT is another quantity
+                marks["I_XT_outside"], said = outside_xt_bracket(
+                    plane.I_XT, plane.I_XT_stderr, plane.I_XT_lower, plane.I_XT_upper,
+                    plane.unit, names=plane.layer_names)
+                messages += said
+        return replace(plane, **marks, warnings=(*plane.warnings, *messages))
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The record as ``.npz`` members (module docstring), with the seed intervals."""

@@ -153,3 +153,57 @@ def test_select_cuts_every_point_array_alike():
     assert cut.I_XT.shape == (1, plane.I_XT.shape[1], 1)
     np.testing.assert_array_equal(cut.I_TY_outside[0, :, 0], plane.I_TY_outside[0, :, -1])
     assert cut.layer_names == plane.layer_names[-1:] and cut.layers == plane.layers[-1:]
+
+
+def bracketed_plane(method: str = "binning") -> InformationPlane:
+    """Two layers, one seed, three epochs, with both brackets and flags that fit its values:
+    no point outside."""
+    shape = (1, 3, 2)
+    lower = np.full(shape, 1.0)
+    return InformationPlane(
+        I_XT=np.full(shape, 2.0), I_TY=np.full(shape, 1.5), epochs=np.arange(3),
+        layer_names=("dense_0", "dense_1"), H_Y=2.0, method=method,
+        I_XT_stderr=np.full(shape, 0.1), I_TY_stderr=np.full(shape, 0.1), I_TY_lower=lower,
+        I_TY_lower_stderr=np.full(shape, 0.05), I_TY_upper=np.full(shape, 2.0),
+        I_TY_outside=np.zeros(shape, bool), I_XT_lower=np.full(shape, 1.0),
+        I_XT_upper=np.full(shape, 3.0), I_XT_outside=np.zeros(shape, bool),
+        saturated=np.zeros(shape, bool), warnings=("an old warning",))
+
+
+def test_with_values_marks_the_new_points_outside_the_kept_bracket():
+    """New values below the probe bound (by more than 2 standard errors + 0.01 bit) and
+    above H(Y) are marked, the others not; the old values' errors, flags and warnings go, and
+    the messages name the layer."""
+    plane = bracketed_plane()
+    ity = plane.I_TY.copy()
+    ity[0, 0, 1] = 0.5   # 0.5 below the bound 1.0 (slack 2 * 0.05 + 0.01 = 0.11): outside
+    ity[0, 1, 1] = 0.95  # within the slack: inside
+    ity[0, 2, 0] = 2.5   # above H(Y) = 2: outside
+    new = plane.with_values(plane.I_XT, ity, method="knn")
+    expected = np.zeros((1, 3, 2), bool)
+    expected[0, 0, 1] = expected[0, 2, 0] = True
+    np.testing.assert_array_equal(new.I_TY_outside, expected)
+    np.testing.assert_array_equal(new.I_TY_lower, plane.I_TY_lower)
+    assert new.I_TY_stderr is None and new.I_XT_stderr is None and new.saturated is None
+    assert new.method == "knn" and "an old warning" not in new.warnings
+    assert any("layer dense_1" in w and "1 below the probe bound" in w for w in new.warnings)
+    assert any("layer dense_0" in w and "1 above H(Y)" in w for w in new.warnings)
+    assert not plane.I_TY_outside.any()  # the record it came from is unchanged
+
+
+def test_with_values_marks_i_xt_only_for_the_compressed_method():
+    plane = bracketed_plane("compressed")
+    ixt = plane.I_XT.copy()
+    ixt[0, 1, 0] = 5.0  # above the Kolchinsky-Tracey upper bound 3.0
+    assert plane.with_values(ixt, plane.I_TY).I_XT_outside[0, 1, 0]
+    assert not plane.with_values(ixt, plane.I_TY, method="binning").I_XT_outside.any()
+
+
+def test_with_values_without_the_bracket_drops_it():
+    """Values of another quantity (I(T;Y) of other labels) keep no bracket and no marks."""
+    plane = bracketed_plane()
+    new = plane.with_values(plane.I_XT, plane.I_TY - 1.2, bracket=False)
+    for name in ("I_TY_lower", "I_TY_lower_stderr", "I_TY_upper", "I_TY_outside",
+                 "I_XT_lower", "I_XT_upper", "I_XT_outside"):
+        assert getattr(new, name) is None, name
+    assert new.warnings == ()

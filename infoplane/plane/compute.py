@@ -76,7 +76,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .._errors import InfoplaneError
-from .._stats import outside_bracket
+from .._stats import outside_bracket, outside_xt_bracket
 from ..estimators._interface import check_unit
 from ..estimators.discrete import label_entropy_bits
 from ..records import InformationPlane
@@ -186,7 +186,8 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
     h_y = label_entropy_bits(codes)
     lower, lower_se = stacked(brackets, 0), stacked(brackets, 1)
     upper = np.full_like(lower, h_y * scale)
-    outside_mask, outside = outside_bracket(ity, se_ty, lower, lower_se, upper, unit)
+    outside_mask, outside = outside_bracket(ity, se_ty, lower, lower_se, upper, unit,
+                                           names=names)
     saturated = None
     warnings: list[str] = []
     if method == "binning":
@@ -209,7 +210,8 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
     warnings += outside
     xt = {}
     if noise is not None:  # the I(X;T) bracket of a noisy network (``_noisy``)
-        xt = _xt_bracket(layers, codes, n_classes, noise, ixt, se_xt, method, unit, warnings)
+        xt = _xt_bracket(layers, codes, n_classes, noise, ixt, se_xt, method, unit, names,
+                         warnings)
         used["network_noise_var"] = noise
     return InformationPlane(
         I_XT=ixt, I_TY=ity, epochs=np.arange(n_epochs), layer_names=tuple(names),
@@ -219,7 +221,7 @@ def plane_from_activations(activations, labels, *, method: str = "binning", unit
         warnings=tuple(warnings), **xt)
 
 
-def _xt_bracket(layers, codes, n_classes, noise, ixt, se_xt, method, unit, warnings
+def _xt_bracket(layers, codes, n_classes, noise, ixt, se_xt, method, unit, names, warnings
                 ) -> dict:
     """I_XT_lower, I_XT_upper and I_XT_outside [seed, epoch, layer] of every point
     (``_noisy``); ``warnings`` is extended by the layers with points outside. Only
@@ -233,11 +235,8 @@ def _xt_bracket(layers, codes, n_classes, noise, ixt, se_xt, method, unit, warni
     out = {name: np.stack([p[i].reshape(n_seeds, n_epochs) for p in pairs], axis=-1) * scale
            for i, name in enumerate(("I_XT_lower", "I_XT_upper"))}
     if method == "compressed":
-        out["I_XT_outside"], messages = outside_bracket(
-            ixt, se_xt, out["I_XT_lower"], np.zeros_like(out["I_XT_lower"]),
-            out["I_XT_upper"], unit, what="I(X;T)",
-            bounds=("the Kolchinsky-Tracey lower bound", "their upper bound"),
-            reason="the noisy layer's I(X;T) lies between these bounds")
+        out["I_XT_outside"], messages = outside_xt_bracket(
+            ixt, se_xt, out["I_XT_lower"], out["I_XT_upper"], unit, names)
         warnings += messages
     else:
         out["I_XT_outside"] = np.zeros(out["I_XT_lower"].shape, bool)

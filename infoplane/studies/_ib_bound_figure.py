@@ -47,7 +47,8 @@ def ib_bound_figure(out: Path, info: RunResult, channel, curve, h_y_clean: float
         fig = Figure(figsize=(9.0, 4.0), layout="constrained")
         planes = {
             f"(a) I(T;Y) for fresh labels, Y ~ p(y|x) (flip {config['flip']:g})":
-                replace(plain, I_XT=channel[0], I_TY=channel[1]),
+                # I(T;Y) of fresh labels: not the quantity the run's bracket bounds
+                plain.with_values(channel[0], channel[1], bracket=False),
             "(b) plug-in I(T;Y') on the 4096 fixed noisy labels (as trained)": plain,
         }
         axes = information_plane_grid(fig, planes)

@@ -11,8 +11,6 @@ default method (it picks one by the kind of data; which it picked is reported).
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from ..estimators import mutual_information
@@ -100,13 +98,15 @@ def compare_estimators(run_dirs: dict, data) -> dict:
         planes = {}
         for b in GLOBAL_BINS:
             ixt, ity = global_binned_plane(layers, y, b)
-            planes[f"binning {b} (global)"] = replace(exact, I_XT=ixt, I_TY=ity)
+            planes[f"binning {b} (global)"] = exact.with_values(
+                ixt, ity, method="binning", settings={"n_bins": b, "rule": "global"})
         for name, (method, settings) in PLANE_ESTIMATORS.items():
             extra = {"inputs": x} if method == "compressed" else {}
             planes[name] = plane_from_activations(layers, y, method=method, **settings,
                                                   **extra)
         ixt, ity, methods = default_plane(layers, x, y)
-        planes[DEFAULT] = replace(exact, I_XT=ixt, I_TY=ity)
+        planes[DEFAULT] = exact.with_values(ixt, ity, method=None,
+                                            settings={"methods": sorted(set(methods))})
         chosen = sorted(set(chosen) | set(methods))
         by_act[act] = (exact, planes)
     names = [*(f"binning {b} (global)" for b in GLOBAL_BINS), *PLANE_ESTIMATORS, DEFAULT]
