@@ -104,8 +104,8 @@ def _settings(method: str, anchors: int) -> dict:
     return {"noise_var": NOISE_VAR, "anchors": anchors}
 
 
-def planes(run_dir: Path, data, rows: np.ndarray, anchors: int, run: InformationPlane
-           ) -> tuple[dict[str, InformationPlane], dict[str, float]]:
+def planes(run_dir: Path, data, rows: np.ndarray, anchors: int, run: InformationPlane,
+           progress: bool = False) -> tuple[dict[str, InformationPlane], dict[str, float]]:
     """The three planes of a run's recorded layers on the inputs ``rows`` (bits; with the
     run's logged epochs and layer names, the number of rows as the setting "n"), and the
     seconds each took."""
@@ -116,7 +116,7 @@ def planes(run_dir: Path, data, rows: np.ndarray, anchors: int, run: Information
             _, (a,) = read_activations(run_dir, [li])
             extra = {"inputs": data.x[rows]} if method == "compressed" else {}
             p = plane_from_activations([a[:, :, rows]], data.y[rows], method=method,
-                                       **extra, **_settings(method, anchors))
+                                       progress=progress, **extra, **_settings(method, anchors))
             parts.append(p)
             used = {**p.settings, **used}
         joined = {f.name: np.concatenate([getattr(p, f.name) for p in parts], axis=-1)
@@ -266,7 +266,7 @@ def run(overrides: Mapping | None = None, out: str | Path | None = None, *,
         data = load_dataset(config.dataset)
         n_rows = sizes.rows or data.x.shape[0]
         rows = np.arange(min(n_rows, data.x.shape[0]))
-        p, seconds = planes(run_dir, data, rows, sizes.anchors, info.plane)
+        p, seconds = planes(run_dir, data, rows, sizes.anchors, info.plane, progress)
         _write_planes(run_dir, p)
         numbers[task] = summarise(task, info, p, seconds, config)
         judged += claims(task, numbers[task])
