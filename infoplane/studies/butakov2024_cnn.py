@@ -116,7 +116,8 @@ def planes(run_dir: Path, data, rows: np.ndarray, anchors: int, run: Information
             _, (a,) = read_activations(run_dir, [li])
             extra = {"inputs": data.x[rows]} if method == "compressed" else {}
             p = plane_from_activations([a[:, :, rows]], data.y[rows], method=method,
-                                       progress=progress, **extra, **_settings(method, anchors))
+                                       layer_names=[run.layer_names[li]], progress=progress,
+                                       **extra, **_settings(method, anchors))
             parts.append(p)
             used = {**p.settings, **used}
         joined = {f.name: np.concatenate([getattr(p, f.name) for p in parts], axis=-1)
