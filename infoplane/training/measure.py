@@ -151,8 +151,9 @@ def _information(h: jax.Array, y: jax.Array, config: RunConfig, n_classes: int,
     (width, n): binned (``binning.binned_information``), or exact for a quantised run.
 
     Feature-major, the bins are found on the (width, n) layout and their codes transposed: the
-    comparisons then run along rows of n values (measured on the 12-10-7-5-4-3-2 network, the
-    binned plane of a seed takes about 30% less CPU than from the (n, width) layout)."""
+    comparisons then run along rows of n values. With ``models.forward_features`` this made a
+    seed's measurement without the bracket about 15% cheaper in CPU on the 12-10-7-5-4-3-2
+    network (benchmarks/results/speed_breakdown.md)."""
     if config.quantize_bits is not None:  # a quantised network: its layers counted exactly
         return exact_information(h.T if feature_major else h, y, n_classes)
     bins = config.bins
