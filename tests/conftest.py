@@ -8,13 +8,18 @@ import pytest
 # two-core machine from the command line. Set before JAX initialises its backend.
 os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=2")
 
+# Many tests compile the same training programs (same shapes, same configuration); a
+# persistent compilation cache lets later ones, later sessions and the child processes that
+# tests start (the command line, distributed runs: they inherit the environment, and the
+# command line leaves a folder set there alone) reuse them. Correctness never depends on it:
+# a cold cache (a fresh clone) only takes longer.
+CACHE = os.environ.setdefault(
+    "JAX_COMPILATION_CACHE_DIR", str(Path(__file__).resolve().parents[1] / ".pytest_cache" / "jax"))
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "1")
+
 import jax  # noqa: E402
 
-# Many tests compile the same training programs (same shapes, same configuration); a
-# persistent compilation cache for the session lets later ones reuse them.
-_CACHE = Path(__file__).resolve().parents[1] / ".pytest_cache" / "jax"
-jax.config.update("jax_compilation_cache_dir", str(_CACHE))
-jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+jax.config.update("jax_compilation_cache_dir", CACHE)  # also where jax was imported already
 
 # Markers by file: every test of a study module, and of multi-process runs; ``slow`` and
 # ``subprocess`` are set on each test (pyproject.toml describes them). A new study's test file,
