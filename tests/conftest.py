@@ -15,7 +15,18 @@ os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=2")
 # a cold cache (a fresh clone) only takes longer.
 CACHE = os.environ.setdefault(
     "JAX_COMPILATION_CACHE_DIR", str(Path(__file__).resolve().parents[1] / ".pytest_cache" / "jax"))
+# Programs that take a second or more to compile. At 0 s (the command line's setting) every
+# operation that a test runs op by op is cached too; tried, the tests that do so (in
+# test_training.py) ran up to 5 times slower from a cold cache, and the edit loop no faster.
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "1")
+os.environ.setdefault("JAX_COMPILATION_CACHE_MAX_SIZE", str(1 << 30))  # LRU beyond 1 GiB
+# Most of the suite's time is XLA compiling several hundred small programs, each run once or
+# twice on small data. Without most of XLA's optimisation passes they compile faster than the
+# optimised programs would run faster (the edit loop, -m "not slow", cold cache: 420 s against
+# 616 s at load 4-5; benchmarks/results/test_times.md). They compute the same functions, to
+# float32 rounding, and every test passes either way; JAX_DISABLE_MOST_OPTIMIZATIONS=0 runs the
+# suite with the optimised programs that users get.
+os.environ.setdefault("JAX_DISABLE_MOST_OPTIMIZATIONS", "1")
 
 import jax  # noqa: E402
 
