@@ -8,53 +8,19 @@ import pytest
 # two-core machine from the command line. Set before JAX initialises its backend.
 os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=2")
 
-# Many tests compile the same training programs (same shapes, same configuration); a
-# persistent compilation cache lets later ones, later sessions and the child processes that
-# tests start (the command line, distributed runs: they inherit the environment, and the
-# command line leaves a folder set there alone) reuse them. Correctness never depends on it:
-# a cold cache (a fresh clone) only takes longer.
-CACHE = os.environ.setdefault(
-    "JAX_COMPILATION_CACHE_DIR", str(Path(__file__).resolve().parents[1] / ".pytest_cache" / "jax"))
-# Programs that take a second or more to compile. At 0 s (the command line's setting) every
-# operation that a test runs op by op is cached too; tried, the tests that do so (in
-# test_training.py) ran up to 5 times slower from a cold cache, and the edit loop no faster.
-os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "1")
-# No size limit: with one, JAX fails to read the entries of a folder written without it.
-# Most of the edit loop's time is XLA compiling several hundred small programs, each run once
-# or twice on small data. Without most of XLA's optimisation passes they compile faster than
-# the optimised programs would run faster (-m "not slow", cold cache: 420 s against 616 s at
-# load 4-5; benchmarks/results/test_times.md); the tests marked slow train for longer and keep
-# the passes (``_xla_optimisation``). The programs compute the same functions, to float32
-# rounding, and every test passes either way. Setting JAX_DISABLE_MOST_OPTIMIZATIONS yourself
-# (0: the optimised programs that users get) applies it to every test.
-_OPTIMISATION_SET = "JAX_DISABLE_MOST_OPTIMIZATIONS" in os.environ
-os.environ.setdefault("JAX_DISABLE_MOST_OPTIMIZATIONS", "1")  # also for session fixtures
-
 import jax  # noqa: E402
 
-jax.config.update("jax_compilation_cache_dir", CACHE)  # also where jax was imported already
+# Many tests compile the same training programs (same shapes, same configuration); a
+# persistent compilation cache for the session lets later ones reuse them.
+_CACHE = Path(__file__).resolve().parents[1] / ".pytest_cache" / "jax"
+jax.config.update("jax_compilation_cache_dir", str(_CACHE))
+jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
 
 # Markers by file: every test of a study module, and of multi-process runs; ``slow`` and
 # ``subprocess`` are set on each test (pyproject.toml describes them). A new study's test file,
 # test_study_<name>.py, is marked without a line of its own.
 _FILE_MARKERS = {"study": ("test_study_", "test_butakov2024"),
                  "distributed": ("test_distributed", "test_heartbeat")}
-
-
-@pytest.fixture(autouse=True)
-def _xla_optimisation(request, monkeypatch):
-    """Most XLA optimisation passes off for a test not marked slow, on for a slow one, in this
-    process and in the child processes it starts (unless set in the environment)."""
-    if _OPTIMISATION_SET:
-        yield
-        return
-    off = request.node.get_closest_marker("slow") is None
-    monkeypatch.setenv("JAX_DISABLE_MOST_OPTIMIZATIONS", "1" if off else "0")
-    jax.config.update("jax_disable_most_optimizations", off)
-    try:
-        yield
-    finally:
-        jax.config.update("jax_disable_most_optimizations", True)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CACHE
 
 from infoplane._errors import InfoplaneError
 from infoplane.cli import main
@@ -25,6 +24,8 @@ from infoplane.plane import plane_from_run
 from infoplane.records import RunResult
 from infoplane.runs import read_activations, read_checkpoint, read_run
 from infoplane.training import preset, train
+
+CACHE = Path(__file__).resolve().parents[1] / ".pytest_cache" / "jax"  # as conftest.py's
 
 # 9 seeds: two groups (one per process), the second with a padding seed, dropped from the
 # records.
@@ -44,7 +45,7 @@ def start(argv: list[str], port: int, pid: int, n: int = 2, extra=(), env=None
     """``infoplane ARGV`` as process ``pid`` of ``n``, with one CPU device (unless ``env``, the
     environment, says otherwise)."""
     env = dict(env or dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=1"),
-               JAX_PLATFORMS="cpu", JAX_COMPILATION_CACHE_DIR=CACHE)
+               JAX_PLATFORMS="cpu", JAX_COMPILATION_CACHE_DIR=str(CACHE))
     cmd = [sys.executable, "-m", "infoplane.cli", *argv, "--coordinator", f"127.0.0.1:{port}",
            "--num-processes", str(n), "--process-id", str(pid), "--connect-timeout", "30",
            *extra]

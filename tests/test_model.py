@@ -32,7 +32,7 @@ def test_cnn1d_layers_match_a_numpy_convolution_and_pooling():
     model = cnn((10,), 3, channels=(4,), kernel_size=3, pool=2, hidden=(), activation=jnp.tanh)
     x = np.random.default_rng(0).normal(size=(5, 10)).astype(np.float32)
     params = model.init(jax.random.key(1), x)
-    logits, layers = jax.jit(model.apply)(params, x)
+    logits, layers = model.apply(params, x)
     assert list(layers) == ["conv1", "out"] and logits.shape == (5, 3)
     w, b = np.asarray(params["conv"][0]["w"]), np.asarray(params["conv"][0]["b"])
     for i in range(5):
@@ -50,16 +50,14 @@ def test_cnn2d_shapes_noise_and_dropout():
     names, widths = check_model(model, x, 10)
     assert names == ["conv1", "conv2", "dense1", "out"] and widths == [48, 20, 7, 10]
     params = model.init(jax.random.key(0), x)
-    apply = jax.jit(model.apply, static_argnames="train")  # compiled, not run op by op
-    clean = apply(params, x, key=jax.random.key(1))[0]
-    np.testing.assert_array_equal(clean, apply(params, x)[0])  # evaluation: no noise
-    noisy = apply(params, x, key=jax.random.key(1), train=True)[0]
+    clean = model.apply(params, x, key=jax.random.key(1))[0]
+    np.testing.assert_array_equal(clean, model.apply(params, x)[0])  # evaluation: no noise
+    noisy = model.apply(params, x, key=jax.random.key(1), train=True)[0]
     assert float(jnp.abs(noisy - clean).max()) > 1e-3
     kept = cnn((8, 8), 10, channels=(3,), kernel_size=3, hidden=(), noise=0.5, noise_eval=True)
     p = kept.init(jax.random.key(0), x)
-    apply = jax.jit(kept.apply)
-    assert float(jnp.abs(apply(p, x, key=jax.random.key(2))[0]
-                         - apply(p, x, key=jax.random.key(3))[0]).max()) > 1e-3
+    assert float(jnp.abs(kept.apply(p, x, key=jax.random.key(2))[0]
+                         - kept.apply(p, x, key=jax.random.key(3))[0]).max()) > 1e-3
 
 
 def _mlp_model(widths):

@@ -184,10 +184,9 @@ def test_a_layer_that_copies_the_inputs_reads_log2_n_with_a_warning():
     assert 0 < plane.I_XT[0, 0, 1] < 8.0
     assert plane.settings["determined_points"] == 1
     assert any("determines the inputs'" in w for w in plane.warnings)
-    # Each input twice: X is uniform over 256 rows of 128 values, H(X) = 7 bits, not log2 256
-    # (256 rows again, so that the compiled estimators of the first plane serve this one).
-    twice = np.concatenate([x[:128], x[:128]])
+    # Each input twice: X is uniform over 512 rows of 256 values, H(X) = 8 bits, not log2 512.
+    twice = np.concatenate([x, x])
     plane = plane_from_activations([twice[None]], (twice[:, 0] > 0).astype(int),
                                    method="compressed", inputs=twice)
-    assert plane.settings["H_X_bits"] == pytest.approx(7.0, abs=1e-12)
-    assert plane.I_XT[0, 0, 0] == pytest.approx(7.0, abs=1e-12)
+    assert plane.settings["H_X_bits"] == pytest.approx(8.0, abs=1e-12)
+    assert plane.I_XT[0, 0, 0] == pytest.approx(8.0, abs=1e-12)

@@ -128,7 +128,7 @@ def test_a_quantised_cnn_takes_at_most_2_to_the_bits_values_per_unit():
               activation=jnp.tanh, activation_name="tanh")
     x = ip.tishby12().x[:512]
     params = net.init(jax.random.key(1), x[:2])
-    _, layers = jax.jit(net.apply)(params, jnp.asarray(x))  # one program, not op by op
+    _, layers = net.apply(params, jnp.asarray(x))
     for name, a in layers.items():
         a = np.asarray(a)
         assert max(len(np.unique(a[:, j])) for j in range(a.shape[1])) <= 16, name

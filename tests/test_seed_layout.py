@@ -28,9 +28,11 @@ from infoplane.training.sharding import SEED_GROUP, seed_layout
 # Two groups of seeds; two recorded layers; two chunks, so that a checkpoint is written
 # between them.
 CONFIG = preset("tiny").replace(seeds=2 * SEED_GROUP, record_layers=(1, 5), chunk_logs=4)
-# A process with one CPU device (sharing conftest.py's compilation cache, in the environment).
+# A process with one CPU device, sharing conftest.py's compilation cache.
 ONE_DEVICE = dict(os.environ, JAX_PLATFORMS="cpu",
-                  XLA_FLAGS="--xla_force_host_platform_device_count=1")
+                  XLA_FLAGS="--xla_force_host_platform_device_count=1",
+                  JAX_COMPILATION_CACHE_DIR=str(Path(__file__).resolve().parents[1]
+                                                / ".pytest_cache" / "jax"))
 PER_SEED = ("I_XT", "I_TY", "train_loss", "test_loss", "train_acc", "test_acc", "grad_mean",
             "grad_std", "weight_norm", "I_TY_lower", "I_TY_lower_stderr", "I_TY_outside")
 

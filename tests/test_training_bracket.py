@@ -1,7 +1,6 @@
 """The bracket that training records at every logged epoch (``RunConfig.bracket``): the probe
 bound I_TY_lower of the recorded activations, I_TY_upper = H(Y), and the points outside."""
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -27,15 +26,14 @@ def test_the_recorded_bound_is_the_probe_bound_of_the_recorded_activations(tiny_
     slots = fold_slots(y[rows], PROBE_FOLDS, SEED)
     fold = fold_of_rows(slots, rows.size)
     widest = 10  # the layers of a narrow network are padded to the widest with zero columns
-    # One compiled program for every point (run eagerly, op by op, it took 18 x 0.7 s).
-    bound_of = jax.jit(lambda x: probe_bound_nats(
-        x, jnp.asarray(y[rows]), jnp.asarray(slots), jnp.asarray(fold), PROBE_FOLDS, 2,
-        BRACKET_LAMBDAS, BRACKET_SCALES, solver="iterative"))
     for layer, act in zip(TINY_RECORDED, acts, strict=True):
         for s in range(act.shape[0]):
             for e in range(act.shape[1]):
                 x = np.pad(act[s, e][rows], ((0, 0), (0, widest - act.shape[-1])))
-                bound, se = bound_of(jnp.asarray(x))
+                bound, se = probe_bound_nats(
+                    jnp.asarray(x), jnp.asarray(y[rows]), jnp.asarray(slots),
+                    jnp.asarray(fold), PROBE_FOLDS, 2, BRACKET_LAMBDAS, BRACKET_SCALES,
+                    solver="iterative")
                 # The same probe on the same float32 values, compiled in another program:
                 # float32 sums in another order (1e-4 bit seen), and where two temperatures
                 # of the grid nearly tie a fold may take the other one (4e-4 bit seen); both
