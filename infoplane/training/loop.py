@@ -136,14 +136,11 @@ def _train_chunks(chunk_fn, states: list, layout: SeedLayout, chunks: list[Sched
                   first: int, config: RunConfig, static: dict, records: dict,
                   run_dir: Path | None, progress: bool) -> None:
     """Compile, then run ``chunks[first:]`` on every local device's block of seeds
-    (``states``), appending to ``records`` and saving after each; the devices run the next
-    chunk while one is saved.
+    (``states``), appending to ``records`` and saving after each.
 
     Compilation is ahead of time, one program per local device (the same program), so that its
     cost is known and reported apart (``static["compile_seconds"]``, then
-    ``static["train_seconds"]`` after every chunk). Compiling it in other threads while the
-    initial state compiles was tried: on two busy cores the three compilations at once took
-    5-8 CPU seconds more than in turn (benchmarks/results/speed_breakdown.md).
+    ``static["train_seconds"]`` after every chunk).
     """
     t0 = time.perf_counter()
     compiled = _compile(chunk_fn, states, _on_device(chunks[0]))
@@ -151,12 +148,10 @@ def _train_chunks(chunk_fn, states: list, layout: SeedLayout, chunks: list[Sched
     t0 = time.perf_counter()
     bar = _progress(config, chunks, first, progress and distributed.is_writer())
     try:
-        running = _start_chunk(compiled, states, chunks[first], run_dir)
         for ci in range(first, len(chunks)):
             sched = chunks[ci]
-            states, rec, leaves = _finish_chunk(running, layout, config.seeds, run_dir)
-            if ci + 1 < len(chunks):  # the devices run the next chunk while this one is saved
-                running = _start_chunk(compiled, states, chunks[ci + 1], run_dir)
+            states, rec, leaves = _run_chunk(compiled, states, sched, layout, config.seeds,
+                                             run_dir)
             k = int(sched.valid.sum())
             for name in (name for name in PER_LOG if name in rec):
                 records.setdefault(name, []).append(np.asarray(rec[name])[: config.seeds, :k])
@@ -191,29 +186,17 @@ def _compile(chunk_fn, states: list, sched: Schedule) -> list:
         return list(pool.map(lambda low: low.compile(), lowered))
 
 
-def _start_chunk(compiled: list, states: list, sched: Schedule, run_dir: Path | None
-                 ) -> tuple[list, list]:
-    """Start one compiled chunk on every local device (asynchronously): its new states and
-    records, still on the devices. The states given are donated."""
-    try:
-        return on_devices(compiled, states, _on_device(sched))
-    except (RuntimeError, ValueError) as err:  # only with several processes: a lost peer
-        if distributed.process_count() == 1:
-            raise
-        raise distributed.lost_peer(err, run_dir) from None
-
-
-def _finish_chunk(running: tuple[list, list], layout: SeedLayout, n_seeds: int,
-                  run_dir: Path | None):
-    """Wait for a chunk ``_start_chunk`` started: the new states (on the devices), the records
-    on the host and, when there is a run directory to checkpoint in, the state's leaves of the
-    ``n_seeds`` real seeds on the host (else None).
+def _run_chunk(compiled: list, states: list, sched: Schedule, layout: SeedLayout,
+               n_seeds: int, run_dir: Path | None):
+    """One compiled chunk on every local device: the new states, the records on the host and,
+    when there is a run directory to checkpoint in, the state's leaves of the ``n_seeds`` real
+    seeds on the host (else None).
 
     With several processes, the activations ``act_*`` stay this process's own rows and the
     rest, with the state, is gathered in one all-gather; a process that is gone makes this fail
     at once, with ``distributed.lost_peer``."""
-    states, recs = running
     try:
+        states, recs = on_devices(compiled, states, _on_device(sched))
         rec, whole = joined(recs), joined(states) if run_dir is not None else None
     except (RuntimeError, ValueError) as err:  # only with several processes: a lost peer
         if distributed.process_count() == 1:
