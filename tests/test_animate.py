@@ -50,6 +50,7 @@ def _dark_column(frame, ax_box):
     return np.nonzero(colourful)[1].mean()
 
 
+@pytest.mark.slow
 def test_gif_has_one_frame_per_logged_epoch_and_the_points_move(tmp_path):
     ixt, ity, e = _plane()
     plane = InformationPlane(ixt, ity, e, H_X=12.0, H_Y=1.0, layer_names=("L1", "L2"))

@@ -50,6 +50,7 @@ def test_exact_counts_no_collisions():
         rows_entropy_reference(codes), abs=TOL)
 
 
+@pytest.mark.slow
 def test_many_classes_and_quantile_rule():
     rng = np.random.default_rng(3)
     acts = rng.normal(size=(1000, 3)).astype(np.float32)

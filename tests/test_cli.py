@@ -74,6 +74,7 @@ def test_model_option_sets_the_config_field(tmp_path):
     assert _overrides(args)["model"] == "mlp"
 
 
+@pytest.mark.slow
 def test_animate_and_trust_commands(tiny_run, capsys):
     run = tiny_run
     assert main(["animate", str(run)]) == 0

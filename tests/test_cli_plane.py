@@ -23,6 +23,7 @@ def acts(tmp_path):
     return tmp_path / "acts.npz", layers, np.arange(N) % 3
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("form", ["npy", "csv_header", "csv_row", "npz_key", "npz_single"])
 def test_plane_reads_labels_in_each_form_and_records_its_provenance(acts, form, tmp_path):
     path, layers, y = acts
@@ -72,6 +73,7 @@ def test_plane_of_a_run_folder_with_its_trust_table(tiny_run, capsys):
     assert "--labels is for activations in files" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_plane_from_a_folder_of_npy_files_with_labels_inside(acts, tmp_path, capsys):
     _, layers, y = acts
     folder = tmp_path / "npy"

@@ -12,11 +12,12 @@ import pytest
 
 from infoplane.training.cnn import conv_same
 
+_SLOW = pytest.mark.slow  # each case compiles its own programs: one stays in the edit loop
 CASES = [  # (input shape (n, c_in, *spatial), kernel shape (c_out, c_in, *kernel))
     ((3, 1, 40), (4, 1, 5)),
-    ((2, 3, 17), (5, 3, 4)),  # an even kernel: XLA pads 1 before and 2 after
-    ((2, 2, 8, 8), (3, 2, 3, 3)),
-    ((2, 1, 7, 6), (2, 1, 2, 3)),
+    pytest.param((2, 3, 17), (5, 3, 4), marks=_SLOW),  # even kernel: XLA pads 1 before, 2 after
+    pytest.param((2, 2, 8, 8), (3, 2, 3, 3), marks=_SLOW),
+    pytest.param((2, 1, 7, 6), (2, 1, 2, 3), marks=_SLOW),
 ]
 
 
@@ -34,6 +35,7 @@ def test_conv_same_equals_xla_convolution(x_shape, w_shape):
     np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=0, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_conv_same_gradient_equals_xla_convolution():
     kx, kw = jax.random.split(jax.random.key(1))
     x, w = jax.random.normal(kx, (2, 2, 12)), jax.random.normal(kw, (3, 2, 5))

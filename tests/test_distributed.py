@@ -242,6 +242,7 @@ def test_a_killed_coordinator_stops_the_other_with_one_line(tmp_path):
 
 
 
+@pytest.mark.slow
 def test_a_coordinator_left_alone_is_one_line_and_status_1(tmp_path):
     (code, err), = finish([start(["train", "--preset", "tiny", "--out", str(tmp_path / "o"),
                                   "--no-progress"], free_port(), 0, extra=["--connect-timeout",
@@ -271,6 +272,7 @@ def test_two_processes_given_a_core_each_have_one_device_each(tmp_path):
     assert layout["groups_per_device"] == 2
 
 
+@pytest.mark.slow
 def test_overlapping_cores_are_one_usage_line(tmp_path):
     port = free_port()
     procs = [start(["train", "--preset", "tiny", "--seeds", "10", "--no-progress", "--out",

@@ -95,6 +95,7 @@ def test_keras_functional_model_and_named_layers(tmp_path, keras):
         model.fit(x, y, epochs=1, verbose=0, callbacks=[bad])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("probe", ["jitted", "predict_on_batch"])
 def test_keras_probe_pads_the_last_batch_and_needs_a_graph(tmp_path, keras, probe,
                                                            monkeypatch):

@@ -66,6 +66,7 @@ def _reference_row_terms(x, y, noise_var, bound):
     return np.log(n) - np.log(total), np.log(own / counts) - np.log(total / n)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chunk", [None, 7, 64])
 def test_anchor_rows_give_the_reference_terms_of_those_rows(chunk):
     x, y = _data(n=300)

@@ -47,6 +47,7 @@ def test_gaussian_closed_form(d, tol):
     assert 0 < est.stderr < 0.2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("d, tol", [(1, 0.02), (2, 0.07)])
 def test_uniform_closed_form(d, tol):
     # U[0, 2]^d has H = d bits. The density's jump at the boundary is outside the smoothness the

@@ -30,6 +30,7 @@ def test_equals_the_plugin_estimator_and_ignores_the_label_values():
     assert label_entropy_bits(3 * y - 7) == label_entropy_bits(y)  # relabelled, negatives
 
 
+@pytest.mark.slow
 def test_a_recorded_run_with_negative_labels_gives_its_plane(tmp_path):
     """plane_from_run once took H(Y) with np.bincount, which refuses labels -1 and 1."""
     x = np.random.default_rng(1).standard_normal((40, 3)).astype(np.float32)

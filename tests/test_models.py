@@ -28,6 +28,7 @@ FAN_IN, FAN_OUT = 400, 300  # 120,000 weights: sample std within ~0.5% of the ta
         ("he_uniform", np.sqrt(6 / FAN_IN) / np.sqrt(3)),
     ],
 )
+@pytest.mark.slow
 def test_initialiser_statistics(scheme, std):
     w = np.asarray(init_weight(jax.random.key(0), FAN_IN, FAN_OUT, scheme, 0.05))
     assert w.shape == (FAN_IN, FAN_OUT)

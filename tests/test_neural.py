@@ -79,6 +79,7 @@ def test_correlated_gaussians(method):
     assert not any("InfoNCE cannot exceed" in w for w in est.warnings)
 
 
+@pytest.mark.slow
 def test_independence_is_near_zero():
     # rho = 0: I = 0. Measured |value| about 0.001 nats with stderr 0.001 for every method;
     # 0.03 nats (0.04 bit) is well beyond that noise yet far below the 0.5 nats of the
@@ -112,6 +113,7 @@ def _mlp_reference(params, v):
     return v @ np.asarray(w) + np.asarray(b)
 
 
+@pytest.mark.slow
 def test_critic_score_layout():
     # Entry [i, j] must be f(x_i, y_j) for both critics; checked against a numpy MLP applied
     # one pair at a time. float32 against float64 on O(1) values: 1e-5.
@@ -148,6 +150,7 @@ def test_critic_score_layout():
 # ---------------------------------------------------------------- determinism and units
 
 
+@pytest.mark.slow
 def test_same_seed_same_result_and_units():
     x, y = gaussian_pair(0.8, seed=3)
     a = neural_mutual_information(x, y, method="nwj", seed=7, **GAUSS)

@@ -84,6 +84,7 @@ def _activations(n=120, seed=0):
     return [l0, l1], labels
 
 
+@pytest.mark.slow
 def test_npz_plane_matches_slow_references(tmp_path):
     layers, labels = _activations()
     path = tmp_path / "acts.npz"
@@ -106,6 +107,7 @@ def test_npz_plane_matches_slow_references(tmp_path):
         assert kde.I_TY[0, 1, li] == pytest.approx(ty / math.log(2), rel=1e-4, abs=1e-5)
 
 
+@pytest.mark.slow
 def test_anchored_kde_plane_and_its_standard_errors(tmp_path):
     layers, labels = _activations(n=200)
     exact = plane_from_activations(layers, labels, method="kde_upper", noise_var=0.05)
@@ -124,6 +126,7 @@ def test_anchored_kde_plane_and_its_standard_errors(tmp_path):
     assert np.all(np.abs(part.I_TY - exact.I_TY) < 4.5 * part.I_TY_stderr)
 
 
+@pytest.mark.slow
 def test_knn_plane_matches_the_public_estimators():
     layers, labels = _activations()
     plane = plane_from_activations([layers[0]], labels, method="knn", k=3)
@@ -134,6 +137,7 @@ def test_knn_plane_matches_the_public_estimators():
     assert plane.I_XT[0, 0, 0] == pytest.approx(float(h), abs=1e-9)
 
 
+@pytest.mark.slow
 def test_seed_axis_and_units():
     layers, labels = _activations()
     stacked = [np.stack([a, a[::-1]]) for a in layers]

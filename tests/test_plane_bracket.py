@@ -31,6 +31,7 @@ def nuisance_layers():
     return task, [layer], y, inputs
 
 
+@pytest.mark.slow
 def test_every_plane_carries_the_bracket(nuisance_layers):
     _, layers, y, _ = nuisance_layers
     plane = plane_from_activations(layers, y, method="binning", rule="layer", n_bins=4)
@@ -46,6 +47,7 @@ def test_every_plane_carries_the_bracket(nuisance_layers):
     assert plane.settings["probe"] == "lda, 5-fold, seed 0"
 
 
+@pytest.mark.slow
 def test_compressed_plane_is_not_below_a_logistic_probe(nuisance_layers):
     # The fast sibling of the MNIST-1D check (tests marked slow): PCA would keep the 15
     # columns of noise; the plane's I(T;Y) must stay within 0.05 bit of a logistic probe.
@@ -74,6 +76,7 @@ def test_outside_bracket_marks_and_counts():
     assert "1 above H(Y)" in messages[1]
 
 
+@pytest.mark.slow
 def test_layer_check_and_trust_file(tmp_path, nuisance_layers):
     _, layers, y, _ = nuisance_layers
     plane = plane_from_activations(layers, y, method="binning", rule="layer", n_bins=2)
@@ -103,6 +106,7 @@ def test_figure_draws_the_bound_and_crosses_out_points():
     assert "probe bound on I(T;Y)" in labels and "outside the bracket (1)" in labels
 
 
+@pytest.mark.slow
 def test_trust_table_shows_the_failure_of_pca_compression():
     table = trust_check("compressed", 2000, 64, 1, classes=4, seeds=(0,))
     row = next(r for r in table.rows if r.task.startswith("nuisance beside"))

@@ -44,6 +44,7 @@ def _info_ty(c):
     return 1.0 - np.sum(w / w.sum() * (special.entr(p) + special.entr(1 - p))) / np.log(2)
 
 
+@pytest.mark.slow
 def test_linear_gaussian_network_matches_the_closed_forms():
     x, y, acts, ixt, ity = _linear_gaussian()
     plane = plane_from_activations(acts, y, method="compressed", inputs=x, dim_t=2)
@@ -125,6 +126,7 @@ def digits_run(tmp_path_factory):
     return run, data
 
 
+@pytest.mark.slow
 def test_run_planes_use_the_data_set_inputs_in_order(digits_run):
     run, data = digits_run
     plane = plane_from_run(run, method="compressed", out_name="information_compressed")
@@ -137,6 +139,7 @@ def test_run_planes_use_the_data_set_inputs_in_order(digits_run):
     assert plane.settings["dim_x"] >= 1
 
 
+@pytest.mark.slow
 def test_recorded_runs_take_their_inputs_from_labels_npz(digits_run, tmp_path):
     run, data = digits_run
     folder = tmp_path / "rec"
@@ -171,6 +174,7 @@ def test_estimates_above_their_ceiling_are_warned():
         assert (plane.I_XT[0, 0, 0] > np.log2(n) + 1) == warned
 
 
+@pytest.mark.slow
 def test_a_layer_that_copies_the_inputs_reads_log2_n_with_a_warning():
     """The copula estimator cannot take collinear normal scores (its MI is infinite); the
     plane's I(X;T) of a copy of the inputs is H(X) = log2 n (distinct inputs), written with a

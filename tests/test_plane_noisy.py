@@ -39,6 +39,7 @@ def _layer(rows):
     return [np.asarray(rows, np.float32).reshape(1, 1, -1, 1)]
 
 
+@pytest.mark.slow
 def test_bounds_hold_the_exact_information_of_a_linear_gaussian_unit():
     # f(x) = 1.5 x + 0.3 on 64 inputs x spread over [-2, 2], noise variances 0.05, 0.5, 4 (as
     # three layers f / sd with unit noise: I(X;T) is invariant to that scaling, and one noise
@@ -58,6 +59,7 @@ def test_bounds_hold_the_exact_information_of_a_linear_gaussian_unit():
         assert 0 <= lower and upper <= math.log2(64) + 1e-6
 
 
+@pytest.mark.slow
 def test_limits_zero_for_a_constant_layer_and_log_n_for_far_apart_rows():
     labels = np.r_[np.zeros(16, int), np.ones(16, int)]
     same = plane_from_activations(_layer(np.full(32, 0.7)), labels, method="binning",
@@ -70,6 +72,7 @@ def test_limits_zero_for_a_constant_layer_and_log_n_for_far_apart_rows():
     assert apart.I_XT_upper[0, 0, 0] == pytest.approx(5.0, abs=1e-4)
 
 
+@pytest.mark.slow
 def test_plane_arrays_present_only_for_noisy_networks_and_in_the_unit():
     rng = np.random.default_rng(0)
     layers = [rng.standard_normal((2, 3, 40, 3))]

@@ -14,6 +14,7 @@ def _plane(width: int, n: int = 2000, scale: float = 1.0):
     return ip.plane_from_activations(acts, labels, method="binning")
 
 
+@pytest.mark.slow
 def test_independent_wide_layer_is_saturated_and_warned():
     plane = _plane(10)
     assert plane.saturated.shape == plane.I_XT.shape
@@ -23,6 +24,7 @@ def test_independent_wide_layer_is_saturated_and_warned():
     assert any("ceiling H(Y)" in w for w in plane.warnings)
 
 
+@pytest.mark.slow
 def test_narrow_layer_is_not_saturated():
     plane = _plane(1, scale=0.5)  # one unit, 30 bins: at most 30 of 2000 bins occupied
     assert not plane.saturated.any()
@@ -48,6 +50,7 @@ def test_compressed_plane_warns_on_estimates_far_below_zero():
     assert negative_estimates({"I(X;T)": np.abs(value)}, {"I(X;T)": se}, "bits", names) == []
 
 
+@pytest.mark.slow
 def test_plane_messages_name_the_layers_as_given():
     """A warning and an error of plane_from_activations say the layer's name, not its index."""
     rng = np.random.default_rng(0)

@@ -23,6 +23,7 @@ def _layers(n=200, seeds=3, seed=0):
     return layers, labels
 
 
+@pytest.mark.slow
 def test_run_plane_carries_seed_intervals_and_provenance(tmp_path):
     layers, labels = _layers()
     write_config(tmp_path, {"dataset": None, "record_layers": [0, 1]}, logged_epochs=[0, 1],
@@ -43,6 +44,7 @@ def test_run_plane_carries_seed_intervals_and_provenance(tmp_path):
     assert prov["settings"]["anchors"] == 50 and "numpy" in prov["versions"]
 
 
+@pytest.mark.slow
 def test_npz_plane_carries_provenance_and_intervals_with_a_seed_axis(tmp_path):
     layers, labels = _layers()
     path = tmp_path / "acts.npz"
@@ -87,6 +89,7 @@ def test_trust_check_with_class_labels():
         trust_check("knn_mixed", 400, 2, 2, classes=3)
 
 
+@pytest.mark.slow
 def test_write_trust_tables_per_method(tmp_path):
     dims = {"x": 30, "t": [4], "classes": 2}
     path = write_trust(tmp_path, "compressed", "compressed", {"k_xt": 3, "k_ty": 3}, 300, dims,

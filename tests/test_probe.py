@@ -26,6 +26,7 @@ def warped():
     return task, *_draw(task, 2000, 1)
 
 
+@pytest.mark.slow
 def test_supervised_meets_monte_carlo_truth_on_small_tasks(warped):
     # Tolerance 0.12 bits: at n = 2000 the measured error is 0.02-0.06 bits (the probe's
     # finite-sample loss); the benchmark's suite at n = 5000 holds the 0.08-bit target.
@@ -38,6 +39,7 @@ def test_supervised_meets_monte_carlo_truth_on_small_tasks(warped):
         gauss.truth, abs=0.12)
 
 
+@pytest.mark.slow
 def test_default_for_wide_layers_is_supervised_and_at_least_the_probe_bound():
     task = layer_task(4, 80, signal_dims=6, separation=3.0, activation="tanh", beside=20,
                       seed=11)
@@ -71,6 +73,7 @@ def test_probe_of_independent_labels_is_about_zero():
     assert -0.05 < est.value <= 3 * est.stderr
 
 
+@pytest.mark.slow
 def test_probe_families_all_bound_the_truth(warped):
     task, x, y = warped
     x, y = x[:400], y[:400]
@@ -80,6 +83,7 @@ def test_probe_families_all_bound_the_truth(warped):
         assert 0.3 < est.value <= task.truth + 3 * est.stderr
 
 
+@pytest.mark.slow
 def test_invariant_to_relabelling_classes_and_units(warped):
     _, x, y = warped
     renamed = np.array([7, -2, 40])[y]

@@ -94,6 +94,7 @@ def quantised_run(tmp_path_factory):
     return out, config
 
 
+@pytest.mark.slow
 def test_recorded_activations_take_at_most_2_to_the_bits_values_per_unit(quantised_run):
     out, config = quantised_run
     _, layers = read_activations(out)
@@ -104,6 +105,7 @@ def test_recorded_activations_take_at_most_2_to_the_bits_values_per_unit(quantis
         assert max(counts) > 2  # the units do vary: the test could fail
 
 
+@pytest.mark.slow
 def test_the_plane_equals_a_numpy_plug_in_entropy_of_the_recorded_activations(quantised_run):
     out, _ = quantised_run
     info = read_information(out)
@@ -121,6 +123,7 @@ def test_the_plane_equals_a_numpy_plug_in_entropy_of_the_recorded_activations(qu
     assert '"method": "exact"' in str(prov) and "log2 n" in str(prov)
 
 
+@pytest.mark.slow
 def test_a_quantised_cnn_takes_at_most_2_to_the_bits_values_per_unit():
     from infoplane.training.cnn import cnn
 
@@ -152,6 +155,7 @@ def _own_model(quantised: bool):
     return ip.Model(init, apply, name="own")
 
 
+@pytest.mark.slow
 def test_a_model_of_ones_own_must_quantise_its_layers():
     from infoplane.training.network import make_network
 
@@ -171,6 +175,7 @@ def test_a_model_of_ones_own_quantised_with_the_helper_gets_the_exact_plane(tmp_
         ip.train(config, tmp_path / "float", model=_own_model(False), progress=False)
 
 
+@pytest.mark.slow
 def test_the_exact_method_from_recorded_activations_matches_training(quantised_run):
     out, _ = quantised_run
     plane = ip.plane_from_run(out, method="exact")

@@ -70,6 +70,7 @@ def test_records_the_binned_plane_of_the_numpy_definition(tmp_path, probe):
 SAME = 1e-5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bins", [BINS, None])  # IDNNs bins; the default "layer" rule
 def test_plane_from_the_folder_equals_the_recorded_plane(tmp_path, probe, bins):
     x, y = probe
@@ -86,6 +87,7 @@ def test_plane_from_the_folder_equals_the_recorded_plane(tmp_path, probe, bins):
     np.testing.assert_array_equal(acts[0][0, 2], layers_at(x, 2)["hidden"])
 
 
+@pytest.mark.slow
 def test_float16_storage_is_what_the_plane_is_computed_from(tmp_path, probe):
     x, y = probe
     with Recorder(tmp_path / "run", x, y, dtype="float16", bins=BINS) as rec:
@@ -130,6 +132,7 @@ def test_the_folder_lock_is_released_once(tmp_path, probe):
     Recorder(tmp_path / "run", x, y, resume=True).close()
 
 
+@pytest.mark.slow
 def test_resume_continues_and_refuses_other_inputs(tmp_path, probe):
     x, y = probe
     rec = Recorder(tmp_path / "run", x, y)
@@ -201,6 +204,7 @@ def test_config_says_where_the_run_came_from(tmp_path, probe):
     assert config["source"] == "recorder" and config["layer_widths"] == [6]
 
 
+@pytest.mark.slow
 def test_inputs_are_stored_for_the_compressed_plane(tmp_path, probe):
     x, y = probe
     with Recorder(tmp_path / "run", x.astype(np.float64), y) as rec:

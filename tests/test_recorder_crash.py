@@ -41,6 +41,7 @@ def check_consistent(run, epochs):
     np.testing.assert_allclose(again.I_TY, info.plane.I_TY, rtol=0, atol=SAME)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("writer", ["process", "thread"])
 def test_a_failed_background_write_is_raised_next_and_that_record_dropped(tmp_path, writer):
     x, y = probe()

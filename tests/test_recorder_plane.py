@@ -99,6 +99,7 @@ def test_bin_of_every_value_is_the_number_of_edges_at_or_below_it():
     np.testing.assert_array_equal(bin_indices(constant, edges), 30)
 
 
+@pytest.mark.slow
 def test_the_definition_and_the_compiled_estimator_on_continuous_activations():
     """Activations that no edge meets: the compiled plane equals the reference to float32
     sums, for both rules, several layers and seeds of epochs (m = 0 in ``agree``)."""
@@ -114,6 +115,7 @@ def test_the_definition_and_the_compiled_estimator_on_continuous_activations():
                      bins, n) == 0
 
 
+@pytest.mark.slow
 def test_fixed_bins_agree_with_the_compiled_estimator_and_equal_the_definition():
     """Half the values on the edges or next to them: "fixed" edges are the same float32 in
     both, so they agree to float32 sums, except for subnormal values where an edge is zero
@@ -134,6 +136,7 @@ def test_fixed_bins_agree_with_the_compiled_estimator_and_equal_the_definition()
         assert (ixt[0], ity[0]) == pytest.approx(pattern_information(codes, y, 3), abs=1e-12)
 
 
+@pytest.mark.slow
 def test_layer_bins_agree_with_the_compiled_estimator_over_many_epochs():
     """The "layer" edges as plane_from_run computes them (several epochs in one program, in
     XLA's float32 arithmetic) against the reference's nearest float32: within the tolerance,

@@ -161,6 +161,7 @@ def test_a_killed_writer_process_is_one_error_and_the_folder_resumes(tmp_path):
     check_consistent(run, [0, 1, 2])
 
 
+@pytest.mark.slow
 def test_the_writer_process_ignores_ctrl_c_and_ends_with_its_recorder(tmp_path):
     x, y = probe()
     rec = Recorder(tmp_path / "run", x, y, writer="process")

@@ -81,6 +81,7 @@ def test_one_device_equals_two_devices(two_devices, tmp_path):
     assert_same_seeds(out, two_devices)
 
 
+@pytest.mark.slow
 def test_seeds_alone_equal_the_same_seeds_among_more(two_devices, tmp_path):
     # 4 seeds: one group with a padding seed, on one device; among 8 (two devices), seed 4 is
     # real and seeds 5-7 start the second group.
@@ -92,6 +93,7 @@ def test_seeds_alone_equal_the_same_seeds_among_more(two_devices, tmp_path):
     assert_same_seeds(alone, two_devices, slice(None), slice(0, 4))
 
 
+@pytest.mark.slow
 def test_a_later_group_alone_equals_it_among_the_first(two_devices, tmp_path):
     # The second group (seeds 5-9, on the second device) run on its own, on the first device.
     later = tmp_path / "later"
@@ -117,6 +119,7 @@ def test_the_layout_uses_a_device_per_group_and_the_same_number_in_every_process
         seed_layout(5, two, 5)
 
 
+@pytest.mark.slow
 def test_a_run_resumes_identically_on_another_number_of_devices(two_devices, tmp_path):
     # Killed on one device once its first chunk is saved, resumed here on two.
     out = tmp_path / "resumed"
@@ -134,6 +137,7 @@ def test_a_run_resumes_identically_on_another_number_of_devices(two_devices, tmp
     assert_same_seeds(out, two_devices, slice(None), slice(0, SEED_GROUP + 1))
 
 
+@pytest.mark.slow
 def test_a_run_of_another_platform_or_version_cannot_resume(two_devices, tmp_path):
     import shutil
 

@@ -88,6 +88,7 @@ def test_quick_writes_results_with_claims_and_rules(tmp_path):
     assert '"method": "exact"' in str(prov)
 
 
+@pytest.mark.slow
 def test_global_binned_plane_equals_the_planes_global_binning():
     from infoplane.plane import plane_from_activations
     from infoplane.studies._lorenzen2022_estimators import global_binned_plane

@@ -83,6 +83,7 @@ def test_binning_settings_follow_saxe():
     ("kde_upper", {"noise_var": 0.1}),
     ("kde_lower", {"noise_var": 1e-2}),
 ])
+@pytest.mark.slow
 def test_padding_units_does_not_change_the_plane(method, settings):
     rng = np.random.default_rng(0)
     layers = [np.tanh(rng.normal(size=(2, 3, 64, w))).astype(np.float32) for w in (5, 2)]
@@ -122,6 +123,7 @@ def test_grid_rows_of_different_estimators_keep_their_own_axes():
     assert first.get_xlim() == second.get_xlim()
 
 
+@pytest.mark.slow
 def test_reference_labels_move_where_no_data_crosses():
     from infoplane.plotting._compare import _data_pixels
 

@@ -87,6 +87,7 @@ def short_run(tmp_path_factory):
     return out, train(SHORT, out, progress=False)
 
 
+@pytest.mark.slow
 def test_short_tanh_run_learns_and_saturates_first_layer(short_run):
     _, info = short_run
     assert info.plane.I_XT.shape == (3, len(info.plane.epochs), 6)
@@ -105,6 +106,7 @@ def test_short_tanh_run_learns_and_saturates_first_layer(short_run):
     assert np.isfinite(info.history.train_loss).all()
 
 
+@pytest.mark.slow
 def test_run_directory_contents(short_run):
     out, info = short_run
     cfg = json.loads((out / "config.json").read_text())
@@ -154,6 +156,7 @@ def test_resume_after_kill_equals_uninterrupted(short_run, tmp_path):
     assert resumed.plane == reference.plane and resumed.history == reference.history
 
 
+@pytest.mark.slow
 def test_nan_loss_stops_with_message_and_keeps_records(tmp_path):
     # Linear units and a huge step: the logits overflow to inf within a few steps.
     cfg = preset("tiny").replace(activation="linear", learning_rate=1e12, optimiser="sgd",
@@ -190,6 +193,7 @@ def test_generated_data_used_when_dataset_is_tishby12():
     assert d.name == "tishby12"
 
 
+@pytest.mark.slow
 def test_group_logits_equal_each_network_alone():
     """The feature-major group forward pass is the plain forward pass of each network."""
     keys = jax.random.split(jax.random.key(3), 3)
@@ -239,6 +243,7 @@ def test_feature_major_forward_equals_the_plain_forward():
         np.testing.assert_allclose(h_t.T, h, atol=1e-5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rule", ["fixed", "layer", "quantile"])
 def test_the_measurement_is_the_same_from_either_layout(rule):
     """measure_outputs of the same layers laid out (n, width) or feature-major (width, n)
@@ -259,6 +264,7 @@ def test_the_measurement_is_the_same_from_either_layout(rule):
         np.testing.assert_array_equal(major[key], plain[key], err_msg=key)
 
 
+@pytest.mark.slow
 def test_measurement_records_the_output_layer_as_softmax_of_the_logits():
     """The layers of the plane are the hidden layers and softmax(logits), binned with the
     run's bins; losses are cross-entropies in bits on the masked rows."""

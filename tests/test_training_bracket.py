@@ -18,6 +18,7 @@ from infoplane.training import preset, train
 from infoplane.training.measure import bracket_rows, probe_rows
 
 
+@pytest.mark.slow
 def test_the_recorded_bound_is_the_probe_bound_of_the_recorded_activations(tiny_run):
     info = read_information(tiny_run)
     epochs, acts = read_activations(tiny_run)  # float32, layers TINY_RECORDED
@@ -80,6 +81,7 @@ def test_a_class_with_fewer_rows_than_folds_is_one_line():
     assert "\n" not in str(e.value) and e.value.usage
 
 
+@pytest.mark.slow
 def test_without_the_bracket_nothing_is_recorded():
     config = preset("tiny").replace(epochs=2, schedule_value=1, bracket=False, seeds=1)
     plane = train(config, None, progress=False).plane
@@ -89,6 +91,7 @@ def test_without_the_bracket_nothing_is_recorded():
         config.replace(bracket="yes").validate()
 
 
+@pytest.mark.slow
 def test_iterative_solve_equals_a_direct_solve():
     rng = np.random.default_rng(0)
     for w, cond in ((3, 10.0), (10, 1e3), (64, 1e4)):
@@ -102,6 +105,7 @@ def test_iterative_solve_equals_a_direct_solve():
         np.testing.assert_allclose(got, want, rtol=0, atol=2e-3 * np.abs(want).max())
 
 
+@pytest.mark.slow
 def test_layers_wider_than_the_pad_width_have_no_training_bracket():
     config = preset("tiny").replace(epochs=1, schedule_value=1, seeds=1, hidden=(80, 3))
     plane = train(config, None, progress=False).plane
