@@ -172,12 +172,19 @@ def run_peer(seeds: int, epochs: int, workers: int) -> dict:
 
 
 def ours_child(seeds: int, epochs: int) -> None:
-    """Ours, in this (fresh) process: print the run's numbers as one line of JSON."""
+    """Ours, in this (fresh) process: print the run's numbers as one line of JSON. Every core
+    is a JAX device, as from the command line (before JAX starts; a process with one CPU
+    device trains on one core)."""
+    from infoplane.cli import use_all_cpu_cores
+
+    use_all_cpu_cores()
     from infoplane import preset, train
 
     info = train(preset("tishby2017").replace(seeds=seeds, epochs=epochs), None,
                  progress=False)
-    print(json.dumps({"logged": int(info.plane.epochs.size),
+    import jax
+
+    print(json.dumps({"logged": int(info.plane.epochs.size), "devices": jax.device_count(),
                       "train_s": float(info.train_seconds),
                       "final_I_XT": info.plane.I_XT[:, -1].mean(axis=0).tolist()}))
 
@@ -222,7 +229,8 @@ def main() -> None:
     load = os.getloadavg()[0]
     cores = len(os.sched_getaffinity(0))
     print(f"{cores} cores; load average {load:.1f} at the end; median of {args.repeats} "
-          f"run(s) each, alternating; PyTorch {args.workers} worker(s) x 1 thread")
+          f"run(s) each, alternating; ours {rows['infoplane (JAX)'][0]['devices']} JAX "
+          f"device(s), PyTorch {args.workers} worker(s) x 1 thread")
     print()
     print("| implementation | seeds | epochs | logged | train (s) | end to end (s) "
           "| ms / seed-epoch, train | ms / seed-epoch, end to end | final I(X;T) per layer |")

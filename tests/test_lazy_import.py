@@ -2,6 +2,7 @@
 API: the same ``__all__``, ``dir()`` and objects as the modules that hold them."""
 
 import importlib
+import os
 import subprocess
 import sys
 
@@ -70,3 +71,20 @@ def test_subpackages_are_attributes_and_unknown_names_raise():
     with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
         infoplane.nothing_here  # noqa: B018
     assert not hasattr(infoplane.estimators, "__wrapped__")
+
+
+@pytest.mark.subprocess
+@pytest.mark.parametrize(("xla_flags", "devices"), [
+    (None, len(os.sched_getaffinity(0))),  # one CPU device per usable core
+    ("--xla_force_host_platform_device_count=3", 3),  # the user's setting is left alone
+])
+def test_use_all_cpu_cores_before_jax_gives_one_device_per_core(xla_flags, devices):
+    """The guide's recipe for Python scripts (docs/guide/scaling-out.md), in a fresh process."""
+    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    if xla_flags:
+        env["XLA_FLAGS"] = xla_flags
+    code = ("from infoplane.cli import use_all_cpu_cores\nuse_all_cpu_cores()\n"
+            "import jax\nprint(jax.device_count())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, env=env)
+    assert int(done.stdout.split()[-1]) == devices
