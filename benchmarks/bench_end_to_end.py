@@ -205,6 +205,11 @@ def main() -> None:
     if args.part == "wall":
         wall(args.trees, args.full, args.repeats)
         return
+    # One JAX device per core, as the command line makes (before JAX starts): a Python
+    # process otherwise has one CPU device and trains on one core.
+    from infoplane.cli import use_all_cpu_cores
+
+    use_all_cpu_cores()
     with tempfile.TemporaryDirectory() as tmp:
         stages(args.full, Path(args.out or Path(tmp) / "run"))
 
