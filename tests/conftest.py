@@ -1,3 +1,4 @@
+import gc
 import os
 import shutil
 from pathlib import Path
@@ -15,6 +16,24 @@ import jax  # noqa: E402
 _CACHE = Path(__file__).resolve().parents[1] / ".pytest_cache" / "jax"
 jax.config.update("jax_compilation_cache_dir", str(_CACHE))
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _release_compiled_programs():
+    """Drop JAX's compiled programs after each test module.
+
+    On a CPU every compiled XLA program keeps its machine code in memory mappings of its own,
+    about three per kernel, for as long as a cache holds it; Linux allows a process 65530 by
+    default (``vm.max_map_count``). The whole suite in one process held 56,500 at its end, and
+    a process past the limit dies inside LLVM or XLA (an "Unable to allocate section memory"
+    abort, or a segmentation fault in whatever compiles, serialises or loads a program next).
+    Programs a later module needs again come back from the persistent cache above.
+    """
+    yield
+    jax.clear_caches()
+    gc.collect()
+
 
 # Markers by file: every test of a study module, and of multi-process runs; ``slow`` and
 # ``subprocess`` are set on each test (pyproject.toml describes them). A new study's test file,

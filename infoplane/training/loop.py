@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._errors import InfoplaneError
+from .._mappings import warn_near_mapping_limit
 from .._stats import outside_bracket
 from ..data import Dataset, load_dataset, split
 from ..records import RunResult
@@ -75,10 +76,15 @@ def train(config: RunConfig, out=None, *, resume: bool = False, overwrite: bool 
     Raises:
         InfoplaneError: for a bad configuration or directory.
         TrainingDiverged: when the loss becomes NaN; the records up to then are saved.
+
+    Warns:
+        MappingLimitWarning: the process is near Linux's limit of memory mappings, which
+            compiled programs use up (``infoplane._mappings``).
     """
     if model is not None and not isinstance(model, Model):
         raise InfoplaneError(f"model must be an infoplane Model(init, apply), got "
                              f"{type(model).__name__}")
+    warn_near_mapping_limit()  # before this run compiles its programs
     # A model of one's own has its own layers: record_layers is checked against them below.
     (config if model is None else config.replace(record_layers=())).validate()
     data = data if data is not None else load_dataset(config.dataset)
