@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ._errors import InfoplaneError
 from ._lazy import lazy_names
+from ._mappings import MappingLimitWarning
 
 if TYPE_CHECKING:
     from .data import (
@@ -78,6 +79,7 @@ __all__ = [
     "Estimate",
     "InfoplaneError",
     "InformationPlane",
+    "MappingLimitWarning",
     "Model",
     "Recorder",
     "RunConfig",

@@ -33,7 +33,8 @@ PACKAGE = "infoplane"
 # Each entry names a module or a subpackage (and so its submodules); the longest that matches
 # a module gives its stage. A new module outside these fails the test until it is placed.
 STAGES = [
-    ("infoplane._errors", "infoplane._lazy", "infoplane.defaults", "infoplane._stats"),
+    ("infoplane._errors", "infoplane._lazy", "infoplane.defaults", "infoplane._stats",
+     "infoplane._mappings"),
     # the typed records (a plane, a run) cross every stage above the data
     ("infoplane.data", "infoplane.estimators", "infoplane.ib", "infoplane.records"),
     ("infoplane.runs",),
