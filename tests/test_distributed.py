@@ -40,14 +40,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(argv: list[str], port: int, pid: int, n: int = 2, extra=(), env=None
-          ) -> subprocess.Popen:
+def start(argv: list[str], port: int, pid: int, n: int = 2, extra=(), env=None,
+          connect_timeout: int = 30) -> subprocess.Popen:
     """``infoplane ARGV`` as process ``pid`` of ``n``, with one CPU device (unless ``env``, the
-    environment, says otherwise)."""
+    environment, says otherwise), waiting ``connect_timeout`` seconds for the others."""
     env = dict(env or dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=1"),
                JAX_PLATFORMS="cpu", JAX_COMPILATION_CACHE_DIR=str(CACHE))
     cmd = [sys.executable, "-m", "infoplane.cli", *argv, "--coordinator", f"127.0.0.1:{port}",
-           "--num-processes", str(n), "--process-id", str(pid), "--connect-timeout", "30",
+           "--num-processes", str(n), "--process-id", str(pid),
+           "--connect-timeout", str(connect_timeout),
            *extra]
     return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
@@ -123,8 +124,10 @@ def test_a_killed_process_stops_the_other_and_the_run_resumes(tmp_path):
         time.sleep(0.02)
     procs[1].send_signal(signal.SIGKILL)
     t0 = time.monotonic()
-    (code, err), _ = finish(procs, timeout=60)
-    assert time.monotonic() - t0 < 30  # heartbeat 5 s; a lost collective fails at once
+    # Stopping is on events (heartbeat 5 s; a lost collective fails at once); the bound only
+    # tells a stop from a hang, with room for a busy machine.
+    (code, err), _ = finish(procs, timeout=240)
+    assert time.monotonic() - t0 < 120
     assert code == 1, err  # an error in the work, not in the command
     last = err.strip().splitlines()[-1]
     # Our one line (a lost collective, or our heartbeat mid-chunk), naming the lost process.
@@ -158,11 +161,13 @@ def test_a_killed_process_stops_the_other_and_the_run_resumes(tmp_path):
     ],
 )
 def test_bad_distributed_flags_are_one_line(flags, message, capsys, tmp_path):
+    # No waiting: each is found before connecting, long before a 600 s connect timeout.
     t0 = time.monotonic()
-    assert main(["train", "--preset", "tiny", "--out", str(tmp_path / "o"), *flags]) == 2
+    assert main(["train", "--preset", "tiny", "--out", str(tmp_path / "o"), *flags,
+                 "--connect-timeout", "600"]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
-    assert time.monotonic() - t0 < 10  # no waiting: each is found before connecting
+    assert time.monotonic() - t0 < 300
 
 
 def test_a_port_in_use_is_one_line(capsys, tmp_path):
@@ -186,13 +191,11 @@ def test_bad_cores_are_one_usage_line(capsys, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.subprocess
-def test_a_wrong_coordinator_address_fails_within_the_timeout(tmp_path):
-    t0 = time.monotonic()
-    (code, err), = finish([start(["train", "--preset", "tiny", "--out", str(tmp_path / "o"),
-                                  "--connect-timeout", "3"], free_port(), 1)], timeout=60)
-    assert time.monotonic() - t0 < 45
+def test_a_wrong_coordinator_address_fails_after_the_timeout(tmp_path):
+    (code, err), = finish([start(["train", "--preset", "tiny", "--out", str(tmp_path / "o")],
+                                 free_port(), 1, connect_timeout=3)], timeout=120)
     assert code == 2 and err.strip().count("\n") == 0
-    assert "nothing listens at --coordinator 127.0.0.1:" in err
+    assert "nothing listens at --coordinator 127.0.0.1:" in err and "after 3 s" in err
 
 
 @pytest.mark.slow
@@ -227,8 +230,9 @@ def test_a_killed_coordinator_stops_the_other_with_one_line(tmp_path):
     time.sleep(0.5)
     procs[0].send_signal(signal.SIGKILL)
     t0 = time.monotonic()
-    _, (code, err) = finish(procs, timeout=30)
-    assert time.monotonic() - t0 < 15  # JAX learns of a lost coordinator at once
+    # JAX learns of a lost coordinator at once; the bound only tells a stop from a hang.
+    _, (code, err) = finish(procs, timeout=240)
+    assert time.monotonic() - t0 < 120
     assert code == 1, err
     assert "Traceback (most recent call last)" not in err and "stack trace" not in err, err
     assert err.strip().count("\n") == 0, err  # one line: JAX's own lines are held back
@@ -245,8 +249,8 @@ def test_a_killed_coordinator_stops_the_other_with_one_line(tmp_path):
 @pytest.mark.slow
 def test_a_coordinator_left_alone_is_one_line_and_status_1(tmp_path):
     (code, err), = finish([start(["train", "--preset", "tiny", "--out", str(tmp_path / "o"),
-                                  "--no-progress"], free_port(), 0, extra=["--connect-timeout",
-                                                                           "3"])], timeout=120)
+                                  "--no-progress"], free_port(), 0, connect_timeout=3)],
+                          timeout=120)
     assert code == 1 and err.strip().count("\n") == 0, err
     assert err.startswith("infoplane: error: the distributed run did not start: not every one "
                           "of the 2 processes joined the coordinator at 127.0.0.1:"), err
