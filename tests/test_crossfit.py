@@ -17,7 +17,9 @@ from infoplane.estimators._crossfit import (
     calibrate_by_grid,
     fold_of_rows,
     fold_slots,
+    iterative_solve,
     lda_logits,
+    newton_schulz_steps,
 )
 
 _calibrate = jax.jit(calibrate, static_argnums=3)
@@ -92,3 +94,22 @@ def test_the_probe_program_factorises_in_one_lapack_call():
                             1.0).compile().as_text()
     calls = re.findall(r'custom_call_target="lapack_\w*potrf\w*"', text)
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize(("width", "shrinkage"), [(10, 0.01), (64, 0.01), (3, 0.001)])
+def test_newton_schulz_steps_reach_a_direct_solve_on_the_worst_shrunk_covariance(width,
+                                                                                 shrinkage):
+    """The steps ``lda_fit`` takes for its shrunk covariances solve a worst case: a rank-one
+    covariance, whose shrunk eigenvalues lie at both ends of [s tr C / w, tr C]."""
+    v = np.full(width, 1.0 / math.sqrt(width))
+    cov = width * np.outer(v, v)  # tr C = w, avg = 1
+    a = (1 - shrinkage) * cov + shrinkage * np.eye(width)
+    b = np.random.default_rng(0).normal(size=(width, 2))
+    steps = newton_schulz_steps(width, shrinkage)
+    assert steps < 40
+    got = np.asarray(iterative_solve(jnp.asarray(a, jnp.float32), jnp.asarray(b, jnp.float32),
+                                     steps))
+    want = np.linalg.solve(a, b)
+    # float32 at condition number (1 - s) w / s + 1 <= 1e5: relative error about cond * 6e-8
+    cond = np.linalg.cond(a)
+    np.testing.assert_allclose(got, want, rtol=0, atol=20 * cond * 6e-8 * np.abs(want).max())

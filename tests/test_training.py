@@ -16,7 +16,7 @@ from infoplane.estimators import binned_information
 from infoplane.training.config import RunConfig, preset
 from infoplane.training.loop import TrainingDiverged, train
 from infoplane.training.measure import measure_outputs, probe_rows
-from infoplane.training.models import forward, group_logits, init_mlp
+from infoplane.training.models import forward, forward_features, group_logits, init_mlp
 from infoplane.training.program import build_program
 from infoplane.training.schedules import Schedule, logged_epochs, plan_chunks
 
@@ -230,6 +230,37 @@ def test_group_size_does_not_change_training(shuffle):
     np.testing.assert_allclose(out[0][0], out[1][0], atol=1e-4)
     for key in ("train_loss", "test_acc", "grad_mean"):
         np.testing.assert_allclose(out[0][1][key], out[1][1][key], atol=1e-4, rtol=1e-4)
+
+
+def test_feature_major_forward_equals_the_plain_forward():
+    params = init_mlp(jax.random.key(3), (12, 10, 7, 2))
+    x = jnp.asarray(tishby12().x[:300])
+    logits, hidden = forward(params, x, jnp.tanh)
+    logits_t, hidden_t = forward_features(params, x, jnp.tanh)
+    # the same float32 products of length <= 12 in another order: a few ulps of values ~1
+    np.testing.assert_allclose(logits_t.T, logits, atol=1e-5)
+    for h, h_t in zip(hidden, hidden_t, strict=True):
+        np.testing.assert_allclose(h_t.T, h, atol=1e-5)
+
+
+@pytest.mark.parametrize("rule", ["fixed", "layer", "quantile"])
+def test_the_measurement_is_the_same_from_either_layout(rule):
+    """measure_outputs of the same layers laid out (n, width) or feature-major (width, n)
+    records the same numbers: binning is element-wise, the quantile rule per unit."""
+    data = tishby12()
+    rows = split(data, "idnns", 0.8)
+    config = RunConfig(hidden=(10, 3), record_layers=(1,), record_dtype="float32",
+                       bin_rule=rule)
+    params = init_mlp(jax.random.key(5), (12, 10, 3, 2))
+    probe = probe_rows(data, rows, bracket=True)
+    logits, hidden = forward(params, probe.x, jnp.tanh)
+    layers = (*hidden, jax.nn.softmax(logits))
+    plain = measure_outputs(logits, layers, probe, config)
+    major = measure_outputs(logits, tuple(h.T for h in layers), probe, config,
+                            feature_major=True)
+    assert plain.keys() == major.keys()
+    for key in plain:
+        np.testing.assert_array_equal(major[key], plain[key], err_msg=key)
 
 
 @pytest.mark.slow

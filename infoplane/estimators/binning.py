@@ -133,18 +133,27 @@ def _log_count_table(n: int) -> np.ndarray:
     return t
 
 
-def _entropy_of_sorted(sorted_key: jax.Array) -> jax.Array:
-    """Plug-in entropy in bits of the values of a sorted 1-D key, H = log2 n - sum c log2 c / n.
+def entropy_of_runs(starts: jax.Array) -> jax.Array:
+    """Plug-in entropy in bits of n sorted items whose runs of equal values begin where
+    ``starts`` (n,) bool is True (``starts[0]`` True): H = log2 n - sum_runs c log2 c / n.
 
-    Each row's 1-based rank inside its run of equal values indexes a table whose partial sums
-    are c log2 c, so no scatter is needed.
+    Each item's 1-based rank inside its run indexes a table whose partial sums are c log2 c,
+    so no scatter is needed. The rank is the item's position less its run's first position,
+    a running maximum of the starts' positions written as ``lax.associative_scan`` (a few
+    fused passes): ``lax.cummax`` compiles to a windowed reduction on a CPU that took 3.7
+    times as long on 4096 items, for the same integers.
     """
-    n = sorted_key.shape[0]
-    starts = jnp.concatenate([jnp.ones((1,), bool), sorted_key[1:] != sorted_key[:-1]])
+    n = starts.shape[0]
     pos = jnp.arange(n, dtype=jnp.int32)
-    rank = pos - jax.lax.cummax(jnp.where(starts, pos, 0)) + 1
+    rank = pos - jax.lax.associative_scan(jnp.maximum, jnp.where(starts, pos, 0)) + 1
     table = jnp.asarray(_log_count_table(n), dtype=jnp.float32)
     return jnp.float32(math.log2(n)) - jnp.sum(table[rank]) / n
+
+
+def _entropy_of_sorted(sorted_key: jax.Array) -> jax.Array:
+    """Plug-in entropy in bits of the values of a sorted 1-D key (``entropy_of_runs``)."""
+    return entropy_of_runs(jnp.concatenate([jnp.ones((1,), bool),
+                                            sorted_key[1:] != sorted_key[:-1]]))
 
 
 def _key_word(columns: list[tuple[jax.Array, int]]) -> int:

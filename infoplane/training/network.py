@@ -25,7 +25,7 @@ from ..data import Dataset
 from .cnn import cnn
 from .config import RunConfig
 from .model import Model, check_model
-from .models import forward, group_logits, init_mlp, resolve_activation
+from .models import forward, forward_features, group_logits, init_mlp, resolve_activation
 from .quantisation import quantise, quantise_activation, quantise_weights
 
 
@@ -48,6 +48,9 @@ class Network(NamedTuple):
         over_seeds: ``over_seeds(f)`` maps a function of one seed's arrays over a leading
             seed axis of every argument: ``jax.vmap``, or ``seeds_unrolled`` where vmapping is
             slow (convolutions on a CPU).
+        forward_features: None, or ``forward`` laid out feature-major, the measurement's fast
+            path: logits (classes, n) and layers (width, n) (the MLP's,
+            ``models.forward_features``).
     """
 
     init: Callable
@@ -59,6 +62,7 @@ class Network(NamedTuple):
     layer_widths: tuple[int, ...]
     weight_names: tuple[str, ...]
     over_seeds: Callable = jax.vmap
+    forward_features: Callable | None = None
 
 
 def seeds_unrolled(f: Callable) -> Callable:
@@ -130,9 +134,9 @@ def mlp_network(config: RunConfig, widths: tuple[int, ...]) -> Network:
         h = activation(z)
         return h if bits is None else quantise_activation(h, bits, config.activation)
 
-    def one_forward(flat, x):
-        logits, hidden = forward(params_of(flat), x, one_activation)
-        out = jax.nn.softmax(logits)
+    def one_forward(flat, x, major=forward, classes=-1):
+        logits, hidden = major(params_of(flat), x, one_activation)
+        out = jax.nn.softmax(logits, axis=classes)
         return logits, (*hidden, out if bits is None else quantise(out, bits, 0.0, 1.0))
 
     def many_logits(flat, x, keys):
@@ -151,7 +155,8 @@ def mlp_network(config: RunConfig, widths: tuple[int, ...]) -> Network:
         return tuple(layer.w for layer in unravel(flat))
 
     names = (*(f"L{i + 1} ({w})" for i, w in enumerate(widths[1:-1])), f"out ({widths[-1]})")
-    return Network(init, unravel, one_forward, many_logits, weights, names, widths[1:], names)
+    return Network(init, unravel, one_forward, many_logits, weights, names, widths[1:], names,
+                   forward_features=partial(one_forward, major=forward_features, classes=0))
 
 
 def model_network(model: Model, x_sample: jax.Array, n_classes: int) -> Network:
