@@ -72,9 +72,11 @@ class TrainingRows(NamedTuple):
 
 def training_rows(data: Dataset, split: Split, batch_size: int) -> TrainingRows:
     """The training rows of ``split`` in batches of ``batch_size``."""
-    train = jnp.asarray(split.train)
+    train = np.asarray(split.train)
     batches = contiguous_batches(int(train.shape[0]), batch_size)
-    return TrainingRows(jnp.asarray(data.x)[train], jnp.asarray(data.y)[train],
+    # the rows picked on the host: no small program to compile
+    return TrainingRows(jnp.asarray(np.asarray(data.x)[train]),
+                        jnp.asarray(np.asarray(data.y)[train]),
                         jnp.asarray(batches.index), jnp.asarray(batches.mask))
 
 

@@ -88,13 +88,10 @@ def probe_rows(data: Dataset, split: Split, bracket: bool = False) -> Probe:
         slots = fold_slots(np.asarray(data.y)[rows], PROBE_FOLDS, SEED)
         folds = (jnp.asarray(rows), jnp.asarray(slots),
                  jnp.asarray(fold_of_rows(slots, rows.size)))
-    return Probe(
-        jnp.asarray(data.x),
-        jnp.asarray(data.y),
-        jnp.zeros(n).at[jnp.asarray(split.train)].set(1.0),
-        jnp.zeros(n).at[jnp.asarray(split.test, dtype=jnp.int32)].set(1.0),
-        *(folds or (None, None, None)),
-    )
+    masks = np.zeros((2, n), np.float32)  # on the host: no small program to compile
+    masks[0, np.asarray(split.train)] = masks[1, np.asarray(split.test, dtype=np.int64)] = 1.0
+    return Probe(jnp.asarray(data.x), jnp.asarray(data.y), jnp.asarray(masks[0]),
+                 jnp.asarray(masks[1]), *(folds or (None, None, None)))
 
 
 def masked_mean(v: jax.Array, mask: jax.Array) -> jax.Array:

@@ -65,6 +65,21 @@ class Network(NamedTuple):
     forward_features: Callable | None = None
 
 
+def unravel_of(make_params: Callable) -> Callable:
+    """``ravel_pytree``'s ``unravel`` for the parameters ``make_params()`` returns, found
+    from their shapes alone (``jax.eval_shape``): none of its operations runs, so none is
+    compiled on its own before training (about 25 small programs for the MLP)."""
+    found = []
+
+    def flat():
+        out, unravel = ravel_pytree(make_params())
+        found.append(unravel)  # closes over shapes and dtypes only, never over a value
+        return out
+
+    jax.eval_shape(flat)
+    return found[0]
+
+
 def seeds_unrolled(f: Callable) -> Callable:
     """``f`` mapped over a leading seed axis of all its arguments by writing it out once per
     seed in the compiled program (the seed axis is static), the alternative to ``jax.vmap``.
@@ -119,7 +134,7 @@ def mlp_network(config: RunConfig, widths: tuple[int, ...]) -> Network:
     ``config.hidden``..., classes). With ``config.quantize_bits`` its weights and every layer's
     output are quantised (``quantise``): the hidden layers after the activation, the output
     layer of the plane as softmax(logits) on [0, 1]; the loss sees the logits."""
-    _, unravel = ravel_pytree(init_mlp(jax.random.key(0), widths, "zeros"))
+    unravel = unravel_of(lambda: init_mlp(jax.random.key(0), widths, "zeros"))
     activation = resolve_activation(config.activation)
     bits = config.quantize_bits
     regularised = bool(config.dropout or config.unit_noise)
