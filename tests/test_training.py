@@ -243,6 +243,7 @@ def test_feature_major_forward_equals_the_plain_forward():
         np.testing.assert_allclose(h_t.T, h, atol=1e-5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rule", ["fixed", "layer", "quantile"])
 def test_the_measurement_is_the_same_from_either_layout(rule):
     """measure_outputs of the same layers laid out (n, width) or feature-major (width, n)
