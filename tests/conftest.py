@@ -12,9 +12,12 @@ os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=2")
 import jax  # noqa: E402
 
 # Many tests compile the same training programs (same shapes, same configuration); a
-# persistent compilation cache for the session lets later ones reuse them.
-_CACHE = Path(__file__).resolve().parents[1] / ".pytest_cache" / "jax"
-jax.config.update("jax_compilation_cache_dir", str(_CACHE))
+# persistent compilation cache for the session lets later ones reuse them. Each pytest-xdist
+# worker has a folder of its own: JAX writes an entry in place, so a worker could read another's
+# entry half written.
+CACHE = (Path(__file__).resolve().parents[1] / ".pytest_cache" / "jax"
+         / os.environ.get("PYTEST_XDIST_WORKER", "main"))
+jax.config.update("jax_compilation_cache_dir", str(CACHE))
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
 
 

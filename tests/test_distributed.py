@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import CACHE
 
 from infoplane._errors import InfoplaneError
 from infoplane.cli import main
@@ -24,8 +25,6 @@ from infoplane.plane import plane_from_run
 from infoplane.records import RunResult
 from infoplane.runs import read_activations, read_checkpoint, read_run
 from infoplane.training import preset, train
-
-CACHE = Path(__file__).resolve().parents[1] / ".pytest_cache" / "jax"  # as conftest.py's
 
 # 9 seeds: two groups (one per process), the second with a padding seed, dropped from the
 # records.
