@@ -21,17 +21,17 @@ jax.config.update("jax_compilation_cache_dir", str(CACHE))
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
 
 
-
 @pytest.fixture(autouse=True, scope="module")
 def _release_compiled_programs():
     """Drop JAX's compiled programs after each test module.
 
     On a CPU every compiled XLA program keeps its machine code in memory mappings of its own,
     about three per kernel, for as long as a cache holds it; Linux allows a process 65530 by
-    default (``vm.max_map_count``). The whole suite in one process held 56,500 at its end, and
-    a process past the limit dies inside LLVM or XLA (an "Unable to allocate section memory"
-    abort, or a segmentation fault in whatever compiles, serialises or loads a program next).
-    Programs a later module needs again come back from the persistent cache above.
+    default (``vm.max_map_count``). The whole suite in one process held 56,500 at its end. A
+    script past the limit died inside LLVM ("Unable to allocate section memory"); the
+    segmentation faults that ended earlier whole-suite runs inside XLA, in trees that compiled
+    a little more, fit the same cause. Programs a later module needs again come back from the
+    persistent cache above (those that took over a second to compile) or compile again.
     """
     yield
     jax.clear_caches()
