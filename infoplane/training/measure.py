@@ -153,12 +153,13 @@ def _information(h: jax.Array, y: jax.Array, config: RunConfig, n_classes: int,
     Feature-major, the bins are found on the (width, n) layout and their codes transposed: the
     comparisons then run along rows of n values (measured on the 12-10-7-5-4-3-2 network, the
     binned plane of a seed takes about 30% less CPU than from the (n, width) layout)."""
+    rows = h.T if feature_major else h  # (n, width)
     if config.quantize_bits is not None:  # a quantised network: its layers counted exactly
-        return exact_information(h.T if feature_major else h, y, n_classes)
+        return exact_information(rows, y, n_classes)
     bins = config.bins
-    if not feature_major or bins.rule == "quantile":
-        return binned_information(h.T if feature_major else h, y, bins, n_classes)
-    return codes_information(bin_codes(h, bins).T, bins.n_symbols, y, n_classes)
+    if feature_major and bins.rule != "quantile":
+        return codes_information(bin_codes(h, bins).T, bins.n_symbols, y, n_classes)
+    return binned_information(rows, y, bins, n_classes)
 
 
 def _bracket(layers: tuple[jax.Array, ...], probe: Probe, n_classes: int
